@@ -1,0 +1,199 @@
+// iotlite::mqtt::Client — the sans-I/O MQTT 3.1.1 client engine.
+//
+// The engine never opens a socket, reads a clock, sleeps or spawns a thread. A driver
+// (JS in wasm/, the poll loop in firmware/, scripted tests) feeds it inputs and drains
+// its outputs:
+//
+//   inputs   connect()/disconnect()/publish()/subscribe()/unsubscribe()  (the application)
+//            provide_target()   answer to Event::need_target (a fresh, freshly-signed target)
+//            on_open()          the transport asked for by Event::open_transport is open
+//            on_bytes()         bytes arrived from the transport (any fragmentation)
+//            on_closed()        the transport closed (or could not be opened)
+//            on_tick()          time passed; call at next_deadline_ms() at the latest
+//   outputs  output_data()/output_size()/consume_output()  bytes to write to the transport
+//            poll_event()       transport commands and application events, in order
+//            next_deadline_ms() when on_tick() must be called next
+//
+// Every input takes now_ms, a monotonic millisecond clock owned by the driver.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iotlite/result.hpp"
+
+namespace iotlite::mqtt {
+
+enum class QoS : std::uint8_t { at_most_once = 0, at_least_once = 1 };
+
+// Where the driver must open a transport for the next connect attempt.
+enum class TransportKind : std::uint8_t {
+    websocket,  // url is ws:// or wss://<endpoint>/mqtt?...; subprotocol "mqtt", binary frames
+    tcp,        // plain TCP to host:port (tests, local broker)
+    tls,        // TLS to host:port with the driver's client certificate; alpn if non-empty
+};
+
+struct ConnectionTarget {
+    TransportKind kind = TransportKind::websocket;
+    std::string url;            // websocket only
+    std::string host;           // tcp / tls
+    std::uint16_t port = 0;     // tcp / tls
+    std::string alpn;           // tls: e.g. "x-amzn-mqtt-ca" for MQTT on 443
+    std::string username;       // optional MQTT CONNECT username (custom authorizers)
+    std::string password;       // optional MQTT CONNECT password; never logged
+};
+
+// What happens when a publish is made while offline and the offline queue is full.
+enum class QueuePolicy : std::uint8_t {
+    drop_oldest,  // evict the oldest queued message (it completes with Errc::dropped)
+    drop_newest,  // the new message is not queued (it completes with Errc::dropped)
+    reject,       // publish() returns Errc::queue_full; nothing already queued is touched
+};
+
+struct ReconnectConfig {
+    bool enabled = true;
+    std::uint32_t min_delay_ms = 1000;      // backoff base
+    std::uint32_t max_delay_ms = 30000;     // backoff cap
+    std::uint32_t stable_after_ms = 10000;  // a connection up this long resets the backoff
+};
+
+struct OfflineQueueConfig {
+    std::size_t max_messages = 100;        // 0 disables queueing: publish while offline fails
+    std::size_t max_bytes = 256 * 1024;    // sum of topic + payload bytes queued
+    QueuePolicy policy = QueuePolicy::drop_oldest;
+};
+
+struct Will {
+    std::string topic;
+    std::vector<std::uint8_t> payload;
+    QoS qos = QoS::at_most_once;
+    bool retain = false;
+};
+
+// Capacities and behaviour. Validated by Client::create().
+struct Config {
+    std::string client_id;                    // AWS: 1..128 bytes
+    std::uint16_t keep_alive_s = 60;          // AWS: 30..1200
+    bool clean_session = true;
+    std::optional<Will> will;
+    ReconnectConfig reconnect;
+    OfflineQueueConfig offline_queue;
+    std::size_t max_inbound_packet = 128 * 1024 + 1024;  // larger inbound packets are a protocol error
+    std::size_t max_inflight = 32;            // QoS 1 publishes awaiting PUBACK
+    std::size_t max_subscriptions = 50;       // AWS: 50 per connection
+    std::uint32_t connect_timeout_ms = 10000; // from open_transport until CONNACK
+    std::uint32_t ping_timeout_ms = 10000;    // PINGRESP must arrive within this
+    std::uint64_t rng_seed = 1;               // seeds the backoff jitter (tests fix it)
+};
+
+struct Message {
+    std::string topic;
+    std::vector<std::uint8_t> payload;
+    QoS qos = QoS::at_most_once;
+    bool retain = false;
+    bool dup = false;
+};
+
+struct TopicFilter {
+    std::string filter;
+    QoS qos = QoS::at_most_once;
+};
+
+// SUBACK return code per filter (MQTT 3.1.1 §3.9.3).
+enum class SubackCode : std::uint8_t { granted_qos0 = 0x00, granted_qos1 = 0x01, granted_qos2 = 0x02, failure = 0x80 };
+
+// Connection states. Transitions:
+//   idle --connect()--> waiting_target --provide_target()--> opening --on_open()--> connecting
+//   connecting --CONNACK 0--> connected
+//   opening/connecting/connected --on_closed()/timeout/protocol error--> backing_off (reconnect on)
+//                                                                  or closed (reconnect off / fatal)
+//   backing_off --deadline--> waiting_target
+//   any --disconnect()--> closed
+enum class State : std::uint8_t { idle, waiting_target, opening, connecting, connected, backing_off, closed };
+
+const char* state_name(State state);
+
+// One output for the driver or the application. Only the fields named for the type are set.
+struct Event {
+    enum class Type : std::uint8_t {
+        need_target,      // call provide_target() with a fresh target (re-sign now). attempt
+        open_transport,   // open a transport to `target`; then on_open() or on_closed()
+        close_transport,  // close the transport; do not call on_closed() for this close
+        connected,        // CONNACK accepted. session_present
+        disconnected,     // the session ended. error = reason ("keep-alive timeout", ...)
+        reconnecting,     // next attempt in delay_ms. attempt
+        message,          // message; subscription_ids = ids of matching subscribe() calls
+        subscribed,       // op_id; granted = one code per filter of that subscribe()
+        unsubscribed,     // op_id
+        published,        // op_id: QoS 0 handed to the transport / QoS 1 PUBACK received
+        publish_failed,   // op_id, error (Errc::dropped, Errc::closed, ...)
+        error,            // error: something the application should know (not fatal)
+    };
+    Type type = Type::error;
+    ConnectionTarget target;
+    bool session_present = false;
+    Error error;
+    std::uint32_t delay_ms = 0;
+    std::uint32_t attempt = 0;
+    Message message;
+    std::vector<std::uint32_t> subscription_ids;
+    std::uint32_t op_id = 0;
+    std::vector<SubackCode> granted;
+};
+
+class Client {
+public:
+    // Errc::invalid_argument / limit_exceeded naming the rule when the config breaks one.
+    static Result<std::unique_ptr<Client>> create(Config config);
+
+    // Starts connecting (emits need_target). Errc::invalid_state if already started.
+    Result<void> connect(std::uint64_t now_ms);
+    // Sends DISCONNECT when connected, asks to close the transport, stops reconnecting.
+    // Queued and in-flight publishes complete with publish_failed / Errc::closed.
+    void disconnect(std::uint64_t now_ms);
+
+    // Returns an op_id completed later by `published` or `publish_failed`.
+    // Errors now: invalid_topic / limit_exceeded (rule named), queue_full (policy reject),
+    // not_connected (offline queue disabled), invalid_state (closed).
+    Result<std::uint32_t> publish(std::string_view topic, const std::uint8_t* payload, std::size_t size,
+                                  QoS qos, bool retain, std::uint64_t now_ms);
+    // Returns an op_id (also the subscription id reported with matching messages),
+    // completed by `subscribed`. Re-subscribed automatically after a reconnect when the
+    // broker has no session for us.
+    Result<std::uint32_t> subscribe(const std::vector<TopicFilter>& filters, std::uint64_t now_ms);
+    Result<std::uint32_t> unsubscribe(const std::vector<std::string>& filters, std::uint64_t now_ms);
+
+    void provide_target(Result<ConnectionTarget> target, std::uint64_t now_ms);
+    void on_open(std::uint64_t now_ms);
+    void on_bytes(const std::uint8_t* data, std::size_t size, std::uint64_t now_ms);
+    void on_closed(Error reason, std::uint64_t now_ms);
+    void on_tick(std::uint64_t now_ms);
+
+    bool poll_event(Event& out);
+    const std::uint8_t* output_data() const;
+    std::size_t output_size() const;
+    void consume_output(std::size_t count);
+    // UINT64_MAX when nothing is scheduled.
+    std::uint64_t next_deadline_ms() const;
+
+    State state() const;
+    const Config& config() const;
+
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+private:
+    explicit Client(Config config);
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace iotlite::mqtt
