@@ -1,0 +1,83 @@
+// Fault controls and the device-certificate issuer over a loopback HTTP/JSON API.
+// Every route maps to one method of the `controls` object that startStandin() also returns.
+import http from 'node:http';
+import { listen, closeServer } from './net_util.mjs';
+
+const MAX_BODY = 16 * 1024;
+
+class BadRequest extends Error {}
+
+function number(body, key, { min = -Infinity, max = Infinity } = {}) {
+  const v = body[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new BadRequest(`"${key}" must be a number in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+/** Routes: see tests/emulator/README.md ("Admin API"). */
+export async function startAdmin({ port = 0, controls, clock, log }) {
+  const routes = {
+    'GET /admin/state': () => controls.state(),
+    'POST /admin/drop': () => ({ dropped: controls.dropConnections() }),
+    'POST /admin/broker/stop': async () => { await controls.stopBroker(); return controls.state(); },
+    'POST /admin/broker/start': async () => { await controls.startBroker(); return controls.state(); },
+    'POST /admin/clock': (b) => {
+      const skewMs = 'skewSeconds' in b ? number(b, 'skewSeconds', { min: -1e7, max: 1e7 }) * 1000 : number(b, 'skewMs', { min: -1e10, max: 1e10 });
+      controls.setClockSkew(skewMs);
+      return controls.state();
+    },
+    'POST /admin/latency': (b) => { controls.setLatency(number(b, 'ms', { min: 0, max: 60_000 })); return controls.state(); },
+    'POST /admin/credentials/expire': () => ({ expired: controls.expireCredentials() }),
+    'POST /admin/credentials/lifetime': (b) => { controls.setCredentialLifetime(number(b, 'seconds', { min: 1, max: 43200 })); return controls.state(); },
+    'POST /admin/certs': async (b) => {
+      if (typeof b.thing !== 'string') throw new BadRequest('"thing" (the thing name) is required');
+      try {
+        return await controls.issueDeviceCert(b.thing);
+      } catch (e) {
+        throw new BadRequest(e.message);
+      }
+    },
+    'POST /admin/reset': async () => { await controls.reset(); return controls.state(); },
+  };
+
+  function send(res, status, obj) {
+    const body = JSON.stringify(obj);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), date: clock.httpDate(), 'access-control-allow-origin': '*' });
+    res.end(body);
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (d) => { size += d.length; if (size <= MAX_BODY) chunks.push(d); });
+    req.on('end', async () => {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type' });
+        res.end();
+        return;
+      }
+      const route = routes[`${req.method} ${req.url.split('?')[0]}`];
+      if (!route) { send(res, 404, { error: `no route ${req.method} ${req.url}`, routes: Object.keys(routes) }); return; }
+      try {
+        if (size > MAX_BODY) throw new BadRequest('body too large');
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body = {};
+        if (text) {
+          try { body = JSON.parse(text); } catch { throw new BadRequest('body is not JSON'); }
+        }
+        if (body === null || typeof body !== 'object') throw new BadRequest('body must be a JSON object');
+        const result = await route(body);
+        log(`admin: ${req.method} ${req.url}`);
+        send(res, 200, result);
+      } catch (e) {
+        if (e instanceof BadRequest) send(res, 400, { error: e.message });
+        else { log(`admin: ${req.url} failed: ${e.stack}`); send(res, 500, { error: e.message }); }
+      }
+    });
+  });
+  const sockets = new Set();
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const bound = await listen(server, port);
+  return { port: bound, stop: () => closeServer(server, sockets) };
+}

@@ -1,0 +1,50 @@
+// Which access keys the stand-in accepts: static test keys from the config (no session token,
+// never expire) and temporary credentials issued by the Cognito endpoint (session token,
+// expiry). The gateway and the HTTPS API look keys up here.
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export class CredentialStore {
+  constructor({ clock, staticCredentials = [] }) {
+    this.clock = clock;
+    this.keys = new Map();
+    for (const c of staticCredentials) {
+      this.keys.set(c.accessKeyId, { secretAccessKey: c.secretAccessKey, sessionToken: undefined, expiresAtMs: Infinity, kind: 'static' });
+    }
+  }
+
+  /** Issues temporary credentials valid for lifetimeSeconds (by the stand-in's clock). */
+  issue({ lifetimeSeconds, identityId }) {
+    const accessKeyId = 'ASIA' + randomBytes(8).toString('hex').toUpperCase();
+    const secretAccessKey = randomBytes(30).toString('base64');
+    // Real session tokens contain '/', '+' and '=': keep them so clients must URI-encode it.
+    const sessionToken = 'IQoJb3JpZ2luX2Vj/' + randomBytes(48).toString('base64') + '+' + randomUUID() + '==';
+    const expiresAtMs = this.clock.nowMs() + lifetimeSeconds * 1000;
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAtMs, kind: 'temporary', identityId });
+    return { accessKeyId, secretAccessKey, sessionToken, expiresAtMs };
+  }
+
+  /** Adds a key as given (tests: fixed published vectors). */
+  add({ accessKeyId, secretAccessKey, sessionToken, expiresAtMs = Infinity, kind = 'static' }) {
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAtMs, kind });
+  }
+
+  /** Returns { secretAccessKey, sessionToken, expiresAtMs, kind } or undefined when unknown. */
+  lookup(accessKeyId) { return this.keys.get(accessKeyId); }
+
+  /** Secret of a known, unexpired key (the contract of the HTTPS API's lookupSecret). */
+  secretIfValid(accessKeyId) {
+    const c = this.keys.get(accessKeyId);
+    if (!c || c.expiresAtMs <= this.clock.nowMs()) return undefined;
+    return c.secretAccessKey;
+  }
+
+  /** Fault control: every issued temporary credential is expired from now on. */
+  expireTemporary() {
+    let n = 0;
+    const now = this.clock.nowMs();
+    for (const c of this.keys.values()) {
+      if (c.kind === 'temporary' && c.expiresAtMs > now) { c.expiresAtMs = now; n += 1; }
+    }
+    return n;
+  }
+}

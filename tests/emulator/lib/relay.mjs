@@ -1,0 +1,80 @@
+// Relays one client connection (WebSocket or ALPN TLS socket) to Mosquitto's loopback TCP
+// listener. Client-to-broker bytes go through the MqttInspector (AWS limits); both directions
+// can be delayed (latency fault). The hub tracks live relays so the admin API can drop them.
+import net from 'node:net';
+import { MqttInspector } from './mqtt_inspect.mjs';
+
+/** Delays callbacks by the current latency while keeping their order. */
+function delayer(latencyMs) {
+  let lastDue = 0;
+  return (fn) => {
+    const ms = latencyMs();
+    if (ms <= 0 && lastDue <= Date.now()) { fn(); return; }
+    const due = Math.max(Date.now() + ms, lastDue);
+    lastDue = due;
+    setTimeout(fn, Math.max(0, due - Date.now()));
+  };
+}
+
+export class RelayHub {
+  /**
+   * @param {object} o
+   * @param {() => number} o.brokerPort   Mosquitto's TCP port
+   * @param {() => number} o.latencyMs    current added latency
+   * @param {(line: string) => void} o.log
+   */
+  constructor({ brokerPort, latencyMs, log }) {
+    this.brokerPort = brokerPort;
+    this.latencyMs = latencyMs;
+    this.log = log;
+    this.live = new Set();
+  }
+
+  /**
+   * @param {object} client
+   * @param {string} client.label                       for log lines
+   * @param {(buf: Buffer) => void} client.send
+   * @param {(reason: string) => void} client.close     idempotent
+   * @param {(cb: (buf: Buffer) => void) => void} client.onData
+   * @param {(cb: () => void) => void} client.onClose
+   */
+  attach(client) {
+    const inspector = new MqttInspector();
+    const up = delayer(this.latencyMs);
+    const down = delayer(this.latencyMs);
+    const broker = net.connect({ host: '127.0.0.1', port: this.brokerPort() });
+    broker.setNoDelay(true);
+    let closed = false;
+    const entry = {
+      label: client.label,
+      close: (reason) => {
+        if (closed) return;
+        closed = true;
+        this.live.delete(entry);
+        this.log(`${client.label}: closed (${reason})`);
+        broker.destroy();
+        client.close(reason);
+      },
+    };
+    this.live.add(entry);
+
+    client.onData((buf) => up(() => {
+      if (closed) return;
+      const { packets, violation } = inspector.push(buf);
+      for (const p of packets) broker.write(p);
+      if (violation) entry.close(`AWS IoT limit: ${violation}`);
+    }));
+    client.onClose(() => entry.close('client closed'));
+    broker.on('data', (buf) => down(() => { if (!closed) client.send(buf); }));
+    broker.on('error', (e) => entry.close(`broker connection error: ${e.code ?? e.message}`));
+    broker.on('close', () => down(() => entry.close('broker closed the connection')));
+    return entry;
+  }
+
+  /** Fault control: closes every live relay. Returns how many were dropped. */
+  dropAll(reason = 'dropped by the admin API') {
+    const all = [...this.live];
+    for (const e of all) e.close(reason);
+    return all.length;
+  }
+}
