@@ -1,0 +1,300 @@
+#include "iotlite/shadow/document.hpp"
+
+#include "iotlite/shadow/names.hpp"
+
+#include <utility>
+#include <vector>
+
+namespace iotlite::shadow {
+namespace {
+
+constexpr std::size_t kMaxInboundDepth = limits::max_json_nesting;
+
+// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). Application-built
+// Json values may hold arbitrary bytes; dump() would abort on them without exceptions.
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        std::size_t extra = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) { ++i; continue; }
+        if (c >= 0xc2 && c <= 0xdf) { extra = 1; cp = c & 0x1fu; }
+        else if (c >= 0xe0 && c <= 0xef) { extra = 2; cp = c & 0x0fu; }
+        else if (c >= 0xf0 && c <= 0xf4) { extra = 3; cp = c & 0x07u; }
+        else return false;
+        if (i + extra >= s.size()) return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0u) != 0x80u) return false;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+// True when an array (at any depth) holds a null; depth is already bounded by the caller.
+bool array_has_null(const Json& value) {
+    if (!value.is_structured()) return false;
+    for (const auto& child : value) {
+        if ((value.is_array() && child.is_null()) || array_has_null(child)) return true;
+    }
+    return false;
+}
+
+// Depth-first check of every key and string; depth is already bounded by the caller.
+bool strings_valid(const Json& value) {
+    if (value.is_string()) return valid_utf8(value.get_ref<const std::string&>());
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            if (!valid_utf8(it.key()) || !strings_valid(it.value())) return false;
+        }
+    } else if (value.is_array()) {
+        for (const auto& item : value) {
+            if (!strings_valid(item)) return false;
+        }
+    }
+    return true;
+}
+
+Result<std::optional<std::uint64_t>> optional_u64(const Json& object, const char* key) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return std::optional<std::uint64_t>{};
+    if (!it->is_number_unsigned())
+        return make_error(Errc::protocol_error, std::string("\"") + key + "\" is not a non-negative integer");
+    return std::optional<std::uint64_t>{it->get<std::uint64_t>()};
+}
+
+std::string optional_string(const Json& object, const char* key) {
+    const auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+}
+
+}  // namespace
+
+namespace {
+
+// SAX handler building the DOM with a nesting limit enforced while parsing (a hostile document
+// is refused before it is built). One parser instantiation instead of nlohmann's two (plain and
+// callback), which matters for the firmware's code size.
+class DomBuilder {
+public:
+    DomBuilder(Json& root, std::size_t max_depth) : root_(root), max_depth_(max_depth) {}
+
+    bool null() { return add(Json(nullptr)); }
+    bool boolean(bool value) { return add(Json(value)); }
+    bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
+    bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
+    bool number_float(Json::number_float_t value, const std::string& /*text*/) { return add(Json(value)); }
+    bool string(std::string& value) { return add(Json(std::move(value))); }
+    bool binary(Json::binary_t& /*value*/) { return false; }  // not produced by the JSON lexer
+    bool start_object(std::size_t /*size*/) { return open(Json::object()); }
+    bool key(std::string& key) {
+        key_ = std::move(key);
+        return true;
+    }
+    bool end_object() { return close(); }
+    bool start_array(std::size_t /*size*/) { return open(Json::array()); }
+    bool end_array() { return close(); }
+    template <typename Exception>
+    bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& /*error*/) {
+        return false;
+    }
+
+    bool too_deep() const { return too_deep_; }
+
+private:
+    // Where the next value goes. Pointers to open containers stay valid: a parent receives no
+    // new element while one of its children is open, and std::map nodes never move.
+    Json* place(Json&& value) {
+        if (stack_.empty()) {
+            root_ = std::move(value);
+            return &root_;
+        }
+        Json& parent = *stack_.back();
+        if (parent.is_array()) {
+            parent.push_back(std::move(value));
+            return &parent.back();
+        }
+        Json& slot = parent[key_];
+        slot = std::move(value);
+        return &slot;
+    }
+    bool add(Json&& value) {
+        place(std::move(value));
+        return true;
+    }
+    bool open(Json&& container) {
+        if (stack_.size() >= max_depth_) {
+            too_deep_ = true;
+            return false;
+        }
+        stack_.push_back(place(std::move(container)));
+        return true;
+    }
+    bool close() {
+        stack_.pop_back();
+        return true;
+    }
+
+    Json& root_;
+    std::size_t max_depth_;
+    std::vector<Json*> stack_;
+    std::string key_;
+    bool too_deep_ = false;
+};
+
+}  // namespace
+
+Result<Json> parse_json(std::string_view text) {
+    Json value;
+    DomBuilder builder(value, kMaxInboundDepth);
+    const bool ok = Json::sax_parse(text.begin(), text.end(), &builder, nlohmann::detail::input_format_t::json, true);
+    if (builder.too_deep())
+        return make_error(Errc::protocol_error, "JSON nests more than " + std::to_string(kMaxInboundDepth) + " levels");
+    if (!ok) return make_error(Errc::protocol_error, "invalid JSON");
+    return value;
+}
+
+Result<Document> parse_document(const Json& payload) {
+    if (!payload.is_object()) return make_error(Errc::protocol_error, "shadow document is not a JSON object");
+    Document doc;
+    const auto state = payload.find("state");
+    if (state != payload.end()) {
+        if (!state->is_object() && !state->is_null()) return make_error(Errc::protocol_error, "\"state\" is not an object");
+        doc.state = *state;
+    }
+    const auto metadata = payload.find("metadata");
+    if (metadata != payload.end()) {
+        if (!metadata->is_object() && !metadata->is_null()) return make_error(Errc::protocol_error, "\"metadata\" is not an object");
+        doc.metadata = *metadata;
+    }
+    auto version = optional_u64(payload, "version");
+    if (!version) return version.error();
+    doc.version = version.value();
+    auto timestamp = optional_u64(payload, "timestamp");
+    if (!timestamp) return timestamp.error();
+    doc.timestamp = timestamp.value();
+    doc.client_token = optional_string(payload, "clientToken");
+    return doc;
+}
+
+Result<Rejection> parse_rejection(const Json& payload) {
+    if (!payload.is_object()) return make_error(Errc::protocol_error, "shadow rejection is not a JSON object");
+    Rejection rejection;
+    const auto code = payload.find("code");
+    if (code == payload.end() || !code->is_number_integer())
+        return make_error(Errc::protocol_error, "shadow rejection has no integer \"code\"");
+    const auto value = code->get<std::int64_t>();
+    if (value < 0 || value > 999) return make_error(Errc::protocol_error, "shadow rejection \"code\" is out of range");
+    rejection.code = static_cast<int>(value);
+    rejection.message = optional_string(payload, "message");
+    rejection.client_token = optional_string(payload, "clientToken");
+    auto timestamp = optional_u64(payload, "timestamp");
+    if (timestamp) rejection.timestamp = timestamp.value();
+    return rejection;
+}
+
+Result<DocumentsMessage> parse_documents(const Json& payload) {
+    if (!payload.is_object()) return make_error(Errc::protocol_error, "documents message is not a JSON object");
+    DocumentsMessage message;
+    const auto current = payload.find("current");
+    if (current == payload.end() || !current->is_object())
+        return make_error(Errc::protocol_error, "documents message has no \"current\" object");
+    auto cur = parse_document(*current);
+    if (!cur) return cur.error();
+    message.current = std::move(cur.value());
+    const auto previous = payload.find("previous");
+    if (previous != payload.end() && !previous->is_object() && !previous->is_null())
+        return make_error(Errc::protocol_error, "documents message \"previous\" is not an object");
+    if (previous != payload.end() && previous->is_object()) {
+        auto prev = parse_document(*previous);
+        if (!prev) return prev.error();
+        message.previous = std::move(prev.value());
+    }
+    auto timestamp = optional_u64(payload, "timestamp");
+    if (!timestamp) return timestamp.error();
+    message.timestamp = timestamp.value();
+    message.client_token = optional_string(payload, "clientToken");
+    return message;
+}
+
+std::string to_compact(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::size_t json_depth(const Json& value, std::size_t cap, bool count_arrays) {
+    if (cap == 0 || !value.is_structured()) return 0;
+    const std::size_t own = (count_arrays || value.is_object()) ? 1 : 0;
+    std::size_t deepest = 0;
+    for (const auto& child : value) {  // for objects this iterates the values
+        const std::size_t d = json_depth(child, cap - 1, count_arrays);
+        if (d > deepest) deepest = d;
+        if (deepest + own >= cap) break;
+    }
+    return deepest + own;
+}
+
+Result<void> validate_state(const Json& state, const Limits& limits) {
+    if (!state.is_object()) return make_error(Errc::invalid_argument, "state must be a JSON object");
+    for (auto it = state.begin(); it != state.end(); ++it) {
+        const std::string& key = it.key();
+        if (key != "desired" && key != "reported")
+            return make_error(Errc::invalid_argument,
+                              "state may only contain \"desired\" and \"reported\"; found \"" + (valid_utf8(key) ? key : std::string("?")) + "\"");
+        const Json& section = it.value();
+        if (!section.is_object() && !section.is_null())
+            return make_error(Errc::invalid_argument, "state." + key + " must be an object or null");
+        if (json_depth(section, limits::max_json_nesting + 1) > limits::max_json_nesting)
+            return make_error(Errc::limit_exceeded, "state." + key + " nests more than " + std::to_string(limits::max_json_nesting) +
+                                                        " objects/arrays");
+        const std::size_t depth = json_depth(section, limits::max_json_nesting + 1, false);
+        if (depth > limits.max_state_depth)
+            return make_error(Errc::limit_exceeded, "state." + key + " nests objects " + std::to_string(depth) + " levels deep; AWS allows " +
+                                                        std::to_string(limits.max_state_depth));
+        if (array_has_null(section))
+            return make_error(Errc::invalid_argument, "state." + key + " has a null inside an array; AWS arrays can't hold null");
+        if (!strings_valid(section)) return make_error(Errc::invalid_argument, "state." + key + " contains a string that is not valid UTF-8");
+    }
+    return {};
+}
+
+std::size_t state_size(const Json& desired, const Json& reported) {
+    std::size_t size = 0;
+    if (desired.is_object() && !desired.empty()) size += to_compact(desired).size();
+    if (reported.is_object() && !reported.empty()) size += to_compact(reported).size();
+    return size;
+}
+
+void merge_state(Json& target, const Json& patch) {
+    if (!patch.is_object()) {
+        target = patch;
+        return;
+    }
+    if (!target.is_object()) target = Json::object();
+    for (auto it = patch.begin(); it != patch.end(); ++it) {
+        if (it.value().is_null()) target.erase(it.key());
+        else merge_state(target[it.key()], it.value());
+    }
+}
+
+Json compute_delta(const Json& desired, const Json& reported) {
+    Json delta = Json::object();
+    if (!desired.is_object()) return delta;
+    for (auto it = desired.begin(); it != desired.end(); ++it) {
+        const auto rit = reported.is_object() ? reported.find(it.key()) : reported.end();
+        if (!reported.is_object() || rit == reported.end()) {
+            delta[it.key()] = it.value();
+        } else if (it.value().is_object() && rit->is_object()) {
+            Json sub = compute_delta(it.value(), *rit);
+            if (!sub.empty()) delta[it.key()] = std::move(sub);
+        } else if (it.value() != *rit) {
+            delta[it.key()] = it.value();
+        }
+    }
+    return delta;
+}
+
+}  // namespace iotlite::shadow
