@@ -27,11 +27,10 @@
 #include <string_view>
 #include <vector>
 
+#include "iotlite/mqtt/types.hpp"
 #include "iotlite/result.hpp"
 
 namespace iotlite::mqtt {
-
-enum class QoS : std::uint8_t { at_most_once = 0, at_least_once = 1 };
 
 // Where the driver must open a transport for the next connect attempt.
 enum class TransportKind : std::uint8_t {
@@ -57,6 +56,13 @@ enum class QueuePolicy : std::uint8_t {
     reject,       // publish() returns Errc::queue_full; nothing already queued is touched
 };
 
+// Backoff after a failed attempt or a connection that lasted less than stable_after_ms
+// ("full jitter" above a floor, n = consecutive failures before this one, from 0):
+//   cap(n) = min(max_delay_ms, min_delay_ms * 2^(n+1))
+//   delay  = min_delay_ms + uniform[0, cap(n) - min_delay_ms]
+// so every retry waits at least min_delay_ms, the jitter window doubles per failure and
+// saturates at max_delay_ms. A connection that stayed up stable_after_ms resets n to 0.
+// The jitter comes from a splitmix64 PRNG seeded with Config::rng_seed.
 struct ReconnectConfig {
     bool enabled = true;
     std::uint32_t min_delay_ms = 1000;      // backoff base
@@ -64,17 +70,15 @@ struct ReconnectConfig {
     std::uint32_t stable_after_ms = 10000;  // a connection up this long resets the backoff
 };
 
+// Publishes that cannot be sent now (offline, or the QoS 1 in-flight window is full) wait in
+// this queue, in order. Every queued publish completes exactly once: `published` once sent
+// (QoS 0) / acknowledged (QoS 1), or `publish_failed` (Errc::dropped by the policy,
+// Errc::closed when the client closes). A message larger than max_bytes on its own is never
+// queued: dropped (drop_* policies) or rejected (reject).
 struct OfflineQueueConfig {
     std::size_t max_messages = 100;        // 0 disables queueing: publish while offline fails
     std::size_t max_bytes = 256 * 1024;    // sum of topic + payload bytes queued
     QueuePolicy policy = QueuePolicy::drop_oldest;
-};
-
-struct Will {
-    std::string topic;
-    std::vector<std::uint8_t> payload;
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
 };
 
 // Capacities and behaviour. Validated by Client::create().
@@ -93,34 +97,41 @@ struct Config {
     std::uint64_t rng_seed = 1;               // seeds the backoff jitter (tests fix it)
 };
 
-struct Message {
-    std::string topic;
-    std::vector<std::uint8_t> payload;
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
-    bool dup = false;
-};
-
-struct TopicFilter {
-    std::string filter;
-    QoS qos = QoS::at_most_once;
-};
-
-// SUBACK return code per filter (MQTT 3.1.1 §3.9.3).
-enum class SubackCode : std::uint8_t { granted_qos0 = 0x00, granted_qos1 = 0x01, granted_qos2 = 0x02, failure = 0x80 };
-
 // Connection states. Transitions:
 //   idle --connect()--> waiting_target --provide_target()--> opening --on_open()--> connecting
 //   connecting --CONNACK 0--> connected
-//   opening/connecting/connected --on_closed()/timeout/protocol error--> backing_off (reconnect on)
-//                                                                  or closed (reconnect off / fatal)
-//   backing_off --deadline--> waiting_target
-//   any --disconnect()--> closed
+//   waiting_target --provide_target(error / incomplete target)--> backing_off (or closed)
+//   opening/connecting/connected --on_closed()/connect timeout/keep-alive timeout/CONNACK refusal/
+//       protocol error--> backing_off (reconnect on) or closed (reconnect off)
+//   backing_off --deadline (on_tick)--> waiting_target (emits need_target again)
+//   any --disconnect()--> closed (terminal: later calls return Errc::invalid_state)
+// Timers (next_deadline_ms): opening/connecting: connect_timeout_ms from provide_target();
+// connected: PINGREQ when nothing was sent for keep_alive_s, then ping_timeout_ms for the
+// PINGRESP ("keep-alive timeout"); backing_off: the backoff delay.
+// Not thread-safe: drive one Client from one thread (or event loop).
 enum class State : std::uint8_t { idle, waiting_target, opening, connecting, connected, backing_off, closed };
 
 const char* state_name(State state);
 
 // One output for the driver or the application. Only the fields named for the type are set.
+//
+// Notes for drivers:
+//  - Write output_data() to the transport before acting on close_transport (disconnect()
+//    leaves a DISCONNECT packet there).
+//  - A failed connect attempt (transport could not open or closed before CONNACK, CONNACK
+//    refusal, connect timeout, provide_target() with an error) is reported as `error`
+//    followed by `reconnecting`; `disconnected` means an established session ended, or the
+//    client reached State::closed (reconnect disabled, or disconnect()).
+//  - CONNACK refusals: 1 unacceptable protocol version, 2 identifier rejected,
+//    3 server unavailable -> Errc::connection_refused; 4 bad user name or password,
+//    5 "not authorized" -> Errc::auth_failed. Reconnecting continues (need_target lets the
+//    application re-sign with fresh credentials).
+//  - A subscribe()/unsubscribe() that can no longer complete (client closed, subscribe
+//    cancelled by an unsubscribe() before its SUBACK) completes with `error` carrying its op_id.
+//    A filter refused (SUBACK 0x80) on an automatic re-subscribe is reported as `error`
+//    (Errc::server_error) with the subscription's op_id.
+//  - Protocol errors (malformed bytes, QoS 2 PUBLISH, unexpected packet) close the transport
+//    with Errc::protocol_error and a message starting "protocol error: ".
 struct Event {
     enum class Type : std::uint8_t {
         need_target,      // call provide_target() with a fresh target (re-sign now). attempt
@@ -147,6 +158,9 @@ struct Event {
     std::uint32_t op_id = 0;
     std::vector<SubackCode> granted;
 };
+
+// Stable lower_snake name of an event type ("need_target", "message", ...), for logs and JS.
+const char* event_type_name(Event::Type type);
 
 class Client {
 public:
@@ -185,6 +199,9 @@ public:
 
     State state() const;
     const Config& config() const;
+    // Publishes waiting in the offline queue / QoS 1 publishes awaiting PUBACK (diagnostics, tests).
+    std::size_t offline_queue_size() const;
+    std::size_t inflight_size() const;
 
     ~Client();
     Client(const Client&) = delete;

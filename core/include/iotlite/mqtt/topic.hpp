@@ -1,0 +1,54 @@
+// Topic names, topic filters and the AWS IoT Core message-broker limits.
+//
+// Every validator returns an error whose message names the rule and the actual numbers,
+// e.g. "topic has 9 '/' levels; AWS IoT allows 7". Codes:
+//   Errc::invalid_topic   MQTT syntax (empty, wildcard in a publish topic, misplaced '#',
+//                         '+' not a whole level, NUL, invalid UTF-8)
+//   Errc::limit_exceeded  an AWS quota (bytes, slashes, payload size, counts)
+//   Errc::invalid_argument a malformed non-topic value (keep-alive, QoS, empty client id)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "iotlite/result.hpp"
+
+namespace iotlite::mqtt {
+
+namespace limits {
+inline constexpr std::size_t max_client_id_bytes = 128;
+inline constexpr std::size_t max_topic_bytes = 256;
+inline constexpr std::size_t max_topic_slashes = 7;    // the "$aws/rules/<rule>/" prefix is not counted
+inline constexpr std::size_t max_payload_bytes = 131072;  // 128 KB
+inline constexpr std::uint16_t min_keep_alive_s = 30;
+inline constexpr std::uint16_t max_keep_alive_s = 1200;
+inline constexpr std::size_t max_filters_per_subscribe = 8;
+inline constexpr std::size_t max_subscriptions = 50;
+}  // namespace limits
+
+// Well-formed UTF-8 as MQTT requires (§1.5.3): no overlongs, no surrogates, nothing
+// above U+10FFFF, no U+0000.
+bool is_valid_mqtt_utf8(std::string_view text);
+
+// 1..128 bytes.
+Result<void> validate_client_id(std::string_view client_id);
+// Non-empty, valid UTF-8, no NUL, no '+'/'#', <= 256 bytes and <= 7 '/' (Basic Ingest
+// prefix "$aws/rules/<rule>/" excluded from both counts).
+Result<void> validate_publish_topic(std::string_view topic);
+// Non-empty, valid UTF-8, no NUL, '#' only as the whole last level, '+' only as a whole
+// level, <= 256 bytes and <= 7 '/'.
+Result<void> validate_topic_filter(std::string_view filter);
+// <= 131072 bytes.
+Result<void> validate_payload_size(std::size_t size);
+// 30..1200 s.
+Result<void> validate_keep_alive(std::uint16_t keep_alive_s);
+// QoS 0 or 1 (raw value from an untyped source, e.g. JS).
+Result<void> validate_qos(unsigned qos);
+
+// True when `topic` matches `filter` with MQTT wildcards: '+' one level, '#' this level and
+// all below (also the parent: "a/#" matches "a"). Filters starting with a wildcard do not
+// match topics starting with '$' (§4.7.2). Inputs are assumed valid.
+bool topic_matches(std::string_view filter, std::string_view topic);
+
+}  // namespace iotlite::mqtt

@@ -1,0 +1,127 @@
+// Topic rules and AWS IoT limits: exactly at the limit passes, one over fails naming the rule.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "iotlite/mqtt/topic.hpp"
+
+using namespace iotlite;
+using namespace iotlite::mqtt;
+
+namespace {
+std::string levels(std::size_t slashes) {
+    std::string t = "a";
+    for (std::size_t i = 0; i < slashes; ++i) t += "/a";
+    return t;
+}
+}  // namespace
+
+TEST(TopicLimits, TopicOf256Bytes_IsAccepted) {
+    EXPECT_TRUE(validate_publish_topic(std::string(256, 'x')).ok());
+}
+
+TEST(TopicLimits, TopicOf257Bytes_FailsNamingRule) {
+    auto r = validate_publish_topic(std::string(257, 'x'));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::limit_exceeded);
+    EXPECT_EQ(r.error().message, "topic has 257 bytes; AWS IoT allows 256");
+}
+
+TEST(TopicLimits, SevenSlashes_IsAccepted) {
+    EXPECT_TRUE(validate_publish_topic(levels(7)).ok());
+    EXPECT_TRUE(validate_topic_filter(levels(7)).ok());
+}
+
+TEST(TopicLimits, NineSlashes_FailsNamingRule) {
+    auto r = validate_publish_topic(levels(9));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::limit_exceeded);
+    EXPECT_EQ(r.error().message, "topic has 9 '/' levels; AWS IoT allows 7");
+    auto f = validate_topic_filter(levels(8));
+    ASSERT_FALSE(f.ok());
+    EXPECT_EQ(f.error().message, "topic filter has 8 '/' levels; AWS IoT allows 7");
+}
+
+TEST(TopicLimits, BasicIngestPrefix_IsNotCounted) {
+    EXPECT_TRUE(validate_publish_topic("$aws/rules/myRule/" + levels(7)).ok());
+    EXPECT_FALSE(validate_publish_topic("$aws/rules/myRule/" + levels(8)).ok());
+    EXPECT_TRUE(validate_publish_topic("$aws/rules/r/" + std::string(256, 'x')).ok());
+    EXPECT_FALSE(validate_publish_topic("$aws/rules/r/" + std::string(257, 'x')).ok());
+    // Other $aws topics count every slash.
+    EXPECT_FALSE(validate_publish_topic("$aws/things/t/" + levels(5)).ok());
+}
+
+TEST(TopicRules, PublishWildcards_AreInvalidTopic) {
+    for (const char* t : {"a/+", "a/#", "+", "a+b", "#"}) {
+        auto r = validate_publish_topic(t);
+        ASSERT_FALSE(r.ok()) << t;
+        EXPECT_EQ(r.error().code, Errc::invalid_topic) << t;
+        EXPECT_NE(r.error().message.find("wildcard"), std::string::npos);
+    }
+}
+
+TEST(TopicRules, EmptyNulAndBadUtf8_AreInvalidTopic) {
+    EXPECT_EQ(validate_publish_topic("").error().code, Errc::invalid_topic);
+    EXPECT_EQ(validate_topic_filter("").error().code, Errc::invalid_topic);
+    EXPECT_EQ(validate_publish_topic(std::string("a\0b", 3)).error().code, Errc::invalid_topic);
+    EXPECT_EQ(validate_publish_topic("a\xFF").error().code, Errc::invalid_topic);
+    EXPECT_EQ(validate_topic_filter("\xED\xA0\x80").error().code, Errc::invalid_topic);  // surrogate U+D800
+    EXPECT_TRUE(validate_publish_topic("caf\xC3\xA9/\xF0\x9F\x98\x80").ok());  // é and an emoji
+}
+
+TEST(TopicRules, FilterWildcardPlacement_FollowsMqtt) {
+    for (const char* ok : {"#", "+", "a/#", "a/+/b", "+/+", "/+", "a//b", "$aws/things/+/shadow/#"})
+        EXPECT_TRUE(validate_topic_filter(ok).ok()) << ok;
+    for (const char* bad : {"a/#/b", "a#", "a/b#", "a+", "+a/b", "##", "a/++"}) {
+        auto r = validate_topic_filter(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, Errc::invalid_topic) << bad;
+    }
+}
+
+TEST(TopicLimits, ClientIdBoundaries_NameTheRule) {
+    EXPECT_TRUE(validate_client_id(std::string(128, 'c')).ok());
+    EXPECT_TRUE(validate_client_id("c").ok());
+    auto over = validate_client_id(std::string(129, 'c'));
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.error().code, Errc::limit_exceeded);
+    EXPECT_EQ(over.error().message, "client id has 129 bytes; AWS IoT allows 128");
+    EXPECT_EQ(validate_client_id("").error().code, Errc::invalid_argument);
+}
+
+TEST(TopicLimits, PayloadBoundaries_NameTheRule) {
+    EXPECT_TRUE(validate_payload_size(131072).ok());
+    auto over = validate_payload_size(131073);
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.error().code, Errc::limit_exceeded);
+    EXPECT_EQ(over.error().message, "payload has 131073 bytes; AWS IoT allows 131072 (128 KB)");
+}
+
+TEST(TopicLimits, KeepAliveBoundaries_NameTheRule) {
+    EXPECT_TRUE(validate_keep_alive(30).ok());
+    EXPECT_TRUE(validate_keep_alive(1200).ok());
+    EXPECT_EQ(validate_keep_alive(29).error().message, "keep-alive is 29 s; AWS IoT allows 30 to 1200 s");
+    EXPECT_EQ(validate_keep_alive(1201).error().message, "keep-alive is 1201 s; AWS IoT allows 30 to 1200 s");
+}
+
+TEST(TopicLimits, Qos2_IsRejected) {
+    EXPECT_TRUE(validate_qos(0).ok());
+    EXPECT_TRUE(validate_qos(1).ok());
+    EXPECT_EQ(validate_qos(2).error().message, "QoS 2 requested; AWS IoT supports QoS 0 and 1 only");
+}
+
+TEST(TopicMatch, Wildcards_MatchPerMqtt) {
+    struct Case { const char* filter; const char* topic; bool match; };
+    const Case cases[] = {
+        {"a/b", "a/b", true},         {"a/b", "a/c", false},        {"a/b", "a/b/c", false},
+        {"a/+", "a/b", true},         {"a/+", "a/b/c", false},      {"a/+", "a", false},
+        {"a/+", "a/", true},          {"+/+", "/b", true},          {"+", "a", true},
+        {"+", "a/b", false},          {"a/#", "a", true},           {"a/#", "a/b/c", true},
+        {"a/#", "ab", false},         {"#", "a/b/c", true},         {"#", "/", true},
+        {"a/+/c", "a/b/c", true},     {"a/+/c", "a/b/d", false},    {"+/b/#", "x/b", true},
+        {"#", "$aws/things/x", false},  {"+/things/x", "$aws/things/x", false},
+        {"$aws/things/+/shadow/#", "$aws/things/t1/shadow/update/accepted", true},
+        {"a/b/", "a/b", false},       {"a/b", "a/b/", false},       {"a//b", "a//b", true},
+    };
+    for (const auto& c : cases) EXPECT_EQ(topic_matches(c.filter, c.topic), c.match) << c.filter << " vs " << c.topic;
+}
