@@ -1,0 +1,77 @@
+// Shared set-up of the browser tests: the stand-in, the assembled site on a free port, and
+// Debian's Chromium through playwright-core with a fresh profile. Missing prerequisites (the
+// wasm package build, Chromium) throw: the tests fail, they never skip.
+import { promises as fs, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStandin } from '../emulator/standin.mjs';
+import { assembleSite, configFromStandin, startStaticServer, checkPackage } from '../../scripts/demo_server.mjs';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PACKAGE_DIR = process.env.IOTLITE_WASM_PACKAGE_DIR || path.join(REPO, 'build/wasm/wasm/package');
+export const ARTIFACTS = process.env.IOTLITE_WEB_ARTIFACTS || path.join(REPO, 'test-artifacts/web');
+export const CHROMIUM = process.env.IOTLITE_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function checkPrerequisites() {
+  await checkPackage(PACKAGE_DIR);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt install chromium, or set IOTLITE_CHROMIUM)`);
+}
+
+/** Starts everything; returns {standin, server, context, newPage(), shot(page, name), stop()}. */
+export async function startEnvironment(label, { standinLog } = {}) {
+  await checkPrerequisites();
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  for (const f of await fs.readdir(ARTIFACTS)) if (f.startsWith(`${label}-`) && f.endsWith('.png')) await fs.rm(path.join(ARTIFACTS, f));
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), `iotlite-web-${label}-`));
+  const stops = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) { try { await fn(); } catch { /* keep stopping the rest */ } }
+    await fs.rm(tmp, { recursive: true, force: true });
+  };
+  try {
+    const standin = await startStandin(standinLog ? { log: standinLog } : {});
+    stops.push(() => standin.stop());
+    const site = await assembleSite({ packageDir: PACKAGE_DIR, outDir: path.join(tmp, 'site'), config: configFromStandin(standin.endpoints) });
+    const server = await startStaticServer({ root: site, port: 0 });
+    stops.push(() => server.stop());
+    const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 1000 },
+    });
+    stops.push(() => context.close());
+    const consoleErrors = [];
+    const failedResponses = []; // "status path" of every HTTP answer >= 400 the pages got
+    const newPage = async (url = server.url) => {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+      page.on('response', (r) => { if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10000 });
+      return page;
+    };
+    // Another copy of the site, e.g. without config.json (as on a static host).
+    const serveSite = async (name, config) => {
+      const root = await assembleSite({ packageDir: PACKAGE_DIR, outDir: path.join(tmp, name), config });
+      const extra = await startStaticServer({ root, port: 0 });
+      stops.push(() => extra.stop());
+      return extra.url;
+    };
+    let n = 0;
+    const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${label}-${String(++n).padStart(2, '0')}-${name}.png`), fullPage: true });
+    return { standin, server, context, newPage, serveSite, shot, stop, consoleErrors, failedResponses };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** POST to the stand-in's admin API. */
+export async function admin(standin, route, body = {}) {
+  const r = await fetch(`${standin.endpoints.adminUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`admin ${route}: HTTP ${r.status} ${await r.text()}`);
+  return r.json();
+}
