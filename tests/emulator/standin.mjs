@@ -274,6 +274,8 @@ async function main() {
       process.stdin.resume();
     }
   } catch { /* no stdin */ }
+  // A reader that went away (EPIPE) means nobody uses us any more: stop cleanly, never crash.
+  process.stdout.on('error', () => shutdown('stdout closed'));
   const parent = process.ppid;
   setInterval(() => { if (process.ppid !== parent) shutdown('parent exited'); }, 500);
   process.stdout.write(JSON.stringify(standin.endpoints) + '\n');
