@@ -1,0 +1,246 @@
+// The wasm package in Node against the local stand-in: static keys, Cognito (unauthenticated and
+// with logins), validation errors from the C++ core, and 1,000 QoS 1 messages round-tripping.
+// The stand-in's gateway checks every presigned URL with @smithy/signature-v4 (not our signer).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadPackage, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot } from './helpers.mjs';
+
+let pkg;
+let standin;
+let ep;
+
+before(async () => {
+  pkg = await loadPackage();
+  standin = await startStandin();
+  ep = standin.endpoints;
+});
+
+after(async () => {
+  if (standin) await standin.stop();
+});
+
+const staticOptions = (extra = {}) => ({
+  endpoint: ep.wsUrl,
+  region: ep.region,
+  clientId: uniqueId('static'),
+  credentials: ep.testCredentials,
+  WebSocket,
+  reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
+  ...extra,
+});
+
+// Counts Cognito operations by X-Amz-Target while delegating to the real fetch.
+function countingFetch() {
+  const calls = [];
+  const f = (url, init) => {
+    calls.push(init.headers['X-Amz-Target'].split('.').pop());
+    return fetch(url, init);
+  };
+  f.calls = calls;
+  return f;
+}
+
+async function roundTrip(client, topic, text) {
+  const got = new Promise((resolve) => {
+    client.subscribe(topic, { qos: 1 }, (m) => resolve(m)).then((granted) => assert.equal(granted, 1));
+  });
+  // The SUBACK precedes the PUBLISH on the same connection, so the broker has the subscription.
+  await new Promise((r) => setTimeout(r, 0));
+  await waitFor(() => client.state === 'connected', 5000, 'connected');
+  await client.publish(topic, text, { qos: 1 });
+  const m = await Promise.race([got, new Promise((_, rej) => setTimeout(() => rej(new Error(`no message on ${topic}`)), 5000))]);
+  assert.equal(m.topic, topic);
+  assert.equal(m.text(), text);
+  assert.equal(m.qos, 1);
+}
+
+test('ErrorCodes_MatchResultHpp_SameOrderAsErrc', () => {
+  const header = readFileSync(path.join(repoRoot, 'sigv4/include/iotlite/result.hpp'), 'utf8');
+  const body = header.slice(header.indexOf('enum class Errc {'), header.indexOf('};', header.indexOf('enum class Errc {')));
+  const names = [...body.matchAll(/^\s+([a-z_]+)\s*(?:=\s*0)?,/gm)].map((m) => m[1]);
+  assert.ok(names.length >= 18, `parsed ${names.length} Errc values from result.hpp`);
+  assert.deepEqual(pkg.ERROR_CODES, names);
+});
+
+test('IotClient_StaticKeys_ConnectsSubscribesAndReceivesItsQoS1Publish', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  const connected = once(client, 'connect');
+  await client.connect();
+  assert.equal((await connected).sessionPresent, false);
+  assert.equal(client.state, 'connected');
+  await roundTrip(client, `iotlite/wasm/${uniqueId('t')}`, 'hello from wasm');
+  await client.close();
+  assert.equal(client.state, 'closed');
+});
+
+test('IotClient_PayloadKinds_StringBytesAndObjectArriveAsSent', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  await client.connect();
+  const topic = `iotlite/wasm/${uniqueId('kinds')}`;
+  const got = [];
+  await client.subscribe(topic, { qos: 1 }, (m) => got.push(m));
+  await client.publish(topic, 'text', { qos: 1 });
+  await client.publish(topic, new Uint8Array([0, 1, 2, 255]), { qos: 1 });
+  await client.publish(topic, { a: 1, b: [true, null] }, { qos: 1 });
+  await waitFor(() => got.length === 3, 5000, '3 messages');
+  assert.equal(got[0].text(), 'text');
+  assert.deepEqual([...got[1].payload], [0, 1, 2, 255]);
+  assert.deepEqual(got[2].json(), { a: 1, b: [true, null] });
+  await client.close();
+});
+
+test('IotClient_CognitoUnauthenticated_GetsCredentialsCachesIdentityAndConnects', async () => {
+  const storage = new Map();
+  const store = { getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => storage.set(k, v), removeItem: (k) => storage.delete(k) };
+  const f1 = countingFetch();
+  const cognito = { identityPoolId: ep.identityPools.unauthenticated, endpoint: ep.cognitoUrl, storage: store };
+  const client = await pkg.IotClient.create({ ...staticOptions({ credentials: undefined, cognito, fetch: f1 }) });
+  await client.connect();
+  assert.deepEqual(f1.calls, ['GetId', 'GetCredentialsForIdentity']);
+  const identityId = storage.get(`iotlite.cognito.${ep.identityPools.unauthenticated}`);
+  assert.match(identityId, /^us-east-1:[0-9a-f-]{36}$/);
+  await roundTrip(client, `iotlite/wasm/${uniqueId('cognito')}`, 'guest');
+  await client.close();
+
+  // A second page load with the same storage skips GetId.
+  const f2 = countingFetch();
+  const again = await pkg.IotClient.create({ ...staticOptions({ credentials: undefined, cognito, fetch: f2 }) });
+  await again.connect();
+  assert.deepEqual(f2.calls, ['GetCredentialsForIdentity']);
+  await again.close();
+});
+
+test('IotClient_CognitoWithLogins_ConnectsAndAWrongTokenIsAnAuthError', async () => {
+  const pools = ep.identityPools;
+  const cognito = { identityPoolId: pools.authenticated, endpoint: ep.cognitoUrl, logins: { [pools.loginProvider]: pools.loginToken } };
+  const client = await pkg.IotClient.create(staticOptions({ credentials: undefined, cognito }));
+  await client.connect();
+  await roundTrip(client, `iotlite/wasm/${uniqueId('login')}`, 'signed in');
+  await client.close();
+
+  const bad = await pkg.IotClient.create(staticOptions({
+    credentials: undefined, reconnect: false,
+    cognito: { ...cognito, logins: async () => ({ [pools.loginProvider]: 'not-the-token' }) },
+  }));
+  await assert.rejects(bad.connect(), (e) => {
+    assert.equal(e.code, 'auth_failed');
+    assert.match(e.message, /Cognito GetId: NotAuthorizedException: Invalid login token/);
+    return true;
+  });
+  await bad.close();
+});
+
+test('IotClient_CredentialsProvider_CalledOnceWhileValidAndItsFailureIsAnAuthError', async () => {
+  let calls = 0;
+  const provider = async () => {
+    calls += 1;
+    return { ...ep.testCredentials, expiration: new Date(Date.now() + 3600 * 1000) };
+  };
+  const client = await pkg.IotClient.create(staticOptions({ credentials: undefined, credentialsProvider: provider }));
+  await client.connect();
+  standin.controls.dropConnections();  // a reconnect re-signs, with the cached credentials
+  await once(client, 'connect', 10000);
+  assert.equal(calls, 1);
+  await client.close();
+
+  const failing = await pkg.IotClient.create(staticOptions({
+    credentials: undefined, reconnect: false, credentialsProvider: async () => { throw new Error('token service down'); },
+  }));
+  await assert.rejects(failing.connect(), (e) => e.code === 'auth_failed' && /credentialsProvider failed: token service down/.test(e.message));
+  await failing.close();
+});
+
+test('IotClient_CustomAuthorizer_ConnectsWithTheTokenInTheQuery', async () => {
+  const ca = ep.customAuthorizer;
+  const client = await pkg.IotClient.create({
+    endpoint: ep.wsUrl, clientId: uniqueId('authz'), WebSocket,
+    customAuthorizer: { name: ca.name, tokenKeyName: ca.tokenKeyName, token: ca.token },
+  });
+  await client.connect();
+  await roundTrip(client, `iotlite/wasm/${uniqueId('authz')}`, 'authorized');
+  await client.close();
+});
+
+test('IotClient_InvalidTopicsAndPayloads_RejectWithTheRuleNamed', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  await client.connect();
+  const expectError = async (promise, code, pattern) => {
+    await assert.rejects(promise, (e) => {
+      assert.ok(e instanceof pkg.IotError, 'an IotError');
+      assert.equal(e.code, code, e.message);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  };
+  await expectError(client.publish('a/b/c/d/e/f/g/h/i', 'x'), 'limit_exceeded', /topic has 8 '\/' levels; AWS IoT allows 7/);
+  await expectError(client.publish(`t/${'x'.repeat(300)}`, 'x'), 'limit_exceeded', /topic has 302 bytes; AWS IoT allows 256/);
+  await expectError(client.publish('a/+/b', 'x'), 'invalid_topic', /contains a wildcard/);
+  await expectError(client.publish('', 'x'), 'invalid_topic', /topic is empty/);
+  await expectError(client.subscribe('a/#/b', { qos: 0 }), 'invalid_topic', /'#' must be the last level/);
+  await expectError(client.publish('ok/topic', new Uint8Array(128 * 1024 + 1)), 'limit_exceeded', /payload has 131073 bytes; AWS IoT allows 131072/);
+  await expectError(client.publish('ok/topic', 'x', { qos: 2 }), 'invalid_argument', /QoS 2 requested; AWS IoT supports QoS 0 and 1 only/);
+  await expectError(client.publish(undefined, 'x'), 'invalid_topic', /must be a string, not undefined/);
+  // The connection survived every rejected call.
+  await roundTrip(client, `iotlite/wasm/${uniqueId('valid')}`, 'still fine');
+  await client.close();
+  await expectError(client.publish('ok/topic', 'x'), 'invalid_state', /closed/);
+
+  await assert.rejects(pkg.IotClient.create(staticOptions({ clientId: undefined })),
+    (e) => e.code === 'invalid_argument' && /client id is empty; AWS IoT requires 1 to 128 bytes/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ clientId: 'c'.repeat(129) })),
+    (e) => e.code === 'limit_exceeded' && /client id has 129 bytes/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ endpoint: 'iot.example.com', region: undefined })),
+    (e) => e.code === 'invalid_argument' && /cannot infer the AWS region from endpoint 'iot.example.com'/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ endpoint: 'https://x.iot.us-east-1.amazonaws.com' })),
+    (e) => e.code === 'invalid_argument' && /scheme "https:" is not ws: or wss:/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ credentials: undefined })),
+    (e) => e.code === 'invalid_argument' && /one of credentials, cognito, credentialsProvider or customAuthorizer/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ keepAliveSeconds: 5 })),
+    (e) => e.code === 'limit_exceeded' && /keep-alive is 5 s; AWS IoT allows 30 to 1200 s/.test(e.message));
+});
+
+test('IotClient_SubscribeAndPublishBeforeConnect_QueuedThenDeliveredAfterConnack', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  const topic = `iotlite/wasm/${uniqueId('early')}`;
+  const got = new Promise((resolve) => { client.subscribe(topic, { qos: 1 }, (m) => resolve(m.text())); });
+  const published = client.publish(topic, 'queued while offline', { qos: 1 });
+  await client.connect();
+  await published;
+  assert.equal(await got, 'queued while offline');
+  await client.close();
+});
+
+test('IotClient_OfflineQueueRejectPolicy_SecondPublishFailsNamingTheQueue', async () => {
+  const client = await pkg.IotClient.create(staticOptions({ offlineQueue: { maxMessages: 1, policy: 'reject' } }));
+  const first = client.publish('iotlite/wasm/q', 'one', { qos: 1 });
+  await assert.rejects(client.publish('iotlite/wasm/q', 'two', { qos: 1 }),
+    (e) => e.code === 'queue_full' && /offline queue is full \(1 messages/.test(e.message));
+  await assert.rejects(pkg.IotClient.create(staticOptions({ offlineQueue: { policy: 'sometimes' } })),
+    (e) => e.code === 'invalid_argument' && /offlineQueue.policy must be one of drop_oldest, drop_newest, reject/.test(e.message));
+  await client.close();
+  await assert.rejects(first, (e) => e.code === 'closed');
+});
+
+test('IotClient_1000QoS1Messages_AllRoundTripIntact', async () => {
+  const client = await pkg.IotClient.create(staticOptions({ offlineQueue: { maxMessages: 2000, maxBytes: 4 * 1024 * 1024 } }));
+  await client.connect();
+  const topic = `iotlite/wasm/${uniqueId('bulk')}`;
+  const received = new Map();
+  await client.subscribe(topic, { qos: 1 }, (m) => {
+    const id = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
+    received.set(id, m.payload);
+  });
+  const sent = [];
+  for (let i = 0; i < 1000; i++) {
+    const p = new Uint8Array(16 + (i % 200));
+    new DataView(p.buffer).setUint32(0, i);
+    for (let j = 4; j < p.length; j++) p[j] = (i * 31 + j * 7) & 0xff;
+    sent.push(p);
+  }
+  await Promise.all(sent.map((p) => client.publish(topic, p, { qos: 1 })));
+  await waitFor(() => received.size === 1000, 20000, `1000 messages (have ${received.size})`);
+  for (let i = 0; i < 1000; i++) assert.deepEqual(received.get(i), sent[i], `message ${i}`);
+  await client.close();
+});

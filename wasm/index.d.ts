@@ -1,0 +1,159 @@
+// Types of the iotlite browser package (also those of "iotlite/inline").
+
+/** The stable error codes: the Errc names of iotlite's C++ core. */
+export type IotErrorCode =
+  | 'invalid_argument' | 'limit_exceeded' | 'invalid_topic' | 'invalid_state' | 'not_connected'
+  | 'queue_full' | 'dropped' | 'protocol_error' | 'connection_refused' | 'auth_failed' | 'timeout'
+  | 'closed' | 'crypto_error' | 'io_error' | 'server_error' | 'conflict' | 'unsupported';
+
+/** Every error this package reports. The message names the broken rule or the server's answer. */
+export class IotError extends Error {
+  readonly name: 'IotError';
+  readonly code: IotErrorCode;
+  /** HTTP status, when a server answered with one (refused WebSocket upgrade, Cognito). */
+  readonly status?: number;
+  /** Cognito's error type, e.g. "NotAuthorizedException". */
+  readonly cognitoType?: string;
+}
+
+/** Index = numeric value of the C++ Errc. */
+export const ERROR_CODES: readonly ('ok' | IotErrorCode)[];
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When the credentials expire (Date or epoch milliseconds); they are refreshed before. */
+  expiration?: Date | number;
+}
+
+/** Web Storage-like hook (localStorage fits) to keep the Cognito identity id across page loads. */
+export interface IdentityStorage {
+  getItem(key: string): string | null | Promise<string | null>;
+  setItem(key: string, value: string): void | Promise<void>;
+  removeItem?(key: string): void | Promise<void>;
+}
+
+export interface CognitoOptions {
+  /** "us-east-1:1234abcd-..." */
+  identityPoolId: string;
+  /** Defaults to the options' region, else the pool id's prefix. */
+  region?: string;
+  /** Authenticated identities: provider name → token, or a function returning them (fresh tokens). */
+  logins?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** Reuse a known identity id (skips GetId). */
+  identityId?: string;
+  accountId?: string;
+  storage?: IdentityStorage;
+  /** Defaults to https://cognito-identity.<region>.amazonaws.com/ */
+  endpoint?: string;
+}
+
+export interface CustomAuthorizerOptions {
+  /** x-amz-customauthorizer-name */
+  name?: string;
+  /** Query parameter name carrying the token (default "token"). */
+  tokenKeyName?: string;
+  token?: string;
+  /** x-amz-customauthorizer-signature (signed authorizers). */
+  signature?: string;
+  /** MQTT CONNECT username / password. */
+  username?: string;
+  password?: string;
+}
+
+/** A WebSocket constructor with the browser's API (the "ws" package fits in Node). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket | any;
+
+export interface IotClientOptions {
+  /** "abc123-ats.iot.us-east-1.amazonaws.com", or a ws:// / wss:// URL (path defaults to /mqtt). */
+  endpoint: string;
+  /** Defaults to the region in the endpoint's host name. Required for SigV4 with other hosts. */
+  region?: string;
+  /** MQTT client id: 1..128 bytes (AWS IoT). */
+  clientId: string;
+  /** Exactly one of credentials, cognito, credentialsProvider, customAuthorizer. */
+  credentials?: AwsCredentials;
+  cognito?: CognitoOptions;
+  credentialsProvider?: () => Promise<AwsCredentials>;
+  customAuthorizer?: CustomAuthorizerOptions;
+  /** Refresh temporary credentials this long before they expire
+   *  (default: the smaller of 5 minutes and 10 % of their lifetime). */
+  refreshBeforeExpiryMs?: number;
+  /** 30..1200 (AWS IoT). Default 60. */
+  keepAliveSeconds?: number;
+  /** Default true. */
+  cleanSession?: boolean;
+  /** Exponential backoff with jitter between attempts; false disables reconnecting. */
+  reconnect?: false | { minDelayMs?: number; maxDelayMs?: number };
+  /** Publishes made while offline. Default {maxMessages: 100, maxBytes: 256 KiB, policy: "drop_oldest"}. */
+  offlineQueue?: { maxMessages?: number; maxBytes?: number; policy?: 'drop_oldest' | 'drop_newest' | 'reject' };
+  /** Added to Date.now() when signing. Also learnt from server Date headers when readable. */
+  clockOffsetMs?: number;
+  /** From opening the WebSocket until CONNACK. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Defaults to globalThis.WebSocket. Inject one in Node (e.g. `import WebSocket from "ws"`). */
+  WebSocket?: WebSocketConstructor;
+  /** Defaults to globalThis.fetch (used for Cognito). */
+  fetch?: typeof fetch;
+  /** The .wasm bytes (e.g. read from disk in Node). Only the first client of a page loads the module. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to fetch the .wasm from, if not next to the package's JS. */
+  wasmUrl?: string | URL;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1;
+  retain?: boolean;
+}
+
+export interface SubscribeOptions {
+  qos?: 0 | 1;
+}
+
+export class IotMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+  readonly dup: boolean;
+  /** The payload decoded as UTF-8. */
+  text(): string;
+  /** The payload parsed as JSON (throws SyntaxError if it is not JSON). */
+  json(): any;
+}
+
+export interface IotClientEvents {
+  connect: { sessionPresent: boolean };
+  disconnect: { error: IotError };
+  reconnecting: { delayMs: number; attempt: number };
+  message: IotMessage;
+  error: IotError;
+}
+
+export type IotClientState = 'idle' | 'waiting_target' | 'opening' | 'connecting' | 'connected' | 'backing_off' | 'closed';
+
+export class IotClient {
+  /** Loads the engine (once per page) and validates the options. Does not connect. */
+  static create(options: IotClientOptions): Promise<IotClient>;
+  /** Resolves at the first CONNACK; rejects with the first failed attempt's error
+   *  (the client keeps retrying with backoff: listen to "connect"). */
+  connect(): Promise<{ sessionPresent: boolean }>;
+  /** DISCONNECT, close the socket, free the engine. Pending operations reject with "closed". */
+  close(): Promise<void>;
+  /** Resolves with the granted QoS. Rejects with invalid_topic / limit_exceeded naming the rule. */
+  subscribe(filter: string, options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<0 | 1>;
+  subscribe(filter: string, handler?: (message: IotMessage) => void): Promise<0 | 1>;
+  unsubscribe(filter: string): Promise<void>;
+  /** A string is sent as UTF-8, an object as JSON. Resolves when a QoS 0 message is written
+   *  to the WebSocket or at the PUBACK of a QoS 1 one. */
+  publish(topic: string, payload: string | Uint8Array | ArrayBuffer | ArrayBufferView | object, options?: PublishOptions): Promise<void>;
+  on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
+  off<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
+  readonly state: IotClientState;
+  /** The clock offset used when signing (configured, or learnt from a server Date header). */
+  clockOffsetMs: number;
+}
+
+/** Loads the engine ahead of the first IotClient.create (optional). */
+export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL }): Promise<unknown>;

@@ -1,0 +1,170 @@
+// credentials.js — where the SigV4 credentials come from: static keys, a Cognito identity pool
+// (GetId + GetCredentialsForIdentity over fetch, JSON parsed here so no C++ JSON library ships),
+// or the application's own async provider. Temporary credentials are cached and refreshed before
+// they expire.
+import { IotError } from './errors.js';
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+// Milliseconds before `expiration` at which to refresh: the configured margin, else the smaller
+// of 5 minutes and 10 % of the credentials' lifetime.
+export function refreshMargin(lifetimeMs, configured) {
+  if (typeof configured === 'number') return configured;
+  return Math.min(FIVE_MINUTES, Math.max(0, lifetimeMs) * 0.1);
+}
+
+const checkKeys = (c, where) => {
+  if (!c || typeof c.accessKeyId !== 'string' || !c.accessKeyId || typeof c.secretAccessKey !== 'string' || !c.secretAccessKey) {
+    throw new IotError('invalid_argument', `${where}: credentials need a non-empty accessKeyId and secretAccessKey`);
+  }
+};
+
+const toEpochMs = (v) => (v == null ? undefined : v instanceof Date ? v.getTime() : Number(v));
+
+// A source has get() → Promise<{accessKeyId, secretAccessKey, sessionToken?, expiration? (epoch ms)}>,
+// invalidate() (after an auth failure), and stop().
+export function createCredentialSource(options, ctx) {
+  if (options.credentials) {
+    checkKeys(options.credentials, 'credentials');
+    const c = { ...options.credentials, expiration: toEpochMs(options.credentials.expiration) };
+    return { get: async () => c, invalidate() {}, stop() {} };
+  }
+  if (options.credentialsProvider) {
+    return cached(async () => {
+      const c = await options.credentialsProvider();
+      checkKeys(c, 'credentialsProvider');
+      return { ...c, expiration: toEpochMs(c.expiration) };
+    }, options, ctx);
+  }
+  if (options.cognito) return cached(cognitoFetcher(options, ctx), options, ctx);
+  return null;
+}
+
+// Caches the credentials and refreshes them `refreshMargin` before expiry (and on demand).
+function cached(fetchCredentials, options, ctx) {
+  let current = null;
+  let inFlight = null;
+  let timer = null;
+  let stopped = false;
+  const fresh = () => current && (current.expiration === undefined || ctx.wallNow() < current.refreshAt);
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = null;
+    if (stopped || !current || current.expiration === undefined) return;
+    // setTimeout fires at once for delays over 2^31-1 ms (24.8 days): clamp, and re-check then.
+    const delay = Math.min(2 ** 31 - 1, Math.max(0, current.refreshAt - ctx.wallNow()));
+    timer = setTimeout(() => { (fresh() ? Promise.resolve().then(schedule) : refresh()).catch((e) => ctx.onError(e)); }, delay);
+  };
+  const refresh = () => {
+    if (!inFlight) {
+      inFlight = fetchCredentials().then((c) => {
+        const now = ctx.wallNow();
+        const lifetime = c.expiration === undefined ? 0 : c.expiration - now;
+        let refreshAt = c.expiration === undefined ? Infinity : c.expiration - refreshMargin(lifetime, options.refreshBeforeExpiryMs);
+        // Never refresh in a tight loop: a margin longer than the lifetime, or credentials that
+        // look expired on arrival (a wrong local clock), wait at least 5 s / 60 s.
+        refreshAt = Math.max(refreshAt, now + (lifetime > 0 ? Math.max(5000, lifetime / 2) : 60000));
+        current = { ...c, refreshAt };
+        inFlight = null;
+        schedule();
+        return current;
+      }, (e) => { inFlight = null; throw e; });
+    }
+    return inFlight;
+  };
+  return {
+    get: () => (fresh() ? Promise.resolve(current) : refresh()),
+    invalidate() { current = null; },
+    stop() { stopped = true; clearTimeout(timer); timer = null; },
+  };
+}
+
+// Cognito identity pool: unsigned JSON POSTs to cognito-identity.<region>.amazonaws.com.
+function cognitoFetcher(options, ctx) {
+  const c = options.cognito;
+  if (!c.identityPoolId || typeof c.identityPoolId !== 'string') {
+    throw new IotError('invalid_argument', 'cognito.identityPoolId is required (e.g. "us-east-1:1234abcd-...")');
+  }
+  const region = c.region || options.region || c.identityPoolId.split(':')[0];
+  const endpoint = c.endpoint || `https://cognito-identity.${region}.amazonaws.com/`;
+  const storageKey = `iotlite.cognito.${c.identityPoolId}`;
+  let identityId = c.identityId || null;
+
+  const call = async (target, body) => {
+    let response;
+    try {
+      response = await ctx.fetch(endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `AWSCognitoIdentityService.${target}` },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new IotError('io_error', `Cognito ${target}: request to ${endpoint} failed (${e && e.message})`);
+    }
+    const date = response.headers && response.headers.get && response.headers.get('date');
+    if (date) ctx.learnServerDate(date);
+    const text = await response.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
+    if (!response.ok || !json) {
+      const type = json && (json.__type || json.code) ? String(json.__type || json.code).split('#').pop() : `HTTP ${response.status}`;
+      const message = (json && (json.message || json.Message)) || text.slice(0, 200);
+      const code = /NotAuthorized/.test(type) ? 'auth_failed'
+        : /ResourceNotFound|InvalidParameter/.test(type) ? 'invalid_argument' : 'server_error';
+      throw new IotError(code, `Cognito ${target}: ${type}${message ? `: ${message}` : ''}`, { status: response.status, cognitoType: type });
+    }
+    return json;
+  };
+
+  const logins = async () => {
+    const l = typeof c.logins === 'function' ? await c.logins() : c.logins;
+    return l && Object.keys(l).length ? l : undefined;
+  };
+
+  let idWasCached = false;
+  const getId = async (l) => {
+    if (!identityId && c.storage) identityId = (await c.storage.getItem(storageKey)) || null;
+    idWasCached = !!identityId;
+    if (identityId) return identityId;
+    const body = { IdentityPoolId: c.identityPoolId };
+    if (c.accountId) body.AccountId = c.accountId;
+    if (l) body.Logins = l;
+    const json = await call('GetId', body);
+    if (typeof json.IdentityId !== 'string') throw new IotError('server_error', 'Cognito GetId: the answer has no IdentityId');
+    identityId = json.IdentityId;
+    if (c.storage) await c.storage.setItem(storageKey, identityId);
+    return identityId;
+  };
+
+  const getCredentials = async (id, l) => {
+    const body = { IdentityId: id };
+    if (l) body.Logins = l;
+    const json = await call('GetCredentialsForIdentity', body);
+    const k = json.Credentials || {};
+    if (!k.AccessKeyId || !k.SecretKey) throw new IotError('server_error', 'Cognito GetCredentialsForIdentity: the answer has no Credentials');
+    return {
+      accessKeyId: k.AccessKeyId,
+      secretAccessKey: k.SecretKey,
+      sessionToken: k.SessionToken,
+      // Expiration is epoch seconds; convert to the local clock's frame using the learnt offset.
+      expiration: k.Expiration === undefined ? undefined : Number(k.Expiration) * 1000 - ctx.clockOffset(),
+      identityId: json.IdentityId || id,
+    };
+  };
+
+  return async () => {
+    const l = await logins();
+    const id = await getId(l);
+    try {
+      return await getCredentials(id, l);
+    } catch (e) {
+      // A cached identity may belong to a deleted pool entry or another login: start over once.
+      if ((e.code === 'invalid_argument' || e.code === 'auth_failed') && idWasCached && !c.identityId) {
+        identityId = null;
+        if (c.storage && c.storage.removeItem) await c.storage.removeItem(storageKey);
+        return getCredentials(await getId(l), l);
+      }
+      throw e;
+    }
+  };
+}
