@@ -20,6 +20,9 @@ import { CredentialStore } from './lib/credentials.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { startMosquitto } from './lib/mosquitto.mjs';
 import { RelayHub } from './lib/relay.mjs';
+import { startHttpsApi } from './lib/https_api.mjs';
+import { ShadowStore } from './lib/shadow_store.mjs';
+import { startShadowService } from './lib/shadow_service.mjs';
 
 export const DEFAULT_CONFIG = Object.freeze({
   region: 'us-east-1',
@@ -51,18 +54,6 @@ function mergeConfig(base, over = {}) {
 }
 
 /** Loads the optional shadow/HTTPS modules (written separately); missing ones are reported, not fatal. */
-async function optionalModule(file, log) {
-  try {
-    return await import(new URL(file, import.meta.url));
-  } catch (e) {
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(path.basename(file))) {
-      log(`${file} is not present; that part of the stand-in is disabled`);
-      return null;
-    }
-    throw e;
-  }
-}
-
 /**
  * Starts every part of the stand-in. Options: the config keys above (merged over DEFAULT_CONFIG)
  * plus `log` (line => void; default silent) and `tempDir` (default: a fresh one, removed at stop).
@@ -114,27 +105,22 @@ export async function startStandin(options = {}) {
 
     let store = null;
     let shadowService = null;
-    const storeMod = (config.shadowService || config.httpsApi) ? await optionalModule('./lib/shadow_store.mjs', log) : null;
-    if (storeMod) store = new storeMod.ShadowStore({ nowSeconds: () => Math.floor(clock.nowMs() / 1000) });
-    if (store && config.shadowService) {
-      const mod = await optionalModule('./lib/shadow_service.mjs', log);
-      if (mod) {
-        shadowService = await mod.startShadowService({ brokerUrl, store, log });
-        parts.push(() => shadowService.stop());
-      }
+    if (config.shadowService || config.httpsApi) {
+      store = new ShadowStore({ nowSeconds: () => Math.floor(clock.nowMs() / 1000) });
+    }
+    if (config.shadowService) {
+      shadowService = await startShadowService({ brokerUrl, store, log });
+      parts.push(() => shadowService.stop());
     }
     let httpsApi = null;
-    if (store && config.httpsApi) {
-      const mod = await optionalModule('./lib/https_api.mjs', log);
-      if (mod) {
-        httpsApi = await mod.startHttpsApi({
-          host: '127.0.0.1', mtlsPort: config.ports.httpsMtls, sigv4Port: config.ports.httpsSigv4,
-          tls: serverTls, brokerUrl, store,
-          lookupSecret: (accessKeyId) => credentials.secretIfValid(accessKeyId),
-          clockSkewMs: () => clock.skewMs,
-        });
-        parts.push(() => httpsApi.stop());
-      }
+    if (config.httpsApi) {
+      httpsApi = await startHttpsApi({
+        host: '127.0.0.1', mtlsPort: config.ports.httpsMtls, sigv4Port: config.ports.httpsSigv4,
+        tls: serverTls, brokerUrl, store,
+        lookupSecret: (accessKeyId) => credentials.validSecret(accessKeyId),
+        clockSkewMs: () => clock.skewMs,
+      });
+      parts.push(() => httpsApi.stop());
     }
 
     const pool = (name) => config.identityPools.find((p) => p.name === name);

@@ -31,11 +31,12 @@ export class CredentialStore {
   /** Returns { secretAccessKey, sessionToken, expiresAtMs, kind } or undefined when unknown. */
   lookup(accessKeyId) { return this.keys.get(accessKeyId); }
 
-  /** Secret of a known, unexpired key (the contract of the HTTPS API's lookupSecret). */
-  secretIfValid(accessKeyId) {
+  /** { secretAccessKey, sessionToken } of a known, unexpired key, else undefined
+   *  (the contract of the HTTPS API's lookupSecret). */
+  validSecret(accessKeyId) {
     const c = this.keys.get(accessKeyId);
     if (!c || c.expiresAtMs <= this.clock.nowMs()) return undefined;
-    return c.secretAccessKey;
+    return { secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
   }
 
   /** Fault control: every issued temporary credential is expired from now on. */

@@ -45,3 +45,46 @@ test('Wiring_HttpsPublishWithDeviceCert_ReachesWebSocketSubscriber', async () =>
     assert.equal(String(await got), 'from https');
   } finally { await client.endAsync(); }
 });
+
+// SigV4 (service iotdata) on the HTTPS port, with the stand-in's own credential store behind it:
+// a static key and a Cognito-issued key (with its session token) are both accepted.
+async function sigv4Publish(creds, topic, body) {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@aws-crypto/sha256-js');
+  const signer = new SignatureV4({ service: 'iotdata', region: s.endpoints.region, sha256: Sha256, credentials: creds });
+  const host = `127.0.0.1:${s.endpoints.httpsSigv4Port}`;
+  const signed = await signer.sign({
+    method: 'POST', protocol: 'https:', hostname: '127.0.0.1', port: s.endpoints.httpsSigv4Port,
+    path: `/topics/${encodeURIComponent(topic)}`, query: { qos: '1' }, headers: { host }, body,
+  });
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: s.endpoints.httpsSigv4Port, method: 'POST', ca: s.ca.caPem,
+      path: `/topics/${encodeURIComponent(topic)}?qos=1`, headers: signed.headers,
+    }, (res) => { let text = ''; res.on('data', (d) => { text += d; }); res.on('end', () => resolve({ status: res.statusCode, text })); });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('Wiring_HttpsPublishWithSigV4StaticAndCognitoKeys_Accepted', async () => {
+  const c = s.endpoints.testCredentials;
+  const staticAnswer = await sigv4Publish({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, 'iotlite/wiring/sigv4', 'static');
+  assert.equal(staticAnswer.status, 200, staticAnswer.text);
+
+  const post = async (target, body) => {
+    const res = await fetch(s.endpoints.cognitoUrl, {
+      method: 'POST', body: JSON.stringify(body),
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${target}` },
+    });
+    return res.json();
+  };
+  const { IdentityId } = await post('GetId', { IdentityPoolId: s.endpoints.identityPools.unauthenticated });
+  const { Credentials: t } = await post('GetCredentialsForIdentity', { IdentityId });
+  const temporary = { accessKeyId: t.AccessKeyId, secretAccessKey: t.SecretKey, sessionToken: t.SessionToken };
+  const cognitoAnswer = await sigv4Publish(temporary, 'iotlite/wiring/sigv4', 'cognito');
+  assert.equal(cognitoAnswer.status, 200, cognitoAnswer.text);
+
+  const wrong = await sigv4Publish({ ...temporary, sessionToken: undefined }, 'iotlite/wiring/sigv4', 'no token');
+  assert.equal(wrong.status, 403);
+});
