@@ -1,0 +1,145 @@
+#include "device_app.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace iotlite::firmware::device {
+
+DeviceApp::DeviceApp(DeviceOptions options, std::unique_ptr<Session> session)
+    : options_(std::move(options)), session_(std::move(session)) {
+    if (options_.client_id.empty()) options_.client_id = options_.thing;
+    if (options_.telemetry_topic.empty()) options_.telemetry_topic = "devices/" + options_.thing + "/telemetry";
+    if (options_.button_topic.empty()) options_.button_topic = "devices/" + options_.thing + "/button";
+    shadow_id_.thing = options_.thing;
+}
+
+Result<void> DeviceApp::start() {
+    session_->set_event_handler([this](const mqtt::Event& e) { on_event(e); });
+    shadow::ShadowConfig config;
+    config.client_token_prefix = "dev-";
+    Result<shadow::ShadowClient*> sc = session_->enable_shadow(config, [this](const shadow::ShadowEvent& e) { on_shadow(e); });
+    if (!sc.ok()) return sc.error();
+    return session_->start();
+}
+
+void DeviceApp::poll(std::uint32_t max_wait_ms) {
+    std::uint64_t now = session_->now_ms();
+    if (connected_ && now >= next_telemetry_ms_) {
+        publish_telemetry();
+        next_telemetry_ms_ = now + static_cast<std::uint64_t>(options_.interval_s) * 1000u;
+    }
+    if (connected_ && next_telemetry_ms_ > now) max_wait_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(max_wait_ms, next_telemetry_ms_ - now));
+    session_->poll(max_wait_ms);
+}
+
+void DeviceApp::press_button() {
+    const std::string payload = "{\"event\":\"button\",\"led\":" + std::string(led_ ? "true" : "false") + "}";
+    auto r = session_->publish(options_.button_topic, payload, mqtt::QoS::at_least_once);
+    if (r.ok()) std::printf("button: published on %s\n", options_.button_topic.c_str());
+    else std::printf("button: publish refused: %s\n", r.error().message.c_str());
+    std::fflush(stdout);
+}
+
+void DeviceApp::publish_telemetry() {
+    // A made-up temperature sensor: a slow sine around 21 degrees.
+    ++sequence_;
+    const double value = 21.0 + 2.0 * std::sin(sequence_ / 10.0);
+    char payload[96];
+    std::snprintf(payload, sizeof payload, "{\"seq\":%u,\"temperature\":%.2f}", static_cast<unsigned>(sequence_), value);
+    auto r = session_->publish(options_.telemetry_topic, payload, mqtt::QoS::at_least_once);
+    if (!r.ok()) std::printf("telemetry: publish refused: %s\n", r.error().message.c_str());
+}
+
+void DeviceApp::on_event(const mqtt::Event& e) {
+    using T = mqtt::Event::Type;
+    switch (e.type) {
+        case T::connected: {
+            connected_ = true;
+            std::printf("connected (session_present=%d)\n", e.session_present ? 1 : 0);
+            shadow::ShadowClient* sc = session_->shadow();
+            auto w = sc->watch(shadow_id_, shadow::Stream::delta, session_->now_ms());
+            if (!w.ok()) std::printf("shadow: watch failed: %s\n", w.error().message.c_str());
+            auto g = sc->get(shadow_id_, session_->now_ms());
+            if (!g.ok()) std::printf("shadow: get refused: %s\n", g.error().message.c_str());
+            break;
+        }
+        case T::disconnected:
+            connected_ = false;
+            std::printf("disconnected: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
+            break;
+        case T::reconnecting:
+            std::printf("reconnecting in %u ms (attempt %u); last transport error: %s\n", e.delay_ms, e.attempt,
+                        session_->last_transport_error().message.c_str());
+            break;
+        case T::published:
+            std::printf("published op %u\n", e.op_id);
+            break;
+        case T::publish_failed:
+            std::printf("publish op %u failed: %s\n", e.op_id, e.error.message.c_str());
+            break;
+        case T::error:
+            std::printf("error: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
+            break;
+        default:
+            break;
+    }
+    std::fflush(stdout);
+}
+
+void DeviceApp::apply_desired(const shadow::Json& state) {
+    if (!state.is_object()) return;
+    auto it = state.find("led");
+    if (it == state.end()) return;
+    bool value = led_;
+    if (it->is_boolean()) value = it->get<bool>();
+    else if (it->is_string()) value = it->get<std::string>() == "on";
+    else return;
+    led_ = value;
+    std::printf("led=%s\n", led_ ? "on" : "off");
+    report_led();
+}
+
+void DeviceApp::report_led() {
+    shadow::Json patch = shadow::Json::object();
+    patch["led"] = led_;
+    auto r = session_->shadow()->report(shadow_id_, patch, session_->now_ms());
+    if (r.ok()) report_request_ = r.value();
+    else std::printf("shadow: report refused: %s\n", r.error().message.c_str());
+}
+
+void DeviceApp::on_shadow(const shadow::ShadowEvent& e) {
+    using T = shadow::ShadowEvent::Type;
+    switch (e.type) {
+        case T::accepted:
+            if (e.op == shadow::Operation::get) {
+                std::printf("shadow: get accepted (version %llu)\n",
+                            static_cast<unsigned long long>(e.document.version.value_or(0)));
+                const shadow::Json& state = e.document.state;
+                if (state.is_object() && state.contains("desired")) apply_desired(state["desired"]);
+                else report_led();
+            } else if (e.op == shadow::Operation::update) {
+                std::printf("shadow: update accepted (version %llu)\n",
+                            static_cast<unsigned long long>(e.document.version.value_or(0)));
+                if (options_.once && e.request_id == report_request_) done_ = true;
+            }
+            break;
+        case T::rejected:
+            std::printf("shadow: %s rejected: %d %s\n", shadow::operation_name(e.op), e.rejection.code,
+                        e.rejection.message.c_str());
+            // A new thing has no shadow yet: create it by reporting.
+            if (e.op == shadow::Operation::get && e.rejection.code == 404) report_led();
+            break;
+        case T::failed:
+            std::printf("shadow: %s failed: %s\n", shadow::operation_name(e.op), e.error.message.c_str());
+            break;
+        case T::delta:
+            std::printf("shadow: delta\n");
+            apply_desired(e.document.state);
+            break;
+        default:
+            break;
+    }
+    std::fflush(stdout);
+}
+
+}  // namespace iotlite::firmware::device

@@ -1,0 +1,59 @@
+// The example device: a thing that
+//   - publishes a sensor reading on devices/<thing>/telemetry every `interval_s` seconds (QoS 1),
+//   - keeps its classic shadow's `led` state: applies desired values (from get and deltas) and
+//     reports them back,
+//   - publishes {"event":"button"} on devices/<thing>/button when the button is pressed
+//     (SIGUSR1, or a line on stdin).
+// Everything runs in one poll loop (firmware::Session); no threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "iotlite/firmware/session.hpp"
+#include "iotlite/firmware/transport_factory.hpp"
+
+namespace iotlite::firmware::device {
+
+struct DeviceOptions {
+    std::string thing = "iotlite-device";
+    std::string client_id;          // default: thing
+    std::uint32_t interval_s = 10;  // telemetry period
+    std::string telemetry_topic;    // default: devices/<thing>/telemetry
+    std::string button_topic;       // default: devices/<thing>/button
+    bool once = false;              // exit after the first reported shadow update is accepted
+};
+
+class DeviceApp {
+public:
+    DeviceApp(DeviceOptions options, std::unique_ptr<Session> session);
+
+    // Subscribes the handlers, enables the shadow client and connects.
+    Result<void> start();
+    // One loop turn (waits at most max_wait_ms).
+    void poll(std::uint32_t max_wait_ms);
+    void press_button();
+    bool done() const { return done_; }
+    bool led() const { return led_; }
+    Session& session() { return *session_; }
+
+private:
+    void on_event(const mqtt::Event& event);
+    void on_shadow(const shadow::ShadowEvent& event);
+    void apply_desired(const shadow::Json& state);
+    void report_led();
+    void publish_telemetry();
+
+    DeviceOptions options_;
+    std::unique_ptr<Session> session_;
+    shadow::ShadowId shadow_id_;
+    bool led_ = false;
+    bool connected_ = false;
+    bool done_ = false;
+    std::uint32_t report_request_ = 0;
+    std::uint64_t next_telemetry_ms_ = 0;
+    std::uint32_t sequence_ = 0;
+};
+
+}  // namespace iotlite::firmware::device

@@ -1,0 +1,176 @@
+// iotlite_device — the example device on a Linux host (see device_app.hpp for what it does).
+//
+//   iotlite_device --endpoint HOST [--mode tls|alpn|wss] [--port N] --ca ca.pem
+//                  [--cert device.crt --key device.key] [--thing NAME] [--interval S]
+//                  [--region R] [--duration S] [--once] [--max-fragment-len N]
+//
+// tls: MQTT over TLS with the device certificate (default port 8883); alpn: the same on 443 with
+// ALPN x-amzn-mqtt-ca; wss: MQTT over WebSocket with a SigV4-presigned URL (default port 443,
+// credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN).
+// Button: `kill -USR1 <pid>` or a line on stdin.
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "device_app.hpp"
+#include "iotlite/firmware/posix_port.hpp"
+#include "iotlite/sigv4/iot_websocket_url.hpp"
+
+using namespace iotlite;
+using namespace iotlite::firmware;
+
+namespace {
+
+volatile std::sig_atomic_t g_button = 0;
+volatile std::sig_atomic_t g_stop = 0;
+
+bool read_file(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return true;
+}
+
+int usage(const char* why) {
+    std::fprintf(stderr, "iotlite_device: %s\n(see the comment at the top of firmware/examples/device/main.cpp)\n", why);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string endpoint, mode = "tls", ca, cert, key, region;
+    long port = 0, duration_s = 0, mfl = 0;
+    device::DeviceOptions options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&](std::string& out) {
+            if (i + 1 >= argc) return false;
+            out = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--once") { options.once = true; continue; }
+        if (!next(v)) return usage(("missing value for " + a).c_str());
+        if (a == "--endpoint") endpoint = v;
+        else if (a == "--mode") mode = v;
+        else if (a == "--port") port = std::strtol(v.c_str(), nullptr, 10);
+        else if (a == "--ca") ca = v;
+        else if (a == "--cert") cert = v;
+        else if (a == "--key") key = v;
+        else if (a == "--thing") options.thing = v;
+        else if (a == "--client-id") options.client_id = v;
+        else if (a == "--interval") options.interval_s = static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
+        else if (a == "--region") region = v;
+        else if (a == "--duration") duration_s = std::strtol(v.c_str(), nullptr, 10);
+        else if (a == "--max-fragment-len") mfl = std::strtol(v.c_str(), nullptr, 10);
+        else return usage(("unknown flag " + a).c_str());
+    }
+    if (endpoint.empty()) return usage("--endpoint is required");
+    if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
+    if (port == 0) port = mode == "tls" ? 8883 : 443;
+    if (port < 1 || port > 65535) return usage("--port must be 1..65535");
+    if (options.interval_s == 0) return usage("--interval must be at least 1 second");
+
+    DeviceCredentials creds;
+    creds.max_fragment_len = static_cast<std::uint16_t>(mfl);
+    if (ca.empty() || !read_file(ca, creds.ca_pem)) return usage("--ca: cannot read the CA certificate file");
+    if (mode != "wss") {
+        if (cert.empty() || !read_file(cert, creds.cert_pem)) return usage("--cert: cannot read the device certificate");
+        if (key.empty() || !read_file(key, creds.key_pem)) return usage("--key: cannot read the device private key");
+    }
+
+    sigv4::Credentials aws;
+    if (mode == "wss") {
+        const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+        const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+        const char* token = std::getenv("AWS_SESSION_TOKEN");
+        if (!id || !secret) return usage("wss needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+        aws = sigv4::Credentials{id, secret, token ? token : ""};
+    }
+
+    PosixPort posix;
+    TransportFactory factory(posix.port(), std::move(creds));
+    sigv4::IotUrlSigner signer;
+    const std::string host = endpoint;
+    const auto port16 = static_cast<std::uint16_t>(port);
+    TargetProvider targets = [&](std::uint32_t) -> Result<mqtt::ConnectionTarget> {
+        mqtt::ConnectionTarget t;
+        if (mode == "wss") {
+            sigv4::IotUrlRequest req;
+            req.endpoint = port16 == 443 ? host : host + ":" + std::to_string(port16);
+            req.region = region;
+            req.credentials = aws;
+            // Re-signed on every attempt, with the clock offset learned from the last upgrade
+            // answer's Date header (recovers from a wrong device clock after one 403).
+            req.time = posix.port().clock.unix_time_s() + factory.observed_clock_offset_s();
+            Result<std::string> url = signer.presign(req);
+            if (!url.ok()) return url.error();
+            t.kind = mqtt::TransportKind::websocket;
+            t.url = url.value();
+        } else {
+            t.kind = mqtt::TransportKind::tls;
+            t.host = host;
+            t.port = port16;
+            if (mode == "alpn") t.alpn = "x-amzn-mqtt-ca";
+        }
+        return t;
+    };
+
+    mqtt::Config config;
+    config.client_id = options.client_id.empty() ? options.thing : options.client_id;
+    config.keep_alive_s = 60;
+    config.rng_seed = static_cast<std::uint64_t>(std::time(nullptr)) ^ static_cast<std::uint64_t>(getpid());
+    auto session = Session::create(config, posix.port(), targets,
+                                   [&](const mqtt::ConnectionTarget& t) { return factory.open(t); });
+    if (!session.ok()) {
+        std::fprintf(stderr, "iotlite_device: %s: %s\n", errc_name(session.error().code), session.error().message.c_str());
+        return 1;
+    }
+
+    std::signal(SIGUSR1, [](int) { g_button = 1; });
+    std::signal(SIGINT, [](int) { g_stop = 1; });
+    std::signal(SIGTERM, [](int) { g_stop = 1; });
+
+    device::DeviceApp app(options, std::move(session.value()));
+    std::printf("device %s: %s to %s:%ld\n", options.thing.c_str(), mode.c_str(), endpoint.c_str(), port);
+    std::fflush(stdout);
+    Result<void> started = app.start();
+    if (!started.ok()) {
+        std::fprintf(stderr, "iotlite_device: %s: %s\n", errc_name(started.error().code), started.error().message.c_str());
+        return 1;
+    }
+
+    const std::uint64_t end = duration_s > 0 ? posix.port().clock.now_ms() + static_cast<std::uint64_t>(duration_s) * 1000u
+                                             : UINT64_MAX;
+    bool stdin_open = true;
+    while (!g_stop && !app.done() && posix.port().clock.now_ms() < end) {
+        app.poll(200);
+        if (g_button) {
+            g_button = 0;
+            app.press_button();
+        }
+        if (stdin_open) {
+            pollfd p{0, POLLIN, 0};
+            if (::poll(&p, 1, 0) > 0) {
+                char line[256];
+                ssize_t n = ::read(0, line, sizeof line);
+                if (n <= 0) stdin_open = false;
+                else app.press_button();
+            }
+        }
+    }
+    app.session().stop(1000);
+    std::printf("stopped\n");
+    return app.done() || !options.once ? 0 : 1;
+}

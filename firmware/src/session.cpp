@@ -1,0 +1,245 @@
+#include "iotlite/firmware/session.hpp"
+
+#include <algorithm>
+
+namespace iotlite::firmware {
+
+Session::Session(Port port, TargetProvider targets, TransportOpener opener)
+    : port_(port), targets_(std::move(targets)), opener_(std::move(opener)) {}
+
+Session::~Session() {
+    shadow_.reset();  // refers to client_
+    if (transport_) transport_->close();
+}
+
+Result<shadow::ShadowClient*> Session::enable_shadow(shadow::ShadowConfig config, ShadowEventHandler handler) {
+    if (shadow_) return make_error(Errc::invalid_state, "the shadow client is already enabled on this session");
+    Result<std::unique_ptr<shadow::ShadowClient>> made = shadow::ShadowClient::create(*client_, std::move(config));
+    if (!made.ok()) return made.error();
+    shadow_ = std::move(made.value());
+    shadow_handler_ = std::move(handler);
+    return shadow_.get();
+}
+
+shadow::ShadowClient* Session::shadow() { return shadow_.get(); }
+
+bool Session::drain_shadow() {
+    if (!shadow_) return false;
+    bool any = false;
+    shadow::ShadowEvent event;
+    while (shadow_->poll_event(event)) {
+        any = true;
+        if (shadow_handler_) shadow_handler_(event);
+    }
+    return any;
+}
+
+std::uint64_t Session::next_deadline() const {
+    std::uint64_t d = client_->next_deadline_ms();
+    if (shadow_) d = std::min(d, shadow_->next_deadline_ms());
+    return d;
+}
+
+Result<std::unique_ptr<Session>> Session::create(mqtt::Config config, Port port, TargetProvider targets,
+                                                 TransportOpener opener) {
+    if (!targets || !opener) return make_error(Errc::invalid_argument, "Session needs a target provider and a transport opener");
+    Result<std::unique_ptr<mqtt::Client>> client = mqtt::Client::create(std::move(config));
+    if (!client.ok()) return client.error();
+    std::unique_ptr<Session> s(new Session(port, std::move(targets), std::move(opener)));
+    s->client_ = std::move(client.value());
+    return s;
+}
+
+void Session::set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+mqtt::Client& Session::client() { return *client_; }
+mqtt::State Session::state() const { return client_->state(); }
+std::uint64_t Session::now_ms() { return port_.clock.now_ms(); }
+std::uint32_t Session::connect_attempts() const { return attempts_; }
+const Error& Session::last_transport_error() const { return last_transport_error_; }
+
+Result<void> Session::start() {
+    Result<void> r = client_->connect(now_ms());
+    if (r.ok()) drive();
+    return r;
+}
+
+void Session::stop(std::uint32_t timeout_ms) {
+    client_->disconnect(now_ms());
+    // Let the DISCONNECT packet and the close command go out.
+    run_until([this] { return !transport_ && client_->output_size() == 0; }, timeout_ms);
+    if (transport_) {
+        transport_->close();
+        transport_.reset();
+    }
+}
+
+Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain) {
+    auto r = client_->publish(topic, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), qos, retain, now_ms());
+    drive();
+    return r;
+}
+
+Result<std::uint32_t> Session::subscribe(const std::vector<mqtt::TopicFilter>& filters) {
+    auto r = client_->subscribe(filters, now_ms());
+    drive();
+    return r;
+}
+
+Result<std::uint32_t> Session::unsubscribe(const std::vector<std::string>& filters) {
+    auto r = client_->unsubscribe(filters, now_ms());
+    drive();
+    return r;
+}
+
+void Session::transport_failed(const Error& error) {
+    last_transport_error_ = error;
+    if (transport_) {
+        transport_->close();
+        transport_.reset();
+    }
+    opening_ = false;
+    client_->on_closed(error, now_ms());
+}
+
+void Session::handle(const mqtt::Event& event) {
+    using T = mqtt::Event::Type;
+    switch (event.type) {
+        case T::need_target: {
+            Result<mqtt::ConnectionTarget> target = targets_(event.attempt);
+            client_->provide_target(std::move(target), now_ms());
+            return;
+        }
+        case T::open_transport: {
+            if (transport_) transport_->close();
+            transport_.reset();
+            ++attempts_;
+            Result<std::unique_ptr<Transport>> t = opener_(event.target);
+            if (!t.ok()) {
+                transport_failed(t.error());
+                return;
+            }
+            transport_ = std::move(t.value());
+            opening_ = true;
+            return;
+        }
+        case T::close_transport:
+            if (transport_ && !opening_) {
+                // Best effort: what the engine wrote before asking to close (e.g. DISCONNECT).
+                for (int i = 0; i < 8 && client_->output_size() > 0; ++i) {
+                    std::int32_t n = transport_->send(client_->output_data(), client_->output_size());
+                    if (n <= 0) break;
+                    client_->consume_output(static_cast<std::size_t>(n));
+                }
+            }
+            // Bytes meant for the closed connection must never reach the next one.
+            if (client_->output_size() > 0) client_->consume_output(client_->output_size());
+            if (transport_) transport_->close();
+            transport_.reset();
+            opening_ = false;
+            return;
+        default:
+            if (shadow_ && shadow_->on_event(event, now_ms())) {
+                drain_shadow();
+                return;
+            }
+            if (handler_) handler_(event);
+            return;
+    }
+}
+
+bool Session::drive() {
+    bool progress = false;
+    // Bounded: a busy peer cannot keep us here forever.
+    for (int round = 0; round < 32; ++round) {
+        bool any = false;
+        mqtt::Event event;
+        while (client_->poll_event(event)) {
+            handle(event);
+            any = true;
+        }
+        if (transport_ && opening_) {
+            Result<bool> r = transport_->connect(now_ms());
+            if (!r.ok()) {
+                transport_failed(r.error());
+                any = true;
+            } else if (r.value()) {
+                opening_ = false;
+                client_->on_open(now_ms());
+                any = true;
+            }
+        }
+        if (transport_ && !opening_) {
+            while (transport_ && client_->output_size() > 0) {
+                std::int32_t n = transport_->send(client_->output_data(), client_->output_size());
+                if (n < 0) {
+                    transport_failed(transport_->last_error());
+                    break;
+                }
+                if (n == 0) break;
+                client_->consume_output(static_cast<std::size_t>(n));
+                any = true;
+            }
+        }
+        if (transport_ && !opening_) {
+            for (int reads = 0; reads < 16 && transport_; ++reads) {
+                std::int32_t n = transport_->recv(rx_.data(), rx_.size());
+                if (n < 0) {
+                    transport_failed(transport_->last_error());
+                    any = true;
+                    break;
+                }
+                if (n == 0) break;
+                client_->on_bytes(rx_.data(), static_cast<std::size_t>(n), now_ms());
+                any = true;
+            }
+        }
+        const std::uint64_t now = now_ms();
+        if (client_->next_deadline_ms() <= now) {
+            client_->on_tick(now);
+            any = true;
+        }
+        if (shadow_ && shadow_->next_deadline_ms() <= now) {
+            shadow_->on_tick(now);
+            any = true;
+        }
+        if (drain_shadow()) any = true;
+        if (!any) break;
+        progress = true;
+    }
+    return progress;
+}
+
+IoWait Session::wait_for() const {
+    if (!transport_) return IoWait{};
+    IoWait w = transport_->io_wait();
+    if (!opening_) w.read = true;
+    if (!opening_ && client_->output_size() > 0) w.write = true;
+    return w;
+}
+
+void Session::poll(std::uint32_t max_wait_ms) {
+    // Something happened: return so that the caller sees it before we sleep.
+    if (drive()) return;
+    const std::uint64_t now = now_ms();
+    const std::uint64_t deadline = next_deadline();
+    std::uint64_t wait = max_wait_ms;
+    if (deadline != UINT64_MAX) wait = std::min<std::uint64_t>(wait, deadline > now ? deadline - now : 0);
+    IoWait w = wait_for();
+    // While a transport is opening, re-step at least every 50 ms (name resolution, handshakes
+    // of transports without a native handle).
+    if (opening_) wait = std::min<std::uint64_t>(wait, 50);
+    port_.waiter.wait(w, static_cast<std::uint32_t>(wait));
+    drive();
+}
+
+bool Session::run_until(const std::function<bool()>& pred, std::uint32_t timeout_ms) {
+    const std::uint64_t end = now_ms() + timeout_ms;
+    for (;;) {
+        if (pred()) return true;
+        const std::uint64_t now = now_ms();
+        if (now >= end) return false;
+        poll(static_cast<std::uint32_t>(std::min<std::uint64_t>(end - now, 1000)));
+    }
+}
+
+}  // namespace iotlite::firmware

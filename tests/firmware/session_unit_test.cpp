@@ -1,0 +1,180 @@
+// Session with a fake port (clock advanced only by the Waiter) and scripted transports: the poll
+// loop's own behaviour, deterministic and without real time or sockets.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+
+#include "iotlite/firmware/session.hpp"
+
+namespace iotlite::firmware::test {
+namespace {
+
+struct FakeClock final : Clock {
+    std::uint64_t now = 1000;
+    std::uint64_t now_ms() override { return now; }
+    std::int64_t unix_time_s() override { return 1700000000; }
+};
+struct FakeRandom final : Random {
+    Result<void> fill(std::uint8_t* out, std::size_t n) override {
+        std::memset(out, 7, n);
+        return {};
+    }
+};
+// Waiting = time passes (the whole timeout: nothing ever becomes ready early).
+struct FakeWaiter final : Waiter {
+    FakeClock& clock;
+    std::uint32_t waits = 0;
+    explicit FakeWaiter(FakeClock& c) : clock(c) {}
+    void wait(const IoWait& w, std::uint32_t timeout_ms) override {
+        ++waits;
+        if (!w.ready_now) clock.now += timeout_ms;
+    }
+};
+struct NoTcp final : TcpConnector {
+    Result<std::unique_ptr<Transport>> open(const std::string&, std::uint16_t) override {
+        return make_error(Errc::unsupported, "not used");
+    }
+};
+
+// Opens at once; then answers CONNECT with a CONNACK (return code `rc`) and records writes.
+class FakeBroker final : public Transport {
+public:
+    FakeBroker(std::uint8_t rc, std::string* written) : rc_(rc), written_(written) {}
+    Result<bool> connect(std::uint64_t) override { return true; }
+    std::int32_t send(const std::uint8_t* d, std::size_t n) override {
+        if (n > 0 && (d[0] & 0xF0) == 0x10) inbox_ = {0x20, 0x02, 0x00, rc_};
+        written_->append(reinterpret_cast<const char*>(d), n);
+        return static_cast<std::int32_t>(n);
+    }
+    std::int32_t recv(std::uint8_t* d, std::size_t n) override {
+        std::size_t k = std::min(n, inbox_.size());
+        for (std::size_t i = 0; i < k; ++i) {
+            d[i] = inbox_.front();
+            inbox_.pop_front();
+        }
+        return static_cast<std::int32_t>(k);
+    }
+    void close() override {}
+    IoWait io_wait() const override { return IoWait{}; }
+    const Error& last_error() const override { return error_; }
+
+private:
+    std::uint8_t rc_;
+    std::string* written_;
+    std::deque<std::uint8_t> inbox_;
+    Error error_;
+};
+
+// A peer that accepts TCP but never completes the handshake.
+class HangingTransport final : public Transport {
+public:
+    explicit HangingTransport(int* closes) : closes_(closes) {}
+    Result<bool> connect(std::uint64_t) override { return false; }
+    std::int32_t send(const std::uint8_t*, std::size_t) override { return 0; }
+    std::int32_t recv(std::uint8_t*, std::size_t) override { return 0; }
+    void close() override { ++*closes_; }
+    IoWait io_wait() const override { return IoWait{}; }
+    const Error& last_error() const override { return error_; }
+
+private:
+    int* closes_;
+    Error error_;
+};
+
+class SessionUnitTest : public ::testing::Test {
+protected:
+    FakeClock clock_;
+    FakeRandom random_;
+    FakeWaiter waiter_{clock_};
+    NoTcp tcp_;
+    Port port_{clock_, random_, waiter_, tcp_};
+    std::vector<mqtt::Event> events_;
+    int targets_asked_ = 0;
+
+    std::unique_ptr<Session> make(TransportOpener opener) {
+        mqtt::Config c;
+        c.client_id = "unit";
+        c.keep_alive_s = 30;
+        c.reconnect.min_delay_ms = 1000;
+        c.reconnect.max_delay_ms = 8000;
+        auto s = Session::create(
+            c, port_,
+            [this](std::uint32_t) -> Result<mqtt::ConnectionTarget> {
+                ++targets_asked_;
+                return mqtt::ConnectionTarget{mqtt::TransportKind::tcp, "", "broker", 1883, "", "", ""};
+            },
+            std::move(opener));
+        EXPECT_TRUE(s.ok());
+        s.value()->set_event_handler([this](const mqtt::Event& e) { events_.push_back(e); });
+        return std::move(s.value());
+    }
+    int count(mqtt::Event::Type t) const {
+        int n = 0;
+        for (const auto& e : events_) n += e.type == t;
+        return n;
+    }
+};
+
+TEST_F(SessionUnitTest, OpenerAlwaysFails_AttemptsFollowBackoffOverOneMinute) {
+    auto s = make([](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return make_error(Errc::io_error, "scripted: network down");
+    });
+    ASSERT_TRUE(s->start().ok());
+    s->run_until([] { return false; }, 60000);  // fake time: the waiter advances the clock
+    // 1 s doubling to 8 s (with jitter) over 60 s: about 9 attempts; a tight loop would be thousands.
+    EXPECT_GE(s->connect_attempts(), 5u);
+    EXPECT_LE(s->connect_attempts(), 16u);
+    EXPECT_EQ(static_cast<std::uint32_t>(targets_asked_), s->connect_attempts());
+    EXPECT_EQ(s->last_transport_error().code, Errc::io_error);
+    EXPECT_EQ(s->last_transport_error().message, "scripted: network down");
+    EXPECT_LT(waiter_.waits, 200u);
+}
+
+TEST_F(SessionUnitTest, HandshakeNeverCompletes_ConnectTimeoutClosesAndRetries) {
+    int closes = 0;
+    auto s = make([&](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new HangingTransport(&closes));
+    });
+    ASSERT_TRUE(s->start().ok());
+    s->run_until([] { return false; }, 60000);
+    // connect_timeout_ms 10 s + backoff: a handful of attempts, each transport closed.
+    EXPECT_GE(s->connect_attempts(), 3u);
+    EXPECT_LE(s->connect_attempts(), 7u);
+    EXPECT_GE(closes, static_cast<int>(s->connect_attempts()) - 1);
+    EXPECT_EQ(count(mqtt::Event::Type::connected), 0);
+    bool timeout_reported = false;
+    for (const auto& e : events_) timeout_reported |= e.error.code == Errc::timeout;
+    EXPECT_TRUE(timeout_reported);
+}
+
+TEST_F(SessionUnitTest, BrokerAccepts_ConnectedThenDisconnectIsWrittenBeforeClose) {
+    std::string written;
+    auto s = make([&](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new FakeBroker(0, &written));
+    });
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    EXPECT_EQ(static_cast<unsigned char>(written.at(0)), 0x10u);  // CONNECT went out first
+    written.clear();
+    s->stop(1000);
+    ASSERT_EQ(written.size(), 2u);  // DISCONNECT: E0 00
+    EXPECT_EQ(static_cast<unsigned char>(written[0]), 0xE0u);
+    EXPECT_EQ(written[1], '\0');
+    EXPECT_EQ(s->connect_attempts(), 1u);
+}
+
+TEST_F(SessionUnitTest, ConnackNotAuthorized_NoConnectedEventAndReconnectsWithBackoff) {
+    std::string written;
+    auto s = make([&](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new FakeBroker(5, &written));
+    });
+    ASSERT_TRUE(s->start().ok());
+    s->run_until([] { return false; }, 10000);
+    EXPECT_EQ(count(mqtt::Event::Type::connected), 0);
+    EXPECT_GE(count(mqtt::Event::Type::disconnected) + count(mqtt::Event::Type::reconnecting), 1);
+    EXPECT_LE(s->connect_attempts(), 8u);  // 10 s of fake time, backoff from 1 s
+}
+
+}  // namespace
+}  // namespace iotlite::firmware::test
