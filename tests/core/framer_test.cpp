@@ -151,3 +151,55 @@ TEST(FramerPartial, IncompletePacket_WaitsForMoreBytes) {
     EXPECT_FALSE(r.value().has_value());
     EXPECT_EQ(f.buffered(), 3u);
 }
+
+// ---- next_frame(): undecoded frames for the client engine ----------------------------------------
+
+TEST(FramerNextFrame, SplitPacket_NeedsMoreThenGivesRawBody) {
+    Framer framer(1024);
+    const Bytes puback = {0x40, 0x02, 0x12, 0x34};  // PUBACK id 0x1234
+    std::uint8_t first = 0;
+    const std::uint8_t* body = nullptr;
+    std::size_t size = 0;
+    framer.feed(puback.data(), 3);
+    EXPECT_EQ(framer.next_frame(first, body, size), 0);
+    framer.feed(puback.data() + 3, 1);
+    ASSERT_EQ(framer.next_frame(first, body, size), 1);
+    EXPECT_EQ(first, 0x40);
+    ASSERT_EQ(size, 2u);
+    EXPECT_EQ(body[0], 0x12);
+    EXPECT_EQ(body[1], 0x34);
+    EXPECT_EQ(framer.next_frame(first, body, size), 0);
+    EXPECT_EQ(framer.buffered(), 0u);
+}
+
+TEST(FramerNextFrame, BodyIsNotDecoded_MalformedBodyStillFramed) {
+    // A PUBACK with packet id 0 is malformed for next()/decode_body, but next_frame() only frames.
+    Framer framer(1024);
+    const Bytes bad = {0x40, 0x02, 0x00, 0x00};
+    std::uint8_t first = 0;
+    const std::uint8_t* body = nullptr;
+    std::size_t size = 0;
+    framer.feed(bad.data(), bad.size());
+    ASSERT_EQ(framer.next_frame(first, body, size), 1);
+    EXPECT_EQ(size, 2u);
+    EXPECT_FALSE(framer.error().has_value());
+}
+
+TEST(FramerNextFrame, OversizePacket_StickyErrorNamingBothSizes) {
+    Framer framer(10);
+    const Bytes big = {0x30, 0x0B};  // total 13 bytes > 10
+    std::uint8_t first = 0;
+    const std::uint8_t* body = nullptr;
+    std::size_t size = 0;
+    framer.feed(big.data(), big.size());
+    EXPECT_EQ(framer.next_frame(first, body, size), -1);
+    ASSERT_TRUE(framer.error().has_value());
+    EXPECT_EQ(framer.error()->code, Errc::protocol_error);
+    EXPECT_EQ(framer.error()->message, "inbound packet of 13 bytes exceeds the configured maximum of 10");
+    EXPECT_EQ(framer.next_frame(first, body, size), -1);  // sticky
+    auto next = framer.next();
+    ASSERT_FALSE(next.ok());
+    EXPECT_EQ(next.error().message, "inbound packet of 13 bytes exceeds the configured maximum of 10");
+    framer.reset();
+    EXPECT_FALSE(framer.error().has_value());
+}

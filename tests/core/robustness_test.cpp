@@ -110,3 +110,52 @@ TEST(RobustnessClient, MutatedBrokerStreams_ErrorOrContinueCleanly) {
     EXPECT_GT(protocol_errors, 100);
     EXPECT_GT(clean, 10);
 }
+
+// The engine decodes inbound packets as views (not through decode_packet()); both must apply the
+// same rules with the same texts. For every malformed packet a broker could send, the client's
+// reason is "protocol error: " + decode_packet()'s message. Packet types a broker never sends
+// (CONNECT, SUBSCRIBE, UNSUBSCRIBE) are refused as unexpected whatever their body.
+TEST(RobustnessClient, MalformedPackets_SameRuleTextAsDecoder) {
+    TestRng rng{0xC0FFEE};
+    static const std::uint8_t firsts[] = {0x00, 0x10, 0x20, 0x30, 0x31, 0x32, 0x34, 0x36, 0x38, 0x3A, 0x40, 0x41, 0x50,
+                                          0x62, 0x70, 0x82, 0x90, 0x92, 0xA2, 0xB0, 0xC0, 0xD0, 0xD1, 0xE0, 0xF0};
+    int compared = 0;
+    for (int i = 0; i < 4000; ++i) {
+        Bytes b(2 + rng.next() % 12);
+        for (auto& x : b) x = static_cast<std::uint8_t>(rng.next() % 4 == 0 ? rng.next() % 4 : rng.next());
+        b[0] = firsts[rng.next() % sizeof firsts];
+        b[1] = static_cast<std::uint8_t>(b.size() - 2);
+        auto decoded = decode_packet(b.data(), b.size());
+        if (decoded.ok()) continue;
+        Harness h;
+        h.connect_fully();
+        h.take_events();
+        h.feed(b);
+        auto ev = h.take_events();
+        ASSERT_GE(ev.size(), 2u);
+        ASSERT_EQ(ev[1].type, Event::Type::disconnected);
+        EXPECT_EQ(ev[1].error.code, Errc::protocol_error);
+        auto type = static_cast<PacketType>(b[0] >> 4);
+        bool never_from_broker = (type == PacketType::connect || type == PacketType::subscribe ||
+                                  type == PacketType::unsubscribe) &&
+                                 decoded.error().message.find("fixed-header flags") == std::string::npos;
+        if (never_from_broker) {
+            EXPECT_EQ(ev[1].error.message,
+                      std::string("protocol error: unexpected ") + packet_type_name(type) + " from the broker");
+        } else {
+            EXPECT_EQ(ev[1].error.message, "protocol error: " + decoded.error().message) << int(b[0]);
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 1000);
+}
+
+TEST(RobustnessClient, MalformedConnectFromBroker_RefusedAsUnexpected) {
+    Harness h;
+    h.connect_fully();
+    h.take_events();
+    h.feed({0x10, 0x02, 0x00, 0x09});  // CONNECT with a truncated protocol name
+    auto ev = h.take_events();
+    ASSERT_GE(ev.size(), 2u);
+    EXPECT_EQ(ev[1].error.message, "protocol error: unexpected CONNECT from the broker");
+}

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "iotlite/mqtt/topic.hpp"
 
@@ -124,4 +125,54 @@ TEST(TopicMatch, Wildcards_MatchPerMqtt) {
         {"a/b/", "a/b", false},       {"a/b", "a/b/", false},       {"a//b", "a//b", true},
     };
     for (const auto& c : cases) EXPECT_EQ(topic_matches(c.filter, c.topic), c.match) << c.filter << " vs " << c.topic;
+}
+
+namespace {
+// Reference matcher written from §4.7 level by level (split on '/', compare level lists),
+// independent of the library's character-by-character implementation.
+std::vector<std::string> split_levels(const std::string& s) {
+    std::vector<std::string> out(1);
+    for (char c : s) {
+        if (c == '/') out.emplace_back();
+        else out.back() += c;
+    }
+    return out;
+}
+bool reference_match(const std::string& filter, const std::string& topic) {
+    if ((filter[0] == '+' || filter[0] == '#') && topic[0] == '$') return false;
+    auto f = split_levels(filter), t = split_levels(topic);
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == "#") return true;  // includes the parent level ("a/#" vs "a")
+        if (i >= t.size()) return false;
+        if (f[i] != "+" && f[i] != t[i]) return false;
+    }
+    return f.size() == t.size();
+}
+}  // namespace
+
+TEST(TopicMatch, RandomFiltersAndTopics_AgreeWithLevelReference) {
+    std::uint64_t s = 0x9E3779B97F4A7C15ull;
+    auto next = [&s] {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        return static_cast<std::uint32_t>(s >> 16);
+    };
+    const char* topic_levels[] = {"a", "b", "", "$aws", "ab"};
+    int matches = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string topic, filter;
+        std::size_t tl = 1 + next() % 4, fl = 1 + next() % 4;
+        for (std::size_t k = 0; k < tl; ++k) topic += (k ? "/" : "") + std::string(topic_levels[next() % 5]);
+        for (std::size_t k = 0; k < fl; ++k) {
+            std::string level = next() % 3 == 0 ? "+" : topic_levels[next() % 5];
+            if (k + 1 == fl && next() % 4 == 0) level = "#";
+            filter += (k ? "/" : "") + level;
+        }
+        if (topic.empty() || !validate_topic_filter(filter).ok()) continue;
+        bool expected = reference_match(filter, topic);
+        matches += expected;
+        ASSERT_EQ(topic_matches(filter, topic), expected) << filter << " vs " << topic;
+    }
+    EXPECT_GT(matches, 1000);
 }

@@ -1,16 +1,17 @@
 #include "iotlite/mqtt/client.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "format.hpp"
 #include "iotlite/mqtt/codec.hpp"
-#include "iotlite/mqtt/framer.hpp"
 #include "iotlite/mqtt/topic.hpp"
+#include "list.hpp"
+#include "wire.hpp"
 
 namespace iotlite::mqtt {
 
-using detail::decimal;
-using detail::error_of;
+using detail::error_fmt;
 
 const char* state_name(State state) {
     switch (state) {
@@ -53,14 +54,25 @@ struct Rng {
     }
 };
 
+// Topic, payload size and QoS of a publish (or of the will).
+Result<void> validate_message(std::string_view topic, std::size_t size, QoS qos) {
+    auto check = validate_publish_topic(topic);
+    if (check) check = validate_payload_size(size);
+    if (check) check = validate_qos(static_cast<unsigned>(qos));
+    return check;
+}
+
+// CONNACK return codes 1..5 (the decoder has refused anything above 5).
 Error connack_error(std::uint8_t code) {
-    switch (code) {
-        case 1: return make_error(Errc::connection_refused, "connection refused (CONNACK 1): unacceptable protocol version");
-        case 2: return make_error(Errc::connection_refused, "connection refused (CONNACK 2): client identifier rejected");
-        case 3: return make_error(Errc::connection_refused, "connection refused (CONNACK 3): server unavailable");
-        case 4: return make_error(Errc::auth_failed, "connection refused (CONNACK 4): bad user name or password");
-        default: return make_error(Errc::auth_failed, "connection refused (CONNACK 5): not authorized");
-    }
+    static const char* const texts[] = {
+        "connection refused (CONNACK 1): unacceptable protocol version",
+        "connection refused (CONNACK 2): client identifier rejected",
+        "connection refused (CONNACK 3): server unavailable",
+        "connection refused (CONNACK 4): bad user name or password",
+        "connection refused (CONNACK 5): not authorized",
+    };
+    if (code < 1 || code > 5) code = 5;
+    return error_fmt(code <= 3 ? Errc::connection_refused : Errc::auth_failed, texts[code - 1]);
 }
 
 }  // namespace
@@ -86,13 +98,14 @@ struct Client::Impl {
 
     Config cfg;
     State state = State::idle;
-    Framer framer;
+    // Receive buffer: at most one partial packet plus what the driver just handed over. Framed
+    // and parsed in place (views), not through Framer/Packet (code size on Cortex-M).
+    std::vector<std::uint8_t> rx;
+    std::size_t rx_pos = 0;
     Rng rng;
-    // Plain vectors rather than deques: smaller code on Cortex-M. Events are read from
-    // events[event_head]; the vector is reset whenever it has been drained.
-    std::vector<Event> events;
-    std::size_t event_head = 0;
-    std::vector<std::uint8_t> out;
+    // Queues are linked lists (list.hpp): no reallocation/relocation code per element type.
+    detail::List<Event> events;  // polled from the front
+    std::vector<std::uint8_t> out;  // bytes for the transport, from out_pos
     std::size_t out_pos = 0;
 
     std::uint32_t failures = 0;  // consecutive failed attempts / short-lived connections
@@ -106,54 +119,81 @@ struct Client::Impl {
 
     std::uint32_t next_op = 1;
     std::uint16_t next_packet_id = 1;
-    std::vector<Publish> queue;  // not yet sent on the current connection (front = oldest)
+    detail::List<Publish> queue;  // not yet sent on the current connection (front = oldest)
     std::size_t queue_bytes = 0;
-    std::vector<Publish> inflight;  // QoS 1 sent, awaiting PUBACK
-    std::vector<Subscription> subs;
-    std::vector<Unsubscribe> unsubs;
+    detail::List<Publish> inflight;  // QoS 1 sent, awaiting PUBACK
+    detail::List<Subscription> subs;
+    detail::List<Unsubscribe> unsubs;
 
-    explicit Impl(Config c) : cfg(std::move(c)), framer(cfg.max_inbound_packet), rng{cfg.rng_seed} {}
+    explicit Impl(Config&& c) : cfg(std::move(c)), rng{cfg.rng_seed} {}
 
     // ---- outputs -------------------------------------------------------------------------
     Event& emit(Event::Type type) {
-        events.emplace_back();
-        events.back().type = type;
-        return events.back();
+        Event& e = events.emplace_back();
+        e.type = type;
+        return e;
     }
     void emit_error(Event::Type type, Error error, std::uint32_t op_id = 0) {
         Event& e = emit(type);
         e.error = std::move(error);
         e.op_id = op_id;
     }
-    template <typename P>
-    void send(const P& packet, std::uint64_t now) {
-        // Sizes were validated before we get here, so encoding cannot fail.
-        (void)encode(packet, out);
+    // Packets are written straight from the engine's fields (sizes were validated on the way in).
+    void send_packet(const PublishPacket& p, std::uint64_t now) {
+        detail::write_publish(out, p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id);
+        last_send = now;
+    }
+    void send_short(std::uint8_t first, bool with_id, std::uint16_t id, std::uint64_t now) {
+        detail::write_short(out, first, with_id, id);
         last_send = now;
     }
 
+    // Plain loops rather than <algorithm>: libstdc++ unrolls find_if 4x, which costs code size.
+    bool id_in_use(std::uint16_t id) const {
+        for (const auto& p : inflight)
+            if (p.packet.packet_id == id) return true;
+        for (const auto& s : subs)
+            if (s.packet_id == id) return true;
+        for (const auto& u : unsubs)
+            if (u.packet_id == id) return true;
+        return false;
+    }
     std::uint16_t allocate_packet_id() {
         for (std::uint32_t tries = 0; tries < 65535; ++tries) {
             std::uint16_t id = next_packet_id;
             next_packet_id = next_packet_id == 65535 ? 1 : static_cast<std::uint16_t>(next_packet_id + 1);
-            bool used = std::any_of(inflight.begin(), inflight.end(), [&](const Publish& p) { return p.packet.packet_id == id; }) ||
-                        std::any_of(subs.begin(), subs.end(), [&](const Subscription& s) { return s.packet_id == id; }) ||
-                        std::any_of(unsubs.begin(), unsubs.end(), [&](const Unsubscribe& u) { return u.packet_id == id; });
-            if (!used) return id;
+            if (!id_in_use(id)) return id;
         }
         return 0;  // unreachable with max_inflight <= 65000
     }
 
     bool online() const { return state == State::connected; }
 
+    void reset_rx() {
+        rx.clear();
+        rx_pos = 0;
+    }
+    void append_rx(const std::uint8_t* data, std::size_t size) {
+        if (size == 0) return;
+        if (rx_pos > 0 && (rx_pos == rx.size() || rx_pos >= 4096)) {  // compact consumed bytes first
+            std::size_t keep = rx.size() - rx_pos;
+            if (keep) std::memmove(rx.data(), rx.data() + rx_pos, keep);
+            rx.resize(keep);
+            rx_pos = 0;
+        }
+        std::size_t old = rx.size();
+        rx.resize(old + size);
+        std::memcpy(rx.data() + old, data, size);
+    }
+
     // ---- publishing ------------------------------------------------------------------------
-    void send_publish(Publish p, std::uint64_t now) {
+    void send_publish(Publish&& p, std::uint64_t now) {
         if (p.packet.qos == QoS::at_least_once) {
             p.packet.packet_id = allocate_packet_id();
-            send(p.packet, now);
+            send_packet(p.packet, now);
             inflight.push_back(std::move(p));
         } else {
-            send(p.packet, now);
+            send_packet(p.packet, now);
             emit(Event::Type::published).op_id = p.op_id;
         }
     }
@@ -163,33 +203,57 @@ struct Client::Impl {
     void drain_queue(std::uint64_t now) {
         while (!queue.empty() && can_send_now(queue.front().packet)) {
             Publish p = std::move(queue.front());
-            queue.erase(queue.begin());
+            queue.pop_front();
             queue_bytes -= p.bytes();
             send_publish(std::move(p), now);
         }
     }
 
     // ---- subscriptions ---------------------------------------------------------------------
-    std::size_t distinct_filters(const std::vector<TopicFilter>* extra) const {
-        std::vector<std::string_view> seen;
-        auto add = [&seen](std::string_view f) {
-            if (std::find(seen.begin(), seen.end(), f) == seen.end()) seen.push_back(f);
-        };
+    // Calls f(filter) for every active filter, then for those in `extra`.
+    template <typename F>
+    void each_filter(const std::vector<TopicFilter>* extra, F f) const {
         for (const auto& s : subs)
-            for (const auto& f : s.filters) add(f.filter);
+            for (const auto& x : s.filters) f(x.filter);
         if (extra)
-            for (const auto& f : *extra) add(f.filter);
-        return seen.size();
+            for (const auto& x : *extra) f(x.filter);
+    }
+    // Distinct filter strings, each counted at its first occurrence (quadratic in the number of
+    // filter entries, no allocation).
+    std::size_t distinct_filters(const std::vector<TopicFilter>* extra) const {
+        std::size_t count = 0, k = 0;
+        each_filter(extra, [&](const std::string& a) {
+            std::size_t j = 0;
+            bool seen = false;
+            each_filter(extra, [&](const std::string& b) { seen |= j++ < k && b == a; });
+            ++k;
+            count += !seen;
+        });
+        return count;
+    }
+    // Removes the filters equal to one of names[0..count), keeping the order of the others.
+    static void remove_filters(std::vector<TopicFilter>& fs, const std::string* names, std::size_t count) {
+        std::size_t keep = 0;
+        for (std::size_t i = 0; i < fs.size(); ++i) {
+            bool drop = false;
+            for (std::size_t k = 0; k < count; ++k) drop |= fs[i].filter == names[k];
+            if (drop) continue;
+            if (keep != i) fs[keep] = std::move(fs[i]);
+            ++keep;
+        }
+        fs.erase(fs.begin() + static_cast<std::ptrdiff_t>(keep), fs.end());
     }
     void send_subscribe(Subscription& s, std::uint64_t now) {
         if (s.filters.empty()) return;
         s.packet_id = allocate_packet_id();
-        s.sent = s.filters;
-        send(SubscribePacket{s.packet_id, s.sent}, now);
+        s.sent = std::vector<TopicFilter>(s.filters);
+        detail::write_subscribe(out, s.packet_id, s.sent);
+        last_send = now;
     }
     void send_unsubscribe(Unsubscribe& u, std::uint64_t now) {
         u.packet_id = allocate_packet_id();
-        send(UnsubscribePacket{u.packet_id, u.filters}, now);
+        detail::write_unsubscribe(out, u.packet_id, u.filters);
+        last_send = now;
     }
 
     // ---- connection lifecycle ----------------------------------------------------------------
@@ -207,9 +271,9 @@ struct Client::Impl {
         queue.clear();
         queue_bytes = 0;
         for (auto& s : subs)
-            if (!s.acked) emit_error(Event::Type::error, error_of(why.code, {"subscribe: ", why.message}), s.op_id);
+            if (!s.acked) emit_error(Event::Type::error, error_fmt(why.code, "subscribe: %", why.message), s.op_id);
         for (auto& u : unsubs)
-            emit_error(Event::Type::error, error_of(why.code, {"unsubscribe: ", why.message}), u.op_id);
+            emit_error(Event::Type::error, error_fmt(why.code, "unsubscribe: %", why.message), u.op_id);
         subs.clear();
         unsubs.clear();
     }
@@ -219,8 +283,8 @@ struct Client::Impl {
         connect_deadline = backoff_deadline = ping_deadline = never;
         out.clear();
         out_pos = 0;
-        framer.reset();
-        fail_all(error_of(Errc::closed, {"client closed: ", why.message}));
+        reset_rx();
+        fail_all(error_fmt(Errc::closed, "client closed: %", why.message));
     }
 
     // The current transport failed or ended. `close` asks the driver to close it.
@@ -229,7 +293,7 @@ struct Client::Impl {
         if (close) emit(Event::Type::close_transport);
         out.clear();
         out_pos = 0;
-        framer.reset();
+        reset_rx();
         connect_deadline = ping_deadline = never;
         for (auto& s : subs) s.packet_id = 0;
         for (auto& u : unsubs) u.packet_id = 0;
@@ -265,7 +329,7 @@ struct Client::Impl {
         e.attempt = attempt + 1;
     }
 
-    void on_connack(const ConnackPacket& ack, std::uint64_t now) {
+    void on_connack(const detail::Inbound& ack, std::uint64_t now) {
         if (ack.return_code != 0) {
             lose(connack_error(ack.return_code), now, true);
             return;
@@ -284,88 +348,105 @@ struct Client::Impl {
         // QoS 1 publishes without PUBACK are re-sent with DUP=1 and their packet ids.
         for (auto& p : inflight) {
             p.packet.dup = true;
-            send(p.packet, now);
+            send_packet(p.packet, now);
         }
         drain_queue(now);
     }
 
-    void on_publish(PublishPacket& p, std::uint64_t now) {
+    static bool matches(const Subscription& s, std::string_view topic) {
+        for (const auto& f : s.filters)
+            if (topic_matches(f.filter, topic)) return true;
+        return false;
+    }
+    void on_publish(const detail::Inbound& p, std::uint64_t now) {
         Event& e = emit(Event::Type::message);
-        for (const auto& s : subs)
-            for (const auto& f : s.filters)
-                if (topic_matches(f.filter, p.topic)) {
-                    e.subscription_ids.push_back(s.op_id);
-                    break;
-                }
-        std::uint16_t id = p.packet_id;
-        bool ack = p.qos == QoS::at_least_once;
-        e.message = Message{std::move(p.topic), std::move(p.payload), p.qos, p.retain, p.dup};
-        if (ack) send(PubackPacket{id}, now);
+        // Two passes (count, then fill a vector of that size): no push_back growth code.
+        std::size_t n = 0;
+        for (const auto& s : subs) n += matches(s, p.topic);
+        if (n) {
+            std::vector<std::uint32_t> ids(n);
+            n = 0;
+            for (const auto& s : subs)
+                if (matches(s, p.topic)) ids[n++] = s.op_id;
+            e.subscription_ids = std::move(ids);
+        }
+        Message& m = e.message;
+        m.topic = std::string(p.topic.data(), p.topic.size());
+        m.payload = std::vector<std::uint8_t>(p.data, p.data + p.size);
+        m.qos = p.qos;
+        m.retain = p.retain;
+        m.dup = p.dup;
+        if (p.qos == QoS::at_least_once) send_short(0x40, true, p.packet_id, now);  // PUBACK
     }
 
     // Returns false after a protocol error (the connection is then gone).
-    bool on_packet(Packet& packet, std::uint64_t now) {
+    bool on_packet(const detail::Inbound& in, std::uint64_t now) {
         if (state == State::connecting) {
-            auto* ack = std::get_if<ConnackPacket>(&packet);
-            if (!ack) {
-                lose(error_of(Errc::protocol_error, {"protocol error: expected CONNACK, got ", packet_type_name(packet_type(packet))}),
+            if (in.type != PacketType::connack) {
+                lose(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", packet_type_name(in.type)),
                      now, true);
                 return false;
             }
-            on_connack(*ack, now);
+            on_connack(in, now);
             return state == State::connected;
         }
-        if (auto* p = std::get_if<PublishPacket>(&packet)) {
-            on_publish(*p, now);
-        } else if (auto* a = std::get_if<PubackPacket>(&packet)) {
-            auto it = std::find_if(inflight.begin(), inflight.end(),
-                                   [&](const Publish& q) { return q.packet.packet_id == a->packet_id; });
-            if (it != inflight.end()) {  // an unknown id (a duplicate PUBACK) is ignored
-                emit(Event::Type::published).op_id = it->op_id;
-                inflight.erase(it);
-                drain_queue(now);
+        switch (in.type) {
+            case PacketType::publish: on_publish(in, now); break;
+            case PacketType::puback: {
+                for (Publish& p : inflight) {
+                    if (p.packet.packet_id != in.packet_id) continue;
+                    emit(Event::Type::published).op_id = p.op_id;
+                    inflight.remove(&p);
+                    drain_queue(now);
+                    break;
+                }  // an unknown id (a duplicate PUBACK) is ignored
+                break;
             }
-        } else if (auto* s = std::get_if<SubackPacket>(&packet)) {
-            auto it = std::find_if(subs.begin(), subs.end(), [&](const Subscription& x) { return x.packet_id == s->packet_id; });
-            if (it == subs.end()) return true;
-            if (s->codes.size() != it->sent.size()) {
-                lose(error_of(Errc::protocol_error, {"protocol error: SUBACK has ", decimal(s->codes.size()), " return codes for ", decimal(it->sent.size()), " filters"}),
+            case PacketType::suback: {
+                auto it = subs.begin();
+                while (it != subs.end() && it->packet_id != in.packet_id) ++it;
+                if (it == subs.end()) return true;
+                if (in.size != it->sent.size()) {
+                    lose(error_fmt(Errc::protocol_error, "protocol error: SUBACK has % return codes for % filters", in.size, it->sent.size()),
+                         now, true);
+                    return false;
+                }
+                it->packet_id = 0;
+                bool first = !it->acked;
+                it->acked = true;
+                for (std::size_t i = 0; i < in.size; ++i) {
+                    if (static_cast<SubackCode>(in.data[i]) != SubackCode::failure) continue;
+                    const std::string& refused = it->sent[i].filter;
+                    remove_filters(it->filters, &refused, 1);
+                    if (!first)
+                        emit_error(Event::Type::error,
+                                   error_fmt(Errc::server_error, "re-subscribe to '%' refused by the broker (SUBACK 0x80)", refused),
+                                   it->op_id);
+                }
+                it->sent.clear();
+                if (first) {
+                    Event& e = emit(Event::Type::subscribed);
+                    e.op_id = it->op_id;
+                    const auto* codes = reinterpret_cast<const SubackCode*>(in.data);
+                    e.granted = std::vector<SubackCode>(codes, codes + in.size);
+                }
+                if (it->filters.empty()) subs.remove(&*it);
+                break;
+            }
+            case PacketType::unsuback: {
+                for (Unsubscribe& u : unsubs) {
+                    if (u.packet_id != in.packet_id) continue;
+                    emit(Event::Type::unsubscribed).op_id = u.op_id;
+                    unsubs.remove(&u);
+                    break;
+                }
+                break;
+            }
+            case PacketType::pingresp: ping_deadline = never; break;
+            default:
+                lose(error_fmt(Errc::protocol_error, "protocol error: unexpected % from the broker", packet_type_name(in.type)),
                      now, true);
                 return false;
-            }
-            it->packet_id = 0;
-            bool first = !it->acked;
-            it->acked = true;
-            for (std::size_t i = 0; i < s->codes.size(); ++i) {
-                if (s->codes[i] != SubackCode::failure) continue;
-                const std::string& refused = it->sent[i].filter;
-                auto& fs = it->filters;
-                fs.erase(std::remove_if(fs.begin(), fs.end(), [&](const TopicFilter& f) { return f.filter == refused; }),
-                         fs.end());
-                if (!first)
-                    emit_error(Event::Type::error,
-                               error_of(Errc::server_error, {"re-subscribe to '", refused, "' refused by the broker (SUBACK 0x80)"}),
-                               it->op_id);
-            }
-            it->sent.clear();
-            if (first) {
-                Event& e = emit(Event::Type::subscribed);
-                e.op_id = it->op_id;
-                e.granted = s->codes;
-            }
-            if (it->filters.empty()) subs.erase(it);
-        } else if (auto* u = std::get_if<UnsubackPacket>(&packet)) {
-            auto it = std::find_if(unsubs.begin(), unsubs.end(), [&](const Unsubscribe& x) { return x.packet_id == u->packet_id; });
-            if (it != unsubs.end()) {
-                emit(Event::Type::unsubscribed).op_id = it->op_id;
-                unsubs.erase(it);
-            }
-        } else if (std::get_if<PingrespPacket>(&packet)) {
-            ping_deadline = never;
-        } else {
-            lose(error_of(Errc::protocol_error, {"protocol error: unexpected ", packet_type_name(packet_type(packet)), " from the broker"}),
-                 now, true);
-            return false;
         }
         return true;
     }
@@ -389,29 +470,27 @@ Result<std::unique_ptr<Client>> Client::create(Config config) {
     auto check = validate_client_id(config.client_id);
     if (check) check = validate_keep_alive(config.keep_alive_s);
     if (check && config.will) {
-        check = validate_publish_topic(config.will->topic);
-        if (check) check = validate_payload_size(config.will->payload.size());
-        if (check) check = validate_qos(static_cast<unsigned>(config.will->qos));
-        if (!check) check = error_of(check.error().code, {"will: ", check.error().message});
+        check = validate_message(config.will->topic, config.will->payload.size(), config.will->qos);
+        if (!check) check = error_fmt(check.error().code, "will: %", check.error().message);
     }
     if (!check) return check.error();
     if (config.max_subscriptions > limits::max_subscriptions)
-        return error_of(Errc::limit_exceeded, {"max_subscriptions is ", decimal(config.max_subscriptions), "; AWS IoT allows 50 subscriptions per connection"});
+        return detail::fail<std::unique_ptr<Client>>(Errc::limit_exceeded, "max_subscriptions is %; AWS IoT allows 50 subscriptions per connection", config.max_subscriptions);
     if (config.max_inflight < 1 || config.max_inflight > 65000)
-        return error_of(Errc::invalid_argument, {"max_inflight is ", decimal(config.max_inflight), "; allowed 1 to 65000"});
+        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "max_inflight is %; allowed 1 to 65000", config.max_inflight);
     if (config.max_inbound_packet < 5)
-        return error_of(Errc::invalid_argument, {"max_inbound_packet is ", decimal(config.max_inbound_packet), "; at least 5 bytes are needed"});
+        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "max_inbound_packet is %; at least 5 bytes are needed", config.max_inbound_packet);
     if (config.reconnect.min_delay_ms > config.reconnect.max_delay_ms)
-        return error_of(Errc::invalid_argument, {"reconnect.min_delay_ms (", decimal(config.reconnect.min_delay_ms), ") is above reconnect.max_delay_ms (", decimal(config.reconnect.max_delay_ms), ")"});
+        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "reconnect.min_delay_ms (%) is above reconnect.max_delay_ms (%)", config.reconnect.min_delay_ms, config.reconnect.max_delay_ms);
     return std::unique_ptr<Client>(new Client(std::move(config)));
 }
 
-Client::Client(Config config) : impl_(new Impl(std::move(config))) {}
+Client::Client(Config&& config) : impl_(new Impl(std::move(config))) {}
 Client::~Client() = default;
 
 Result<void> Client::connect(std::uint64_t) {
-    if (impl_->state == State::closed) return make_error(Errc::invalid_state, "connect(): the client is closed");
-    if (impl_->state != State::idle) return make_error(Errc::invalid_state, "connect(): already started");
+    if (impl_->state == State::closed) return detail::fail<void>(Errc::invalid_state, "connect(): the client is closed");
+    if (impl_->state != State::idle) return detail::fail<void>(Errc::invalid_state, "connect(): already started");
     impl_->begin_attempt();
     return {};
 }
@@ -421,19 +500,22 @@ void Client::disconnect(std::uint64_t now_ms) {
     switch (m.state) {
         case State::closed: return;
         case State::connected:
-            m.send(DisconnectPacket{}, now_ms);
+            m.send_short(0xE0, false, 0, now_ms);  // DISCONNECT
             m.emit(Event::Type::close_transport);
             break;
         case State::opening:
         case State::connecting: m.emit(Event::Type::close_transport); break;
         default: break;
     }
-    Error why = make_error(Errc::closed, "disconnect() called by the application");
+    Error why = error_fmt(Errc::closed, "disconnect() called by the application");
     m.emit_error(Event::Type::disconnected, why);
     // go_closed() clears the output; when connected keep what is unsent (ending with
     // DISCONNECT) for the driver to flush before it closes the transport.
     std::vector<std::uint8_t> pending;
-    if (m.state == State::connected) pending.assign(m.out.begin() + static_cast<std::ptrdiff_t>(m.out_pos), m.out.end());
+    if (m.state == State::connected) {
+        const std::uint8_t* unsent = m.out.data();
+        pending = std::vector<std::uint8_t>(unsent + m.out_pos, unsent + m.out.size());
+    }
     m.go_closed(why);
     m.out = std::move(pending);
 }
@@ -441,17 +523,14 @@ void Client::disconnect(std::uint64_t now_ms) {
 Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos,
                                       bool retain, std::uint64_t now_ms) {
     Impl& m = *impl_;
-    if (m.state == State::closed) return make_error(Errc::invalid_state, "publish(): the client is closed");
+    if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "publish(): the client is closed");
     if (size != 0 && payload == nullptr)
-        return make_error(Errc::invalid_argument, "publish(): payload is null but size is not 0");
-    auto check = validate_publish_topic(topic);
-    if (check) check = validate_payload_size(size);
-    if (check) check = validate_qos(static_cast<unsigned>(qos));
-    if (!check) return check.error();
+        return detail::fail<std::uint32_t>(Errc::invalid_argument, "publish(): payload is null but size is not 0");
+    if (auto check = validate_message(topic, size, qos); !check) return check.error();
 
     Impl::Publish p;
-    p.packet.topic.assign(topic.data(), topic.size());
-    if (size) p.packet.payload.assign(payload, payload + size);
+    p.packet.topic = std::string(topic.data(), topic.size());
+    if (size) p.packet.payload = std::vector<std::uint8_t>(payload, payload + size);
     p.packet.qos = qos;
     p.packet.retain = retain;
     if (m.queue.empty() && m.can_send_now(p.packet)) {
@@ -462,101 +541,99 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     }
     const OfflineQueueConfig& q = m.cfg.offline_queue;
     if (q.max_messages == 0)
-        return make_error(m.online() ? Errc::queue_full : Errc::not_connected,
+        return detail::fail<std::uint32_t>(m.online() ? Errc::queue_full : Errc::not_connected,
                           m.online() ? "publish(): the in-flight window is full and the offline queue is disabled"
                                      : "publish(): not connected and the offline queue is disabled");
     std::size_t bytes = p.bytes();
     bool fits_ever = bytes <= q.max_bytes;
     auto full = [&] { return m.queue.size() + 1 > q.max_messages || m.queue_bytes + bytes > q.max_bytes; };
     if (full() || !fits_ever) {
-        std::string why = !fits_ever ? "message of " + decimal(bytes) + " bytes exceeds offline_queue.max_bytes " +
-                                           decimal(q.max_bytes)
-                                     : "offline queue is full (" + decimal(m.queue.size()) + " messages, " +
-                                           decimal(m.queue_bytes) + " bytes queued)";
-        if (q.policy == QueuePolicy::reject) return error_of(Errc::queue_full, {"publish(): ", why});
-        if (q.policy == QueuePolicy::drop_newest || !fits_ever) {
+        // One message for every outcome: "<prefix>why".
+        bool newest = q.policy == QueuePolicy::drop_newest || !fits_ever;
+        const char* prefix = q.policy == QueuePolicy::reject ? "publish(): "
+                             : newest                        ? "dropped (drop_newest): "
+                                                             : "dropped (drop_oldest): ";
+        Errc code = q.policy == QueuePolicy::reject ? Errc::queue_full : Errc::dropped;
+        Error why = !fits_ever ? error_fmt(code, "%message of % bytes exceeds offline_queue.max_bytes %", prefix, bytes, q.max_bytes)
+                               : error_fmt(code, "%offline queue is full (% messages, % bytes queued)", prefix, m.queue.size(), m.queue_bytes);
+        if (q.policy == QueuePolicy::reject) return why;
+        if (newest) {
             std::uint32_t id = m.next_op++;
-            m.emit_error(Event::Type::publish_failed, error_of(Errc::dropped, {"dropped (drop_newest): ", why}), id);
+            m.emit_error(Event::Type::publish_failed, std::move(why), id);
             return id;
         }
         while (!m.queue.empty() && full()) {  // drop_oldest
-            Impl::Publish old = std::move(m.queue.front());
-            m.queue.erase(m.queue.begin());
-            m.queue_bytes -= old.bytes();
-            m.emit_error(Event::Type::publish_failed, error_of(Errc::dropped, {"dropped (drop_oldest): ", why}), old.op_id);
+            m.queue_bytes -= m.queue.front().bytes();
+            m.emit_error(Event::Type::publish_failed, why, m.queue.front().op_id);
+            m.queue.pop_front();
         }
     }
     p.op_id = m.next_op++;
     m.queue_bytes += bytes;
-    m.queue.push_back(std::move(p));
-    return m.queue.back().op_id;
+    return m.queue.push_back(std::move(p)).op_id;
 }
 
 Result<std::uint32_t> Client::subscribe(const std::vector<TopicFilter>& filters, std::uint64_t now_ms) {
     Impl& m = *impl_;
-    if (m.state == State::closed) return make_error(Errc::invalid_state, "subscribe(): the client is closed");
-    if (filters.empty()) return make_error(Errc::invalid_argument, "subscribe(): at least 1 topic filter is required");
+    if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "subscribe(): the client is closed");
+    if (filters.empty()) return detail::fail<std::uint32_t>(Errc::invalid_argument, "subscribe(): at least 1 topic filter is required");
     if (filters.size() > limits::max_filters_per_subscribe)
-        return error_of(Errc::limit_exceeded, {"SUBSCRIBE has ", decimal(filters.size()), " topic filters; AWS IoT allows 8 per SUBSCRIBE"});
+        return detail::fail<std::uint32_t>(Errc::limit_exceeded, "SUBSCRIBE has % topic filters; AWS IoT allows 8 per SUBSCRIBE", filters.size());
     for (const auto& f : filters) {
-        auto check = validate_topic_filter(f.filter);
-        if (check) check = validate_qos(static_cast<unsigned>(f.qos));
-        if (!check) return check.error();
+        if (auto check = validate_topic_filter(f.filter); !check) return check.error();
+        if (auto check = validate_qos(static_cast<unsigned>(f.qos)); !check) return check.error();
     }
     std::size_t total = m.distinct_filters(&filters);
     if (total > m.cfg.max_subscriptions)
-        return error_of(Errc::limit_exceeded, {"subscribe() would make ", decimal(total), " subscriptions; the limit is ", decimal(m.cfg.max_subscriptions), " per connection"});
-    Impl::Subscription s;
+        return detail::fail<std::uint32_t>(Errc::limit_exceeded, "subscribe() would make % subscriptions; the limit is % per connection", total, m.cfg.max_subscriptions);
+    Impl::Subscription& s = m.subs.emplace_back();
     s.op_id = m.next_op++;
-    s.filters = filters;
-    m.subs.push_back(std::move(s));
-    if (m.online()) m.send_subscribe(m.subs.back(), now_ms);
-    return m.subs.back().op_id;
+    s.filters = std::vector<TopicFilter>(filters);
+    if (m.online()) m.send_subscribe(s, now_ms);
+    return s.op_id;
 }
 
 Result<std::uint32_t> Client::unsubscribe(const std::vector<std::string>& filters, std::uint64_t now_ms) {
     Impl& m = *impl_;
-    if (m.state == State::closed) return make_error(Errc::invalid_state, "unsubscribe(): the client is closed");
-    if (filters.empty()) return make_error(Errc::invalid_argument, "unsubscribe(): at least 1 topic filter is required");
+    if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "unsubscribe(): the client is closed");
+    if (filters.empty()) return detail::fail<std::uint32_t>(Errc::invalid_argument, "unsubscribe(): at least 1 topic filter is required");
     for (const auto& f : filters) {
         auto check = validate_topic_filter(f);
         if (!check) return check.error();
     }
     // Stop matching these filters at once; subscriptions left without filters are gone.
-    for (auto& s : m.subs)
-        s.filters.erase(std::remove_if(s.filters.begin(), s.filters.end(),
-                                       [&](const TopicFilter& f) {
-                                           return std::find(filters.begin(), filters.end(), f.filter) != filters.end();
-                                       }),
-                        s.filters.end());
+    for (auto& s : m.subs) Impl::remove_filters(s.filters, filters.data(), filters.size());
     // Subscriptions left without filters are gone; one whose SUBACK never came completes now.
     for (const auto& s : m.subs)
         if (s.filters.empty() && !s.acked)
             m.emit_error(Event::Type::error,
-                         make_error(Errc::closed, "subscribe(): cancelled by unsubscribe() before its SUBACK"), s.op_id);
-    m.subs.erase(std::remove_if(m.subs.begin(), m.subs.end(), [](const Impl::Subscription& s) { return s.filters.empty(); }),
-                 m.subs.end());
-    Impl::Unsubscribe u;
+                         error_fmt(Errc::closed, "subscribe(): cancelled by unsubscribe() before its SUBACK"), s.op_id);
+    for (auto it = m.subs.begin(); it != m.subs.end();) {
+        Impl::Subscription& s = *it;
+        ++it;  // before removing s
+        if (s.filters.empty()) m.subs.remove(&s);
+    }
+    Impl::Unsubscribe& u = m.unsubs.emplace_back();
     u.op_id = m.next_op++;
-    u.filters = filters;
-    m.unsubs.push_back(std::move(u));
-    if (m.online()) m.send_unsubscribe(m.unsubs.back(), now_ms);
-    return m.unsubs.back().op_id;
+    u.filters = std::vector<std::string>(filters);
+    if (m.online()) m.send_unsubscribe(u, now_ms);
+    return u.op_id;
 }
 
 void Client::provide_target(Result<ConnectionTarget> target, std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state != State::waiting_target) return;  // stale answer (e.g. after disconnect())
+    const char* incomplete = nullptr;
     if (target) {
         const ConnectionTarget& t = target.value();
         if (t.kind == TransportKind::websocket && t.url.empty())
-            target = make_error(Errc::invalid_argument, "a websocket target needs a url");
+            incomplete = "a websocket target needs a url";
         else if (t.kind != TransportKind::websocket && (t.host.empty() || t.port == 0))
-            target = make_error(Errc::invalid_argument, "a tcp/tls target needs a host and a non-zero port");
+            incomplete = "a tcp/tls target needs a host and a non-zero port";
     }
-    if (!target) {
-        Error e = target.error();
-        e.message = "connection target: " + e.message;
+    if (!target || incomplete) {
+        Error e = incomplete ? error_fmt(Errc::invalid_argument, "connection target: %", incomplete)
+                             : error_fmt(target.error().code, "connection target: %", target.error().message);
         m.state = State::opening;  // so lose() treats it as a failed attempt
         m.lose(std::move(e), now_ms, false);
         return;
@@ -571,29 +648,48 @@ void Client::on_open(std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state != State::opening) return;
     m.state = State::connecting;
-    m.framer.reset();
-    ConnectPacket c;
-    c.client_id = m.cfg.client_id;
-    c.keep_alive_s = m.cfg.keep_alive_s;
-    c.clean_session = m.cfg.clean_session;
-    c.will = m.cfg.will;
-    if (!m.target.username.empty() || !m.target.password.empty()) c.username = m.target.username;
-    if (!m.target.password.empty()) c.password = m.target.password;
-    m.send(c, now_ms);
+    m.reset_rx();
+    const ConnectionTarget& t = m.target;
+    // An over-long user name or password cannot be encoded: nothing is sent and the attempt
+    // runs into the connect timeout.
+    if (t.username.size() > 0xFFFF || t.password.size() > 0xFFFF) return;
+    const std::string* user = !t.username.empty() || !t.password.empty() ? &t.username : nullptr;
+    const std::string* pass = !t.password.empty() ? &t.password : nullptr;
+    detail::write_connect(m.out, m.cfg.client_id, m.cfg.keep_alive_s, m.cfg.clean_session,
+                          m.cfg.will ? &*m.cfg.will : nullptr, user, pass);
+    m.last_send = now_ms;
 }
 
 void Client::on_bytes(const std::uint8_t* data, std::size_t size, std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state != State::connecting && m.state != State::connected) return;
-    m.framer.feed(data, size);
+    m.append_rx(data, size);
     for (;;) {
-        auto next = m.framer.next();
-        if (!next) {
-            m.lose(error_of(Errc::protocol_error, {"protocol error: ", next.error().message}), now_ms, true);
+        const std::uint8_t* p = m.rx.data() + m.rx_pos;
+        std::size_t avail = m.rx.size() - m.rx_pos;
+        std::size_t header = 0;
+        std::uint32_t length = 0;
+        int got = detail::parse_fixed_header(p, avail, header, length);
+        if (got == 0) return;
+        if (got < 0) {
+            m.lose(detail::long_length_error("protocol error: "), now_ms, true);
             return;
         }
-        if (!next.value()) return;
-        if (!m.on_packet(*next.value(), now_ms)) return;
+        std::size_t total = header + length;
+        if (total > m.cfg.max_inbound_packet) {
+            m.lose(detail::oversize_error("protocol error: ", total, m.cfg.max_inbound_packet), now_ms, true);
+            return;
+        }
+        if (avail < total) return;
+        // Consumed; clear() keeps the storage, so `p` stays valid while the packet is handled.
+        m.rx_pos += total;
+        if (m.rx_pos == m.rx.size()) m.reset_rx();
+        detail::Inbound in;
+        if (detail::Rule rule = detail::parse_inbound(p[0], p + header, length, in)) {
+            m.lose(detail::inbound_error("protocol error: ", p[0], rule), now_ms, true);
+            return;
+        }
+        if (!m.on_packet(in, now_ms)) return;
     }
 }
 
@@ -609,7 +705,7 @@ void Client::on_tick(std::uint64_t now_ms) {
         case State::opening:
         case State::connecting:
             if (now_ms >= m.connect_deadline)
-                m.lose(error_of(Errc::timeout, {"connect timeout: no CONNACK within ", decimal(m.cfg.connect_timeout_ms), " ms"}),
+                m.lose(error_fmt(Errc::timeout, "connect timeout: no CONNACK within % ms", m.cfg.connect_timeout_ms),
                        now_ms, true);
             break;
         case State::backing_off:
@@ -620,9 +716,9 @@ void Client::on_tick(std::uint64_t now_ms) {
             break;
         case State::connected:
             if (m.ping_deadline != never) {
-                if (now_ms >= m.ping_deadline) m.lose(make_error(Errc::timeout, "keep-alive timeout"), now_ms, true);
+                if (now_ms >= m.ping_deadline) m.lose(error_fmt(Errc::timeout, "keep-alive timeout"), now_ms, true);
             } else if (now_ms >= m.last_send + std::uint64_t{m.cfg.keep_alive_s} * 1000) {
-                m.send(PingreqPacket{}, now_ms);
+                m.send_short(0xC0, false, 0, now_ms);  // PINGREQ
                 m.ping_deadline = now_ms + m.cfg.ping_timeout_ms;
             }
             break;
@@ -632,15 +728,9 @@ void Client::on_tick(std::uint64_t now_ms) {
 
 bool Client::poll_event(Event& out) {
     Impl& m = *impl_;
-    if (m.event_head == m.events.size()) return false;
-    out = std::move(m.events[m.event_head++]);
-    if (m.event_head == m.events.size()) {
-        m.events.clear();
-        m.event_head = 0;
-    } else if (m.event_head >= 64) {  // a driver that never drains completely: compact
-        m.events.erase(m.events.begin(), m.events.begin() + static_cast<std::ptrdiff_t>(m.event_head));
-        m.event_head = 0;
-    }
+    if (m.events.empty()) return false;
+    out = std::move(m.events.front());
+    m.events.pop_front();
     return true;
 }
 

@@ -1,23 +1,32 @@
 #include "format.hpp"
 
+#include <cstring>
+
 namespace iotlite::mqtt::detail {
 
-std::string decimal(std::size_t value) {
-    char buf[24];
-    char* p = buf + sizeof buf;
-    do {
-        *--p = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
-}
-
-Error error_of(Errc code, std::initializer_list<std::string_view> parts) {
-    std::size_t size = 0;
-    for (auto part : parts) size += part.size();
+Error format_error(Errc code, const char* format, const Arg* args, std::size_t count) {
     Error error{code, std::string()};
-    error.message.reserve(size);
-    for (auto part : parts) error.message.append(part.data(), part.size());
+    std::string& out = error.message;
+    std::size_t next = 0;
+    for (const char* p = format; *p; ++p) {
+        if (*p != '%' || next == count) {
+            out.push_back(*p);
+            continue;
+        }
+        const Arg& a = args[next++];
+        if (a.text) {
+            out.append(a.text, a.n == Arg::nul_terminated ? std::strlen(a.text) : a.n);
+            continue;
+        }
+        char digits[24];
+        char* d = digits + sizeof digits;
+        std::size_t v = a.n;
+        do {
+            *--d = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        out.append(d, static_cast<std::size_t>(digits + sizeof digits - d));
+    }
     return error;
 }
 

@@ -1,11 +1,14 @@
 #include "iotlite/mqtt/framer.hpp"
 
+#include <cstring>
+
 #include "format.hpp"
 #include "iotlite/mqtt/codec.hpp"
+#include "wire.hpp"
 
 namespace iotlite::mqtt {
 
-using detail::error_of;
+using detail::error_fmt;
 
 Framer::Framer(std::size_t max_packet_size) : max_packet_size_(max_packet_size) {}
 
@@ -13,42 +16,54 @@ void Framer::feed(const std::uint8_t* data, std::size_t size) {
     if (error_ || size == 0) return;  // after an error the stream is dead; keep memory bounded
     // Compact consumed bytes before growing so the buffer holds at most one partial packet
     // plus what the driver just handed us.
+    // (memmove/resize/memcpy rather than erase/insert: resize is the one vector growth path the
+    // engine instantiates anyway, for its output buffer.)
     if (read_pos_ > 0 && (read_pos_ == buffer_.size() || read_pos_ >= 4096)) {
-        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(read_pos_));
+        std::size_t keep = buffer_.size() - read_pos_;
+        if (keep) std::memmove(buffer_.data(), buffer_.data() + read_pos_, keep);
+        buffer_.resize(keep);
         read_pos_ = 0;
     }
-    buffer_.insert(buffer_.end(), data, data + size);
+    std::size_t old = buffer_.size();
+    buffer_.resize(old + size);
+    std::memcpy(buffer_.data() + old, data, size);
 }
 
-Result<std::optional<Packet>> Framer::next() {
-    if (error_) return *error_;
+int Framer::next_frame(std::uint8_t& first_byte, const std::uint8_t*& body, std::size_t& size) {
+    if (error_) return -1;
     const std::uint8_t* p = buffer_.data() + read_pos_;
     std::size_t avail = buffer_.size() - read_pos_;
-    if (avail < 2) return std::optional<Packet>();
+    std::size_t header = 0;
     std::uint32_t length = 0;
-    std::size_t i = 1;
-    for (unsigned shift = 0;; shift += 7) {
-        if (i > 4) {
-            error_ = make_error(Errc::protocol_error, "malformed remaining length: longer than 4 bytes");
-            return *error_;
-        }
-        if (i >= avail) return std::optional<Packet>();
-        std::uint8_t b = p[i++];
-        length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
-        if (!(b & 0x80)) break;
-    }
-    std::size_t total = i + length;
+    int got = detail::parse_fixed_header(p, avail, header, length);
+    if (got < 0) error_ = detail::long_length_error("");
+    if (got <= 0) return got;
+    std::size_t total = header + length;
     if (total > max_packet_size_) {
-        error_ = error_of(Errc::protocol_error, {"inbound packet of ", detail::decimal(total), " bytes exceeds the configured maximum of ", detail::decimal(max_packet_size_)});
-        return *error_;
+        error_ = detail::oversize_error("", total, max_packet_size_);
+        return -1;
     }
-    if (avail < total) return std::optional<Packet>();
-    auto decoded = decode_body(p[0], p + i, length);
+    if (avail < total) return 0;
+    first_byte = p[0];
+    body = p + header;
+    size = length;
+    // Consumed; clear() keeps the storage, so `body` stays valid until the next feed().
     read_pos_ += total;
     if (read_pos_ == buffer_.size()) {
         buffer_.clear();
         read_pos_ = 0;
     }
+    return 1;
+}
+
+Result<std::optional<Packet>> Framer::next() {
+    std::uint8_t first = 0;
+    const std::uint8_t* body = nullptr;
+    std::size_t size = 0;
+    int got = next_frame(first, body, size);
+    if (got < 0) return *error_;
+    if (got == 0) return std::optional<Packet>();
+    auto decoded = decode_body(first, body, size);
     if (!decoded) {
         error_ = decoded.error();
         return *error_;

@@ -7,33 +7,34 @@
 namespace iotlite::mqtt {
 namespace {
 
-using detail::decimal;
-using detail::error_of;
-std::string num(std::size_t v) { return decimal(v); }
+using detail::fail;
 
 // Length of the Basic Ingest prefix "$aws/rules/<rule>/" (0 when absent).
 std::size_t basic_ingest_prefix(std::string_view topic) {
     constexpr std::string_view prefix = "$aws/rules/";
-    if (topic.substr(0, prefix.size()) != prefix) return 0;
+    if (topic.size() <= prefix.size() || std::string_view(topic.data(), prefix.size()) != prefix) return 0;
     std::size_t slash = topic.find('/', prefix.size());
     if (slash == std::string_view::npos || slash == prefix.size()) return 0;
     return slash + 1;
 }
 
+// The limits are spelled out in the texts below.
+static_assert(limits::max_topic_bytes == 256 && limits::max_topic_slashes == 7, "update the messages");
+
 // Rules shared by topic names and filters. `what` is "topic" or "topic filter".
 Result<void> check_common(std::string_view text, const char* what) {
-    std::string_view w(what);
-    if (text.empty()) return error_of(Errc::invalid_topic, {w, " is empty; MQTT requires at least 1 byte"});
+    if (text.empty()) return fail<void>(Errc::invalid_topic, "% is empty; MQTT requires at least 1 byte", what);
     if (text.find('\0') != std::string_view::npos)
-        return error_of(Errc::invalid_topic, {w, " contains U+0000, which MQTT forbids"});
-    if (!is_valid_mqtt_utf8(text)) return error_of(Errc::invalid_topic, {w, " is not valid UTF-8"});
-    std::string_view counted = text.substr(basic_ingest_prefix(text));
+        return fail<void>(Errc::invalid_topic, "% contains U+0000, which MQTT forbids", what);
+    if (!is_valid_mqtt_utf8(text)) return fail<void>(Errc::invalid_topic, "% is not valid UTF-8", what);
+    std::size_t skip = basic_ingest_prefix(text);
+    std::string_view counted(text.data() + skip, text.size() - skip);
     if (counted.size() > limits::max_topic_bytes)
-        return error_of(Errc::limit_exceeded, {w, " has ", num(counted.size()), " bytes; AWS IoT allows ", num(limits::max_topic_bytes)});
+        return fail<void>(Errc::limit_exceeded, "% has % bytes; AWS IoT allows 256", what, counted.size());
     std::size_t slashes = 0;
     for (char c : counted) slashes += c == '/';
     if (slashes > limits::max_topic_slashes)
-        return error_of(Errc::limit_exceeded, {w, " has ", num(slashes), " '/' levels; AWS IoT allows ", num(limits::max_topic_slashes)});
+        return fail<void>(Errc::limit_exceeded, "% has % '/' levels; AWS IoT allows 7", what, slashes);
     return {};
 }
 
@@ -67,10 +68,10 @@ bool is_valid_mqtt_utf8(std::string_view text) {
 
 Result<void> validate_client_id(std::string_view client_id) {
     if (client_id.empty())
-        return make_error(Errc::invalid_argument, "client id is empty; AWS IoT requires 1 to 128 bytes");
+        return fail<void>(Errc::invalid_argument, "client id is empty; AWS IoT requires 1 to 128 bytes");
     if (client_id.size() > limits::max_client_id_bytes)
-        return error_of(Errc::limit_exceeded, {"client id has ", num(client_id.size()), " bytes; AWS IoT allows 128"});
-    if (!is_valid_mqtt_utf8(client_id)) return make_error(Errc::invalid_argument, "client id is not valid UTF-8");
+        return fail<void>(Errc::limit_exceeded, "client id has % bytes; AWS IoT allows 128", client_id.size());
+    if (!is_valid_mqtt_utf8(client_id)) return fail<void>(Errc::invalid_argument, "client id is not valid UTF-8");
     return {};
 }
 
@@ -78,7 +79,7 @@ Result<void> validate_publish_topic(std::string_view topic) {
     auto common = check_common(topic, "topic");
     if (!common) return common;
     if (topic.find_first_of("+#") != std::string_view::npos)
-        return error_of(Errc::invalid_topic, {"topic '", topic, "' contains a wildcard ('+' or '#'); publish topics may not"});
+        return fail<void>(Errc::invalid_topic, "topic '%' contains a wildcard ('+' or '#'); publish topics may not", topic);
     return {};
 }
 
@@ -90,9 +91,9 @@ Result<void> validate_topic_filter(std::string_view filter) {
         if (i != filter.size() && filter[i] != '/') continue;
         std::string_view level = filter.substr(level_start, i - level_start);
         if (level.size() > 1 && level.find_first_of("+#") != std::string_view::npos)
-            return error_of(Errc::invalid_topic, {"topic filter '", filter, "': a wildcard must occupy a whole level"});
+            return fail<void>(Errc::invalid_topic, "topic filter '%': a wildcard must occupy a whole level", filter);
         if (level == "#" && i != filter.size())
-            return error_of(Errc::invalid_topic, {"topic filter '", filter, "': '#' must be the last level"});
+            return fail<void>(Errc::invalid_topic, "topic filter '%': '#' must be the last level", filter);
         level_start = i + 1;
     }
     return {};
@@ -100,46 +101,40 @@ Result<void> validate_topic_filter(std::string_view filter) {
 
 Result<void> validate_payload_size(std::size_t size) {
     if (size > limits::max_payload_bytes)
-        return error_of(Errc::limit_exceeded, {"payload has ", num(size), " bytes; AWS IoT allows 131072 (128 KB)"});
+        return fail<void>(Errc::limit_exceeded, "payload has % bytes; AWS IoT allows 131072 (128 KB)", size);
     return {};
 }
 
 Result<void> validate_keep_alive(std::uint16_t keep_alive_s) {
     if (keep_alive_s < limits::min_keep_alive_s || keep_alive_s > limits::max_keep_alive_s)
-        return error_of(Errc::limit_exceeded, {"keep-alive is ", num(keep_alive_s), " s; AWS IoT allows 30 to 1200 s"});
+        return fail<void>(Errc::limit_exceeded, "keep-alive is % s; AWS IoT allows 30 to 1200 s", keep_alive_s);
     return {};
 }
 
 Result<void> validate_qos(unsigned qos) {
     if (qos > 1)
-        return error_of(Errc::invalid_argument, {"QoS ", num(qos), " requested; AWS IoT supports QoS 0 and 1 only"});
+        return fail<void>(Errc::invalid_argument, "QoS % requested; AWS IoT supports QoS 0 and 1 only", qos);
     return {};
 }
 
 bool topic_matches(std::string_view filter, std::string_view topic) {
     if (!filter.empty() && (filter[0] == '+' || filter[0] == '#') && !topic.empty() && topic[0] == '$') return false;
-    std::size_t f = 0, t = 0;
-    for (;;) {
-        std::size_t fe = filter.find('/', f);
-        if (fe == std::string_view::npos) fe = filter.size();
-        std::string_view flevel = filter.substr(f, fe - f);
-        if (flevel == "#") return true;  // matches this level, everything below, and the parent
-        std::size_t te = topic.find('/', t);
-        if (te == std::string_view::npos) te = topic.size();
-        if (flevel != "+" && flevel != topic.substr(t, te - t)) return false;
-        bool filter_last = fe == filter.size();
-        bool topic_last = te == topic.size();
-        if (filter_last || topic_last) {
-            if (filter_last && topic_last) return true;
-            if (topic_last && !filter_last) {
-                // "a/#" matches "a": the remaining filter must be exactly "/#".
-                return filter.substr(fe) == "/#";
-            }
-            return false;
+    // Character by character: the filter is valid, so '+' and '#' are whole levels.
+    std::size_t t = 0;
+    for (std::size_t f = 0; f < filter.size(); ++f) {
+        char c = filter[f];
+        if (c == '#') return true;  // this level, everything below, and (see below) the parent
+        if (c == '+') {
+            while (t < topic.size() && topic[t] != '/') ++t;
+            continue;
         }
-        f = fe + 1;
-        t = te + 1;
+        if (t == topic.size() || topic[t] != c) {
+            // "a/#" matches "a": the topic ended and the rest of the filter is exactly "/#".
+            return t == topic.size() && filter.substr(f) == "/#";
+        }
+        ++t;
     }
+    return t == topic.size();
 }
 
 }  // namespace iotlite::mqtt

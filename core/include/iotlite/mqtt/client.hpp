@@ -208,7 +208,7 @@ public:
     Client& operator=(const Client&) = delete;
 
 private:
-    explicit Client(Config config);
+    explicit Client(Config&& config);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

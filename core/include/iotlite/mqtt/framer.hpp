@@ -36,6 +36,14 @@ public:
     // Drops buffered bytes and any error (use on a new connection).
     void reset();
 
+    // Lower level than next(), for callers that parse packet bodies themselves: the next
+    // complete packet, not decoded. Returns 1 and sets `first_byte`, `body` and `size`
+    // (remaining length; `body` stays valid until the next feed() or reset()), 0 when more
+    // bytes are needed, -1 on a framing error (then error() says which; sticky like next()).
+    int next_frame(std::uint8_t& first_byte, const std::uint8_t*& body, std::size_t& size);
+    // The sticky error, if any.
+    const std::optional<Error>& error() const { return error_; }
+
     std::size_t buffered() const { return buffer_.size() - read_pos_; }
     std::size_t max_packet_size() const { return max_packet_size_; }
 

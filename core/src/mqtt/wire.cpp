@@ -1,0 +1,248 @@
+#include <cstring>
+
+#include "iotlite/mqtt/codec.hpp"
+#include "iotlite/mqtt/topic.hpp"
+#include "format.hpp"
+#include "wire.hpp"
+
+// The part of the codec the client engine links: writers, the inbound view parser, and the
+// rule texts they use. Public-only decoding (CONNECT, SUBSCRIBE, UNSUBSCRIBE bodies, which a
+// client never receives) lives in codec.cpp, so that its strings stay out of a device image
+// (string literals of one object file share one section, which --gc-sections keeps whole).
+namespace iotlite::mqtt {
+
+const char* packet_type_name(PacketType type) {
+    static const char* const names[] = {"reserved",    "CONNECT", "CONNACK", "PUBLISH", "PUBACK",
+                                        "PUBREC",      "PUBREL",  "PUBCOMP", "SUBSCRIBE", "SUBACK",
+                                        "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT"};
+    auto i = static_cast<unsigned>(type);
+    return i < sizeof names / sizeof names[0] ? names[i] : "reserved";
+}
+
+namespace detail {
+
+namespace {
+
+std::size_t length_bytes(std::size_t remaining) {
+    return remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4;
+}
+
+constexpr Utf8Field kTopicName{"topic name is truncated (runs past the remaining length)",
+                               "topic name is not valid MQTT UTF-8"};
+// Sentinels (compared by address) whose messages need numbers: see inbound_error().
+const char kReservedType[] = "t";  // never shown
+const char kBadFlags[] = "f";      // never shown
+
+std::uint8_t required_flags(PacketType type) {
+    return (type == PacketType::subscribe || type == PacketType::unsubscribe || type == PacketType::pubrel) ? 2 : 0;
+}
+
+}  // namespace
+
+const char kIdTruncated[] = "packet identifier is truncated (runs past the remaining length)";
+const char kIdZero[] = "packet identifier is 0";
+const char kTrailing[] = "unexpected bytes after the last field";
+
+std::uint8_t* begin_packet(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t body) {
+    std::size_t old = out.size();
+    out.resize(old + 1 + length_bytes(body) + body);
+    std::uint8_t* p = out.data() + old;
+    *p++ = first;
+    auto value = static_cast<std::uint32_t>(body);
+    do {
+        auto byte = static_cast<std::uint8_t>(value % 128);
+        value /= 128;
+        if (value > 0) byte |= 0x80;
+        *p++ = byte;
+    } while (value > 0);
+    return p;
+}
+
+std::uint8_t* put16(std::uint8_t* p, std::size_t v) {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v & 0xFF);
+    return p + 2;
+}
+
+std::uint8_t* put_bytes(std::uint8_t* p, const void* data, std::size_t size) {
+    p = put16(p, size);
+    if (size) std::memcpy(p, data, size);
+    return p + size;
+}
+
+// A length-prefixed UTF-8 string field checked against MQTT's UTF-8 rules.
+Rule read_utf8(Reader& r, std::string_view& out, const Utf8Field& field) {
+    if (!r.bytes(out)) return field.truncated;
+    if (!is_valid_mqtt_utf8(out)) return field.invalid;
+    return nullptr;
+}
+
+Rule read_id(Reader& r, std::uint16_t& id) {
+    if (!r.u16(id)) return kIdTruncated;
+    return id == 0 ? kIdZero : nullptr;
+}
+
+
+void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, std::uint16_t keep_alive_s,
+                   bool clean_session, const Will* will, const std::string* username, const std::string* password) {
+    std::size_t body = 10 + 2 + client_id.size();
+    std::uint8_t flags = clean_session ? 0x02 : 0;
+    if (will) {
+        body += 4 + will->topic.size() + will->payload.size();
+        flags |= 0x04 | static_cast<std::uint8_t>(static_cast<unsigned>(will->qos) << 3) | (will->retain ? 0x20 : 0);
+    }
+    if (username) {
+        body += 2 + username->size();
+        flags |= 0x80;
+    }
+    if (password) {
+        body += 2 + password->size();
+        flags |= 0x40;
+    }
+    std::uint8_t* p = begin_packet(out, 0x10, body);
+    p = put_bytes(p, "MQTT", 4);
+    *p++ = 4;  // protocol level 3.1.1
+    *p++ = flags;
+    p = put16(p, keep_alive_s);
+    p = put_bytes(p, client_id.data(), client_id.size());
+    if (will) {
+        p = put_bytes(p, will->topic.data(), will->topic.size());
+        p = put_bytes(p, will->payload.data(), will->payload.size());
+    }
+    if (username) p = put_bytes(p, username->data(), username->size());
+    if (password) put_bytes(p, password->data(), password->size());
+}
+
+void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const std::uint8_t* payload,
+                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id) {
+    bool qos1 = qos == QoS::at_least_once;
+    auto first = static_cast<std::uint8_t>(0x30 | (dup ? 0x08 : 0) | (qos1 ? 0x02 : 0) | (retain ? 1 : 0));
+    std::uint8_t* p = begin_packet(out, first, 2 + topic.size() + (qos1 ? 2 : 0) + size);
+    p = put_bytes(p, topic.data(), topic.size());
+    if (qos1) p = put16(p, packet_id);
+    if (size) std::memcpy(p, payload, size);
+}
+
+void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters) {
+    std::size_t body = 2;
+    for (const auto& f : filters) body += 3 + f.filter.size();
+    std::uint8_t* p = put16(begin_packet(out, 0x82, body), packet_id);
+    for (const auto& f : filters) {
+        p = put_bytes(p, f.filter.data(), f.filter.size());
+        *p++ = static_cast<std::uint8_t>(f.qos);
+    }
+}
+
+void write_unsubscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<std::string>& filters) {
+    std::size_t body = 2;
+    for (const auto& f : filters) body += 2 + f.size();
+    std::uint8_t* p = put16(begin_packet(out, 0xA2, body), packet_id);
+    for (const auto& f : filters) p = put_bytes(p, f.data(), f.size());
+}
+
+void write_short(std::vector<std::uint8_t>& out, std::uint8_t first, bool with_id, std::uint16_t packet_id) {
+    std::uint8_t* p = begin_packet(out, first, with_id ? 2 : 0);
+    if (with_id) put16(p, packet_id);
+}
+
+Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_t size, Inbound& in) {
+    unsigned t = first_byte >> 4;
+    if (t == 0 || t == 15) return kReservedType;
+    auto type = static_cast<PacketType>(t);
+    std::uint8_t flags = first_byte & 0x0F;
+    // Fixed-header flags are fixed for every type except PUBLISH (§2.2.2).
+    if (type != PacketType::publish && flags != required_flags(type)) return kBadFlags;
+    in.type = type;
+    in.flags = flags;
+    Reader r{body, size, 0};
+    switch (type) {
+        case PacketType::connect:
+        case PacketType::subscribe:
+        case PacketType::unsubscribe: return nullptr;  // left to decode_body()
+        case PacketType::connack: {
+            std::uint8_t ack;
+            if (!r.u8(ack) || !r.u8(in.return_code)) return "variable header is truncated (runs past the remaining length)";
+            if (r.left()) return kTrailing;
+            if (ack & 0xFE) return "reserved acknowledge flag bits are set";
+            if (in.return_code > 5) return "return code is above 5 (reserved)";
+            if (in.return_code != 0 && (ack & 1)) return "session present set with a non-zero return code";
+            in.session_present = ack & 1;
+            return nullptr;
+        }
+        case PacketType::publish: {
+            unsigned qos = (flags >> 1) & 3;
+            if (qos == 3) return "QoS bits are 3 (reserved)";
+            if (qos == 2) return "QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)";
+            in.qos = static_cast<QoS>(qos);
+            in.dup = flags & 0x08;
+            in.retain = flags & 0x01;
+            if (in.dup && qos == 0) return "DUP flag set on a QoS 0 message";
+            if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
+            if (in.topic.empty()) return "topic name is empty";
+            if (in.topic.find_first_of("+#") != std::string_view::npos) return "topic name contains a wildcard";
+            if (qos > 0) {
+                if (Rule e = read_id(r, in.packet_id)) return e;
+            }
+            in.data = r.p + r.pos;
+            in.size = r.left();
+            return nullptr;
+        }
+        case PacketType::puback:
+        case PacketType::unsuback:
+            if (Rule e = read_id(r, in.packet_id)) return e;
+            break;
+        case PacketType::suback:
+            if (Rule e = read_id(r, in.packet_id)) return e;
+            if (r.left() == 0) return "no return code (at least one is required)";
+            in.data = r.p + r.pos;
+            in.size = r.left();
+            for (std::size_t i = 0; i < in.size; ++i) {
+                std::uint8_t code = in.data[i];
+                if (code > 2 && code != 0x80) return "return code is not 0x00, 0x01, 0x02 or 0x80";
+            }
+            return nullptr;
+        case PacketType::pingreq:
+        case PacketType::pingresp:
+        case PacketType::disconnect: break;
+        default: return "QoS 2 flow is not supported";  // PUBREC, PUBREL, PUBCOMP
+    }
+    return r.left() ? kTrailing : nullptr;
+}
+
+Error inbound_error(const char* prefix, std::uint8_t first_byte, Rule rule) {
+    auto type = static_cast<PacketType>(first_byte >> 4);
+    if (rule == kReservedType)
+        return error_fmt(Errc::protocol_error, "%packet type % is reserved", prefix, first_byte >> 4);
+    const char* name = packet_type_name(type);
+    if (rule == kBadFlags)
+        return error_fmt(Errc::protocol_error, "%%: fixed-header flags are %, MQTT requires %", prefix, name,
+                         first_byte & 0x0F, required_flags(type));
+    return error_fmt(Errc::protocol_error, "%%: %", prefix, name, rule);
+}
+
+int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& header_size, std::uint32_t& remaining) {
+    if (avail < 2) return 0;
+    std::uint32_t length = 0;
+    std::size_t i = 1;
+    for (unsigned shift = 0;; shift += 7) {
+        if (i > 4) return -1;
+        if (i >= avail) return 0;
+        std::uint8_t b = p[i++];
+        length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
+        if (!(b & 0x80)) break;
+    }
+    header_size = i;
+    remaining = length;
+    return 1;
+}
+
+Error long_length_error(const char* prefix) {
+    return error_fmt(Errc::protocol_error, "%malformed remaining length: longer than 4 bytes", prefix);
+}
+
+Error oversize_error(const char* prefix, std::size_t total, std::size_t max) {
+    return error_fmt(Errc::protocol_error, "%inbound packet of % bytes exceeds the configured maximum of %", prefix, total, max);
+}
+
+}  // namespace detail
+}  // namespace iotlite::mqtt

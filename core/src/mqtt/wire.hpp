@@ -1,0 +1,121 @@
+// Internal wire layer shared by the public codec (codec.hpp, framer.hpp) and the client engine.
+//
+// The engine never builds a Packet variant: it writes packets straight from its own fields and
+// reads inbound packets as views into the receive buffer. The public encode()/decode_body() are
+// thin layers over the same functions, so the rules (and their error texts) exist once, and a
+// device image that only uses the Client links none of the variant machinery.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iotlite/mqtt/packet.hpp"
+#include "iotlite/result.hpp"
+
+namespace iotlite::mqtt::detail {
+
+using Rule = const char*;  // nullptr: no rule broken; otherwise the rule's text
+
+// ---- primitives -------------------------------------------------------------------------------
+
+// Appends a whole packet of `body` body bytes: writes the fixed header and returns where the
+// body goes. One resize per packet keeps the vector code out of every field write.
+std::uint8_t* begin_packet(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t body);
+std::uint8_t* put16(std::uint8_t* p, std::size_t v);
+// A 2-byte length and the bytes.
+std::uint8_t* put_bytes(std::uint8_t* p, const void* data, std::size_t size);
+
+// Cursor over a packet body. Decoders return nullptr on success or the rule that was
+// broken (a string literal); one Error is built from it at the end, so each failure site
+// costs a pointer rather than a string construction (code size on Cortex-M).
+struct Reader {
+    const std::uint8_t* p;
+    std::size_t n;
+    std::size_t pos = 0;
+
+    std::size_t left() const { return n - pos; }
+    bool u8(std::uint8_t& v) {
+        if (left() < 1) return false;
+        v = p[pos++];
+        return true;
+    }
+    bool u16(std::uint16_t& v) {
+        if (left() < 2) return false;
+        v = static_cast<std::uint16_t>((p[pos] << 8) | p[pos + 1]);
+        pos += 2;
+        return true;
+    }
+    bool bytes(std::string_view& v) {
+        std::uint16_t len;
+        if (!u16(len) || left() < len) return false;
+        v = std::string_view(reinterpret_cast<const char*>(p + pos), len);
+        pos += len;
+        return true;
+    }
+};
+
+// The two rules of a length-prefixed UTF-8 field.
+struct Utf8Field {
+    Rule truncated;
+    Rule invalid;
+};
+// A length-prefixed UTF-8 string field checked against MQTT's UTF-8 rules.
+Rule read_utf8(Reader& r, std::string_view& out, const Utf8Field& field);
+// A packet identifier (must not be 0).
+Rule read_id(Reader& r, std::uint16_t& id);
+extern const char kTrailing[];  // "unexpected bytes after the last field"
+
+// ---- writing. No checks: callers have validated every size. ---------------------------------
+
+// CONNECT. `will`, `username`, `password` may be null (absent).
+void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, std::uint16_t keep_alive_s,
+                   bool clean_session, const Will* will, const std::string* username, const std::string* password);
+void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const std::uint8_t* payload,
+                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id);
+void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters);
+void write_unsubscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<std::string>& filters);
+// Packets of 2 or 4 bytes: `first` byte, remaining length 0 or 2 (the packet id).
+void write_short(std::vector<std::uint8_t>& out, std::uint8_t first, bool with_id, std::uint16_t packet_id);
+
+// ---- reading -----------------------------------------------------------------------------------
+
+// One inbound packet as a view into its body. Only the fields of `type` are set.
+struct Inbound {
+    PacketType type = PacketType::pingresp;
+    std::uint8_t flags = 0;
+    std::uint16_t packet_id = 0;     // PUBLISH (QoS 1), PUBACK, SUBACK, UNSUBACK
+    bool session_present = false;    // CONNACK
+    std::uint8_t return_code = 0;    // CONNACK
+    QoS qos = QoS::at_most_once;     // PUBLISH
+    bool retain = false;             // PUBLISH
+    bool dup = false;                // PUBLISH
+    std::string_view topic;          // PUBLISH
+    const std::uint8_t* data = nullptr;  // PUBLISH payload / SUBACK return codes
+    std::size_t size = 0;
+};
+
+// Checks the packet type and the fixed-header flags of every packet, and decodes CONNACK,
+// PUBLISH, PUBACK, SUBACK, UNSUBACK and the body-less packets completely (PUBREC/PUBREL/PUBCOMP
+// are refused). CONNECT, SUBSCRIBE and UNSUBSCRIBE bodies are not read: decode_body() checks
+// them, the engine refuses them as unexpected from a broker.
+// Returns nullptr or the broken rule; turn a rule into an Error with inbound_error().
+Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_t size, Inbound& in);
+
+// ---- framing (Framer and the engine's own receive buffer) ---------------------------------------
+
+// The fixed header at p[0..avail): 1 with header_size and remaining set, 0 when more bytes are
+// needed, -1 when the remaining length runs past 4 bytes.
+int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& header_size, std::uint32_t& remaining);
+
+// Errc::protocol_error with the message prefixed by `prefix` ("" or "protocol error: "):
+// "<TYPE>: <rule>" (and the reserved-type and fixed-header-flags texts) for parse_inbound()'s rule;
+Error inbound_error(const char* prefix, std::uint8_t first_byte, Rule rule);
+// "malformed remaining length: longer than 4 bytes";
+Error long_length_error(const char* prefix);
+// "inbound packet of N bytes exceeds the configured maximum of M".
+Error oversize_error(const char* prefix, std::size_t total, std::size_t max);
+
+}  // namespace iotlite::mqtt::detail
