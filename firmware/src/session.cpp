@@ -91,7 +91,8 @@ Result<std::uint32_t> Session::unsubscribe(const std::vector<std::string>& filte
     return r;
 }
 
-void Session::transport_failed(const Error& error) {
+// By value: callers pass the transport's own last_error(), which dies with the transport below.
+void Session::transport_failed(Error error) {
     last_transport_error_ = error;
     if (transport_) {
         transport_->close();

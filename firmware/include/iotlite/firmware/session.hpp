@@ -76,7 +76,7 @@ private:
     bool drain_shadow();
     std::uint64_t next_deadline() const;
     void handle(const mqtt::Event& event);
-    void transport_failed(const Error& error);
+    void transport_failed(Error error);
     IoWait wait_for() const;
 
     Port port_;
