@@ -1,0 +1,136 @@
+// iotlite pub: publishes one message, in the spirit of mosquitto_pub.
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "cli_connection.hpp"
+#include "cli_util.hpp"
+#include "connection_options.hpp"
+#include "iotlite/firmware/posix_port.hpp"
+#include "iotlite/mqtt/topic.hpp"
+
+namespace iotlite::cli {
+
+namespace {
+
+constexpr const char* kCommand = "pub";
+
+constexpr const char* kHelp =
+    "usage: iotlite pub --endpoint HOST[:PORT] -t TOPIC (-m MESSAGE | -f FILE | -s | -n) [-q 0|1] [-r]\n"
+    "                   [connection flags]\n"
+    "\n"
+    "Publishes one message and exits once it is sent (QoS 0) or acknowledged (QoS 1).\n"
+    "  -t, --topic TOPIC        topic (AWS: at most 256 bytes and 7 '/')\n"
+    "  -m, --message TEXT       the payload\n"
+    "  -f, --file FILE          the payload is the file's content\n"
+    "  -s, --stdin-file         the payload is everything read from stdin\n"
+    "  -n, --null-message       an empty payload\n"
+    "  -q, --qos 0|1            QoS (AWS IoT has no QoS 2); default 0\n"
+    "  -r, --retain             retain the message\n"
+    "\n";
+
+// Reads stdin to the end, at most `limit` + 1 bytes (enough to tell that it is too big).
+bool read_stdin(std::string& out, std::size_t limit) {
+    char buffer[8192];
+    for (;;) {
+        const std::size_t n = std::fread(buffer, 1, sizeof buffer, stdin);
+        out.append(buffer, n);
+        if (out.size() > limit) return true;
+        if (n < sizeof buffer) return std::ferror(stdin) == 0;
+    }
+}
+
+}  // namespace
+
+int run_pub(int argc, char** argv) {
+    std::vector<OptionSpec> specs = connection_option_specs();
+    specs.insert(specs.end(), {{"-t", "--topic", true},
+                               {"-m", "--message", true},
+                               {"-f", "--file", true},
+                               {"-s", "--stdin-file", false},
+                               {"-n", "--null-message", false},
+                               {"-q", "--qos", true},
+                               {"-r", "--retain", false}});
+    ParsedFlags flags;
+    std::string error;
+    if (!parse_options(argc, argv, specs, flags, error)) return fail(kCommand, error + " (see iotlite pub --help)");
+    if (flags.has("--help")) {
+        std::fputs(kHelp, stdout);
+        std::fputs(connection_options_help(), stdout);
+        return kExitOk;
+    }
+
+    const std::string* topic = flags.get("--topic");
+    if (topic == nullptr) return fail(kCommand, "-t TOPIC is required");
+    if (all_values(flags, "--topic").size() > 1) return fail(kCommand, "-t may be given only once for pub");
+    if (Result<void> valid = mqtt::validate_publish_topic(*topic); !valid.ok()) {
+        return fail(kCommand, "-t: " + valid.error().message);
+    }
+
+    int sources = 0;
+    for (const char* f : {"--message", "--file", "--stdin-file", "--null-message"}) sources += flags.has(f) ? 1 : 0;
+    if (sources != 1) return fail(kCommand, "exactly one of -m MESSAGE, -f FILE, -s (stdin) or -n (empty) is required");
+    std::string payload;
+    if (const std::string* m = flags.get("--message")) {
+        payload = *m;
+    } else if (const std::string* f = flags.get("--file")) {
+        if (!read_file(*f, payload)) return fail(kCommand, "-f: cannot read " + *f);
+    } else if (flags.has("--stdin-file")) {
+        if (!read_stdin(payload, mqtt::limits::max_payload_bytes)) return fail(kCommand, "-s: reading stdin failed");
+    }
+    if (Result<void> valid = mqtt::validate_payload_size(payload.size()); !valid.ok()) {
+        return fail(kCommand, valid.error().message);
+    }
+
+    mqtt::QoS qos = mqtt::QoS::at_most_once;
+    if (const std::string* q = flags.get("--qos")) {
+        if (*q == "1") qos = mqtt::QoS::at_least_once;
+        else if (*q == "2") return fail(kCommand, "-q 2: AWS IoT supports QoS 0 and 1 only");
+        else if (*q != "0") return fail(kCommand, "-q must be 0 or 1");
+    }
+    const bool retain = flags.has("--retain");
+
+    firmware::PosixRandom random;
+    Result<ConnectionOptions> options = connection_options_from(flags, random);
+    if (!options.ok()) return fail(kCommand, options.error().message);
+    Result<std::unique_ptr<CliConnection>> made = CliConnection::create(kCommand, std::move(options.value()));
+    if (!made.ok()) return fail(kCommand, made.error().message);
+    CliConnection& c = *made.value();
+    install_interrupt_handlers();
+
+    // Completions by op id: a QoS 0 publish completes inside publish() itself, before its id is known.
+    std::map<std::uint32_t, std::optional<Error>> completed;
+    c.set_event_handler([&](const mqtt::Event& e) {
+        if (e.type == mqtt::Event::Type::published) completed[e.op_id] = std::nullopt;
+        if (e.type == mqtt::Event::Type::publish_failed) completed[e.op_id] = e.error;
+    });
+
+    const std::uint64_t deadline = c.now_ms() + c.options().timeout_ms;
+    Result<void> connected = c.connect(deadline);
+    if (!connected.ok()) return fail(kCommand, connected.error().message, kExitFailure);
+
+    Result<std::uint32_t> sent = c.session().publish(*topic, payload, qos, retain);
+    if (!sent.ok()) {
+        c.stop();
+        return fail(kCommand, c.explain(sent.error()), kExitFailure);
+    }
+    const std::uint32_t op_id = sent.value();
+    const bool finished = c.run_until([&] { return completed.count(op_id) != 0; }, deadline);
+    const std::optional<Error> failed = finished ? completed[op_id] : std::nullopt;
+    if (finished && !failed) {
+        c.debug(std::string("published ") + std::to_string(payload.size()) + " bytes to " + *topic +
+                (qos == mqtt::QoS::at_least_once ? " (PUBACK received)" : ""));
+        c.stop();
+        return kExitOk;
+    }
+    std::string why;
+    if (failed) why = "publish failed: " + c.explain(*failed);
+    else if (c.fatal()) why = "connection lost before the publish completed: " + c.fatal()->message;
+    else if (interrupted()) why = "interrupted before the publish completed";
+    else why = qos == mqtt::QoS::at_least_once ? "no PUBACK within the timeout (-W)" : "the publish was not sent within the timeout (-W)";
+    c.stop();
+    return fail(kCommand, why, kExitFailure);
+}
+
+}  // namespace iotlite::cli

@@ -1,0 +1,304 @@
+#include "connection_options.hpp"
+
+#include <cstdlib>
+#include <ctime>
+
+#include "aws_profile.hpp"
+#include "iotlite/firmware/tls_context.hpp"
+#include "iotlite/mqtt/topic.hpp"
+#include "iotlite/sigv4/iot_websocket_url.hpp"
+
+namespace iotlite::cli {
+
+namespace {
+
+constexpr const char* kAmazonRootCa = "/etc/ssl/certs/Amazon_Root_CA_1.pem";
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::string(value) : std::string();
+}
+
+Error usage(std::string message) { return make_error(Errc::invalid_argument, std::move(message)); }
+
+// "-mSECRET" must not be echoed: show a single-dash argument by its first two characters only.
+std::string flag_name_for_message(const std::string& arg) {
+    if (arg.rfind("--", 0) == 0) return arg.substr(0, 40);
+    return arg.size() > 2 ? arg.substr(0, 2) + "..." : arg;
+}
+
+const char* hex_digits = "0123456789abcdef";
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error) {
+    for (int i = 0; i < argc; ++i) {
+        std::string arg = argv[i];
+        std::string value;
+        bool inline_value = false;
+        if (arg.size() < 2 || arg[0] != '-') {
+            // Not echoed: a misplaced value could be a secret.
+            error = "unexpected argument at position " + std::to_string(i + 1) + " (flags start with - or --)";
+            return false;
+        }
+        if (arg.rfind("--", 0) == 0) {
+            const auto eq = arg.find('=');
+            if (eq != std::string::npos) {
+                value = arg.substr(eq + 1);
+                arg.resize(eq);
+                inline_value = true;
+            }
+        }
+        const OptionSpec* spec = nullptr;
+        for (const auto& s : specs) {
+            if (arg == s.long_name || (s.short_name != nullptr && arg == s.short_name)) spec = &s;
+        }
+        if (spec == nullptr) {
+            error = "unknown flag '" + flag_name_for_message(arg) + "'";
+            return false;
+        }
+        if (spec->takes_value && !inline_value) {
+            if (i + 1 >= argc) {
+                error = arg + " needs a value";
+                return false;
+            }
+            value = argv[++i];
+        } else if (!spec->takes_value && inline_value) {
+            error = arg + " takes no value";
+            return false;
+        }
+        out.values.emplace_back(spec->long_name, value);
+    }
+    return true;
+}
+
+std::vector<std::string> all_values(const ParsedFlags& flags, const std::string& name) {
+    std::vector<std::string> out;
+    for (const auto& kv : flags.values)
+        if (kv.first == name) out.push_back(kv.second);
+    return out;
+}
+
+bool parse_number(const std::string& text, std::uint64_t min, std::uint64_t max, std::uint64_t& out) {
+    if (text.empty() || text.size() > 12) return false;
+    std::uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (v < min || v > max) return false;
+    out = v;
+    return true;
+}
+
+std::vector<OptionSpec> connection_option_specs() {
+    return {
+        {nullptr, "--endpoint", true}, {nullptr, "--region", true},     {nullptr, "--profile", true},
+        {nullptr, "--cert", true},     {nullptr, "--key", true},        {nullptr, "--cafile", true},
+        {nullptr, "--alpn", false},    {nullptr, "--scheme", true},     {nullptr, "--insecure-ws", false},
+        {"-i", "--id", true},          {"-k", "--keepalive", true},     {"-W", "--timeout", true},
+        {"-d", "--debug", false},      {nullptr, "--help", false},
+    };
+}
+
+const char* connection_options_help() {
+    return "connection:\n"
+           "  --endpoint HOST[:PORT]  AWS IoT data endpoint (xxxx-ats.iot.REGION.amazonaws.com)\n"
+           "  (default) MQTT over WSS with a SigV4-presigned URL, port 443. Credentials from\n"
+           "            AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else --profile\n"
+           "            (or AWS_PROFILE, else 'default') from ~/.aws/credentials\n"
+           "            (AWS_SHARED_CREDENTIALS_FILE overrides the path); re-signed on every attempt\n"
+           "  --profile NAME          use this profile of the shared credentials file\n"
+           "  --region R              signing region; default: inferred from the endpoint, else\n"
+           "                          AWS_REGION / AWS_DEFAULT_REGION, else the profile's region\n"
+           "  --cert FILE --key FILE  MQTT over TLS with this client certificate, port 8883\n"
+           "  --alpn                  with --cert/--key: port 443 with ALPN x-amzn-mqtt-ca\n"
+           "  --cafile FILE           CA to trust (TLS and WSS); default: " "/etc/ssl/certs/Amazon_Root_CA_1.pem\n"
+           "  --scheme wss|ws         ws: WebSocket without TLS (a local stand-in only); also --insecure-ws\n"
+           "  -i, --id ID             MQTT client id; default: iotlite-<random>\n"
+           "  -k, --keepalive S       keep-alive seconds (AWS: 30-1200); default 60\n"
+           "  -W, --timeout S         give up after S seconds (default: 10 s to connect)\n"
+           "  -d, --debug             progress lines on stderr\n";
+}
+
+std::string ConnectionOptions::describe() const {
+    const std::string hostport = host + ":" + std::to_string(port);
+    switch (mode) {
+        case ConnectionMode::wss:
+        case ConnectionMode::ws:
+            return std::string(mode == ConnectionMode::wss ? "wss://" : "ws://") + hostport + "/mqtt (SigV4, access key " +
+                   credentials.access_key_id + " from " + credentials_source + ", region " + region + ")";
+        case ConnectionMode::mtls:
+            return "mqtts://" + hostport + " (client certificate)";
+        case ConnectionMode::alpn:
+            return "mqtts://" + hostport + " (client certificate, ALPN x-amzn-mqtt-ca)";
+    }
+    return hostport;
+}
+
+std::vector<std::string> ConnectionOptions::secrets() const {
+    std::vector<std::string> out;
+    if (!credentials.secret_access_key.empty()) out.push_back(credentials.secret_access_key);
+    if (!credentials.session_token.empty()) out.push_back(credentials.session_token);
+    return out;
+}
+
+Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firmware::Random& random) {
+    ConnectionOptions o;
+
+    // Endpoint: HOST[:PORT].
+    const std::string* endpoint = flags.get("--endpoint");
+    if (endpoint == nullptr || endpoint->empty()) return usage("--endpoint is required (HOST[:PORT])");
+    if (endpoint->find('/') != std::string::npos) {
+        return usage("--endpoint is HOST[:PORT], not a URL (no scheme or path; see --scheme)");
+    }
+    std::string host = *endpoint;
+    std::uint64_t port = 0;
+    const auto colon = host.rfind(':');
+    if (colon != std::string::npos) {
+        if (host.find(':') != colon) return usage("--endpoint must be HOST[:PORT] (IPv6 addresses are not supported)");
+        if (!parse_number(host.substr(colon + 1), 1, 65535, port)) return usage("--endpoint port must be 1..65535");
+        host.resize(colon);
+    }
+    if (host.empty()) return usage("--endpoint has an empty host");
+    o.host = host;
+
+    // Mode.
+    const std::string* cert = flags.get("--cert");
+    const std::string* key = flags.get("--key");
+    const std::string* scheme = flags.get("--scheme");
+    bool ws = flags.has("--insecure-ws");
+    if (scheme != nullptr) {
+        if (*scheme == "ws") ws = true;
+        else if (*scheme != "wss") return usage("--scheme must be wss or ws");
+    }
+    if ((cert != nullptr) != (key != nullptr)) return usage("--cert and --key must be given together");
+    if (cert != nullptr) {
+        if (ws || scheme != nullptr) return usage("--scheme/--insecure-ws apply to WebSocket connections, not to --cert/--key");
+        if (flags.has("--profile")) return usage("--profile is for SigV4 (WebSocket); --cert/--key authenticate by certificate");
+        o.mode = flags.has("--alpn") ? ConnectionMode::alpn : ConnectionMode::mtls;
+    } else {
+        if (flags.has("--alpn")) return usage("--alpn needs --cert and --key (MQTT over TLS on 443 with a client certificate)");
+        o.mode = ws ? ConnectionMode::ws : ConnectionMode::wss;
+    }
+    if (port == 0) {
+        port = o.mode == ConnectionMode::mtls ? 8883 : o.mode == ConnectionMode::ws ? 80 : 443;
+    }
+    o.port = static_cast<std::uint16_t>(port);
+
+    // Client id, keep-alive, timeout.
+    if (const std::string* id = flags.get("--id")) {
+        Result<void> valid = mqtt::validate_client_id(*id);
+        if (!valid.ok()) return usage("-i: " + valid.error().message);
+        o.client_id = *id;
+    } else {
+        std::uint8_t bytes[6];
+        Result<void> filled = random.fill(bytes, sizeof bytes);
+        if (!filled.ok()) return filled.error();
+        o.client_id = "iotlite-";
+        for (std::uint8_t b : bytes) {
+            o.client_id += hex_digits[b >> 4];
+            o.client_id += hex_digits[b & 15];
+        }
+    }
+    if (const std::string* k = flags.get("--keepalive")) {
+        std::uint64_t v = 0;
+        if (!parse_number(*k, 0, 65535, v)) return usage("-k must be a whole number of seconds");
+        Result<void> valid = mqtt::validate_keep_alive(static_cast<std::uint16_t>(v));
+        if (!valid.ok()) return usage("-k: " + valid.error().message);
+        o.keep_alive_s = static_cast<std::uint16_t>(v);
+    }
+    if (const std::string* w = flags.get("--timeout")) {
+        std::uint64_t v = 0;
+        if (!parse_number(*w, 1, 86400, v)) return usage("-W must be a whole number of seconds from 1 to 86400");
+        o.timeout_ms = static_cast<std::uint32_t>(v * 1000);
+        o.timeout_given = true;
+    }
+    o.debug = flags.has("--debug");
+
+    // TLS material.
+    if (o.mode != ConnectionMode::ws) {
+        const std::string* ca = flags.get("--cafile");
+        o.ca_path = ca != nullptr ? *ca : std::string(kAmazonRootCa);
+        if (!read_file(o.ca_path, o.tls.ca_pem)) {
+            return usage(ca != nullptr ? "--cafile: cannot read " + o.ca_path
+                                       : std::string("no --cafile and the default CA ") + kAmazonRootCa + " cannot be read");
+        }
+        firmware::TlsSettings settings;
+        settings.ca_pem = o.tls.ca_pem;
+        if (cert != nullptr) {
+            if (!read_file(*cert, o.tls.cert_pem)) return usage("--cert: cannot read " + *cert);
+            if (!read_file(*key, o.tls.key_pem)) return usage("--key: cannot read " + *key);
+            settings.cert_pem = o.tls.cert_pem;
+            settings.key_pem = o.tls.key_pem;
+        }
+        // Parse now, so that a bad file is a usage error rather than a failing connect loop.
+        Result<std::shared_ptr<firmware::TlsContext>> checked = firmware::TlsContext::create(settings, random);
+        if (!checked.ok()) return usage(checked.error().message);
+    }
+
+    if (o.mode == ConnectionMode::mtls || o.mode == ConnectionMode::alpn) return o;
+
+    // SigV4 credentials: --profile, else the environment, else AWS_PROFILE / 'default'.
+    std::string profile_region;
+    const std::string* profile = flags.get("--profile");
+    std::string profile_name = profile != nullptr ? *profile : std::string();
+    if (profile == nullptr && !env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
+        o.credentials.access_key_id = env_or_empty("AWS_ACCESS_KEY_ID");
+        o.credentials.secret_access_key = env_or_empty("AWS_SECRET_ACCESS_KEY");
+        o.credentials.session_token = env_or_empty("AWS_SESSION_TOKEN");
+        if (o.credentials.secret_access_key.empty()) {
+            return usage("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+        }
+        o.credentials_source = "the environment";
+    } else {
+        bool explicit_profile = profile != nullptr;
+        if (profile_name.empty() && profile != nullptr) return usage("--profile is empty");
+        if (profile_name.empty()) {
+            profile_name = env_or_empty("AWS_PROFILE");
+            explicit_profile = !profile_name.empty();
+        }
+        if (profile_name.empty()) profile_name = "default";
+        Result<AwsProfile> loaded = load_aws_profile(profile_name);
+        if (!loaded.ok()) {
+            if (!explicit_profile) {
+                return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
+                             "or use --cert/--key (" + loaded.error().message + ")");
+            }
+            return usage("--profile: " + loaded.error().message);
+        }
+        o.credentials = loaded.value().credentials;
+        profile_region = loaded.value().region;
+        o.credentials_source = "profile '" + profile_name + "'";
+    }
+
+    // Region: --region, else inferred from the endpoint, else the environment, else the profile.
+    if (const std::string* region = flags.get("--region")) {
+        if (region->empty()) return usage("--region is empty");
+        o.region = *region;
+    } else if (Result<std::string> inferred = sigv4::infer_iot_region(host); inferred.ok()) {
+        o.region = inferred.value();
+    } else if (!env_or_empty("AWS_REGION").empty()) {
+        o.region = env_or_empty("AWS_REGION");
+    } else if (!env_or_empty("AWS_DEFAULT_REGION").empty()) {
+        o.region = env_or_empty("AWS_DEFAULT_REGION");
+    } else if (!profile_region.empty()) {
+        o.region = profile_region;
+    } else {
+        return usage("--region is required: it cannot be inferred from the endpoint (expected "
+                     "*.iot.<region>.amazonaws.com) and AWS_REGION is not set");
+    }
+
+    // Sign once now so that a bad input is reported before any connection attempt.
+    sigv4::IotUrlRequest request;
+    request.endpoint = host + ":" + std::to_string(o.port);
+    request.region = o.region;
+    request.credentials = o.credentials;
+    request.time = static_cast<std::int64_t>(std::time(nullptr));
+    request.scheme = o.mode == ConnectionMode::ws ? sigv4::UrlScheme::ws : sigv4::UrlScheme::wss;
+    Result<std::string> url = sigv4::presign_iot_websocket_url(request);
+    if (!url.ok()) return usage(url.error().message);
+    return o;
+}
+
+}  // namespace iotlite::cli

@@ -1,0 +1,74 @@
+// The flags shared by `iotlite pub`, `sub` and `shadow`: where to connect, how to authenticate
+// (SigV4 over WebSocket, or an X.509 client certificate over TLS on 8883 / 443 + ALPN), the
+// MQTT client id, keep-alive and the overall timeout. Also the mosquitto-style option parser
+// these commands use ("-t topic" and "--topic topic").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli_util.hpp"
+#include "iotlite/firmware/port.hpp"
+#include "iotlite/firmware/transport_factory.hpp"
+#include "iotlite/result.hpp"
+#include "iotlite/sigv4/credentials.hpp"
+
+namespace iotlite::cli {
+
+struct OptionSpec {
+    const char* short_name;  // "-t", or nullptr
+    const char* long_name;   // "--topic": the key under which the value is stored
+    bool takes_value;
+};
+
+// Parses "-t value", "--topic value", "--topic=value" and switches into `out` (keyed by the long
+// name; repeated flags are all kept, in order). Anything else is an error. On error returns
+// false with a one-line message naming the flag, never a value (a value could be a secret).
+bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error);
+
+// All values of a repeatable flag, in order.
+std::vector<std::string> all_values(const ParsedFlags& flags, const std::string& name);
+
+// Parses a whole decimal number in [min, max]; false otherwise.
+bool parse_number(const std::string& text, std::uint64_t min, std::uint64_t max, std::uint64_t& out);
+
+enum class ConnectionMode : std::uint8_t {
+    wss,   // MQTT over WebSocket over TLS, SigV4-presigned URL (default, port 443)
+    ws,    // the same without TLS (a local stand-in only)
+    mtls,  // MQTT over TLS with a client certificate (port 8883)
+    alpn,  // the same on port 443 with ALPN x-amzn-mqtt-ca
+};
+
+struct ConnectionOptions {
+    ConnectionMode mode = ConnectionMode::wss;
+    std::string host;
+    std::uint16_t port = 443;
+    std::string region;            // SigV4 only; resolved (given, inferred or from the environment)
+    sigv4::Credentials credentials;  // SigV4 only
+    std::string credentials_source;  // "environment", "profile 'x' (path)": for messages
+    std::string ca_path;
+    firmware::DeviceCredentials tls;  // ca (wss, mtls, alpn), cert + key (mtls, alpn)
+    std::string client_id;
+    std::uint16_t keep_alive_s = 60;
+    std::uint32_t timeout_ms = 10000;
+    bool timeout_given = false;  // -W given explicitly
+    bool debug = false;
+
+    // "wss://host:port (SigV4, access key AKID...)" and the like. Never a secret.
+    std::string describe() const;
+    // Every secret this connection knows (secret key, session token), to redact from messages.
+    std::vector<std::string> secrets() const;
+};
+
+// The connection flags, to append to a command's own.
+std::vector<OptionSpec> connection_option_specs();
+// The help text for them (lines of "  --flag  meaning").
+const char* connection_options_help();
+
+// Builds the options from parsed flags and the environment (AWS_ACCESS_KEY_ID, ...,
+// AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_SHARED_CREDENTIALS_FILE). Reads and checks
+// the PEM files (they must parse). Errors: one line naming the problem (exit 2).
+Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firmware::Random& random);
+
+}  // namespace iotlite::cli

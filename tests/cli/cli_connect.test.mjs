@@ -1,0 +1,461 @@
+// `iotlite pub`, `sub` and `shadow` against the local AWS IoT Core stand-in (started here as a
+// child process, stopped at the end): WSS+SigV4 (ws:// and wss://), mTLS with a stand-in-issued
+// certificate on the 8883-style port and on the ALPN port, Mosquitto's own clients as independent
+// peers, --profile from a temporary credentials file, shadow get/update/delete, a wrong secret
+// (403, exit 1 within the timeout), bad flags (exit 2, one line) and no secret in any output.
+//
+// The gateway's signature check is @smithy/signature-v4's, not ours, so a delivered message
+// means the CLI's presigned URLs are right. Every CLI run carries -W and is killed by the harness
+// after a hard bound, so nothing here can hang.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const CLI = process.env.IOTLITE_CLI;
+const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'emulator', 'standin.mjs');
+const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
+const WRONG_SECRET = 'wrongSecretKeyThatMustNeverBePrinted/0123456';
+const FAKE_TOKEN = 'FwoGZXIvYXdzSessionTokenThatMustNeverBePrinted+/=';
+
+let standin;   // { child, endpoints }
+let standinLog = '';
+let scratch;   // temp dir for credentials files and payload files
+let secret;    // the stand-in's static secret key
+const outputs = [];  // every stdout/stderr, checked for secrets at the end
+
+function startStandin() {
+  return new Promise((resolve, reject) => {
+    // stdin stays a pipe: the stand-in stops by itself if this process dies and the pipe closes.
+    // Its log (stderr, never secrets) is kept for failure messages.
+    const child = spawn(process.execPath, [STANDIN], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr.setEncoding('utf8').on('data', (d) => { standinLog += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('stand-in did not start in 60 s')); }, 60000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`stand-in exited early (${code})`)); });
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve({ child, endpoints: JSON.parse(line) });
+    });
+  });
+}
+
+function stopStandin() {
+  if (!standin) return Promise.resolve();
+  const { child } = standin;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => { clearTimeout(force); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+// Runs a program; resolves {code, out, err, ms}. Killed (SIGKILL) after HARD_LIMIT_MS.
+// onStderrLine(line) sees stderr as it arrives (readiness lines).
+function run(file, args, { env = {}, input, onStderrLine, onStdout, onSpawn } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(file, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    if (onSpawn) onSpawn(child);
+    let out = '';
+    let err = '';
+    let pending = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), HARD_LIMIT_MS);
+    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; if (onStdout) onStdout(out); });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+      pending += d;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (onStderrLine) onStderrLine(line);
+      }
+    });
+    child.stdin.on('error', () => {});
+    if (input !== undefined) child.stdin.end(input); else child.stdin.end();
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      const r = { code, signal, out, err, ms: Date.now() - started };
+      outputs.push(`${out}\n${err}`);  // the arguments themselves may hold secrets on purpose
+      resolve(r);
+    });
+  });
+}
+
+const cli = (args, opts) => run(CLI, args, opts);
+
+// Environment credentials of the stand-in's static test key.
+function awsEnv(extra = {}) {
+  const c = standin.endpoints.testCredentials;
+  return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, ...extra };
+}
+
+// Connection flags per transport.
+function conn(kind, device) {
+  const e = standin.endpoints;
+  switch (kind) {
+    case 'ws': return ['--endpoint', `127.0.0.1:${e.wsPort}`, '--scheme', 'ws', '--region', e.region];
+    // mbedTLS checks DNS names only, and the stand-in's certificate carries "localhost".
+    case 'wss': return ['--endpoint', `localhost:${e.wssPort}`, '--cafile', e.caCertPath, '--region', e.region];
+    case 'mtls': return ['--endpoint', `localhost:${e.mqttTlsPort}`, '--cafile', e.caCertPath, '--cert', device.certPath,
+      '--key', device.keyPath];
+    case 'alpn': return ['--endpoint', `localhost:${e.alpnPort}`, '--alpn', '--cafile', e.caCertPath,
+      '--cert', device.certPath, '--key', device.keyPath];
+    default: throw new Error(kind);
+  }
+}
+
+async function issueCert(thing) {
+  const res = await fetch(`${standin.endpoints.adminUrl}/certs`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thing }),
+  });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+let topicCounter = 0;
+const freshTopic = (what) => `iotlite/cli-test/${process.pid}/${what}-${++topicCounter}`;
+
+// Starts `iotlite sub` and resolves once it printed "subscribed" (-d), with its completion promise
+// and output(text): resolves when stdout so far equals `text` (or the sub ends).
+function startSub(args, env, onLine = () => {}) {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    let stdout = '';
+    const waiters = [];
+    const output = (text) => new Promise((r) => { waiters.push({ text, r }); check(); });
+    const check = () => { for (const w of waiters) if (stdout === w.text) w.r(); };
+    let child;
+    const done = cli(['sub', '-d', ...args], {
+      env,
+      onSpawn: (c) => { child = c; },
+      onStdout: (all) => { stdout = all; check(); },
+      onStderrLine: (line) => {
+        onLine(line);
+        if (!ready && /: subscribed to \d+ filter/.test(line)) {
+          ready = true;
+          resolve({ done, output: (text) => Promise.race([output(text), done]), signal: (sig) => child.kill(sig) });
+        }
+      },
+    });
+    done.then((r) => { if (!ready) reject(new Error(`sub ended before subscribing: ${r.code} ${r.err}`)); });
+  });
+}
+
+function assertOneLineError(r, code, pattern, command) {
+  assert.equal(r.code, code, `exit code; stderr: ${r.err}`);
+  assert.equal(r.out, '');
+  const lines = r.err.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `exactly one stderr line, got: ${JSON.stringify(r.err)}`);
+  assert.ok(lines[0].startsWith(`iotlite ${command}: `), lines[0]);
+  assert.match(lines[0], pattern);
+}
+
+before(async () => {
+  assert.ok(CLI, 'IOTLITE_CLI must point at the built iotlite binary');
+  scratch = mkdtempSync(join(tmpdir(), 'iotlite-cli-test-'));
+  standin = await startStandin();
+  secret = standin.endpoints.testCredentials.secretAccessKey;
+});
+
+after(async () => {
+  await stopStandin();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+test('pub/sub over WebSocket + SigV4 (ws://): sub -C 1 -v prints what pub sent, both exit 0', async () => {
+  const topic = freshTopic('ws');
+  const sub = await startSub([...conn('ws'), '-t', topic, '-C', '1', '-v', '-W', '20'], awsEnv());
+  // --insecure-ws is the spelled-out form of --scheme ws.
+  const e = standin.endpoints;
+  const pub = await cli(['pub', '--endpoint', `127.0.0.1:${e.wsPort}`, '--insecure-ws', '--region', e.region, '-t', topic,
+    '-m', 'hello over ws', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  assert.equal(pub.out, '');
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${topic} hello over ws\n`);
+});
+
+test('pub/sub over WSS + SigV4 (TLS verified against --cafile), session token in AWS_SESSION_TOKEN refused as AWS does', async () => {
+  const topic = freshTopic('wss');
+  const sub = await startSub([...conn('wss'), '-t', topic, '-C', '1', '-W', '20'], awsEnv());
+  const pub = await cli(['pub', ...conn('wss'), '-t', topic, '-m', 'hello over wss', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'hello over wss\n');
+
+  // A static key with a session token: the stand-in, like AWS, refuses the token (403).
+  const t = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'x', '-W', '5'], { env: awsEnv({ AWS_SESSION_TOKEN: FAKE_TOKEN }) });
+  assertOneLineError(t, 1, /HTTP 403.*InvalidToken/, 'pub');
+});
+
+test('mTLS with a stand-in-issued certificate (8883-style port) and over the ALPN port', async () => {
+  const device = await issueCert('iotlite-cli-device');
+  const topic = freshTopic('mtls');
+  const sub = await startSub([...conn('mtls', device), '-t', topic, '-C', '2', '-q', '1', '-W', '20'], {});
+  const p1 = await cli(['pub', ...conn('mtls', device), '-t', topic, '-m', 'via 8883', '-q', '1', '-W', '10']);
+  assert.equal(p1.code, 0, p1.err);
+  const p2 = await cli(['pub', ...conn('alpn', device), '-t', topic, '-m', 'via alpn', '-q', '1', '-W', '10']);
+  assert.equal(p2.code, 0, p2.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'via 8883\nvia alpn\n');
+});
+
+test('mTLS: a server certificate not signed by --cafile fails fast with the verification reason, exit 1', async () => {
+  const device = await issueCert('iotlite-cli-untrusted');
+  const args = conn('mtls', device);
+  args[args.indexOf('--cafile') + 1] = '/etc/ssl/certs/Amazon_Root_CA_1.pem';
+  const r = await cli(['pub', ...args, '-t', 'a/b', '-m', 'x', '-W', '8']);
+  assertOneLineError(r, 1, /server certificate verification failed.*not correctly signed by the trusted CA.*--cafile/, 'pub');
+  assert.ok(r.ms < 8000, `failed fast (${r.ms} ms)`);
+});
+
+test('independent peers: sub receives what mosquitto_pub publishes to the broker; mosquitto_sub receives a retained iotlite pub', async () => {
+  const e = standin.endpoints;
+  const topic = freshTopic('mosq');
+  const sub = await startSub([...conn('ws'), '-t', topic, '-C', '1', '-v', '-W', '20'], awsEnv());
+  const mp = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-t', topic, '-m', 'from mosquitto', '-q', '1']);
+  assert.equal(mp.code, 0, mp.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${topic} from mosquitto\n`);
+
+  // -r: the broker keeps it, so a later mosquitto_sub gets it without any race.
+  const retained = freshTopic('retained');
+  const pub = await cli(['pub', ...conn('ws'), '-t', retained, '-m', 'kept', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  const ms = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-t', retained, '-C', '1', '-W', '10', '-v']);
+  assert.equal(ms.code, 0, ms.err);
+  assert.equal(ms.out, `${retained} kept\n`);
+});
+
+test('a dropped connection: sub reconnects by itself (re-signed), re-subscribes and gets the next message', async () => {
+  const topic = freshTopic('drop');
+  let connects = 0;
+  let resolveSecond;
+  const secondConnect = new Promise((r) => { resolveSecond = r; });
+  const sub = await startSub([...conn('ws'), '-t', topic, '-C', '2', '-W', '25'], awsEnv(),
+    (line) => { if (/: connected as /.test(line) && ++connects === 2) resolveSecond(); });
+  const p1 = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'before', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(p1.code, 0, p1.err);
+  await sub.output('before\n');  // delivered before the drop (QoS 0 in flight would be lost)
+  const res = await fetch(`${standin.endpoints.adminUrl}/drop`, { method: 'POST' });
+  assert.equal(res.status, 200);
+  // Either the sub reconnects, or it ended (a failure: its exit is checked right below).
+  await Promise.race([secondConnect, sub.done]);
+  // Retained: delivered live if the automatic re-subscribe already landed, else on re-subscribe.
+  const p2 = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'after', '-q', '1', '-r', '-W', '10'], { env: awsEnv() });
+  assert.equal(p2.code, 0, p2.err);
+  const r = await sub.done;
+  const why = () => `sub: ${JSON.stringify(r.out)} ${r.err}\nstand-in log tail:\n${standinLog.slice(-2000)}\nbroker log tail:\n${
+    readFileSync(join(standin.endpoints.tempDir, 'mosquitto.log'), 'utf8').slice(-3000)}`;
+  assert.equal(r.code, 0, why());
+  assert.equal(r.out, 'before\nafter\n', why());
+  assert.match(r.err, /connect attempt 2 /);
+  // Clear the retained message.
+  const clear = await cli(['pub', ...conn('ws'), '-t', topic, '-n', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(clear.code, 0, clear.err);
+});
+
+test('sub without -C or -W runs until SIGINT / SIGTERM, then disconnects and exits 0', async () => {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    const sub = await startSub([...conn('ws'), '-t', freshTopic('forever')], awsEnv());
+    const t0 = Date.now();
+    sub.signal(sig);
+    const r = await sub.done;
+    assert.equal(r.code, 0, `${sig}: ${r.err}`);
+    assert.ok(Date.now() - t0 < 3000, `${sig}: stopped promptly`);
+    assert.match(r.err, /disconnected: disconnect\(\) called by the application/);
+  }
+});
+
+test('payload sources: -f file, -s stdin and -n null message arrive byte for byte; several -t filters', async () => {
+  const a = freshTopic('src-a');
+  const b = freshTopic('src-b');
+  const file = join(scratch, 'payload.bin');
+  writeFileSync(file, 'from a file');
+  const sub = await startSub([...conn('ws'), '-t', a, '-t', b, '-C', '3', '-v', '-W', '20'], awsEnv());
+  for (const [args, input] of [[['-t', a, '-f', file], undefined], [['-t', b, '-s'], 'from stdin'], [['-t', a, '-n'], undefined]]) {
+    const p = await cli(['pub', ...conn('ws'), ...args, '-q', '1', '-W', '10'], { env: awsEnv(), input });
+    assert.equal(p.code, 0, p.err);
+  }
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${a} from a file\n${b} from stdin\n${a} \n`);
+});
+
+test('--profile reads ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); a missing profile is exit 2 naming it', async () => {
+  const c = standin.endpoints.testCredentials;
+  const file = join(scratch, 'credentials');
+  writeFileSync(file, [
+    '# a comment',
+    '[default]',
+    'aws_access_key_id = AKIDNOTTHEONE',
+    `aws_secret_access_key = ${WRONG_SECRET}`,
+    '',
+    '[profile standin]',
+    `aws_access_key_id=${c.accessKeyId}`,
+    '; another comment',
+    's3 =',
+    '  max_concurrent_requests = 20',  // nested settings (indented) are skipped, as by the AWS CLI
+    `aws_secret_access_key   =   ${c.secretAccessKey}   `,
+    `region = ${standin.endpoints.region}`,
+    '[wrong]',
+    `aws_access_key_id = ${c.accessKeyId}`,
+    `aws_secret_access_key = ${WRONG_SECRET}`,
+    '',
+  ].join('\n'));
+  const env = { AWS_SHARED_CREDENTIALS_FILE: file };
+  const topic = freshTopic('profile');
+  const sub = await startSub([...conn('ws'), '--profile', 'standin', '-t', topic, '-C', '1', '-W', '20'], env);
+  const pub = await cli(['pub', ...conn('ws'), '--profile', 'standin', '-t', topic, '-m', 'profiled', '-W', '10'], { env });
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'profiled\n');
+
+  // AWS_PROFILE selects the profile too; its region is used when neither --region nor the
+  // endpoint gives one (127.0.0.1 does not).
+  const noRegion = conn('ws').slice(0, 4);
+  const ap = await cli(['pub', ...noRegion, '-t', topic, '-m', 'x', '-q', '1', '-W', '10'], { env: { ...env, AWS_PROFILE: 'standin' } });
+  assert.equal(ap.code, 0, ap.err);  // QoS 1: exit 0 means CONNACK and PUBACK came back
+  const apw = await cli(['pub', ...noRegion, '-t', topic, '-m', 'x', '-W', '5'], { env: { ...env, AWS_PROFILE: 'wrong' } });
+  assertOneLineError(apw, 2, /--region is required/, 'pub');  // [wrong] has no region
+
+  // Without --profile and without AWS_* variables, [default] is used: a key the stand-in does not know.
+  const d = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'x', '-W', '5'], { env });
+  assertOneLineError(d, 1, /HTTP 403.*UnrecognizedClient.*profile 'default'/, 'pub');
+  const w = await cli(['pub', ...conn('ws'), '--profile', 'wrong', '-t', topic, '-m', 'x', '-W', '5'], { env });
+  assertOneLineError(w, 1, /HTTP 403.*SignatureDoesNotMatch/, 'pub');
+
+  const m = await cli(['pub', ...conn('ws'), '--profile', 'nosuch', '-t', topic, '-m', 'x'], { env });
+  assertOneLineError(m, 2, /profile 'nosuch' not found in .*credentials/, 'pub');
+  writeFileSync(join(scratch, 'partial'), `[p]\naws_access_key_id = ${c.accessKeyId}\n`);
+  const p = await cli(['pub', ...conn('ws'), '--profile', 'p', '-t', topic, '-m', 'x'],
+    { env: { AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'partial') } });
+  assertOneLineError(p, 2, /profile 'p' in .* has no aws_secret_access_key/, 'pub');
+});
+
+test('shadow: update then get shows the document; a stale --version is 409; delete then get is 404, exit 1', async () => {
+  const thing = `cli-thing-${process.pid}`;
+  const base = ['--thing', thing, ...conn('ws'), '-W', '10'];
+  const env = awsEnv();
+  const u = await cli(['shadow', 'update', ...base, '--desired', '{"color":"red"}', '--reported', '{"color":"blue"}'], { env });
+  assert.equal(u.code, 0, u.err);
+  const updated = JSON.parse(u.out);
+  assert.deepEqual(updated.state, { desired: { color: 'red' }, reported: { color: 'blue' } });
+  assert.equal(updated.version, 1);
+
+  const g = await cli(['shadow', 'get', ...base], { env });
+  assert.equal(g.code, 0, g.err);
+  const got = JSON.parse(g.out);
+  assert.deepEqual(got.state, { desired: { color: 'red' }, reported: { color: 'blue' }, delta: { color: 'red' } });
+  assert.equal(got.version, 1);
+
+  const stale = await cli(['shadow', 'update', ...base, '--reported', '{"color":"red"}', '--version', '7'], { env });
+  assertOneLineError(stale, 1, /update rejected: 409 /, 'shadow');
+
+  // --document with its own version: a shadow never created is at version 0 (AWS semantics).
+  const doc = '{"state":{"reported":{"n":1}},"version":0}';
+  const named = await cli(['shadow', 'update', ...base, '--name', 'cfg', '--document', doc], { env });
+  assert.equal(named.code, 0, named.err);
+  assert.deepEqual(JSON.parse(named.out).state, { reported: { n: 1 } });
+  assert.equal(JSON.parse(named.out).version, 1);
+  const named2 = await cli(['shadow', 'update', ...base, '--name', 'cfg', '--document', doc], { env });
+  assertOneLineError(named2, 1, /update rejected: 409 Version conflict/, 'shadow');
+
+  const d = await cli(['shadow', 'delete', ...base], { env });
+  assert.equal(d.code, 0, d.err);
+  assert.equal(JSON.parse(d.out).version, 1);
+  const g2 = await cli(['shadow', 'get', ...base], { env });
+  assertOneLineError(g2, 1, /get rejected: 404 .*No shadow exists/, 'shadow');
+  // The named shadow is a different document and still exists.
+  const g3 = await cli(['shadow', 'get', ...base, '--name', 'cfg'], { env });
+  assert.equal(g3.code, 0, g3.err);
+  assert.deepEqual(JSON.parse(g3.out).state, { reported: { n: 1 } });
+});
+
+test('a wrong secret key: a clear 403 error and exit 1 well within the timeout, the secret never printed', async () => {
+  for (const cmd of [['pub', '-t', 'a/b', '-m', 'x'], ['sub', '-t', 'a/b'], ['shadow', 'get', '--thing', 't']]) {
+    const r = await cli([...cmd, ...conn('ws'), '-W', '6'], { env: awsEnv({ AWS_SECRET_ACCESS_KEY: WRONG_SECRET }) });
+    assertOneLineError(r, 1, /HTTP 403 .*SignatureDoesNotMatch.*check the access key and secret key/, cmd[0]);
+    assert.ok(r.ms < 6000, `${cmd[0]} exits before -W (${r.ms} ms)`);
+    assert.ok(!r.err.includes(WRONG_SECRET));
+  }
+});
+
+test('nobody listening: retries are bounded by -W, then exit 1 naming the endpoint (no hang, no tight loop)', async () => {
+  const r = await cli(['pub', '--endpoint', '127.0.0.1:1', '--scheme', 'ws', '--region', 'us-east-1', '-t', 'a', '-m', 'x',
+    '-W', '2', '-d'], { env: awsEnv() });
+  assert.equal(r.code, 1);
+  const lines = r.err.split('\n').filter((l) => l !== '');
+  assert.match(lines.at(-1), /^iotlite pub: could not connect to ws:\/\/127\.0\.0\.1:1\/mqtt .* within 2 s: .*refused/);
+  assert.ok(r.ms >= 1900 && r.ms < 5000, `took ${r.ms} ms`);
+  // Backoff between attempts: a handful of attempts in 2 s, not thousands.
+  const attempts = lines.filter((l) => /connect attempt \d+/.test(l)).length;
+  assert.ok(attempts >= 2 && attempts <= 6, `${attempts} attempts in 2 s`);
+
+  const s = await cli(['sub', ...conn('ws'), '-t', freshTopic('quiet'), '-C', '1', '-W', '2'], { env: awsEnv() });
+  assertOneLineError(s, 1, /timed out after 2 s \(-W\) with 0 of 1 messages/, 'sub');
+});
+
+test('bad input: exit 2 with exactly one line naming the problem, before any connection', async () => {
+  const ws = conn('ws');
+  const cases = [
+    [['pub', ...ws, '-m', 'x'], /-t TOPIC is required/],
+    [['pub', ...ws, '-t', 'a/b'], /exactly one of -m MESSAGE, -f FILE, -s \(stdin\) or -n/],
+    [['pub', ...ws, '-t', 'a/b/c/d/e/f/g/h/i', '-m', 'x'], /topic has 8 '\/' levels; AWS IoT allows 7/],
+    [['pub', ...ws, '-t', 'x'.repeat(257), '-m', 'x'], /256/],
+    [['pub', ...ws, '-t', 'a/+', '-m', 'x'], /wildcard/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '-q', '2'], /QoS 0 and 1 only/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '-k', '10'], /keep-alive is 10 s; AWS IoT allows 30 to 1200 s/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '-i', 'c'.repeat(129)], /client id/i],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--bogus'], /unknown flag '--bogus'/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '-W', '0'], /-W must be a whole number of seconds/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--cert', '/nonexistent.crt'], /--cert and --key must be given together/],
+    [['pub', ...ws.slice(0, 2), '-t', 'a', '-m', 'x'], /--region is required/],
+    [['pub', '-t', 'a', '-m', 'x'], /--endpoint is required/],
+    [['pub', '--endpoint', 'h:99999', '-t', 'a', '-m', 'x'], /port must be 1\.\.65535/],
+    [['pub', '--endpoint', 'localhost:1', '--cafile', '/etc/hostname', '--region', 'us-east-1', '-t', 'a', '-m', 'x'], /CA certificate does not parse/],
+    [['sub', ...ws, '-C', '1'], /-t FILTER is required/],
+    [['sub', ...ws, '-t', 'a/#/b'], /'#' must be the last level/],
+    [['sub', ...ws, '-t', 'a', '-C', 'zero'], /-C must be a whole number/],
+    [['shadow', 'get', ...ws], /--thing is required/],
+    [['shadow', 'fetch', '--thing', 't', ...ws], /unknown operation 'fetch'/],
+    [['shadow', 'update', '--thing', 't', ...ws], /update needs --desired/],
+    [['shadow', 'update', '--thing', 't', '--desired', `{"k":"${WRONG_SECRET}"`, ...ws], /--desired is not valid JSON/],
+    [['shadow', 'get', '--thing', 'bad thing', ...ws], /thing name/],
+    // A value in the wrong place is never echoed (it could be a secret).
+    [['pub', ...ws, '-t', 'a', '-m', 'x', WRONG_SECRET], /unexpected argument at position \d+/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await cli(args, { env: awsEnv() });
+    assertOneLineError(r, 2, pattern, args[0]);
+    assert.ok(r.ms < 5000, `usage errors do not connect (${r.ms} ms): ${args.join(' ')}`);
+  }
+  const none = await cli(['pub', ...ws, '-t', 'a', '-m', 'x']);  // HOME is an empty scratch dir
+  assertOneLineError(none, 2, /no AWS credentials/, 'pub');
+  const help = await cli(['pub', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /usage: iotlite pub/);
+});
+
+test('no secret key, wrong secret or session token appears in any output of this suite', () => {
+  assert.ok(outputs.length > 40, `outputs collected: ${outputs.length}`);
+  for (const o of outputs) {
+    for (const s of [secret, WRONG_SECRET, FAKE_TOKEN, encodeURIComponent(secret), encodeURIComponent(FAKE_TOKEN)]) {
+      assert.ok(!o.includes(s), `a secret leaked in: ${o.slice(0, 200)}`);
+    }
+  }
+});
