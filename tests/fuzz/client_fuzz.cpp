@@ -1,0 +1,174 @@
+// libFuzzer target: the Client's inbound path on a live session.
+//
+// A Client is driven to `connected` (need_target -> provide_target, open_transport -> on_open,
+// CONNACK accepted), subscribes to a few filters and has QoS 1 publishes in flight. Then the input
+// is played as the broker's side of the connection:
+//   bytes 0..3  seed of a small PRNG that picks chunk sizes, clock jumps and application calls
+//   bytes 4..   the inbound byte stream, fed through on_bytes() in chunks, interleaved with
+//               on_tick() at random times (keep-alive, ping and backoff deadlines fire), with
+//               publish()/subscribe()/unsubscribe() calls, and with transport re-opens when the
+//               engine asks for them (so reconnect paths run on the same stream).
+// Properties (a violation traps): no crash/UB (ASan/UBSan), delivered messages respect
+// max_inbound_packet, disconnect() always ends in State::closed, and after on_tick(now) the next
+// deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin).
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "iotlite/mqtt/client.hpp"
+
+namespace mqtt = iotlite::mqtt;
+
+namespace {
+
+void check(bool condition) {
+    if (!condition) __builtin_trap();
+}
+
+struct Harness {
+    std::unique_ptr<mqtt::Client> client;
+    bool transport_open = false;
+    std::uint64_t now = 1000;
+
+    void pump() {
+        mqtt::Event ev;
+        for (int guard = 0; guard < 10000 && client->poll_event(ev); ++guard) {
+            switch (ev.type) {
+                case mqtt::Event::Type::need_target: {
+                    mqtt::ConnectionTarget target;
+                    target.kind = mqtt::TransportKind::tcp;
+                    target.host = "127.0.0.1";
+                    target.port = 1883;
+                    client->provide_target(target, now);
+                    break;
+                }
+                case mqtt::Event::Type::open_transport:
+                    transport_open = true;
+                    client->on_open(now);
+                    break;
+                case mqtt::Event::Type::close_transport:
+                    transport_open = false;
+                    break;
+                case mqtt::Event::Type::message:
+                    check(ev.message.payload.size() <= client->config().max_inbound_packet);
+                    break;
+                default:
+                    break;
+            }
+            ev = mqtt::Event{};
+        }
+        // Bytes are only written to an open transport; drain them like a socket would.
+        if (client->output_size() > 0) {
+            check(client->output_data() != nullptr);
+            if (transport_open) client->consume_output(client->output_size());
+        }
+    }
+
+    // Advances the clock; ticks when a deadline is due (or always, when `early`: drivers may tick
+    // sooner than asked, and that must be harmless).
+    void tick(std::uint64_t advance_ms, bool early = false) {
+        now += advance_ms;
+        const std::uint64_t due = client->next_deadline_ms();
+        if (!early && (due == std::numeric_limits<std::uint64_t>::max() || due > now)) return;
+        client->on_tick(now);
+        pump();
+        const std::uint64_t next = client->next_deadline_ms();
+        if (due <= now) check(next == std::numeric_limits<std::uint64_t>::max() || next > now);
+    }
+};
+
+std::unique_ptr<Harness> make_connected() {
+    mqtt::Config config;
+    config.client_id = "fuzz-client";
+    config.keep_alive_s = 30;
+    config.reconnect.min_delay_ms = 100;
+    config.reconnect.max_delay_ms = 1000;
+    config.max_inflight = 4;
+    config.offline_queue.max_messages = 8;
+    config.max_inbound_packet = 4096;
+    auto created = mqtt::Client::create(config);
+    check(created.ok());
+    auto h = std::make_unique<Harness>();
+    h->client = std::move(created.value());
+    check(h->client->connect(h->now).ok());
+    h->pump();
+    const std::uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
+    h->client->on_bytes(connack, sizeof connack, h->now);
+    h->pump();
+    check(h->client->state() == mqtt::State::connected);
+    // Subscriptions (ids 1.. in SUBSCRIBE order) and in-flight QoS 1 publishes, so that
+    // SUBACK/UNSUBACK/PUBACK and PUBLISH in the stream have something to match.
+    (void)h->client->subscribe({{"a/b", mqtt::QoS::at_least_once}, {"a/+", mqtt::QoS::at_most_once}}, h->now);
+    (void)h->client->subscribe({{"#", mqtt::QoS::at_least_once}}, h->now);
+    const std::uint8_t payload[] = {'x'};
+    (void)h->client->publish("a/b", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now);
+    (void)h->client->publish("a/c", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now);
+    h->pump();
+    return h;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 4) return 0;
+    std::uint32_t x = (static_cast<std::uint32_t>(data[0]) << 24) | (static_cast<std::uint32_t>(data[1]) << 16) |
+                      (static_cast<std::uint32_t>(data[2]) << 8) | data[3];
+    x |= 1;  // xorshift needs a non-zero state
+    auto rnd = [&x]() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        return x;
+    };
+    auto h = make_connected();
+    const std::uint8_t* stream = data + 4;
+    const std::size_t len = size - 4;
+    std::size_t pos = 0;
+    const std::uint8_t payload[] = {1, 2, 3};
+    while (pos < len) {
+        const std::uint32_t r = rnd();
+        const std::size_t chunk = 1 + (r % 8 == 0 ? r % 512 : r % 16);
+        const std::size_t n = chunk < len - pos ? chunk : len - pos;
+        if (h->transport_open) {
+            h->client->on_bytes(stream + pos, n, h->now);
+            h->pump();
+        }
+        pos += n;
+        switch ((r >> 8) % 16) {
+            case 0: h->tick(1 + (r >> 12) % 40000); break;  // may cross keep-alive / ping deadlines
+            case 1: h->tick(1, true); break;
+            case 2:
+                (void)h->client->publish("a/b", payload, sizeof payload,
+                                         (r >> 12) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
+                                         h->now);
+                h->pump();
+                break;
+            case 3:
+                (void)h->client->subscribe({{"s/" + std::to_string((r >> 12) % 4), mqtt::QoS::at_least_once}}, h->now);
+                h->pump();
+                break;
+            case 4:
+                (void)h->client->unsubscribe({"a/+"}, h->now);
+                h->pump();
+                break;
+            case 5:
+                // The transport drops; the engine should back off and ask for a new target.
+                if (h->transport_open) {
+                    h->transport_open = false;
+                    h->client->on_closed(iotlite::make_error(iotlite::Errc::closed, "fuzz: transport closed"), h->now);
+                    h->pump();
+                }
+                break;
+            default: break;
+        }
+    }
+    // Let every pending deadline fire once more, bounded.
+    for (int i = 0; i < 8; ++i) h->tick(20000);
+    h->client->disconnect(h->now);
+    h->pump();
+    check(h->client->state() == mqtt::State::closed);
+    return 0;
+}
