@@ -17,7 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIR = path.join(REPO, 'web');
-const REQUIRED_PACKAGE_FILES = ['index.js', 'client.js', 'iotlite.js', 'iotlite.wasm'];
+// The entry points; index.js imports the rest, so a partial package still fails loudly in the page.
+const REQUIRED_PACKAGE_FILES = ['package.json', 'index.js', 'iotlite.wasm'];
 
 /** The page's config.json for the local stand-in, from the stand-in's JSON line. */
 export function configFromStandin(e) {

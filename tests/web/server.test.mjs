@@ -80,7 +80,7 @@ test('AssembleSite_WithAndWithoutConfig_ConfigJsonOnlyWhenGiven', async () => {
   try {
     const pkg = path.join(dir, 'pkg');
     await fs.mkdir(pkg);
-    for (const f of ['index.js', 'client.js', 'iotlite.js', 'iotlite.wasm']) await fs.writeFile(path.join(pkg, f), '');
+    for (const f of ['package.json', 'index.js', 'iotlite.wasm']) await fs.writeFile(path.join(pkg, f), '');
     const endpoints = {
       wsUrl: 'ws://127.0.0.1:1/mqtt', region: 'us-east-1', cognitoUrl: 'http://127.0.0.1:2/', adminUrl: 'http://127.0.0.1:3/admin',
       identityPools: { unauthenticated: 'us-east-1:00000000-0000-4000-8000-000000000001' }, testCredentials: null,
