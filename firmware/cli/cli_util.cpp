@@ -20,11 +20,28 @@ const std::string* ParsedFlags::get(std::string_view name) const {
     return nullptr;
 }
 
-bool parse_flags(int argc, char** argv, const std::vector<FlagSpec>& specs, ParsedFlags& out, std::string& error) {
+namespace {
+
+// "-mSECRET" must not be echoed: show a single-dash argument by its first two characters only.
+std::string flag_name_for_message(const std::string& arg) {
+    if (arg.rfind("--", 0) == 0) return arg.substr(0, 40);
+    return arg.size() > 2 ? arg.substr(0, 2) + "..." : arg;
+}
+
+// parse_options (short_flags) and parse_flags (long flags only).
+bool parse_arguments(int argc, char** argv, const std::vector<OptionSpec>& specs, bool short_flags, ParsedFlags& out,
+                     std::string& error) {
     for (int i = 0; i < argc; ++i) {
         std::string arg = argv[i];
         std::string value;
         bool inline_value = false;
+        const bool flag = short_flags ? arg.size() >= 2 && arg[0] == '-' : arg.rfind("--", 0) == 0;
+        if (!flag) {
+            // Not echoed: a misplaced value could be a secret.
+            error = "unexpected argument at position " + std::to_string(i + 1) +
+                    (short_flags ? " (flags start with - or --)" : " (flags start with --)");
+            return false;
+        }
         if (arg.rfind("--", 0) == 0) {
             const auto eq = arg.find('=');
             if (eq != std::string::npos) {
@@ -32,17 +49,13 @@ bool parse_flags(int argc, char** argv, const std::vector<FlagSpec>& specs, Pars
                 arg.resize(eq);
                 inline_value = true;
             }
-        } else {
-            // Not echoed: a misplaced value could be a secret.
-            error = "unexpected argument at position " + std::to_string(i + 1) + " (flags start with --)";
-            return false;
         }
-        const FlagSpec* spec = nullptr;
+        const OptionSpec* spec = nullptr;
         for (const auto& s : specs) {
-            if (arg == s.name) spec = &s;
+            if (arg == s.long_name || (short_flags && s.short_name != nullptr && arg == s.short_name)) spec = &s;
         }
         if (spec == nullptr) {
-            error = "unknown flag '" + arg.substr(0, 40) + "'";  // name only: a value could be a secret
+            error = "unknown flag '" + flag_name_for_message(arg) + "'";
             return false;
         }
         if (spec->takes_value && !inline_value) {
@@ -55,9 +68,19 @@ bool parse_flags(int argc, char** argv, const std::vector<FlagSpec>& specs, Pars
             error = arg + " takes no value";
             return false;
         }
-        out.values.emplace_back(arg, value);
+        out.values.emplace_back(spec->long_name, value);
     }
     return true;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error) {
+    return parse_arguments(argc, argv, specs, true, out, error);
+}
+
+bool parse_flags(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error) {
+    return parse_arguments(argc, argv, specs, false, out, error);
 }
 
 bool read_file(const std::string& path, std::string& out) {

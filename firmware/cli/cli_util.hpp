@@ -16,8 +16,9 @@ inline constexpr int kExitUsage = 2;
 // Never pass a secret in `message`.
 int fail(std::string_view command, std::string_view message, int code = kExitUsage);
 
-struct FlagSpec {
-    const char* name;  // "--endpoint"
+struct OptionSpec {
+    const char* short_name;  // "-t", or nullptr
+    const char* long_name;   // "--topic": the key under which the value is stored
     bool takes_value;
 };
 
@@ -27,9 +28,14 @@ struct ParsedFlags {
     bool has(std::string_view name) const { return get(name) != nullptr; }
 };
 
-// Parses "--flag value", "--flag=value" and switches. On error returns false with a one-line
-// message in `error` that names the flag but never echoes a value.
-bool parse_flags(int argc, char** argv, const std::vector<FlagSpec>& specs, ParsedFlags& out, std::string& error);
+// Parses "-t value", "--topic value", "--topic=value" and switches into `out` (keyed by the long
+// name; repeated flags are all kept, in order). Anything else is an error. On error returns
+// false with a one-line message naming the flag, never a value (a value could be a secret).
+bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error);
+
+// The same for commands without short flags: every argument must start with "--" (the specs'
+// short names are not used).
+bool parse_flags(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error);
 
 bool read_file(const std::string& path, std::string& out);
 

@@ -40,10 +40,10 @@ std::string env_or_empty(const char* name) {
 }  // namespace
 
 int run_sign_url(int argc, char** argv) {
-    const std::vector<FlagSpec> specs = {
-        {"--endpoint", true}, {"--region", true},        {"--time", true},
-        {"--expires", true},  {"--scheme", true},        {"--access-key-id", true},
-        {"--secret-access-key", true}, {"--session-token", true}, {"--help", false},
+    const std::vector<OptionSpec> specs = {
+        {nullptr, "--endpoint", true},          {nullptr, "--region", true},        {nullptr, "--time", true},
+        {nullptr, "--expires", true},           {nullptr, "--scheme", true},        {nullptr, "--access-key-id", true},
+        {nullptr, "--secret-access-key", true}, {nullptr, "--session-token", true}, {nullptr, "--help", false},
     };
     ParsedFlags flags;
     std::string error;

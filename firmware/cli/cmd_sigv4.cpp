@@ -47,8 +47,9 @@ bool optional_member(const json& object, const char* key, T& out, std::string& e
 }  // namespace
 
 int run_sigv4(int argc, char** argv) {
-    const std::vector<FlagSpec> specs = {{"--context", true}, {"--request", true}, {"--mode", true},
-                                         {"--stage", true},   {"--help", false}};
+    const std::vector<OptionSpec> specs = {{nullptr, "--context", true}, {nullptr, "--request", true},
+                                           {nullptr, "--mode", true},    {nullptr, "--stage", true},
+                                           {nullptr, "--help", false}};
     ParsedFlags flags;
     std::string error;
     if (!parse_flags(argc, argv, specs, flags, error)) return fail(kCommand, error + " (see iotlite sigv4 --help)");

@@ -21,56 +21,9 @@ std::string env_or_empty(const char* name) {
 
 Error usage(std::string message) { return make_error(Errc::invalid_argument, std::move(message)); }
 
-// "-mSECRET" must not be echoed: show a single-dash argument by its first two characters only.
-std::string flag_name_for_message(const std::string& arg) {
-    if (arg.rfind("--", 0) == 0) return arg.substr(0, 40);
-    return arg.size() > 2 ? arg.substr(0, 2) + "..." : arg;
-}
-
 const char* hex_digits = "0123456789abcdef";
 
 }  // namespace
-
-bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error) {
-    for (int i = 0; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::string value;
-        bool inline_value = false;
-        if (arg.size() < 2 || arg[0] != '-') {
-            // Not echoed: a misplaced value could be a secret.
-            error = "unexpected argument at position " + std::to_string(i + 1) + " (flags start with - or --)";
-            return false;
-        }
-        if (arg.rfind("--", 0) == 0) {
-            const auto eq = arg.find('=');
-            if (eq != std::string::npos) {
-                value = arg.substr(eq + 1);
-                arg.resize(eq);
-                inline_value = true;
-            }
-        }
-        const OptionSpec* spec = nullptr;
-        for (const auto& s : specs) {
-            if (arg == s.long_name || (s.short_name != nullptr && arg == s.short_name)) spec = &s;
-        }
-        if (spec == nullptr) {
-            error = "unknown flag '" + flag_name_for_message(arg) + "'";
-            return false;
-        }
-        if (spec->takes_value && !inline_value) {
-            if (i + 1 >= argc) {
-                error = arg + " needs a value";
-                return false;
-            }
-            value = argv[++i];
-        } else if (!spec->takes_value && inline_value) {
-            error = arg + " takes no value";
-            return false;
-        }
-        out.values.emplace_back(spec->long_name, value);
-    }
-    return true;
-}
 
 std::vector<std::string> all_values(const ParsedFlags& flags, const std::string& name) {
     std::vector<std::string> out;

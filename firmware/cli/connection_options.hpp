@@ -1,7 +1,6 @@
 // The flags shared by `iotlite pub`, `sub` and `shadow`: where to connect, how to authenticate
 // (SigV4 over WebSocket, or an X.509 client certificate over TLS on 8883 / 443 + ALPN), the
-// MQTT client id, keep-alive and the overall timeout. Also the mosquitto-style option parser
-// these commands use ("-t topic" and "--topic topic").
+// MQTT client id, keep-alive and the overall timeout.
 #pragma once
 
 #include <cstdint>
@@ -15,17 +14,6 @@
 #include "iotlite/sigv4/credentials.hpp"
 
 namespace iotlite::cli {
-
-struct OptionSpec {
-    const char* short_name;  // "-t", or nullptr
-    const char* long_name;   // "--topic": the key under which the value is stored
-    bool takes_value;
-};
-
-// Parses "-t value", "--topic value", "--topic=value" and switches into `out` (keyed by the long
-// name; repeated flags are all kept, in order). Anything else is an error. On error returns
-// false with a one-line message naming the flag, never a value (a value could be a secret).
-bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error);
 
 // All values of a repeatable flag, in order.
 std::vector<std::string> all_values(const ParsedFlags& flags, const std::string& name);
