@@ -1,6 +1,7 @@
 #include "cli_util.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -90,6 +91,11 @@ bool read_file(const std::string& path, std::string& out) {
     buffer << in.rdbuf();
     out = buffer.str();
     return !in.bad();
+}
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::string(value) : std::string();
 }
 
 }  // namespace iotlite::cli

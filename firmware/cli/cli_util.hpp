@@ -39,4 +39,7 @@ bool parse_flags(int argc, char** argv, const std::vector<OptionSpec>& specs, Pa
 
 bool read_file(const std::string& path, std::string& out);
 
+// The value of environment variable `name`; "" when it is not set.
+std::string env_or_empty(const char* name);
+
 }  // namespace iotlite::cli

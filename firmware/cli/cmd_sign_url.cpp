@@ -32,11 +32,6 @@ constexpr const char* kHelp =
     "Credentials default to AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
     "Exit status: 0 ok, 2 bad input (one line on stderr), 1 signing failed.\n";
 
-std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? std::string(value) : std::string();
-}
-
 }  // namespace
 
 int run_sign_url(int argc, char** argv) {

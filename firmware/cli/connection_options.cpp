@@ -14,11 +14,6 @@ namespace {
 
 constexpr const char* kAmazonRootCa = "/etc/ssl/certs/Amazon_Root_CA_1.pem";
 
-std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? std::string(value) : std::string();
-}
-
 Error usage(std::string message) { return make_error(Errc::invalid_argument, std::move(message)); }
 
 const char* hex_digits = "0123456789abcdef";
