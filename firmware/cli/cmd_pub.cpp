@@ -44,21 +44,17 @@ bool read_stdin(std::string& out, std::size_t limit) {
 }  // namespace
 
 int run_pub(int argc, char** argv) {
-    std::vector<OptionSpec> specs = connection_option_specs();
-    specs.insert(specs.end(), {{"-t", "--topic", true},
-                               {"-m", "--message", true},
-                               {"-f", "--file", true},
-                               {"-s", "--stdin-file", false},
-                               {"-n", "--null-message", false},
-                               {"-q", "--qos", true},
-                               {"-r", "--retain", false}});
     ParsedFlags flags;
-    std::string error;
-    if (!parse_options(argc, argv, specs, flags, error)) return fail(kCommand, error + " (see iotlite pub --help)");
-    if (flags.has("--help")) {
-        std::fputs(kHelp, stdout);
-        std::fputs(connection_options_help(), stdout);
-        return kExitOk;
+    if (std::optional<int> done = parse_connection_command(kCommand, kHelp, argc, argv,
+                                                           {{"-t", "--topic", true},
+                                                            {"-m", "--message", true},
+                                                            {"-f", "--file", true},
+                                                            {"-s", "--stdin-file", false},
+                                                            {"-n", "--null-message", false},
+                                                            {"-q", "--qos", true},
+                                                            {"-r", "--retain", false}},
+                                                           flags)) {
+        return *done;
     }
 
     const std::string* topic = flags.get("--topic");

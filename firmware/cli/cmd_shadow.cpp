@@ -39,9 +39,7 @@ constexpr const char* kHelp =
 
 int run_shadow(int argc, char** argv) {
     if (argc >= 1 && (std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0)) {
-        std::fputs(kHelp, stdout);
-        std::fputs(connection_options_help(), stdout);
-        return kExitOk;
+        return print_connection_command_help(kHelp);
     }
     if (argc < 1 || argv[0][0] == '-') return fail(kCommand, "missing operation: get, update or delete");
     const std::string op_name = argv[0];
@@ -51,23 +49,17 @@ int run_shadow(int argc, char** argv) {
     else if (op_name == "delete") op = shadow::Operation::delete_shadow;
     else return fail(kCommand, "unknown operation '" + op_name.substr(0, 20) + "': use get, update or delete");
 
-    std::vector<OptionSpec> specs = connection_option_specs();
-    specs.insert(specs.end(), {{nullptr, "--thing", true},
-                               {nullptr, "--name", true},
-                               {nullptr, "--desired", true},
-                               {nullptr, "--reported", true},
-                               {nullptr, "--document", true},
-                               {nullptr, "--version", true},
-                               {nullptr, "--client-token", true}});
     ParsedFlags flags;
-    std::string error;
-    if (!parse_options(argc - 1, argv + 1, specs, flags, error)) {
-        return fail(kCommand, error + " (see iotlite shadow --help)");
-    }
-    if (flags.has("--help")) {
-        std::fputs(kHelp, stdout);
-        std::fputs(connection_options_help(), stdout);
-        return kExitOk;
+    if (std::optional<int> done = parse_connection_command(kCommand, kHelp, argc - 1, argv + 1,
+                                                           {{nullptr, "--thing", true},
+                                                            {nullptr, "--name", true},
+                                                            {nullptr, "--desired", true},
+                                                            {nullptr, "--reported", true},
+                                                            {nullptr, "--document", true},
+                                                            {nullptr, "--version", true},
+                                                            {nullptr, "--client-token", true}},
+                                                           flags)) {
+        return *done;
     }
 
     shadow::ShadowId id;

@@ -34,19 +34,15 @@ constexpr const char* kHelp =
 }  // namespace
 
 int run_sub(int argc, char** argv) {
-    std::vector<OptionSpec> specs = connection_option_specs();
-    specs.insert(specs.end(), {{"-t", "--topic", true},
-                               {"-q", "--qos", true},
-                               {"-C", "--count", true},
-                               {"-v", "--verbose", false},
-                               {"-N", "--no-newline", false}});
     ParsedFlags flags;
-    std::string error;
-    if (!parse_options(argc, argv, specs, flags, error)) return fail(kCommand, error + " (see iotlite sub --help)");
-    if (flags.has("--help")) {
-        std::fputs(kHelp, stdout);
-        std::fputs(connection_options_help(), stdout);
-        return kExitOk;
+    if (std::optional<int> done = parse_connection_command(kCommand, kHelp, argc, argv,
+                                                           {{"-t", "--topic", true},
+                                                            {"-q", "--qos", true},
+                                                            {"-C", "--count", true},
+                                                            {"-v", "--verbose", false},
+                                                            {"-N", "--no-newline", false}},
+                                                           flags)) {
+        return *done;
     }
 
     const std::vector<std::string> topics = all_values(flags, "--topic");

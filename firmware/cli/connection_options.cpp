@@ -1,5 +1,6 @@
 #include "connection_options.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -67,6 +68,24 @@ const char* connection_options_help() {
            "  -k, --keepalive S       keep-alive seconds (AWS: 30-1200); default 60\n"
            "  -W, --timeout S         give up after S seconds (default: 10 s to connect)\n"
            "  -d, --debug             progress lines on stderr\n";
+}
+
+int print_connection_command_help(const char* help) {
+    std::fputs(help, stdout);
+    std::fputs(connection_options_help(), stdout);
+    return kExitOk;
+}
+
+std::optional<int> parse_connection_command(const char* command, const char* help, int argc, char** argv,
+                                            const std::vector<OptionSpec>& specs, ParsedFlags& flags) {
+    std::vector<OptionSpec> all = connection_option_specs();
+    all.insert(all.end(), specs.begin(), specs.end());
+    std::string error;
+    if (!parse_options(argc, argv, all, flags, error)) {
+        return fail(command, error + " (see iotlite " + command + " --help)");
+    }
+    if (flags.has("--help")) return print_connection_command_help(help);
+    return std::nullopt;
 }
 
 std::string ConnectionOptions::describe() const {

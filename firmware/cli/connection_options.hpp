@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,17 @@ struct ConnectionOptions {
 std::vector<OptionSpec> connection_option_specs();
 // The help text for them (lines of "  --flag  meaning").
 const char* connection_options_help();
+
+// Prints a connection command's help on stdout: its own `help`, then the connection flags'.
+// Returns kExitOk.
+int print_connection_command_help(const char* help);
+
+// Parses the arguments of a connection command (pub, sub, shadow): the connection flags plus the
+// command's own `specs`. Returns the exit code when the command ends here: --help was given (the
+// help printed, kExitOk) or the arguments do not parse ("iotlite <command>: ..." on stderr,
+// kExitUsage); nullopt when the command goes on with `flags`.
+std::optional<int> parse_connection_command(const char* command, const char* help, int argc, char** argv,
+                                            const std::vector<OptionSpec>& specs, ParsedFlags& flags);
 
 // Builds the options from parsed flags and the environment (AWS_ACCESS_KEY_ID, ...,
 // AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_SHARED_CREDENTIALS_FILE). Reads and checks
