@@ -78,6 +78,15 @@ bool interrupted() { return g_interrupted != 0; }
 CliConnection::CliConnection(std::string command, ConnectionOptions options)
     : command_(std::move(command)), options_(std::move(options)), factory_(posix_.port(), options_.tls) {}
 
+Result<std::unique_ptr<CliConnection>> CliConnection::from_flags(std::string command, const ParsedFlags& flags) {
+    firmware::PosixRandom random;
+    Result<ConnectionOptions> options = connection_options_from(flags, random);
+    if (!options.ok()) return options.error();
+    Result<std::unique_ptr<CliConnection>> made = create(std::move(command), std::move(options.value()));
+    if (made.ok()) install_interrupt_handlers();
+    return made;
+}
+
 Result<std::unique_ptr<CliConnection>> CliConnection::create(std::string command, ConnectionOptions options) {
     std::unique_ptr<CliConnection> c(new CliConnection(std::move(command), std::move(options)));
     mqtt::Config config;

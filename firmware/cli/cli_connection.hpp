@@ -27,6 +27,10 @@ class CliConnection {
 public:
     // Errors: the engine's config rules (client id, keep-alive): usage errors.
     static Result<std::unique_ptr<CliConnection>> create(std::string command, ConnectionOptions options);
+    // What pub, sub and shadow start with: the options from the parsed flags
+    // (connection_options_from), the connection (create) and the interrupt handlers.
+    // Errors: usage errors from either step.
+    static Result<std::unique_ptr<CliConnection>> from_flags(std::string command, const ParsedFlags& flags);
     CliConnection(const CliConnection&) = delete;
     CliConnection& operator=(const CliConnection&) = delete;
 

@@ -7,7 +7,6 @@
 #include "cli_connection.hpp"
 #include "cli_util.hpp"
 #include "connection_options.hpp"
-#include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/mqtt/topic.hpp"
 
 namespace iotlite::cli {
@@ -87,13 +86,9 @@ int run_pub(int argc, char** argv) {
     }
     const bool retain = flags.has("--retain");
 
-    firmware::PosixRandom random;
-    Result<ConnectionOptions> options = connection_options_from(flags, random);
-    if (!options.ok()) return fail(kCommand, options.error().message);
-    Result<std::unique_ptr<CliConnection>> made = CliConnection::create(kCommand, std::move(options.value()));
+    Result<std::unique_ptr<CliConnection>> made = CliConnection::from_flags(kCommand, flags);
     if (!made.ok()) return fail(kCommand, made.error().message);
     CliConnection& c = *made.value();
-    install_interrupt_handlers();
 
     // Completions by op id: a QoS 0 publish completes inside publish() itself, before its id is known.
     std::map<std::uint32_t, std::optional<Error>> completed;

@@ -6,7 +6,6 @@
 #include "cli_connection.hpp"
 #include "cli_util.hpp"
 #include "connection_options.hpp"
-#include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/shadow/document.hpp"
 #include "iotlite/shadow/names.hpp"
 #include "iotlite/shadow/shadow_client.hpp"
@@ -125,13 +124,9 @@ int run_shadow(int argc, char** argv) {
         }
     }
 
-    firmware::PosixRandom random;
-    Result<ConnectionOptions> options = connection_options_from(flags, random);
-    if (!options.ok()) return fail(kCommand, options.error().message);
-    Result<std::unique_ptr<CliConnection>> made = CliConnection::create(kCommand, std::move(options.value()));
+    Result<std::unique_ptr<CliConnection>> made = CliConnection::from_flags(kCommand, flags);
     if (!made.ok()) return fail(kCommand, made.error().message);
     CliConnection& c = *made.value();
-    install_interrupt_handlers();
 
     const std::uint64_t start = c.now_ms();
     const std::uint64_t deadline = start + c.options().timeout_ms;

@@ -7,7 +7,6 @@
 #include "cli_connection.hpp"
 #include "cli_util.hpp"
 #include "connection_options.hpp"
-#include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/mqtt/topic.hpp"
 
 namespace iotlite::cli {
@@ -71,13 +70,9 @@ int run_sub(int argc, char** argv) {
     const bool verbose = flags.has("--verbose");
     const bool newline = !flags.has("--no-newline");
 
-    firmware::PosixRandom random;
-    Result<ConnectionOptions> options = connection_options_from(flags, random);
-    if (!options.ok()) return fail(kCommand, options.error().message);
-    Result<std::unique_ptr<CliConnection>> made = CliConnection::create(kCommand, std::move(options.value()));
+    Result<std::unique_ptr<CliConnection>> made = CliConnection::from_flags(kCommand, flags);
     if (!made.ok()) return fail(kCommand, made.error().message);
     CliConnection& c = *made.value();
-    install_interrupt_handlers();
 
     struct Pending {
         std::uint32_t op_id;
