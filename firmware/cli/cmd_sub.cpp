@@ -50,12 +50,9 @@ int run_sub(int argc, char** argv) {
         return fail(kCommand, std::to_string(topics.size()) + " filters given; AWS IoT allows " +
                                   std::to_string(mqtt::limits::max_subscriptions) + " subscriptions per connection");
     }
-    mqtt::QoS qos = mqtt::QoS::at_most_once;
-    if (const std::string* q = flags.get("--qos")) {
-        if (*q == "1") qos = mqtt::QoS::at_least_once;
-        else if (*q == "2") return fail(kCommand, "-q 2: AWS IoT supports QoS 0 and 1 only");
-        else if (*q != "0") return fail(kCommand, "-q must be 0 or 1");
-    }
+    const Result<mqtt::QoS> qos_flag = qos_from(flags);
+    if (!qos_flag.ok()) return fail(kCommand, qos_flag.error().message);
+    const mqtt::QoS qos = qos_flag.value();
     std::vector<mqtt::TopicFilter> filters;
     for (const std::string& t : topics) {
         if (Result<void> valid = mqtt::validate_topic_filter(t); !valid.ok()) {

@@ -70,6 +70,14 @@ const char* connection_options_help() {
            "  -d, --debug             progress lines on stderr\n";
 }
 
+Result<mqtt::QoS> qos_from(const ParsedFlags& flags) {
+    const std::string* q = flags.get("--qos");
+    if (q == nullptr || *q == "0") return mqtt::QoS::at_most_once;
+    if (*q == "1") return mqtt::QoS::at_least_once;
+    if (*q == "2") return usage("-q 2: AWS IoT supports QoS 0 and 1 only");
+    return usage("-q must be 0 or 1");
+}
+
 int print_connection_command_help(const char* help) {
     std::fputs(help, stdout);
     std::fputs(connection_options_help(), stdout);

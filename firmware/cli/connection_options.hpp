@@ -11,6 +11,7 @@
 #include "cli_util.hpp"
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
+#include "iotlite/mqtt/types.hpp"
 #include "iotlite/result.hpp"
 #include "iotlite/sigv4/credentials.hpp"
 
@@ -54,6 +55,10 @@ struct ConnectionOptions {
 std::vector<OptionSpec> connection_option_specs();
 // The help text for them (lines of "  --flag  meaning").
 const char* connection_options_help();
+
+// The -q/--qos flag of pub and sub: 0 (the default) or 1. Errors: invalid_argument, naming the
+// rule (AWS IoT has no QoS 2).
+Result<mqtt::QoS> qos_from(const ParsedFlags& flags);
 
 // Prints a connection command's help on stdout: its own `help`, then the connection flags'.
 // Returns kExitOk.
