@@ -65,27 +65,22 @@ struct WebSocketTransport::Impl {
             im->leftover.erase(0, n);
             return static_cast<ssize_t>(n);
         }
-        std::int32_t n = im->lower->recv(buf, len);
-        if (n > 0) return n;
-        if (n == 0) {
-            wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-            return -1;
-        }
-        im->lower_failed = true;
-        im->error = im->lower->last_error();
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
+        return im->lower_result(ctx, im->lower->recv(buf, len));
     }
     static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t* data, size_t len, int, void* user) {
         auto* im = static_cast<Impl*>(user);
-        std::int32_t n = im->lower->send(data, len);
+        return im->lower_result(ctx, im->lower->send(data, len));
+    }
+    // A lower recv()/send() result as wslay wants it: > 0 bytes moved; 0 "would block"; < 0 the
+    // lower transport failed (its error kept).
+    ssize_t lower_result(wslay_event_context_ptr ctx, std::int32_t n) {
         if (n > 0) return n;
         if (n == 0) {
             wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
             return -1;
         }
-        im->lower_failed = true;
-        im->error = im->lower->last_error();
+        lower_failed = true;
+        error = lower->last_error();
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
         return -1;
     }
