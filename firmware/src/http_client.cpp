@@ -155,35 +155,31 @@ Result<HttpResponse> HttpClient::perform(Transport& transport, const HttpRequest
         std::uint64_t now = port.clock.now_ms();
         return now >= deadline ? 0u : static_cast<std::uint32_t>(deadline - now);
     };
-    for (;;) {
-        Result<bool> r = transport.connect(port.clock.now_ms());
-        if (!r.ok()) {
-            transport.close();
-            return r.error();
+    // Steps the connect (no exchange yet) or the exchange until done, waiting on the transport in
+    // between. On an error or at the deadline the transport is closed.
+    auto step_until_done = [&](HttpExchange* exchange) -> Result<void> {
+        for (;;) {
+            Result<bool> r = exchange != nullptr ? exchange->step() : transport.connect(port.clock.now_ms());
+            if (!r.ok()) {
+                transport.close();
+                return r.error();
+            }
+            if (r.value()) return {};
+            if (remaining() == 0) {
+                transport.close();
+                const std::string what = exchange != nullptr
+                                             ? "HTTP: no complete response from " + request.host + " within "
+                                             : "HTTP: connection to " + request.host + " not open within ";
+                return make_error(Errc::timeout, what + std::to_string(timeout_ms) + " ms");
+            }
+            port.waiter.wait(transport.io_wait(), std::min<std::uint32_t>(remaining(), 100));
         }
-        if (r.value()) break;
-        if (remaining() == 0) {
-            transport.close();
-            return make_error(Errc::timeout, "HTTP: connection to " + request.host + " not open within " +
-                                                 std::to_string(timeout_ms) + " ms");
-        }
-        port.waiter.wait(transport.io_wait(), std::min<std::uint32_t>(remaining(), 100));
-    }
+    };
+    Result<void> opened = step_until_done(nullptr);
+    if (!opened.ok()) return opened.error();
     HttpExchange exchange(transport, request, max_response);
-    for (;;) {
-        Result<bool> r = exchange.step();
-        if (!r.ok()) {
-            transport.close();
-            return r.error();
-        }
-        if (r.value()) break;
-        if (remaining() == 0) {
-            transport.close();
-            return make_error(Errc::timeout, "HTTP: no complete response from " + request.host + " within " +
-                                                 std::to_string(timeout_ms) + " ms");
-        }
-        port.waiter.wait(transport.io_wait(), std::min<std::uint32_t>(remaining(), 100));
-    }
+    Result<void> answered = step_until_done(&exchange);
+    if (!answered.ok()) return answered.error();
     transport.close();
     return exchange.response();
 }
