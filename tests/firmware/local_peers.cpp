@@ -89,6 +89,14 @@ std::string LocalPeers::pem(const std::string& file) const {
     return ss.str();
 }
 
+DeviceCredentials LocalPeers::device_credentials() const {
+    DeviceCredentials creds;
+    creds.ca_pem = pem("ca.crt");
+    creds.cert_pem = pem("device.crt");
+    creds.key_pem = pem("device.key");
+    return creds;
+}
+
 std::string LocalPeers::start(bool with_node_peer) {
     char tmpl[] = "/tmp/iotlite-fw-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) return "mkdtemp failed";

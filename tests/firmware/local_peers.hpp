@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "iotlite/firmware/transport_factory.hpp"
+
 namespace iotlite::firmware::test {
 
 class LocalPeers {
@@ -23,6 +25,9 @@ public:
     std::string start(bool with_node_peer = true);
 
     std::string pem(const std::string& file) const;  // e.g. "ca.crt"; NUL-free text
+    // ca.crt, device.crt and device.key: the CA the peers' certificates chain to and a device
+    // certificate they accept.
+    DeviceCredentials device_credentials() const;
     const std::string& dir() const { return dir_; }
 
     std::uint16_t mqtt_plain = 0;    // Mosquitto, plain TCP

@@ -19,9 +19,7 @@ class SessionTest : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_EQ(peers_.start(), "");
-        creds_.ca_pem = peers_.pem("ca.crt");
-        creds_.cert_pem = peers_.pem("device.crt");
-        creds_.key_pem = peers_.pem("device.key");
+        creds_ = peers_.device_credentials();
     }
 
     mqtt::Config config(const std::string& client_id) {

@@ -20,9 +20,7 @@ protected:
     void SetUp() override {
         std::string why = peers_.start();
         ASSERT_EQ(why, "");
-        creds_.ca_pem = peers_.pem("ca.crt");
-        creds_.cert_pem = peers_.pem("device.crt");
-        creds_.key_pem = peers_.pem("device.key");
+        creds_ = peers_.device_credentials();
     }
     Result<std::unique_ptr<Transport>> tls(std::uint16_t port, const std::string& alpn = "", const std::string& host = "localhost") {
         factory_.emplace(posix_.port(), creds_);
