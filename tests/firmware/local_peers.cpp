@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -12,9 +11,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
+
+#include "test_support.hpp"
 
 extern char** environ;
 
@@ -82,12 +82,7 @@ std::uint16_t free_port() {
     return ntohs(a.sin_port);
 }
 
-std::string LocalPeers::pem(const std::string& file) const {
-    std::ifstream in(dir_ + "/" + file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string LocalPeers::pem(const std::string& file) const { return read_text(dir_ + "/" + file); }
 
 DeviceCredentials LocalPeers::device_credentials() const {
     DeviceCredentials creds;
@@ -139,16 +134,7 @@ std::string LocalPeers::start(bool with_node_peer) {
         ::close(out_pipe[0]);
         return "cannot start node";
     }
-    std::string line;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
-        pollfd p{out_pipe[0], POLLIN, 0};
-        if (::poll(&p, 1, 200) <= 0) continue;
-        char buf[256];
-        ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
-        if (n <= 0) break;
-        line.append(buf, static_cast<std::size_t>(n));
-    }
+    const std::string line = read_first_line(out_pipe[0], 15000);
     ::close(out_pipe[0]);
     alpn = json_port(line, "alpn");
     wss = json_port(line, "wss");

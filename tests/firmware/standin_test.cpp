@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,8 +12,6 @@
 
 #include <chrono>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "iotlite/firmware/iot_http.hpp"
@@ -29,13 +26,6 @@ namespace iotlite::firmware::test {
 namespace {
 
 using nlohmann::json;
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Runs a child with a stdin pipe (closing it stops the stand-in) and reads its first stdout line.
 struct Child {
@@ -65,15 +55,7 @@ struct Child {
             pid = -1;
             return "spawn failed";
         }
-        const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (first_line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
-            pollfd p{op[0], POLLIN, 0};
-            if (::poll(&p, 1, 200) <= 0) continue;
-            char buf[1024];
-            ssize_t n = ::read(op[0], buf, sizeof buf);
-            if (n <= 0) break;
-            first_line.append(buf, static_cast<std::size_t>(n));
-        }
+        first_line = read_first_line(op[0], timeout_ms);
         out = op[0];
         return first_line.find('\n') == std::string::npos ? "no line on stdout: " + first_line : "";
     }

@@ -1,8 +1,15 @@
-// Helpers shared by the firmware tests: bounded drivers for a Transport, and MQTT bytes built
-// by hand (3.1.1 §3.1) so that transport tests do not depend on the engine.
+// Helpers shared by the firmware tests: bounded drivers for a Transport, MQTT bytes built by
+// hand (3.1.1 §3.1) so that transport tests do not depend on the engine, and reading the files
+// and the first output line of the peers the tests start.
 #pragma once
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -56,5 +63,29 @@ inline std::vector<std::uint8_t> exchange(Transport& t, Port& port, const std::v
 }
 
 inline const std::vector<std::uint8_t> kConnackAccepted = {0x20, 0x02, 0x00, 0x00};
+
+// The whole content of a text file ("" if it cannot be read).
+inline std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Reads `fd` (a child's stdout) until a newline arrived, the stream ended or timeout_ms passed;
+// returns all that was read (it may go on past the newline).
+inline std::string read_first_line(int fd, std::uint32_t timeout_ms) {
+    std::string text;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (text.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 200) <= 0) continue;
+        char buf[1024];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    return text;
+}
 
 }  // namespace iotlite::firmware::test
