@@ -139,6 +139,25 @@ protected:
         ASSERT_EQ(ready->type, Type::stream_ready) << ready->error.message;
     }
 
+    // A connected "dev" peer after an accepted update that reports {"color":"red"} on `id`
+    // (version 1); nullptr, with the test failed, if either step fails.
+    ShadowPeer* connect_dev_reporting_red(const ShadowId& id) {
+        ShadowPeer* dev = connect_peer("dev");
+        if (dev == nullptr) return nullptr;
+        const ShadowEvent ev =
+            complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now()));
+        EXPECT_EQ(ev.type, Type::accepted) << ev.payload;
+        return ev.type == Type::accepted ? dev : nullptr;
+    }
+
+    // Stops the stand-in's broker (admin API) and pumps `dev` until it sees the connection go.
+    void stop_broker(ShadowPeer& dev) {
+        std::string body;
+        ASSERT_EQ(standin_.admin_post("/admin/broker/stop", "", &body), 200) << body;
+        ASSERT_TRUE(pump({&dev}, [&] { return dev.mqtt().state() != mqtt::State::connected; }, kWaitMs))
+            << "the client did not notice the broker going away";
+    }
+
     static std::optional<ShadowEvent> next_stream(ShadowPeer& p, const std::vector<ShadowPeer*>& peers, Type type,
                                                   const ShadowId& id, std::uint32_t timeout_ms = kWaitMs) {
         return wait_event(peers, p, [&](const ShadowEvent& e) { return e.type == type && e.shadow == id; }, timeout_ms);
@@ -149,6 +168,10 @@ protected:
     std::string thing_;
     std::int64_t t0_ = 0;
 };
+
+// The guide's delta-state example: desired {color RED, state STOP}, reported {color GREEN, engine ON}.
+constexpr const char* kDeltaExampleUpdate = R"({"desired":{"color":"RED","state":"STOP"},
+        "reported":{"color":"GREEN","engine":"ON"}})";
 
 shadow::RequestOptions token(const std::string& t, std::optional<std::uint64_t> version = std::nullopt) {
     shadow::RequestOptions o;
@@ -165,9 +188,8 @@ TEST_F(ShadowIntegration, InitialUpdate_DesiredAndReported_AcceptedAtVersion1Wit
     const ShadowId id{thing_, ""};
     watch(*dev, id, Stream::delta);
 
-    // The guide's delta-state example: desired {color RED, state STOP}, reported {color GREEN, engine ON}.
-    auto ev = complete({dev}, *dev, dev->shadow().update_json(id, R"({"desired":{"color":"RED","state":"STOP"},
-        "reported":{"color":"GREEN","engine":"ON"}})", ShadowPeer::now(), token("initial-1")));
+    auto ev = complete({dev}, *dev,
+                       dev->shadow().update_json(id, kDeltaExampleUpdate, ShadowPeer::now(), token("initial-1")));
     ASSERT_EQ(ev.type, Type::accepted) << ev.error.message << " " << ev.payload;
     EXPECT_EQ(normalized(ev), parse(R"({
         "state": {"desired": {"color": "RED", "state": "STOP"}, "reported": {"color": "GREEN", "engine": "ON"}},
@@ -280,8 +302,7 @@ TEST_F(ShadowIntegration, UpdateWithNull_ExistingDesiredKey_RemovesOnlyThatKey) 
     ShadowPeer* dev = connect_peer("dev");
     ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    auto ev = complete({dev}, *dev, dev->shadow().update_json(id, R"({"desired":{"color":"RED","state":"STOP"},
-        "reported":{"color":"GREEN","engine":"ON"}})", ShadowPeer::now()));
+    auto ev = complete({dev}, *dev, dev->shadow().update_json(id, kDeltaExampleUpdate, ShadowPeer::now()));
     ASSERT_EQ(ev.type, Type::accepted) << ev.payload;
 
     ev = complete({dev}, *dev, dev->shadow().update_json(id, R"({"desired":{"color":null}})", ShadowPeer::now()));
@@ -305,8 +326,7 @@ TEST_F(ShadowIntegration, UpdateWithDesiredNull_DesiredAndReported_RemovesTheWho
     ShadowPeer* dev = connect_peer("dev");
     ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    auto ev = complete({dev}, *dev, dev->shadow().update_json(id, R"({"desired":{"color":"RED","state":"STOP"},
-        "reported":{"color":"GREEN","engine":"ON"}})", ShadowPeer::now()));
+    auto ev = complete({dev}, *dev, dev->shadow().update_json(id, kDeltaExampleUpdate, ShadowPeer::now()));
     ASSERT_EQ(ev.type, Type::accepted) << ev.payload;
 
     ev = complete({dev}, *dev, dev->shadow().update_json(id, R"({"desired":null})", ShadowPeer::now()));
@@ -370,11 +390,9 @@ TEST_F(ShadowIntegration, Get_MissingShadow_Rejected404) {
 }
 
 TEST_F(ShadowIntegration, Delete_ExistingShadow_AcceptedThenGetRejected404) {
-    ShadowPeer* dev = connect_peer("dev");
-    ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now())).type,
-              Type::accepted);
+    ShadowPeer* dev = connect_dev_reporting_red(id);
+    ASSERT_NE(dev, nullptr);
     ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"blue"})"), ShadowPeer::now())).type,
               Type::accepted);
     EXPECT_TRUE(dev->shadow().mirror(id)->exists());
@@ -529,11 +547,9 @@ TEST_F(ShadowIntegration, DeviceAndApp_AppDesire_ReachesDeviceAsDeltaThenClearsA
 // The device's socket is closed (as a network failure would): a request made while the client
 // is backing off is queued by the engine and completes after the reconnect (accepted).
 TEST_F(ShadowIntegration, SocketClosed_RequestWhileReconnecting_CompletesAfterReconnect) {
-    ShadowPeer* dev = connect_peer("dev");
-    ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now())).type,
-              Type::accepted);
+    ShadowPeer* dev = connect_dev_reporting_red(id);
+    ASSERT_NE(dev, nullptr);
 
     dev->driver().sever();
     dev->flush();
@@ -563,16 +579,11 @@ TEST_F(ShadowIntegration, SocketClosed_RequestWhileReconnecting_CompletesAfterRe
 // that would go unanswered (real AWS has no such window). See the next test for a broker that
 // stays down.
 TEST_F(ShadowIntegration, BrokerRestart_RequestWhileReconnecting_CompletesAfterReconnect) {
-    ShadowPeer* dev = connect_peer("dev");
-    ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now())).type,
-              Type::accepted);
+    ShadowPeer* dev = connect_dev_reporting_red(id);
+    ASSERT_NE(dev, nullptr);
 
-    std::string body;
-    ASSERT_EQ(standin_.admin_post("/admin/broker/stop", "", &body), 200) << body;
-    ASSERT_TRUE(pump({dev}, [&] { return dev->mqtt().state() != mqtt::State::connected; }, kWaitMs))
-        << "the client did not notice the broker going away";
+    ASSERT_NO_FATAL_FAILURE(stop_broker(*dev));
     auto upd = dev->shadow().report(id, parse(R"({"color":"blue"})"), ShadowPeer::now(), token("restart-upd"));
     ASSERT_TRUE(upd.ok()) << upd.error().message;
     dev->flush();
@@ -581,6 +592,7 @@ TEST_F(ShadowIntegration, BrokerRestart_RequestWhileReconnecting_CompletesAfterR
     EXPECT_EQ(dev->shadow().in_flight(), 1u);
     EXPECT_NE(dev->mqtt().state(), mqtt::State::connected);
 
+    std::string body;
     ASSERT_EQ(standin_.admin_post("/admin/broker/start", "", &body), 200) << body;
     ShadowPeer* probe = connect_peer("probe");
     ASSERT_NE(probe, nullptr);
@@ -604,14 +616,10 @@ TEST_F(ShadowIntegration, BrokerRestart_RequestWhileReconnecting_CompletesAfterR
 // The broker stays down: a request made while reconnecting fails explicitly with Errc::timeout at
 // its deadline (the shadow client keeps requests across reconnects; only the timeout ends them).
 TEST_F(ShadowIntegration, BrokerDown_RequestWhileReconnecting_FailsWithTimeout) {
-    ShadowPeer* dev = connect_peer("dev");
-    ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now())).type,
-              Type::accepted);
-    std::string body;
-    ASSERT_EQ(standin_.admin_post("/admin/broker/stop", "", &body), 200) << body;
-    ASSERT_TRUE(pump({dev}, [&] { return dev->mqtt().state() != mqtt::State::connected; }, kWaitMs));
+    ShadowPeer* dev = connect_dev_reporting_red(id);
+    ASSERT_NE(dev, nullptr);
+    ASSERT_NO_FATAL_FAILURE(stop_broker(*dev));
 
     shadow::RequestOptions o;
     o.timeout_ms = 1500;
@@ -627,11 +635,9 @@ TEST_F(ShadowIntegration, BrokerDown_RequestWhileReconnecting_FailsWithTimeout) 
 // The application gives up (disconnect()) while a request waits for the reconnect: the request
 // fails at once with Errc::closed.
 TEST_F(ShadowIntegration, ClientDisconnects_PendingRequest_FailsClosed) {
-    ShadowPeer* dev = connect_peer("dev");
-    ASSERT_NE(dev, nullptr);
     const ShadowId id{thing_, ""};
-    ASSERT_EQ(complete({dev}, *dev, dev->shadow().report(id, parse(R"({"color":"red"})"), ShadowPeer::now())).type,
-              Type::accepted);
+    ShadowPeer* dev = connect_dev_reporting_red(id);
+    ASSERT_NE(dev, nullptr);
     dev->driver().sever();
     auto req = dev->shadow().get(id, ShadowPeer::now());
     ASSERT_TRUE(req.ok());
