@@ -239,26 +239,28 @@ const void* iot_ev_bytes(Handle* h, int field) {
 // [session token (may be empty)]. Presigns the AWS IoT WebSocket URL for `epoch_s`. Returns 1 with
 // the URL in (iot_out(), iot_len()), or 0 with the last error set. The secret never leaves this call.
 int iot_presign(double epoch_s, int secure) {
+    // One request and one signer for the module: the request's strings keep their capacity between
+    // calls (no allocation per presign), and the signer caches the signing key per (credentials,
+    // date, region).
+    static iotlite::sigv4::IotUrlRequest request;
+    static iotlite::sigv4::IotUrlSigner signer;
     Args args;
-    iotlite::sigv4::IotUrlRequest request;
-    request.endpoint = std::string(args.next());
-    request.region = std::string(args.next());
-    request.credentials.access_key_id = std::string(args.next());
+    request.endpoint.assign(args.next());
+    request.region.assign(args.next());
+    request.credentials.access_key_id.assign(args.next());
     auto secret = args.next();
-    request.credentials.secret_access_key = std::string(secret);
-    request.credentials.session_token = std::string(args.next());
+    request.credentials.secret_access_key.assign(secret);
+    request.credentials.session_token.assign(args.next());
     request.time = static_cast<std::int64_t>(epoch_s);
     request.scheme = secure ? iotlite::sigv4::UrlScheme::wss : iotlite::sigv4::UrlScheme::ws;
-    // One signer for the module: it caches the signing key per (credentials, date, region).
-    static iotlite::sigv4::IotUrlSigner signer;
     auto r = signer.presign_into(request, g_out);
     // Wipe the secret's copies: its bytes in the scratch buffer and the request's string.
     if (!secret.empty()) {
-        auto at = static_cast<std::size_t>(secret.data() - reinterpret_cast<const char*>(g_scratch.data()));
-        std::fill(g_scratch.begin() + static_cast<std::ptrdiff_t>(at),
-                  g_scratch.begin() + static_cast<std::ptrdiff_t>(at + secret.size()), std::uint8_t{0});
+        const auto at = reinterpret_cast<const std::uint8_t*>(secret.data()) - g_scratch.data();
+        std::memset(g_scratch.data() + at, 0, secret.size());
     }
-    std::fill(request.credentials.secret_access_key.begin(), request.credentials.secret_access_key.end(), '\0');
+    std::string& kept = request.credentials.secret_access_key;
+    std::memset(&kept[0], 0, kept.size());
     return r ? 1 : fail(r.error());
 }
 
