@@ -157,3 +157,90 @@ export class IotClient {
 
 /** Loads the engine ahead of the first IotClient.create (optional). */
 export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL }): Promise<unknown>;
+
+// ---- Device shadows: the "iotlite/shadow" entry (shadow.d.ts) ----
+
+/** An accepted shadow document (get / update / delete accepted). */
+export interface ShadowDocument {
+  state?: { desired?: Record<string, any> | null; reported?: Record<string, any> | null; delta?: Record<string, any> } | null;
+  metadata?: Record<string, any> | null;
+  version?: number;
+  /** Epoch seconds, set by the service. */
+  timestamp?: number;
+  clientToken?: string;
+}
+
+/** An update/delta message: `state` is the delta (desired members reported does not match). */
+export interface ShadowDelta {
+  state: Record<string, any>;
+  metadata?: Record<string, any>;
+  version?: number;
+  timestamp?: number;
+  clientToken?: string;
+}
+
+/** An update/documents message. */
+export interface ShadowDocuments {
+  previous: ShadowDocument | null;
+  current: ShadowDocument;
+  timestamp?: number;
+  clientToken?: string;
+}
+
+/** What update() sends: null values delete keys. At most 8 KB of merged desired + reported, objects nested at most 6 levels. */
+export interface ShadowState {
+  desired?: Record<string, any> | null;
+  reported?: Record<string, any> | null;
+}
+
+export interface ShadowRequestOptions {
+  /** 1..64 printable ASCII bytes; default: generated from the client id. */
+  clientToken?: string;
+  /** Default 10000. */
+  timeoutMs?: number;
+}
+
+export interface ShadowUpdateOptions extends ShadowRequestOptions {
+  /** Apply only if the shadow is at this version (else the promise rejects with code "conflict"). */
+  version?: number;
+}
+
+export interface ShadowEvents {
+  delta: ShadowDelta;
+  documents: ShadowDocuments;
+  /** A refused stream subscription (server_error) or an unparsable message (protocol_error). */
+  error: IotError;
+}
+
+/** The local mirror of a shadow, kept from every accepted document, delta and documents message seen. */
+export interface ShadowMirror {
+  desired: Record<string, any>;
+  reported: Record<string, any>;
+  /** desired members that reported does not match. */
+  delta: Record<string, any>;
+}
+
+/** One device shadow (the classic one when `name` is empty), from `client.shadow()` of
+ *  "iotlite/shadow". Requests reject with IotError:
+ *  conflict (409) or server_error (other codes; `status` = the code) with the service's message,
+ *  timeout, closed, or invalid_argument / limit_exceeded naming the broken rule. */
+export interface Shadow {
+  readonly thing: string;
+  readonly name: string;
+  get(options?: ShadowRequestOptions): Promise<ShadowDocument>;
+  /** A state object or its JSON text. */
+  update(state: ShadowState | string, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
+  /** update({reported: patch}) */
+  report(patch: Record<string, any> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
+  /** update({desired: patch}) */
+  desire(patch: Record<string, any> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
+  delete(options?: ShadowRequestOptions): Promise<ShadowDocument>;
+  /** Subscribes to update/delta or update/documents; resolves once granted. Listening does it by itself. */
+  watch(stream?: 'delta' | 'documents'): Promise<void>;
+  on<K extends keyof ShadowEvents>(event: K, listener: (arg: ShadowEvents[K]) => void): this;
+  off<K extends keyof ShadowEvents>(event: K, listener: (arg: ShadowEvents[K]) => void): this;
+  /** null until a document was seen. */
+  readonly state: ShadowMirror | null;
+  /** The mirror's version; undefined until a versioned document was seen. */
+  readonly version: number | undefined;
+}

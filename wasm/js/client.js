@@ -79,8 +79,13 @@ function watchUpgrade(sock, info) {
   });
 }
 
+// Set below: what the "iotlite/shadow" entry (shadow.js) needs to drive its part of the engine.
+export let clientInternals;
+
 export class IotClient {
   #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0;
+
+  static { clientInternals = (c) => ({ n: c.#n, h: () => c.#h, pump: () => c.#schedulePump() }); }
 
   // Loads the engine (once per page) and returns a client. Does not connect.
   static async create(options) {

@@ -19,14 +19,17 @@ export function setDefaultWasmBinary(fn) {
 // the `new URL(..., import.meta.url)` form that bundlers recognise as an asset.
 export function loadEngine(options = {}) {
   if (!modulePromise) {
-    modulePromise = instantiate(options);
+    modulePromise = instantiate(options.wasmBinary || (defaultWasmBinary && defaultWasmBinary())
+      || options.wasmUrl || new URL('./iotlite.wasm', import.meta.url), names);
     modulePromise.catch(() => { modulePromise = null; });
   }
   return modulePromise;
 }
 
-// The module needs two imports: abort (a C++ invariant failed) and heap growth.
-async function instantiate(options) {
+// Instantiates a build of the engine from its bytes or URL and its names (wasm-names*.js; also
+// used by the "iotlite/shadow" entry for its own build). The module needs two imports: abort (a
+// C++ invariant failed) and heap growth.
+export async function instantiate(source, names) {
   let memory;
   const env = {
     [names.abort]: () => { throw new WebAssembly.RuntimeError('iotlite: the wasm engine aborted'); },
@@ -42,12 +45,11 @@ async function instantiate(options) {
     },
   };
   const imports = { [names.module]: env };
-  const binary = options.wasmBinary || (defaultWasmBinary && defaultWasmBinary());
   let result;
-  if (binary) {
-    result = await WebAssembly.instantiate(binary, imports);
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    result = await WebAssembly.instantiate(source, imports);
   } else {
-    const url = options.wasmUrl ? String(options.wasmUrl) : new URL('./iotlite.wasm', import.meta.url);
+    const url = source;
     const response = await fetch(url, { credentials: 'same-origin' });
     if (!response.ok) throw new IotError('io_error', `could not load the iotlite engine from ${url}: HTTP ${response.status}`);
     result = WebAssembly.instantiateStreaming && /wasm/.test(response.headers.get('content-type'))
@@ -55,7 +57,7 @@ async function instantiate(options) {
       : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
   }
   memory = result.instance.exports[names.memory];
-  return bind(result.instance.exports);
+  return bind(result.instance.exports, names);
 }
 
 // Event types, in the order of iotlite::mqtt::Event::Type (constants, so bundlers inline them).
@@ -74,7 +76,7 @@ export const EV_ERROR = 11;
 
 // Thin access to the exports: every method mirrors one iot_* function of bindings.cpp. The
 // exports are held in local constants (short after minification) rather than properties.
-function bind(exports) {
+function bind(exports, names) {
   const f = (name) => exports[names.fn[name]];
   const memory = exports[names.memory];
   const scratch = f('scratch'), len = f('len'), errCode = f('err_code'), errMsg = f('err_msg');
@@ -119,7 +121,7 @@ function bind(exports) {
   };
 
   return {
-    pack,
+    pack, f, text, ok,
     // Throws IotError when the engine rejects the config.
     create(clientId, c) {
       pack(clientId);

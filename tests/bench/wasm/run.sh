@@ -13,6 +13,8 @@ if [[ ! -f "$pkg/iotlite.wasm" ]]; then
 fi
 echo "== bundle size (esbuild --minify, gzip -9)"
 node tests/bench/wasm/size.mjs "$pkg"
+echo "== bundle size of an app using the device shadow (iotlite/shadow)"
+node tests/bench/wasm/shadow_size.mjs "$pkg"
 echo "== presigned URLs per second"
 node tests/bench/wasm/presign.mjs "$pkg"
 echo "== throughput and round trip through the stand-in"

@@ -1,0 +1,14 @@
+// Types of "iotlite/shadow": everything of "iotlite", with an IotClient that has shadow().
+import { IotClient as PlainIotClient, IotClientOptions, Shadow } from './index.js';
+
+export * from './index.js';
+
+export class IotClient extends PlainIotClient {
+  /** Loads iotlite-shadow.wasm (once per page) and validates the options. Does not connect. */
+  static create(options: IotClientOptions): Promise<IotClient>;
+  /** The thing's classic shadow, or its named shadow `name`. The same object for the same names. */
+  shadow(thing: string, name?: string): Shadow;
+}
+
+/** Loads iotlite-shadow.wasm ahead of the first IotClient.create (optional). */
+export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL }): Promise<unknown>;
