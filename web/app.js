@@ -1,17 +1,18 @@
 // The demo page: connection, status, subscriptions, publish, message log and device shadow, on
-// top of the iotlite browser package (import map "iotlite" -> ./iotlite/index.js).
+// top of the iotlite browser package's shadow build (import map "iotlite/shadow" ->
+// ./iotlite/shadow.js, which loads iotlite-shadow.wasm instead of iotlite.wasm).
 // Every string that comes from the network is put in the page with textContent, never as HTML.
 import { topicMatches, filterError } from './lib/topic_filter.js';
 import { explain } from './lib/explain.js';
 import { diffRows, cell } from './lib/shadow_diff.js';
-import { ShadowSession, shadowPrefix } from './lib/shadow_session.js';
+import { shadowErrorWords } from './lib/shadow_words.js';
 
 const $ = (sel) => document.querySelector(sel);
 const STORAGE_KEY = 'iotlite-demo.settings';
 const MAX_LOG = 500;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const subscriptions = new Map(); // filter -> {li, qos, setGranted}
-let shadow = null;               // the open ShadowSession
+let shadow = null;               // the open panel: {s: Shadow, off()}
 
 /** Creates an element; `text` is set with textContent. */
 function el(tag, { cls, text, title, attrs } = {}, ...children) {
@@ -36,7 +37,7 @@ const seconds = (ms) => {
 
 // ---------------------------------------------------------------- the package
 let iotlite = null;
-const packageReady = import('iotlite').then((m) => { iotlite = m; return m; }, (e) => {
+const packageReady = import('iotlite/shadow').then((m) => { iotlite = m; return m; }, (e) => {
   const f = $('#fatal');
   f.textContent = `The iotlite package could not be loaded from ./iotlite/ (${e.message}). Build it with `
     + '"cmake --preset wasm && cmake --build --preset wasm" and assemble the site with scripts/demo.sh.';
@@ -568,7 +569,11 @@ logFilter.addEventListener('input', () => {
 $('#log-clear').addEventListener('click', () => { $('#messages').replaceChildren(); messageCount = 0; $('#message-count').textContent = ''; });
 
 // ---------------------------------------------------------------- device shadow
-const shadowState = { desired: {}, reported: {}, version: null };
+// The package's shadow client (client.shadow(thing, name)): requests are promises, delta and
+// documents arrive as its events, version and state come from its mirror. Its response and
+// stream topics go only to the Shadow object, never to the message log.
+
+const shadowPrefix = (thing, name) => `$aws/things/${thing}/shadow${name ? `/name/${name}` : ''}`;
 
 function shadowEvent(text, kind = '', doc) {
   const li = el('li', { cls: kind }, el('span', { cls: 'meta', text: `${clock()} ` }), el('span', { cls: 'topic', text }));
@@ -578,9 +583,12 @@ function shadowEvent(text, kind = '', doc) {
   while (list.children.length > 100) list.lastChild.remove();
 }
 
+// Version and diff from the shadow client's mirror ({desired, reported, delta} or null).
 function renderShadow() {
-  $('#shadow-version').textContent = shadowState.version === null ? '—' : String(shadowState.version);
-  const rows = diffRows(shadowState.desired, shadowState.reported);
+  const state = shadow?.s.state ?? null;
+  const version = shadow?.s.version;
+  $('#shadow-version').textContent = version === undefined ? '—' : String(version);
+  const rows = diffRows(state?.desired ?? {}, state?.reported ?? {});
   const body = $('#shadow-diff tbody');
   body.replaceChildren(...rows.map((r) => {
     const tr = el('tr', { cls: r.differs ? 'differs' : '', attrs: { 'data-key': r.key } },
@@ -592,50 +600,24 @@ function renderShadow() {
     : pending ? `${pending} desired value${pending > 1 ? 's' : ''} not reported yet (highlighted): that is the delta.` : 'The device reports everything desired.';
 }
 
-function applyState(state, version) {
-  if (state && typeof state === 'object') {
-    shadowState.desired = state.desired ?? {};
-    shadowState.reported = state.reported ?? {};
-  }
-  if (typeof version === 'number') shadowState.version = version;
+async function closeShadow() {
+  const open = shadow;
+  shadow = null;
+  if (open) open.off();
   renderShadow();
 }
 
-function onShadowEvent({ type, op, doc }) {
-  if (type === 'delta') {
-    shadowEvent(`delta, version ${doc.version}`, 'warn', doc.state);
-    if (typeof doc.version === 'number' && (shadowState.version === null || doc.version >= shadowState.version)) shadowState.version = doc.version;
-    renderShadow();
-  } else if (type === 'documents') {
-    const versions = doc.previous ? `version ${doc.previous.version} → ${doc.current?.version}` : `created, version ${doc.current?.version}`;
-    shadowEvent(`documents, ${versions}`, '', { previous: doc.previous?.state, current: doc.current?.state });
-    applyState(doc.current?.state, doc.current?.version);
-  } else if (type === 'accepted') {
-    $('#shadow-last').textContent = `${op} accepted, version ${doc.version ?? '—'}`;
-    if (op === 'get') applyState(doc.state, doc.version);
-    else if (op === 'delete') { shadowState.desired = {}; shadowState.reported = {}; shadowState.version = doc.version ?? null; renderShadow(); shadowEvent(`deleted (version ${doc.version})`, 'bad'); }
-    else if (typeof doc.version === 'number') { shadowState.version = Math.max(shadowState.version ?? 0, doc.version); renderShadow(); }
-  } else if (type === 'rejected') {
-    $('#shadow-last').textContent = `${op} rejected: ${doc.code} ${doc.message ?? ''}`;
-    shadowEvent(`${op} rejected: ${doc.code} ${doc.message ?? ''}`, 'bad');
-  }
-}
-
-async function closeShadow() {
-  const s = shadow;
-  shadow = null;
-  if (s) await s.close();
-}
-
-function shadowError(e) {
-  if (e && e.status === 404) {
-    const p = $('#shadow-error');
-    p.textContent = 'This shadow does not exist yet (404): Update desired creates it.';
-    p.dataset.code = 'not_found';
+function shadowError(e, op) {
+  const words = shadowErrorWords(e, op);
+  const p = $('#shadow-error');
+  if (words) {
+    p.textContent = words.text;
+    p.dataset.code = words.code;
     p.hidden = false;
-    return;
+  } else {
+    inlineError('#shadow-error', e, 'shadow');
+    if (op) p.textContent = `${op}: ${p.textContent}`;
   }
-  inlineError('#shadow-error', e, 'shadow');
 }
 
 $('#shadow-form').addEventListener('submit', async (ev) => {
@@ -643,20 +625,35 @@ $('#shadow-form').addEventListener('submit', async (ev) => {
   $('#shadow-error').hidden = true;
   const thing = ev.target.elements.thing.value.trim();
   const name = ev.target.elements.name.value.trim();
-  if (!ui.client || ui.client.state !== 'connected') { inlineError('#shadow-error', { code: 'not_connected', message: 'connect before opening a shadow' }, 'shadow'); return; }
+  const client = ui.client;
+  if (!client || client.state !== 'connected') { inlineError('#shadow-error', { code: 'not_connected', message: 'connect before opening a shadow' }, 'shadow'); return; }
   await closeShadow();
+  $('#shadow-topic').textContent = '';
   let s;
   try {
-    s = new ShadowSession(ui.client, thing, name, onShadowEvent);
-    $('#shadow-topic').textContent = `topics: ${shadowPrefix(thing, name)}/…`;
-    shadowState.desired = {}; shadowState.reported = {}; shadowState.version = null;
-    renderShadow();
-    await s.open();
+    s = client.shadow(thing, name);
+    // Subscribes to update/delta and update/documents; an invalid thing or shadow name is refused
+    // here, before anything is sent, with the AWS rule it breaks.
+    await Promise.all([s.watch('delta'), s.watch('documents')]);
   } catch (e) { shadowError(e); return; }
-  shadow = s;
+  if (client !== ui.client) return;
+  const onDelta = (doc) => {
+    shadowEvent(`delta, version ${doc.version}`, 'warn', doc.state);
+    renderShadow();
+  };
+  const onDocuments = (doc) => {
+    const versions = doc.previous ? `version ${doc.previous.version} → ${doc.current?.version}` : `created, version ${doc.current?.version}`;
+    shadowEvent(`documents, ${versions}`, '', { previous: doc.previous?.state, current: doc.current?.state });
+    renderShadow();
+  };
+  const onError = (e) => { shadowEvent(`error: ${e.message}`, 'bad'); shadowError(e); };
+  s.on('delta', onDelta).on('documents', onDocuments).on('error', onError);
+  shadow = { s, off: () => s.off('delta', onDelta).off('documents', onDocuments).off('error', onError) };
+  $('#shadow-topic').textContent = `topics: ${shadowPrefix(thing, name)}/…`;
   shadowEvent(`opened ${shadowPrefix(thing, name)}`);
+  renderShadow();
   render();
-  s.get().catch(shadowError);
+  shadowRequest('get', (x) => x.get());
 });
 
 function patchFromEditor() {
@@ -671,15 +668,37 @@ function patchFromEditor() {
   return patch;
 }
 
-async function shadowAction(fn) {
-  $('#shadow-error').hidden = true;
-  if (!shadow) return;
-  try { await fn(shadow); } catch (e) { shadowError(e); }
+// {version} when "only if the version is" is filled in: AWS then rejects a stale update with 409.
+function expectedVersion() {
+  const raw = $('#shadow-expected-version').value.trim();
+  if (raw === '') return {};
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw Object.assign(new Error(`the expected version must be a whole number ≥ 0, not "${raw}"`), { code: 'invalid_argument' });
+  }
+  return { version: v };
 }
-$('#shadow-get').addEventListener('click', () => shadowAction((s) => s.get()));
-$('#shadow-delete').addEventListener('click', () => shadowAction((s) => s.delete()));
-$('#shadow-update').addEventListener('click', () => shadowAction((s) => s.update({ desired: patchFromEditor() })));
-$('#shadow-report').addEventListener('click', () => shadowAction((s) => s.update({ reported: patchFromEditor() })));
+
+async function shadowRequest(op, fn) {
+  $('#shadow-error').hidden = true;
+  const open = shadow;
+  if (!open) return;
+  try {
+    const doc = await fn(open.s);
+    if (shadow !== open) return;
+    $('#shadow-last').textContent = `${op} accepted, version ${doc?.version ?? '—'}`;
+    if (op === 'delete') shadowEvent(`deleted (version ${doc?.version})`, 'bad');
+  } catch (e) {
+    if (shadow !== open) return;
+    if (e && (e.code === 'conflict' || e.status)) $('#shadow-last').textContent = e.message;
+    shadowError(e, op);
+  }
+  renderShadow();
+}
+$('#shadow-get').addEventListener('click', () => shadowRequest('get', (s) => s.get()));
+$('#shadow-delete').addEventListener('click', () => shadowRequest('delete', (s) => s.delete()));
+$('#shadow-update').addEventListener('click', () => shadowRequest('update', (s) => s.desire(patchFromEditor(), expectedVersion())));
+$('#shadow-report').addEventListener('click', () => shadowRequest('update', (s) => s.report(patchFromEditor(), expectedVersion())));
 renderShadow();
 
 // ---------------------------------------------------------------- local stand-in controls

@@ -1,6 +1,7 @@
 // The demo page in real Chromium against the local AWS IoT Core stand-in: Cognito connect,
-// subscribe, publish, the message log, the device shadow, a dropped connection, and the 403
-// explanation for a wrong secret. A second, independent MQTT client (the `mqtt` npm package on
+// subscribe, publish, the message log, the device shadow (through the package's shadow client,
+// iotlite/shadow: delta, version, diff, 409, 404, an invalid thing name), a dropped connection,
+// and the 403 explanation for a wrong secret. A second, independent MQTT client (the `mqtt` npm package on
 // the stand-in's Mosquitto TCP port) publishes and observes. Screenshots go to the artifacts dir.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,6 +59,8 @@ describe('web demo page in Chromium against the stand-in', () => {
     assert.match(await text('#fact-expiry'), /^(59|60) min \d+ s/);
     assert.match(await text('#fact-offset'), /^[+-]?\d+ ms/);
     assert.ok(standinLog.some((l) => /cognito: GetCredentialsForIdentity ok/.test(l)), 'the stand-in issued Cognito credentials');
+    // The page uses the package's shadow build: it loads iotlite-shadow.wasm and never iotlite.wasm.
+    assert.deepEqual([...new Set(env.requests.filter((p) => p.endsWith('.wasm')))], ['/iotlite/iotlite-shadow.wasm']);
     await env.shot(page, 'connected');
   });
 
@@ -133,6 +136,15 @@ describe('web demo page in Chromium against the stand-in', () => {
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
   });
 
+  test('DemoPage_ShadowInvalidThingName_RuleNamedNothingOpened', STEP, async () => {
+    await page.fill('#shadow-form input[name=thing]', 'web/test thing');
+    await page.click('#shadow-form button[type=submit]');
+    await page.waitForSelector('#shadow-error[data-code="invalid_argument"]:not([hidden])');
+    assert.match(await text('#shadow-error'), /cannot be opened: the thing name has a character outside \[a-zA-Z0-9:_-\] at offset 3/);
+    assert.equal(await page.isDisabled('#shadow-update'), true);
+    await env.shot(page, 'shadow-invalid-name');
+  });
+
   test('DemoPage_ShadowUpdateDesired_ShowsDeltaVersionAndDiff', STEP, async () => {
     await page.fill('#shadow-form input[name=thing]', 'web-test-thing');
     await page.click('#shadow-form button[type=submit]');
@@ -155,6 +167,36 @@ describe('web demo page in Chromium against the stand-in', () => {
     await env.shot(page, 'shadow-reported');
   });
 
+  test('DemoPage_ShadowStaleExpectedVersion_ConflictExplained', STEP, async () => {
+    await page.fill('#shadow-expected-version', '1');
+    await page.fill('#shadow-desired', '{"led": "off"}');
+    await page.click('#shadow-update');
+    await page.waitForSelector('#shadow-error[data-code="conflict"]:not([hidden])');
+    assert.match(await text('#shadow-error'), /^update: version conflict: .*\(shadow update rejected: 409 Version conflict\)$/);
+    assert.match(await text('#shadow-last'), /update rejected: 409 Version conflict/);
+    assert.equal(await text('#shadow-version'), '2', 'the rejected update changed nothing');
+    assert.equal(await text('#shadow-diff tr[data-key="led"] td:nth-child(2)'), '"on"');
+    await env.shot(page, 'shadow-conflict');
+    // With the current version the same update is accepted: version 3.
+    await page.fill('#shadow-expected-version', '2');
+    await page.click('#shadow-update');
+    await page.waitForFunction(() => document.querySelector('#shadow-version').textContent === '3');
+    assert.equal(await page.isHidden('#shadow-error'), true);
+    assert.match(await text('#shadow-last'), /^update accepted, version 3$/);
+    await page.fill('#shadow-expected-version', '');
+  });
+
+  test('DemoPage_ShadowDeleteThenGet_404InWords', STEP, async () => {
+    await page.click('#shadow-delete');
+    await page.waitForSelector('#shadow-events li:has-text("deleted (version 3)")');
+    assert.equal(await text('#shadow-version'), '—');
+    assert.equal(await page.locator('#shadow-diff tbody tr').count(), 0);
+    await page.click('#shadow-get');
+    await page.waitForSelector('#shadow-error[data-code="not_found"]:not([hidden])');
+    assert.match(await text('#shadow-error'), /^get: this shadow does not exist yet; Update desired creates it\. \(shadow get rejected: 404 /);
+    await env.shot(page, 'shadow-deleted');
+  });
+
   test('DemoPage_StandinDropsConnections_ReconnectsAndSubscriptionDelivers', STEP, async () => {
     const { dropped } = await admin(env.standin, '/drop');
     assert.ok(dropped >= 1, `the stand-in dropped ${dropped} connections`);
@@ -165,6 +207,16 @@ describe('web demo page in Chromium against the stand-in', () => {
     await page.waitForSelector('#conn-events li:has-text("reconnected")');
     await observer.publishAsync('demo/after-drop', '{"still": "subscribed"}', { qos: 1 });
     await page.waitForSelector('#messages li[data-topic="demo/after-drop"]', { timeout: 10000 });
+    // The open shadow panel still gets its live events after the reconnect: the device creates
+    // the deleted shadow again, at version 4 (a deleted shadow's version is not reset, as on AWS).
+    const events = () => page.locator('#shadow-events li').count();
+    const before = await events();
+    await observer.publishAsync('$aws/things/web-test-thing/shadow/update', JSON.stringify({ state: { desired: { led: 'blink' } } }), { qos: 1 });
+    await page.waitForFunction((n) => document.querySelectorAll('#shadow-events li').length >= n + 2, before, { timeout: 10000 });
+    const newest = await page.locator('#shadow-events li > span.topic').evaluateAll((spans, n) => spans.slice(0, spans.length - n).map((s) => s.textContent).sort(), before);
+    assert.deepEqual(newest, ['delta, version 4', 'documents, created, version 4']);
+    await page.waitForFunction(() => document.querySelector('#shadow-diff tr[data-key="led"] td:nth-child(2)')?.textContent === '"blink"');
+    assert.equal(await text('#shadow-version'), '4');
     await env.shot(page, 'reconnected');
   });
 

@@ -44,11 +44,13 @@ export async function startEnvironment(label, { standinLog } = {}) {
     stops.push(() => context.close());
     const consoleErrors = [];
     const failedResponses = []; // "status path" of every HTTP answer >= 400 the pages got
+    const requests = [];        // path of every request the pages made
     const newPage = async (url = server.url) => {
       const page = await context.newPage();
       page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
       page.on('response', (r) => { if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+      page.on('request', (r) => { if (/^https?:/.test(r.url())) requests.push(new URL(r.url()).pathname); });
       await page.goto(url);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10000 });
       return page;
@@ -62,7 +64,7 @@ export async function startEnvironment(label, { standinLog } = {}) {
     };
     let n = 0;
     const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${label}-${String(++n).padStart(2, '0')}-${name}.png`), fullPage: true });
-    return { standin, server, context, newPage, serveSite, shot, stop, consoleErrors, failedResponses };
+    return { standin, server, context, newPage, serveSite, shot, stop, consoleErrors, failedResponses, requests };
   } catch (e) {
     await stop();
     throw e;

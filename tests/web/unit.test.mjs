@@ -1,11 +1,11 @@
 // The demo page's pure modules (web/lib): MQTT filter matching, the shadow diff, the error
-// explanations and the shadow request/response correlation (with a scripted fake client).
+// explanations and the shadow panel's error words. (The shadow requests are the package's shadow client: tests/wasm/shadow.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { topicMatches, filterError } from '../../web/lib/topic_filter.js';
 import { diffRows, flatten, cell } from '../../web/lib/shadow_diff.js';
 import { explain } from '../../web/lib/explain.js';
-import { ShadowSession, shadowNameError, shadowPrefix } from '../../web/lib/shadow_session.js';
+import { shadowErrorWords } from '../../web/lib/shadow_words.js';
 
 test('TopicFilter_ValidFilters_MatchAsMqtt311Says', () => {
   // MQTT 3.1.1 §4.7 examples.
@@ -80,64 +80,25 @@ test('Explain_UnreachableOrNodeStatus_DistinguishedFrom403', () => {
   assert.match(explain({ code: 'server_error', message: 'SUBACK 0x80' }, { phase: 'subscribe' }).hints[0], /iot:Subscribe/);
 });
 
-// A fake of the package's client: records subscribe/publish; `deliver` plays the broker.
-function fakeClient() {
-  const subs = new Map();
-  const published = [];
-  return {
-    subs, published,
-    async subscribe(filter, _o, handler) { subs.set(filter, handler); return 1; },
-    async unsubscribe(filter) { subs.delete(filter); },
-    async publish(topic, payload) { published.push({ topic, doc: JSON.parse(payload) }); },
-    deliver(topic, doc) {
-      const text = JSON.stringify(doc);
-      subs.get(topic)?.({ topic, text: () => text, json: () => JSON.parse(text) });
-    },
-  };
-}
-
-test('ShadowSession_Requests_SubscribeFirstAndCorrelateByClientToken', async () => {
-  const c = fakeClient();
-  const events = [];
-  const s = new ShadowSession(c, 'thing1', 'cfg', (e) => events.push(e), { timeoutMs: 1000 });
-  await s.open();
-  const p = '$aws/things/thing1/shadow/name/cfg';
-  assert.deepEqual([...c.subs.keys()].sort(), [
-    `${p}/delete/accepted`, `${p}/delete/rejected`, `${p}/get/accepted`, `${p}/get/rejected`,
-    `${p}/update/accepted`, `${p}/update/delta`, `${p}/update/documents`, `${p}/update/rejected`].sort());
-
-  const upd = s.update({ desired: { led: 'on' } });
-  await new Promise((r) => setImmediate(r));
-  const sent = c.published.at(-1);
-  assert.equal(sent.topic, `${p}/update`);
-  assert.deepEqual(sent.doc.state, { desired: { led: 'on' } });
-  // An answer for another token is ignored; ours resolves.
-  c.deliver(`${p}/update/accepted`, { version: 9, clientToken: 'someone-else' });
-  c.deliver(`${p}/update/accepted`, { version: 3, clientToken: sent.doc.clientToken });
-  assert.equal((await upd).version, 3);
-
-  const get = s.get();
-  await new Promise((r) => setImmediate(r));
-  c.deliver(`${p}/get/rejected`, { code: 404, message: 'No shadow exists', clientToken: c.published.at(-1).doc.clientToken });
-  await assert.rejects(get, (e) => e.status === 404 && /get rejected: 404/.test(e.message));
-  c.deliver(`${p}/update/delta`, { version: 3, state: { led: 'on' } });
-  assert.deepEqual(events.map((e) => e.type), ['accepted', 'accepted', 'rejected', 'delta']);
-  await s.close();
-  assert.equal(c.subs.size, 0);
-});
-
-test('ShadowSession_NoAnswer_RejectsWithTimeout', async () => {
-  const s = new ShadowSession(fakeClient(), 't', '', () => {}, { timeoutMs: 20 });
-  await s.open();
-  await assert.rejects(s.delete(), (e) => e.code === 'timeout');
-});
-
-test('ShadowNames_AwsRules_NamedInTheError', () => {
-  assert.equal(shadowNameError('thing-1:a_b', ''), null);
-  assert.match(shadowNameError('', ''), /required/);
-  assert.match(shadowNameError('a/b', ''), /may only contain/);
-  assert.match(shadowNameError('x'.repeat(129), ''), /129 characters; AWS IoT allows 128/);
-  assert.match(shadowNameError('t', 'y'.repeat(65)), /65 characters; AWS IoT allows 64/);
-  assert.equal(shadowPrefix('t', ''), '$aws/things/t/shadow');
-  assert.throws(() => new ShadowSession(fakeClient(), 'a b', '', () => {}), /may only contain/);
+// Errors shaped as the package's shadow client makes them (wasm/js/shadow.js, C++ messages).
+test('ShadowErrorWords_PackageErrors_SaidInWordsWithTheServiceMessage', () => {
+  const notFound = shadowErrorWords({ code: 'server_error', status: 404, message: "shadow get rejected: 404 No shadow exists with name: 't'" }, 'get');
+  assert.equal(notFound.code, 'not_found');
+  assert.match(notFound.text, /^get: this shadow does not exist yet; Update desired creates it\. \(shadow get rejected: 404 No shadow exists/);
+  const conflict = shadowErrorWords({ code: 'conflict', status: 409, message: 'shadow update rejected: 409 Version conflict' }, 'update');
+  assert.equal(conflict.code, 'conflict');
+  assert.match(conflict.text, /^update: version conflict: .*retry with its current version\. \(shadow update rejected: 409 Version conflict\)$/);
+  const other = shadowErrorWords({ code: 'server_error', status: 400, message: 'shadow update rejected: 400 Missing required node: state' }, 'update');
+  assert.equal(other.code, 'server_error');
+  assert.match(other.text, /status 400\. \(shadow update rejected: 400 Missing required node: state\)/);
+  const timeout = shadowErrorWords({ code: 'timeout', message: "no response to shadow delete (clientToken 'a') within 10000 ms" }, 'delete');
+  assert.equal(timeout.code, 'timeout');
+  assert.match(timeout.text, /^delete: no answer from the shadow service in time \(no response to shadow delete .* within 10000 ms\)\. .*iot:Receive/);
+  const name = shadowErrorWords({ code: 'invalid_argument', message: 'thing name has a character outside [a-zA-Z0-9:_-] at offset 1' });
+  assert.deepEqual(name, { code: 'invalid_argument', text: 'This shadow cannot be opened: the thing name has a character outside [a-zA-Z0-9:_-] at offset 1.' });
+  const long = shadowErrorWords({ code: 'limit_exceeded', message: 'thing name has 129 bytes; AWS allows 128' });
+  assert.match(long.text, /the thing name has 129 bytes; AWS allows 128\.$/);
+  // Not shadow-specific (a state patch that is no JSON, a closed client): left to explain().
+  assert.equal(shadowErrorWords({ code: 'invalid_argument', message: 'the state patch is not valid JSON' }, 'update'), null);
+  assert.equal(shadowErrorWords({ code: 'closed', message: 'the client was closed' }, 'get'), null);
 });
