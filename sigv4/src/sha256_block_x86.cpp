@@ -3,6 +3,8 @@
 // SHA256MSG2); portable path from FIPS 180-4 section 6.2.2.
 #include "iotlite/sigv4/sha256_block_x86.hpp"
 
+#include "sha256_compress.hpp"
+
 #include <atomic>
 
 #include <cpuid.h>
@@ -20,25 +22,7 @@ namespace iotlite::sigv4::sha256_x86 {
 
 namespace {
 
-// FIPS 180-4 section 4.2.2: first 32 bits of the fractional parts of the cube roots of the
-// first 64 primes.
-alignas(16) constexpr std::uint32_t kK[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-inline std::uint32_t rotr(std::uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-inline std::uint32_t load_be32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
-}
+using detail::kSha256K;
 
 bool detect_sha_ni() {
     unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
@@ -75,41 +59,7 @@ Backend active_backend() {
 
 void force_portable(bool on) { g_force_portable.store(on, std::memory_order_relaxed); }
 
-void compress_portable(std::uint32_t state[8], const std::uint8_t block[64]) {
-    std::uint32_t w[64];
-    for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
-    for (int t = 16; t < 64; ++t) {
-        const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = s1 + w[t - 7] + s0 + w[t - 16];
-    }
-    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-    std::uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int t = 0; t < 64; ++t) {
-        const std::uint32_t big_s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-        const std::uint32_t ch = (e & f) ^ (~e & g);
-        const std::uint32_t t1 = h + big_s1 + ch + kK[t] + w[t];
-        const std::uint32_t big_s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-        const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-        const std::uint32_t t2 = big_s0 + maj;
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
-}
+void compress_portable(std::uint32_t state[8], const std::uint8_t block[64]) { detail::sha256_compress(state, block); }
 
 __attribute__((target("sha,sse4.1"))) void compress_sha_ni(std::uint32_t state[8], const std::uint8_t block[64]) {
     // state[0..3] = A,B,C,D and state[4..7] = E,F,G,H (element 0 = lowest dword).
@@ -143,7 +93,7 @@ __attribute__((target("sha,sse4.1"))) void compress_sha_ni(std::uint32_t state[8
             x = _mm_add_epi32(x, _mm_alignr_epi8(m4, m8, 4));  // W[4g-7..4g-4]
             w[g % 4] = _mm_sha256msg2_epu32(x, m4);
         }
-        __m128i wk = _mm_add_epi32(w[g % 4], _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * g)));
+        __m128i wk = _mm_add_epi32(w[g % 4], _mm_load_si128(reinterpret_cast<const __m128i*>(kSha256K + 4 * g)));
         two_rounds(abef, cdgh, wk);
         two_rounds(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));  // high two W+K down to the low 64 bits
     }
