@@ -173,18 +173,7 @@ struct Client::Impl {
         rx.clear();
         rx_pos = 0;
     }
-    void append_rx(const std::uint8_t* data, std::size_t size) {
-        if (size == 0) return;
-        if (rx_pos > 0 && (rx_pos == rx.size() || rx_pos >= 4096)) {  // compact consumed bytes first
-            std::size_t keep = rx.size() - rx_pos;
-            if (keep) std::memmove(rx.data(), rx.data() + rx_pos, keep);
-            rx.resize(keep);
-            rx_pos = 0;
-        }
-        std::size_t old = rx.size();
-        rx.resize(old + size);
-        std::memcpy(rx.data() + old, data, size);
-    }
+    void append_rx(const std::uint8_t* data, std::size_t size) { detail::append_compacting(rx, rx_pos, data, size); }
 
     // ---- publishing ------------------------------------------------------------------------
     void send_publish(Publish&& p, std::uint64_t now) {

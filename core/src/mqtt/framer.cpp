@@ -13,20 +13,8 @@ using detail::error_fmt;
 Framer::Framer(std::size_t max_packet_size) : max_packet_size_(max_packet_size) {}
 
 void Framer::feed(const std::uint8_t* data, std::size_t size) {
-    if (error_ || size == 0) return;  // after an error the stream is dead; keep memory bounded
-    // Compact consumed bytes before growing so the buffer holds at most one partial packet
-    // plus what the driver just handed us.
-    // (memmove/resize/memcpy rather than erase/insert: resize is the one vector growth path the
-    // engine instantiates anyway, for its output buffer.)
-    if (read_pos_ > 0 && (read_pos_ == buffer_.size() || read_pos_ >= 4096)) {
-        std::size_t keep = buffer_.size() - read_pos_;
-        if (keep) std::memmove(buffer_.data(), buffer_.data() + read_pos_, keep);
-        buffer_.resize(keep);
-        read_pos_ = 0;
-    }
-    std::size_t old = buffer_.size();
-    buffer_.resize(old + size);
-    std::memcpy(buffer_.data() + old, data, size);
+    if (error_) return;  // after an error the stream is dead; keep memory bounded
+    detail::append_compacting(buffer_, read_pos_, data, size);
 }
 
 int Framer::next_frame(std::uint8_t& first_byte, const std::uint8_t*& body, std::size_t& size) {

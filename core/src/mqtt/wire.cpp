@@ -220,6 +220,21 @@ Error inbound_error(const char* prefix, std::uint8_t first_byte, Rule rule) {
     return error_fmt(Errc::protocol_error, "%%: %", prefix, name, rule);
 }
 
+// memmove/resize/memcpy rather than erase/insert: resize is the one vector growth path the
+// engine instantiates anyway, for its output buffer.
+void append_compacting(std::vector<std::uint8_t>& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return;
+    if (read_pos > 0 && (read_pos == buffer.size() || read_pos >= 4096)) {
+        std::size_t keep = buffer.size() - read_pos;
+        if (keep) std::memmove(buffer.data(), buffer.data() + read_pos, keep);
+        buffer.resize(keep);
+        read_pos = 0;
+    }
+    std::size_t old = buffer.size();
+    buffer.resize(old + size);
+    std::memcpy(buffer.data() + old, data, size);
+}
+
 int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& header_size, std::uint32_t& remaining) {
     if (avail < 2) return 0;
     std::uint32_t length = 0;

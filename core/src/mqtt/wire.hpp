@@ -110,6 +110,11 @@ Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_
 // needed, -1 when the remaining length runs past 4 bytes.
 int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& header_size, std::uint32_t& remaining);
 
+// Appends data[0..size) to a receive buffer read from `read_pos`, first dropping the bytes
+// already consumed (when all are, or 4 KB or more are), so the buffer holds at most one partial
+// packet plus what the driver just handed over.
+void append_compacting(std::vector<std::uint8_t>& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size);
+
 // Errc::protocol_error with the message prefixed by `prefix` ("" or "protocol error: "):
 // "<TYPE>: <rule>" (and the reserved-type and fixed-header-flags texts) for parse_inbound()'s rule;
 Error inbound_error(const char* prefix, std::uint8_t first_byte, Rule rule);
