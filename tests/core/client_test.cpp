@@ -236,16 +236,188 @@ TEST(ClientKeepAlive, NoPingresp_ClosesWithKeepAliveTimeout) {
     EXPECT_EQ(h.client->state(), State::backing_off);
 }
 
-TEST(ClientKeepAlive, TrafficDefersPing) {
+TEST(ClientKeepAlive, TrafficBothWays_DefersPing) {
+    Harness h;
+    h.connect_fully();
+    h.advance(30000);
+    ASSERT_TRUE(h.client->publish("a", kPayload, 2, QoS::at_least_once, false, h.now).ok());
+    h.take_output();
+    h.feed(puback(1));
+    h.advance(59999);  // 60 s after the publish and its PUBACK minus 1 ms
+    EXPECT_EQ(h.client->output_size(), 0u);
+    h.advance(1);
+    EXPECT_EQ(h.take_output(), (Bytes{0xC0, 0x00}));
+}
+
+TEST(ClientKeepAlive, OutboundOnlyTraffic_DoesNotDeferPing) {
+    // Publishing proves nothing about the path back: the ping is due keep_alive_s after the last
+    // packet received (the CONNACK), however recently the client sent.
     Harness h;
     h.connect_fully();
     h.advance(30000);
     ASSERT_TRUE(h.client->publish("a", kPayload, 2, QoS::at_most_once, false, h.now).ok());
     h.take_output();
-    h.advance(59999);  // 60 s after the publish minus 1 ms
+    h.advance(29999);
     EXPECT_EQ(h.client->output_size(), 0u);
     h.advance(1);
     EXPECT_EQ(h.take_output(), (Bytes{0xC0, 0x00}));
+}
+
+TEST(ClientKeepAlive, InboundOnlyTraffic_StillPingsWithinKeepAlive) {
+    // MQTT 3.1.1 §3.1.2.10: the client must send something within keep-alive, whatever it receives.
+    Harness h;
+    h.connect_fully();
+    h.take_output();
+    for (int i = 0; i < 59; ++i) {
+        h.advance(1000);
+        h.feed(publish("t", "x"));
+    }
+    EXPECT_EQ(h.client->output_size(), 0u);
+    h.advance(1000);
+    EXPECT_EQ(h.take_output(), (Bytes{0xC0, 0x00}));
+}
+
+TEST(ClientKeepAlive, LongPingTimeout_IsClampedToHalfKeepAlive) {
+    Config c = base_config();
+    c.keep_alive_s = 30;
+    c.ping_timeout_ms = 60000;
+    Harness h(c);
+    h.connect_fully();
+    h.take_output();
+    h.take_events();
+    h.advance(30000);
+    EXPECT_EQ(h.take_output(), (Bytes{0xC0, 0x00}));
+    h.advance(14999);
+    EXPECT_EQ(h.client->state(), State::connected);
+    h.advance(1);
+    EXPECT_EQ(h.client->state(), State::backing_off);
+    EXPECT_EQ(h.of_type(Event::Type::disconnected).at(0)->error.message, "keep-alive timeout");
+}
+
+// ---- dead path (a proxy that stops forwarding without closing) --------------------------------
+
+namespace {
+
+enum class Traffic { idle, qos0_every_second, qos1_every_second };
+
+struct PathRun {
+    std::uint64_t connected_at = 0;
+    std::uint64_t last_heard = 0;   // last time the broker side fed the client anything
+    std::uint64_t detected_at = 0;  // `disconnected` event (0: none)
+    Error reason;
+    int pings = 0;                  // PINGREQs seen by the broker side (answered or not)
+    std::uint64_t longest_send_gap = 0;
+};
+
+// Keep-alive 30 s. The client runs for run_ms (or until it reports `disconnected`), publishing
+// once a second as `traffic` says. The broker side answers every PINGREQ with PINGRESP and every
+// QoS 1 PUBLISH with PUBACK, at once, until silent_after_ms after CONNACK; from then on nothing
+// reaches it and nothing comes back, and nothing is closed (a blackholing proxy).
+PathRun run_path(Traffic traffic, std::uint32_t ping_timeout_ms, std::uint64_t silent_after_ms, std::uint64_t run_ms) {
+    Config c = base_config();
+    c.keep_alive_s = 30;
+    c.ping_timeout_ms = ping_timeout_ms;
+    c.max_inflight = 100;  // AWS: 100 unacknowledged QoS 1; the window must not be what notices
+    Harness h(c);
+    PathRun run;
+    h.connect_fully();
+    h.take_output();
+    h.take_events();
+    run.connected_at = run.last_heard = h.now;
+    const std::uint64_t silent_at = h.now + silent_after_ms;
+    const std::uint64_t end = h.now + run_ms;
+    std::uint64_t next_pub = h.now + 1000, last_send = h.now;
+    for (int guard = 0; guard < 100000 && h.now < end && run.detected_at == 0; ++guard) {
+        std::uint64_t step = std::min(end, h.client->next_deadline_ms());
+        if (traffic != Traffic::idle) step = std::min(step, next_pub);
+        h.advance_to(step);
+        if (traffic != Traffic::idle && h.now >= next_pub) {
+            QoS qos = traffic == Traffic::qos1_every_second ? QoS::at_least_once : QoS::at_most_once;
+            EXPECT_TRUE(h.client->publish("tele/dev1", kPayload, 2, qos, false, h.now).ok());
+            next_pub += 1000;
+        }
+        std::vector<Packet> sent = h.take_packets();
+        if (!sent.empty()) {
+            run.longest_send_gap = std::max(run.longest_send_gap, h.now - last_send);
+            last_send = h.now;
+        }
+        for (const Packet& p : sent) {
+            if (std::holds_alternative<PingreqPacket>(p)) ++run.pings;
+            if (h.now >= silent_at) continue;  // blackholed
+            if (std::holds_alternative<PingreqPacket>(p)) {
+                h.feed({0xD0, 0x00});
+                run.last_heard = h.now;
+            } else if (const auto* pub = std::get_if<PublishPacket>(&p); pub && pub->qos == QoS::at_least_once) {
+                h.feed(puback(pub->packet_id));
+                run.last_heard = h.now;
+            }
+        }
+        for (const Event& e : h.take_events())
+            if (e.type == Event::Type::disconnected) {
+                run.detected_at = h.now;
+                run.reason = e.error;
+            }
+    }
+    return run;
+}
+
+const char* traffic_name(Traffic t) {
+    return t == Traffic::idle ? "idle" : t == Traffic::qos0_every_second ? "QoS 0 every second" : "QoS 1 every second";
+}
+
+}  // namespace
+
+TEST(ClientDeadPath, PeerGoesSilent_KeepAliveTimeoutWithinOneAndAHalfKeepAlive) {
+    // The worst moment to go silent is right after an answered PINGREQ; scan the silence start
+    // over a whole keep-alive period, for each kind of traffic and for a default and an
+    // over-long ping timeout (clamped to keep_alive / 2).
+    for (Traffic traffic : {Traffic::idle, Traffic::qos0_every_second, Traffic::qos1_every_second})
+        for (std::uint32_t ping_timeout : {10000u, 60000u})
+            for (std::uint64_t silent_after = 60000; silent_after <= 90000; silent_after += 2500) {
+                SCOPED_TRACE(testing::Message() << traffic_name(traffic) << ", ping_timeout_ms " << ping_timeout
+                                                << ", silent " << silent_after << " ms after CONNACK");
+                PathRun run = run_path(traffic, ping_timeout, silent_after, silent_after + 180000);
+                ASSERT_NE(run.detected_at, 0u) << "dead path never noticed";
+                EXPECT_EQ(run.reason.code, Errc::timeout);
+                EXPECT_EQ(run.reason.message, "keep-alive timeout");
+                // Within 1.5 x keep-alive of the last packet the broker got through (hence of the
+                // moment the path died).
+                EXPECT_LE(run.detected_at - run.last_heard, 45000u);
+                EXPECT_LE(run.detected_at - (run.connected_at + silent_after), 45000u);
+                EXPECT_LE(run.longest_send_gap, 30000u);
+            }
+}
+
+TEST(ClientDeadPath, PeerGoesSilent_ThenReconnects) {
+    Config c = base_config();
+    c.keep_alive_s = 30;
+    Harness h(c);
+    h.connect_fully();
+    h.take_output();
+    for (int i = 0; i < 45; ++i) {  // QoS 0 every second into the void
+        h.advance(1000);
+        ASSERT_TRUE(h.client->publish("tele/dev1", kPayload, 2, QoS::at_most_once, false, h.now).ok());
+        h.take_output();
+        if (h.client->state() != State::connected) break;
+    }
+    ASSERT_EQ(h.of_type(Event::Type::disconnected).size(), 1u);
+    EXPECT_EQ(h.of_type(Event::Type::close_transport).size(), 1u);
+    ASSERT_EQ(h.client->state(), State::backing_off);
+    h.reconnect_fully();
+    EXPECT_EQ(h.of_type(Event::Type::connected).size(), 2u);
+}
+
+TEST(ClientDeadPath, HealthyPeer_NeverFalseAlarms) {
+    for (Traffic traffic : {Traffic::idle, Traffic::qos0_every_second, Traffic::qos1_every_second})
+        for (std::uint32_t ping_timeout : {1u, 10000u, 60000u}) {
+            SCOPED_TRACE(testing::Message() << traffic_name(traffic) << ", ping_timeout_ms " << ping_timeout);
+            PathRun run = run_path(traffic, ping_timeout, UINT64_MAX / 2, 600000);  // 10 min, never silent
+            EXPECT_EQ(run.detected_at, 0u) << run.reason.message;
+            EXPECT_LE(run.longest_send_gap, 30000u);
+            // QoS 1: PUBACKs prove the path every second, no ping needed; otherwise one per keep-alive.
+            if (traffic == Traffic::qos1_every_second) EXPECT_EQ(run.pings, 0);
+            else EXPECT_GE(run.pings, 19);
+        }
 }
 
 // ---- QoS 1 -------------------------------------------------------------------------------------
@@ -782,6 +954,98 @@ TEST(ClientBackoff, ShortConnections_DoNotResetBackoff) {
         max_flap = std::max(max_flap, h.of_type(Event::Type::reconnecting).back()->delay_ms);
     }
     EXPECT_GT(max_flap, 16000u);
+}
+
+TEST(ClientBackoff, ZeroDelaysAgainstRefusingPeer_AtMostOneAttemptPerSecond) {
+    // reconnect {0, 0} must not become a CONNECT storm: AWS IoT allows 1 CONNECT/s per client id.
+    Config c = base_config();
+    c.reconnect.min_delay_ms = 0;
+    c.reconnect.max_delay_ms = 0;
+    Harness h(c);
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    const std::uint64_t start = h.now;
+    const std::uint64_t kSeconds = 20;
+    std::vector<std::uint64_t> attempts;  // when each transport was asked for
+    for (int guard = 0; guard < 10000 && h.now < start + kSeconds * 1000; ++guard) {
+        if (h.client->state() == State::waiting_target) {
+            attempts.push_back(h.now);
+            h.client->provide_target(h.tcp_target(), h.now);
+            h.client->on_open(h.now);
+            h.feed(connack(false, 3));  // server unavailable: refused at once
+        }
+        h.advance_to(std::min(h.client->next_deadline_ms(), start + kSeconds * 1000));
+    }
+    ASSERT_GE(attempts.size(), 2u);
+    EXPECT_LE(attempts.size(), kSeconds + 1);
+    std::size_t short_gaps = 0, short_delays = 0;
+    for (std::size_t i = 1; i < attempts.size(); ++i) short_gaps += attempts[i] - attempts[i - 1] < 1000;
+    for (const Event* e : h.of_type(Event::Type::reconnecting)) short_delays += e->delay_ms != 1000;
+    EXPECT_EQ(short_gaps, 0u) << "attempts less than 1 s apart";
+    EXPECT_EQ(short_delays, 0u) << "reconnecting delays other than the 1 s floor";
+}
+
+TEST(ClientBackoff, SubSecondDelays_AreRaisedToOneSecond) {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        Config c = base_config();
+        c.rng_seed = seed;
+        c.reconnect.min_delay_ms = 100;
+        c.reconnect.max_delay_ms = 4000;
+        Harness h(c);
+        h.connect_fully();
+        for (int i = 0; i < 6; ++i) {  // connections that drop right after CONNACK
+            h.client->on_closed(make_error(Errc::io_error, "flap"), h.now);
+            h.reconnect_fully();
+        }
+        for (const Event* e : h.of_type(Event::Type::reconnecting)) {
+            EXPECT_GE(e->delay_ms, 1000u) << "seed " << seed;
+            EXPECT_LE(e->delay_ms, 4000u) << "seed " << seed;
+        }
+    }
+}
+
+// ---- error causes ---------------------------------------------------------------------------------
+
+TEST(ClientErrors, TransportFailureHttpStatus_SurvivesIntoEvents) {
+    // A refused WebSocket upgrade reported by the driver (on_closed), while opening.
+    {
+        Harness h;
+        ASSERT_TRUE(h.client->connect(h.now).ok());
+        h.client->provide_target(h.tcp_target(), h.now);
+        h.client->on_closed(make_error(Errc::auth_failed, "websocket upgrade refused: 403 Forbidden", 403), h.now);
+        auto errors = h.of_type(Event::Type::error);
+        ASSERT_EQ(errors.size(), 1u);
+        EXPECT_EQ(errors[0]->error.code, Errc::auth_failed);
+        EXPECT_EQ(errors[0]->error.http_status, 403);
+    }
+    // A target that could not be made (e.g. a credential provider's HTTP answer).
+    {
+        Harness h;
+        ASSERT_TRUE(h.client->connect(h.now).ok());
+        h.client->provide_target(make_error(Errc::auth_failed, "credentials: 400 from Cognito", 400), h.now);
+        auto errors = h.of_type(Event::Type::error);
+        ASSERT_EQ(errors.size(), 1u);
+        EXPECT_EQ(errors[0]->error.http_status, 400);
+        EXPECT_EQ(h.client->state(), State::backing_off);
+    }
+    // An established session ended by the transport, reconnect on and off.
+    for (bool reconnect : {true, false}) {
+        Config c = base_config();
+        c.reconnect.enabled = reconnect;
+        Harness h(c);
+        h.connect_fully();
+        h.client->on_closed(make_error(Errc::io_error, "gateway closed: 503", 503), h.now);
+        auto gone = h.of_type(Event::Type::disconnected);
+        ASSERT_EQ(gone.size(), 1u);
+        EXPECT_EQ(gone[0]->error.http_status, 503);
+        EXPECT_EQ(gone[0]->error.message, "gateway closed: 503");
+    }
+    // No status stays 0.
+    {
+        Harness h;
+        h.connect_fully();
+        h.client->on_closed(make_error(Errc::io_error, "reset"), h.now);
+        EXPECT_EQ(h.of_type(Event::Type::disconnected).at(0)->error.http_status, 0);
+    }
 }
 
 // ---- malformed input --------------------------------------------------------------------------

@@ -113,6 +113,7 @@ struct Client::Impl {
     std::uint64_t connect_deadline = never;
     std::uint64_t backoff_deadline = never;
     std::uint64_t last_send = 0;
+    std::uint64_t last_recv = 0;          // last complete packet from the broker (connected)
     std::uint64_t ping_deadline = never;  // set while a PINGREQ awaits its PINGRESP
     std::uint64_t connected_at = 0;
     ConnectionTarget target;
@@ -301,13 +302,18 @@ struct Client::Impl {
     //   delay   = min_delay + uniform[0, cap(n) - min_delay]
     // So every retry waits at least min_delay (no hot reconnect loop against a broker that
     // refuses at once), the jitter window doubles per failure and saturates at max_delay.
+    // Both bounds are raised to limits::min_connect_interval_ms (AWS IoT: 1 CONNECT per second
+    // per client id), whatever the config says.
+    std::uint32_t backoff_floor() const {
+        return std::max(cfg.reconnect.min_delay_ms, limits::min_connect_interval_ms);
+    }
     std::uint32_t backoff_cap(std::uint32_t n) const {
-        std::uint64_t base = std::max<std::uint32_t>(cfg.reconnect.min_delay_ms, 1);
+        std::uint64_t base = backoff_floor();
         std::uint64_t cap = base << std::min<std::uint32_t>(n + 1, 32);
-        return static_cast<std::uint32_t>(std::min<std::uint64_t>(cap, cfg.reconnect.max_delay_ms));
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(cap, std::max<std::uint32_t>(cfg.reconnect.max_delay_ms, base)));
     }
     void schedule_retry(std::uint64_t now) {
-        std::uint32_t floor = cfg.reconnect.min_delay_ms;
+        std::uint32_t floor = backoff_floor();
         std::uint32_t cap = backoff_cap(failures);
         std::uint32_t delay = floor + rng.upto(cap - floor);
         ++failures;
@@ -325,7 +331,7 @@ struct Client::Impl {
         }
         state = State::connected;
         connect_deadline = never;
-        connected_at = now;
+        connected_at = last_recv = now;
         attempt = 0;
         bool session_present = ack.session_present && !cfg.clean_session;
         emit(Event::Type::connected).session_present = session_present;
@@ -370,6 +376,7 @@ struct Client::Impl {
 
     // Returns false after a protocol error (the connection is then gone).
     bool on_packet(const detail::Inbound& in, std::uint64_t now) {
+        last_recv = now;
         if (state == State::connecting) {
             if (in.type != PacketType::connack) {
                 lose(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", packet_type_name(in.type)),
@@ -440,6 +447,12 @@ struct Client::Impl {
         return true;
     }
 
+    // Keep-alive: PINGREQ when nothing was sent OR nothing was received for keep_alive_s (so
+    // outbound traffic cannot hide a dead path), then at most keep_alive_s / 2 for the PINGRESP:
+    // a path that goes silent is detected within 1.5 x keep-alive.
+    std::uint64_t ping_due() const { return std::min(last_send, last_recv) + std::uint64_t{cfg.keep_alive_s} * 1000; }
+    std::uint32_t ping_timeout() const { return std::min<std::uint32_t>(cfg.ping_timeout_ms, cfg.keep_alive_s * 500u); }
+
     std::uint64_t deadline() const {
         switch (state) {
             case State::opening:
@@ -447,7 +460,7 @@ struct Client::Impl {
             case State::backing_off: return backoff_deadline;
             case State::connected:
                 if (ping_deadline != never) return ping_deadline;
-                return last_send + std::uint64_t{cfg.keep_alive_s} * 1000;
+                return ping_due();
             default: return never;
         }
     }
@@ -623,6 +636,7 @@ void Client::provide_target(Result<ConnectionTarget> target, std::uint64_t now_m
     if (!target || incomplete) {
         Error e = incomplete ? error_fmt(Errc::invalid_argument, "connection target: %", incomplete)
                              : error_fmt(target.error().code, "connection target: %", target.error().message);
+        if (!incomplete) e.http_status = target.error().http_status;  // the cause stays data
         m.state = State::opening;  // so lose() treats it as a failed attempt
         m.lose(std::move(e), now_ms, false);
         return;
@@ -706,9 +720,9 @@ void Client::on_tick(std::uint64_t now_ms) {
         case State::connected:
             if (m.ping_deadline != never) {
                 if (now_ms >= m.ping_deadline) m.lose(error_fmt(Errc::timeout, "keep-alive timeout"), now_ms, true);
-            } else if (now_ms >= m.last_send + std::uint64_t{m.cfg.keep_alive_s} * 1000) {
+            } else if (now_ms >= m.ping_due()) {
                 m.send_short(0xC0, false, 0, now_ms);  // PINGREQ
-                m.ping_deadline = now_ms + m.cfg.ping_timeout_ms;
+                m.ping_deadline = now_ms + m.ping_timeout();
             }
             break;
         default: break;

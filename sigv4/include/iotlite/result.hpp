@@ -8,6 +8,7 @@
 // This header lives in the lowest layer (sigv4/) so that every layer above can use it.
 #pragma once
 
+#include <cstdint>
 #include <new>
 #include <string>
 #include <utility>
@@ -62,11 +63,19 @@ constexpr const char* errc_name(Errc code) {
 }
 
 struct Error {
+    Error() = default;
+    Error(Errc c, std::string m, std::uint16_t status = 0) : code(c), message(std::move(m)), http_status(status) {}
+
     Errc code = Errc::invalid_argument;
     std::string message;  // names the rule that was broken; never contains a secret
+    // The HTTP status behind the error where there was one (a refused WebSocket upgrade, an
+    // HTTPS or Cognito answer); 0 when none. Callers explain errors from this, not from text.
+    std::uint16_t http_status = 0;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message, std::uint16_t http_status = 0) {
+    return Error{code, std::move(message), http_status};
+}
 
 // Value or Error. Check ok() before value(); value() on an error is a programming bug.
 template <typename T>

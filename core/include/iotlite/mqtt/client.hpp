@@ -63,6 +63,9 @@ enum class QueuePolicy : std::uint8_t {
 // so every retry waits at least min_delay_ms, the jitter window doubles per failure and
 // saturates at max_delay_ms. A connection that stayed up stable_after_ms resets n to 0.
 // The jitter comes from a splitmix64 PRNG seeded with Config::rng_seed.
+// Floor: AWS IoT allows 1 CONNECT per second per client id, so min_delay_ms and max_delay_ms
+// below 1000 (limits::min_connect_interval_ms) are raised to 1000 (clamped, not refused):
+// two connect attempts are always at least 1 s apart, whatever the config says.
 struct ReconnectConfig {
     bool enabled = true;
     std::uint32_t min_delay_ms = 1000;      // backoff base
@@ -93,7 +96,7 @@ struct Config {
     std::size_t max_inflight = 32;            // QoS 1 publishes awaiting PUBACK
     std::size_t max_subscriptions = 50;       // AWS: 50 per connection
     std::uint32_t connect_timeout_ms = 10000; // from open_transport until CONNACK
-    std::uint32_t ping_timeout_ms = 10000;    // PINGRESP must arrive within this
+    std::uint32_t ping_timeout_ms = 10000;    // PINGRESP must arrive within this (at most keep_alive_s / 2 applies)
     std::uint64_t rng_seed = 1;               // seeds the backoff jitter (tests fix it)
 };
 
@@ -106,8 +109,12 @@ struct Config {
 //   backing_off --deadline (on_tick)--> waiting_target (emits need_target again)
 //   any --disconnect()--> closed (terminal: later calls return Errc::invalid_state)
 // Timers (next_deadline_ms): opening/connecting: connect_timeout_ms from provide_target();
-// connected: PINGREQ when nothing was sent for keep_alive_s, then ping_timeout_ms for the
-// PINGRESP ("keep-alive timeout"); backing_off: the backoff delay.
+// connected: PINGREQ when nothing was sent OR nothing was received for keep_alive_s (so the
+// client always sends within keep-alive, and an application that keeps publishing cannot hide
+// a path that went silent), then min(ping_timeout_ms, keep_alive_s * 500) ms for the PINGRESP,
+// else "keep-alive timeout" (Errc::timeout): a dead path (e.g. a proxy that stops forwarding
+// without closing) is detected within 1.5 x keep_alive_s whatever the outbound traffic;
+// backing_off: the backoff delay (at least 1 s, see ReconnectConfig).
 // Not thread-safe: drive one Client from one thread (or event loop).
 enum class State : std::uint8_t { idle, waiting_target, opening, connecting, connected, backing_off, closed };
 

@@ -25,6 +25,7 @@ inline constexpr std::uint16_t min_keep_alive_s = 30;
 inline constexpr std::uint16_t max_keep_alive_s = 1200;
 inline constexpr std::size_t max_filters_per_subscribe = 8;
 inline constexpr std::size_t max_subscriptions = 50;
+inline constexpr std::uint32_t min_connect_interval_ms = 1000;  // 1 CONNECT per second per client id
 }  // namespace limits
 
 // Well-formed UTF-8 as MQTT requires (§1.5.3): no overlongs, no surrogates, nothing
