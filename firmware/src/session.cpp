@@ -59,7 +59,7 @@ const Error& Session::last_transport_error() const { return last_transport_error
 
 Result<void> Session::start() {
     Result<void> r = client_->connect(now_ms());
-    if (r.ok()) drive();
+    if (r.ok()) drive(false);
     return r;
 }
 
@@ -75,19 +75,19 @@ void Session::stop(std::uint32_t timeout_ms) {
 
 Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain) {
     auto r = client_->publish(topic, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), qos, retain, now_ms());
-    drive();
+    drive(false);  // the caller gets the op id before any event about it (queued for poll())
     return r;
 }
 
 Result<std::uint32_t> Session::subscribe(const std::vector<mqtt::TopicFilter>& filters) {
     auto r = client_->subscribe(filters, now_ms());
-    drive();
+    drive(false);  // the caller gets the op id before any event about it (queued for poll())
     return r;
 }
 
 Result<std::uint32_t> Session::unsubscribe(const std::vector<std::string>& filters) {
     auto r = client_->unsubscribe(filters, now_ms());
-    drive();
+    drive(false);  // the caller gets the op id before any event about it (queued for poll())
     return r;
 }
 
@@ -139,16 +139,29 @@ void Session::handle(const mqtt::Event& event) {
             opening_ = false;
             return;
         default:
-            if (shadow_ && shadow_->on_event(event, now_ms())) {
-                drain_shadow();
-                return;
-            }
-            if (handler_) handler_(event);
+            // The shadow client consumes its own events (its handler runs from deliver());
+            // the application's wait in pending_ until deliver().
+            if (shadow_ && shadow_->on_event(event, now_ms())) return;
+            pending_.push_back(event);
             return;
     }
 }
 
-bool Session::drive() {
+bool Session::deliver() {
+    // Only the events queued so far: a handler that publishes from every event cannot keep us
+    // here (what it causes is delivered on the next turn). Popped before the call: the handler
+    // may re-enter publish()/subscribe().
+    bool any = drain_shadow();
+    for (std::size_t n = pending_.size(); n > 0 && !pending_.empty(); --n) {
+        mqtt::Event event = std::move(pending_.front());
+        pending_.pop_front();
+        if (handler_) handler_(event);
+        any = true;
+    }
+    return any;
+}
+
+bool Session::drive(bool deliver_events) {
     bool progress = false;
     // Bounded: a busy peer cannot keep us here forever.
     for (int round = 0; round < 32; ++round) {
@@ -203,7 +216,7 @@ bool Session::drive() {
             shadow_->on_tick(now);
             any = true;
         }
-        if (drain_shadow()) any = true;
+        if (deliver_events && deliver()) any = true;
         if (!any) break;
         progress = true;
     }
@@ -219,8 +232,9 @@ IoWait Session::wait_for() const {
 }
 
 void Session::poll(std::uint32_t max_wait_ms) {
-    // Something happened: return so that the caller sees it before we sleep.
-    if (drive()) return;
+    // Something happened (or events wait from publish()/subscribe()): return so that the caller
+    // sees it before we sleep.
+    if (drive(true)) return;
     const std::uint64_t now = now_ms();
     const std::uint64_t deadline = next_deadline();
     std::uint64_t wait = max_wait_ms;
@@ -230,7 +244,7 @@ void Session::poll(std::uint32_t max_wait_ms) {
     // of transports without a native handle).
     if (opening_) wait = std::min<std::uint64_t>(wait, 50);
     port_.waiter.wait(w, static_cast<std::uint32_t>(wait));
-    drive();
+    drive(true);
 }
 
 bool Session::run_until(const std::function<bool()>& pred, std::uint32_t timeout_ms) {

@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <deque>
+#include <set>
+#include <vector>
 
 #include "iotlite/firmware/session.hpp"
 
@@ -62,6 +64,74 @@ public:
 private:
     std::uint8_t rc_;
     std::string* written_;
+    std::deque<std::uint8_t> inbox_;
+    Error error_;
+};
+
+// A broker that answers at once, in the same send(): CONNACK to CONNECT, SUBACK (QoS 1 granted
+// per filter) to SUBSCRIBE, UNSUBACK to UNSUBSCRIBE, PUBACK to a QoS 1 PUBLISH. So every
+// completion is readable by the very next recv(), i.e. still inside the publish()/subscribe()
+// call that caused it.
+class AckingBroker final : public Transport {
+public:
+    Result<bool> connect(std::uint64_t) override { return true; }
+    std::int32_t send(const std::uint8_t* d, std::size_t n) override {
+        pending_.insert(pending_.end(), d, d + n);
+        for (int packets = 0; packets < 64 && pending_.size() >= 2; ++packets) {
+            // Whole packets only (3.1.1 §2.2.3: remaining length in 1-4 bytes).
+            std::size_t len = 0, i = 1;
+            bool complete = false;
+            for (std::size_t shift = 0; i < pending_.size() && i < 5 && !complete; shift += 7) {
+                std::uint8_t b = pending_[i++];
+                len |= static_cast<std::size_t>(b & 0x7F) << shift;
+                complete = (b & 0x80) == 0;
+            }
+            if (!complete || pending_.size() < i + len) break;
+            answer(pending_.data(), i, len);
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(i + len));
+        }
+        return static_cast<std::int32_t>(n);
+    }
+    std::int32_t recv(std::uint8_t* d, std::size_t n) override {
+        std::size_t k = std::min(n, inbox_.size());
+        for (std::size_t i = 0; i < k; ++i) {
+            d[i] = inbox_.front();
+            inbox_.pop_front();
+        }
+        return static_cast<std::int32_t>(k);
+    }
+    void close() override {}
+    IoWait io_wait() const override { return IoWait{}; }
+    const Error& last_error() const override { return error_; }
+
+private:
+    void answer(const std::uint8_t* p, std::size_t header, std::size_t len) {
+        const std::uint8_t* body = p + header;
+        auto reply = [&](std::initializer_list<std::uint8_t> b) { inbox_.insert(inbox_.end(), b); };
+        switch (p[0] >> 4) {
+            case 1: reply({0x20, 0x02, 0x00, 0x00}); break;  // CONNECT -> CONNACK accepted
+            case 3:                                           // PUBLISH: PUBACK when QoS 1
+                if ((p[0] & 0x06) == 0x02) {
+                    std::size_t id_at = 2 + (std::size_t{body[0]} << 8 | body[1]);
+                    reply({0x40, 0x02, body[id_at], body[id_at + 1]});
+                }
+                break;
+            case 8: {  // SUBSCRIBE: one 0x01 per filter (2-byte length + filter + QoS byte)
+                std::vector<std::uint8_t> codes;
+                for (std::size_t at = 2; at + 2 < len; at += 2 + (std::size_t{body[at]} << 8 | body[at + 1]) + 1)
+                    codes.push_back(0x01);
+                inbox_.push_back(0x90);
+                inbox_.push_back(static_cast<std::uint8_t>(2 + codes.size()));
+                inbox_.push_back(body[0]);
+                inbox_.push_back(body[1]);
+                inbox_.insert(inbox_.end(), codes.begin(), codes.end());
+                break;
+            }
+            case 10: reply({0xB0, 0x02, body[0], body[1]}); break;  // UNSUBSCRIBE -> UNSUBACK
+            default: break;
+        }
+    }
+    std::vector<std::uint8_t> pending_;
     std::deque<std::uint8_t> inbox_;
     Error error_;
 };
@@ -174,6 +244,56 @@ TEST_F(SessionUnitTest, ConnackNotAuthorized_NoConnectedEventAndReconnectsWithBa
     EXPECT_EQ(count(mqtt::Event::Type::connected), 0);
     EXPECT_GE(count(mqtt::Event::Type::disconnected) + count(mqtt::Event::Type::reconnecting), 1);
     EXPECT_LE(s->connect_attempts(), 8u);  // 10 s of fake time, backoff from 1 s
+}
+
+TEST_F(SessionUnitTest, CompletionEvents_NeverSeenBeforeTheCallReturnedTheOpId) {
+    auto s = make([](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new AckingBroker());
+    });
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+
+    std::set<std::uint32_t> returned, completed;
+    std::vector<std::uint32_t> early;  // completions seen before their call had returned the id
+    s->set_event_handler([&](const mqtt::Event& e) {
+        using T = mqtt::Event::Type;
+        if (e.type != T::published && e.type != T::publish_failed && e.type != T::subscribed &&
+            e.type != T::unsubscribed && !(e.type == T::error && e.op_id != 0))
+            return;
+        if (returned.count(e.op_id) == 0) early.push_back(e.op_id);
+        completed.insert(e.op_id);
+    });
+    auto track = [&](const Result<std::uint32_t>& r) {
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        returned.insert(r.value());
+    };
+    track(s->subscribe({mqtt::TopicFilter{"a/b", mqtt::QoS::at_least_once}, mqtt::TopicFilter{"c/#", mqtt::QoS::at_most_once}}));
+    track(s->publish("a/b", "qos0", mqtt::QoS::at_most_once));  // completes as soon as it is written
+    track(s->publish("a/b", "qos1", mqtt::QoS::at_least_once));
+    track(s->unsubscribe({"c/#"}));
+    EXPECT_TRUE(completed.empty()) << "events were delivered from inside the calls";
+    ASSERT_TRUE(s->run_until([&] { return completed.size() == returned.size(); }, 1000));
+    EXPECT_TRUE(early.empty()) << early.size() << " completion(s) before the op id was returned";
+    EXPECT_EQ(completed, returned);
+}
+
+TEST_F(SessionUnitTest, HandlerPublishingFromEveryEvent_PollStaysBounded) {
+    auto s = make([](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new AckingBroker());
+    });
+    int published = 0;
+    s->set_event_handler([&](const mqtt::Event& e) {
+        if (e.type == mqtt::Event::Type::connected || e.type == mqtt::Event::Type::published) {
+            ++published;
+            (void)s->publish("a/b", "again", mqtt::QoS::at_most_once);  // re-entrant
+        }
+    });
+    ASSERT_TRUE(s->start().ok());
+    s->poll(0);  // returns: each turn delivers only what was queued before it
+    EXPECT_GE(published, 1);
+    EXPECT_LT(published, 1000);
+    s->poll(0);
+    EXPECT_EQ(s->state(), mqtt::State::connected);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -39,7 +40,10 @@ public:
     Session& operator=(const Session&) = delete;
 
     // Application events (connected, message, published, disconnected, ...). Transport commands
-    // are handled inside and not passed on.
+    // are handled inside and not passed on. The handler (and the shadow handler) runs only from
+    // poll()/run_until()/stop(), never from inside start()/publish()/subscribe()/unsubscribe():
+    // events those cause are queued, so the op id they return is always known before any event
+    // about it is seen.
     void set_event_handler(EventHandler handler);
 
     Result<void> start();  // Client::connect
@@ -72,7 +76,10 @@ public:
 
 private:
     Session(Port port, TargetProvider targets, TransportOpener opener);
-    bool drive();  // one non-blocking pass; true if anything happened
+    // One non-blocking pass; true if anything happened. Application events are queued in
+    // pending_ and handed to the handlers only when deliver_events.
+    bool drive(bool deliver_events);
+    bool deliver();
     bool drain_shadow();
     std::uint64_t next_deadline() const;
     void handle(const mqtt::Event& event);
@@ -87,6 +94,7 @@ private:
     std::unique_ptr<shadow::ShadowClient> shadow_;
     std::unique_ptr<mqtt::Client> client_;
     std::unique_ptr<Transport> transport_;
+    std::deque<mqtt::Event> pending_;  // application events not yet handed to handler_
     bool opening_ = false;
     std::uint32_t attempts_ = 0;
     Error last_transport_error_{Errc::ok, std::string()};
