@@ -1,20 +1,11 @@
 #include "iotlite/firmware/http_client.hpp"
 
-#include <cstdlib>
-
-#include "http_head.hpp"
+#include <algorithm>
 
 namespace iotlite::firmware {
 
-const std::string* HttpResponse::header(std::string_view name) const {
-    const std::string wanted = detail::lower(name);
-    for (const auto& h : headers)
-        if (h.first == wanted) return &h.second;
-    return nullptr;
-}
-
-HttpExchange::HttpExchange(Transport& transport, const HttpRequest& request, std::size_t max_response)
-    : transport_(transport), max_response_(max_response) {
+HttpExchange::HttpExchange(Transport& transport, const HttpRequest& request, std::size_t max_body)
+    : transport_(transport), parser_(max_body) {
     out_ = request.method + " " + request.target + " HTTP/1.1\r\nHost: " + request.host + "\r\n";
     for (const auto& h : request.headers) out_ += h.first + ": " + h.second + "\r\n";
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT")
@@ -24,83 +15,32 @@ HttpExchange::HttpExchange(Transport& transport, const HttpRequest& request, std
 }
 
 Result<bool> HttpExchange::step() {
+    if (done_) return true;
     while (sent_ < out_.size()) {
         std::int32_t n = transport_.send(reinterpret_cast<const std::uint8_t*>(out_.data()) + sent_, out_.size() - sent_);
         if (n < 0) return transport_.last_error();
         if (n == 0) return false;
         sent_ += static_cast<std::size_t>(n);
     }
+    // Bounded: every byte read advances the parser, whose bounds end any answer.
     std::uint8_t buf[1024];
     for (;;) {
         std::int32_t n = transport_.recv(buf, sizeof buf);
         if (n == 0) return false;
+        Result<bool> r = true;
         if (n < 0) {
-            // A body delimited by the end of the connection ends here.
-            if (transport_.last_error().code == Errc::closed && have_head_ && until_close_) {
-                response_.body = in_.substr(body_start_);
-                return true;
-            }
-            return make_error(transport_.last_error().code, "HTTP response: " + transport_.last_error().message);
+            const Error& e = transport_.last_error();
+            if (e.code != Errc::closed) return make_error(e.code, "HTTP answer: " + e.message);
+            r = parser_.finish();  // completes a body delimited by the close
+        } else {
+            std::size_t used = 0;
+            r = parser_.feed(buf, static_cast<std::size_t>(n), used);
         }
-        in_.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-        if (in_.size() > max_response_)
-            return make_error(Errc::limit_exceeded, "HTTP response is over " + std::to_string(max_response_) + " bytes");
-        if (!have_head_) {
-            std::size_t end = detail::head_end(in_);
-            if (end == 0) continue;
-            Result<detail::HttpHead> head = detail::parse_head(std::string_view(in_).substr(0, end));
-            if (!head.ok()) return head.error();
-            response_.status = head.value().status;
-            response_.reason = head.value().reason;
-            response_.headers = head.value().headers;
-            have_head_ = true;
-            body_start_ = end;
-            const std::string* te = head.value().find("transfer-encoding");
-            const std::string* cl = head.value().find("content-length");
-            if (te != nullptr && detail::has_token(*te, "chunked")) {
-                chunked_ = true;
-            } else if (cl != nullptr) {
-                char* endp = nullptr;
-                unsigned long v = std::strtoul(cl->c_str(), &endp, 10);
-                if (endp == cl->c_str() || *endp != '\0') return make_error(Errc::protocol_error, "malformed Content-Length");
-                content_length_ = v;
-            } else if (response_.status == 204 || response_.status == 304) {
-                content_length_ = 0;
-            } else {
-                until_close_ = true;
-            }
-        }
-        Result<bool> done = parse_body();
-        if (!done.ok() || done.value()) return done;
-    }
-}
-
-Result<bool> HttpExchange::parse_body() {
-    if (until_close_) return false;
-    if (!chunked_) {
-        if (in_.size() - body_start_ < content_length_) return false;
-        response_.body = in_.substr(body_start_, content_length_);
+        if (!r.ok()) return r;
+        if (!r.value()) continue;
+        response_ = parser_.take_answer();
+        done_ = true;
         return true;
-    }
-    // Chunked: walk the chunks present so far; complete at the zero-size chunk.
-    std::string body;
-    std::size_t pos = body_start_;
-    for (;;) {
-        std::size_t eol = in_.find("\r\n", pos);
-        if (eol == std::string::npos) return false;
-        char* endp = nullptr;
-        unsigned long size = std::strtoul(in_.c_str() + pos, &endp, 16);
-        if (endp == in_.c_str() + pos) return make_error(Errc::protocol_error, "malformed chunk size in HTTP response");
-        std::size_t data = eol + 2;
-        if (size == 0) {
-            // Trailers are not used by AWS; require the final CRLF.
-            if (in_.find("\r\n", data) == std::string::npos) return false;
-            response_.body = std::move(body);
-            return true;
-        }
-        if (in_.size() < data + size + 2) return false;
-        body.append(in_, data, size);
-        pos = data + size + 2;
     }
 }
 
@@ -149,7 +89,7 @@ Result<std::int64_t> parse_http_date(std::string_view t) {
 }
 
 Result<HttpResponse> HttpClient::perform(Transport& transport, const HttpRequest& request, Port port,
-                                         std::uint32_t timeout_ms, std::size_t max_response) {
+                                         std::uint32_t timeout_ms, std::size_t max_body) {
     const std::uint64_t deadline = port.clock.now_ms() + timeout_ms;
     auto remaining = [&]() -> std::uint32_t {
         std::uint64_t now = port.clock.now_ms();
@@ -168,16 +108,16 @@ Result<HttpResponse> HttpClient::perform(Transport& transport, const HttpRequest
             if (remaining() == 0) {
                 transport.close();
                 const std::string what = exchange != nullptr
-                                             ? "HTTP: no complete response from " + request.host + " within "
-                                             : "HTTP: connection to " + request.host + " not open within ";
-                return make_error(Errc::timeout, what + std::to_string(timeout_ms) + " ms");
+                                             ? "HTTP: no complete answer from " + request.host
+                                             : "HTTP: connection to " + request.host + " not open";
+                return make_error(Errc::timeout, what + " within the deadline of " + std::to_string(timeout_ms) + " ms");
             }
             port.waiter.wait(transport.io_wait(), std::min<std::uint32_t>(remaining(), 100));
         }
     };
     Result<void> opened = step_until_done(nullptr);
     if (!opened.ok()) return opened.error();
-    HttpExchange exchange(transport, request, max_response);
+    HttpExchange exchange(transport, request, max_body);
     Result<void> answered = step_until_done(&exchange);
     if (!answered.ok()) return answered.error();
     transport.close();

@@ -103,9 +103,10 @@ Result<HttpResponse> IotHttpClient::perform(HttpRequest request, std::uint32_t t
     std::string body = resp.body.substr(0, 512);
     const std::string what = request.method + " " + request.target.substr(0, request.target.find('?')) + " -> HTTP " +
                              std::to_string(resp.status) + " " + resp.reason + (body.empty() ? "" : ": " + body);
-    if (resp.status == 401 || resp.status == 403) return make_error(Errc::auth_failed, what);
-    if (resp.status == 409) return make_error(Errc::conflict, what);
-    return make_error(Errc::server_error, what);
+    const auto status = static_cast<std::uint16_t>(resp.status);  // three digits: the parser checked
+    if (resp.status == 401 || resp.status == 403) return make_error(Errc::auth_failed, what, status);
+    if (resp.status == 409) return make_error(Errc::conflict, what, status);
+    return make_error(Errc::server_error, what, status);
 }
 
 }  // namespace iotlite::firmware

@@ -4,18 +4,23 @@
 #include <mbedtls/sha1.h>
 #include <wslay/wslay.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "http_head.hpp"
+#include "iotlite/firmware/http_answer_parser.hpp"
 
 namespace iotlite::firmware {
 
 namespace {
 
-constexpr std::size_t kMaxHead = 8192;
 constexpr std::size_t kMaxBodyShown = 512;
 constexpr std::size_t kMaxQueuedBytes = 64 * 1024;  // beyond this send() says "try again"
+// Frame payload held for recv() before wslay is told "would block" (it then stops reading the
+// lower transport until recv() drained it): a fast server cannot grow it without bound.
+constexpr std::size_t kMaxInboundBytes = 16 * 1024;
 
 std::string base64(const unsigned char* data, std::size_t size) {
     unsigned char out[64];
@@ -36,24 +41,26 @@ struct WebSocketTransport::Impl {
     std::string request;
     std::size_t request_sent = 0;
     std::string key;
-    std::string head;       // upgrade answer being read
-    std::string leftover;   // bytes after the head, fed to wslay first
-    detail::HttpHead refused;
+    HttpAnswerParser answer{0, HttpAnswerParser::Until::end_of_head};  // the upgrade answer's head
+    std::string body;       // start of a refused answer's body, to show why
+    std::string leftover;   // bytes after a 101 head, fed to wslay first
     std::size_t body_expected = 0;
     wslay_event_context_ptr ws = nullptr;
     std::vector<std::uint8_t> inbound;  // data-frame payload not yet handed to recv()
     std::size_t inbound_pos = 0;
     bool frame_is_data = false;
     bool lower_failed = false;
+    bool failure_pending = false;  // recv(): fail once `inbound` is drained (error already set)
+    bool text_refused = false;     // a text frame came: stop reading, then fail
     Error error;
 
     ~Impl() {
         if (ws) wslay_event_context_free(ws);
     }
 
-    Error fail(Errc code, std::string message) {
+    Error fail(Errc code, std::string message, std::uint16_t http_status = 0) {
         phase = Phase::failed;
-        error = make_error(code, std::move(message));
+        error = make_error(code, std::move(message), http_status);
         return error;
     }
 
@@ -64,6 +71,10 @@ struct WebSocketTransport::Impl {
             std::memcpy(buf, im->leftover.data(), n);
             im->leftover.erase(0, n);
             return static_cast<ssize_t>(n);
+        }
+        if (im->text_refused || im->inbound.size() - im->inbound_pos >= kMaxInboundBytes) {
+            wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+            return -1;
         }
         return im->lower_result(ctx, im->lower->recv(buf, len));
     }
@@ -88,12 +99,16 @@ struct WebSocketTransport::Impl {
         return static_cast<Impl*>(user)->random->fill(buf, len).ok() ? 0 : -1;
     }
     static void ws_frame_start(wslay_event_context_ptr, const wslay_event_on_frame_recv_start_arg* arg, void* user) {
-        // Continuation (0), text (1), binary (2) carry the stream; control frames (>= 8) do not.
-        static_cast<Impl*>(user)->frame_is_data = (arg->opcode & 0x8) == 0;
+        auto* im = static_cast<Impl*>(user);
+        // MQTT over WebSocket uses binary frames only: a text frame ends the connection (and
+        // nothing from it or after it is handed out). Binary (2) and its continuations (0) carry
+        // the stream; control frames (>= 8) do not.
+        if (arg->opcode == WSLAY_TEXT_FRAME) im->text_refused = true;
+        im->frame_is_data = (arg->opcode & 0x8) == 0;
     }
     static void ws_frame_chunk(wslay_event_context_ptr, const wslay_event_on_frame_recv_chunk_arg* arg, void* user) {
         auto* im = static_cast<Impl*>(user);
-        if (!im->frame_is_data) return;
+        if (!im->frame_is_data || im->text_refused) return;
         if (im->inbound_pos == im->inbound.size()) {
             im->inbound.clear();
             im->inbound_pos = 0;
@@ -115,12 +130,12 @@ struct WebSocketTransport::Impl {
         return true;
     }
 
-    Result<bool> check_upgrade(const detail::HttpHead& h) {
+    Result<bool> check_upgrade(const HttpResponse& h) {
         const std::string where = "WebSocket upgrade at " + host;
-        const std::string* upgrade = h.find("upgrade");
-        const std::string* connection = h.find("connection");
-        const std::string* accept = h.find("sec-websocket-accept");
-        const std::string* proto = h.find("sec-websocket-protocol");
+        const std::string* upgrade = h.header("upgrade");
+        const std::string* connection = h.header("connection");
+        const std::string* accept = h.header("sec-websocket-accept");
+        const std::string* proto = h.header("sec-websocket-protocol");
         if (upgrade == nullptr || detail::lower(*upgrade) != "websocket" || connection == nullptr ||
             !detail::has_token(*connection, "upgrade"))
             return fail(Errc::protocol_error, where + ": 101 answer without 'Upgrade: websocket' / 'Connection: Upgrade'");
@@ -136,12 +151,15 @@ struct WebSocketTransport::Impl {
     }
 
     Error refused_error() {
-        std::string body = head.substr(0, std::min(head.size(), kMaxBodyShown));
-        for (char& c : body)
+        std::string shown = body.substr(0, std::min(body.size(), kMaxBodyShown));
+        for (char& c : shown)
             if (c == '\r' || c == '\n') c = ' ';
+        const HttpResponse& refused = answer.answer();
         const Errc code = (refused.status == 401 || refused.status == 403) ? Errc::auth_failed : Errc::connection_refused;
-        return fail(code, "WebSocket upgrade at " + host + " refused: HTTP " + std::to_string(refused.status) + " " +
-                              refused.reason + (body.empty() ? std::string() : ": " + body));
+        return fail(code,
+                    "WebSocket upgrade at " + host + " refused: HTTP " + std::to_string(refused.status) + " " +
+                        refused.reason + (shown.empty() ? std::string() : ": " + shown),
+                    static_cast<std::uint16_t>(refused.status));
     }
 };
 
@@ -199,6 +217,7 @@ Result<bool> WebSocketTransport::connect(std::uint64_t now_ms) {
         im.phase = Phase::read_head;
     }
     std::uint8_t buf[512];
+    // Bounded: the parser bounds the head, and the refused body is read up to kMaxBodyShown.
     while (im.phase == Phase::read_head || im.phase == Phase::read_body) {
         std::int32_t n = im.lower->recv(buf, sizeof buf);
         if (n == 0) return false;
@@ -207,36 +226,33 @@ Result<bool> WebSocketTransport::connect(std::uint64_t now_ms) {
             return im.fail(im.lower->last_error().code,
                            "WebSocket upgrade at " + im.host + ": " + im.lower->last_error().message);
         }
-        im.head.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+        const auto size = static_cast<std::size_t>(n);
         if (im.phase == Phase::read_body) {
-            if (im.head.size() >= im.body_expected) return im.refused_error();
+            im.body.append(reinterpret_cast<const char*>(buf), std::min(size, im.body_expected - im.body.size()));
+            if (im.body.size() >= im.body_expected) return im.refused_error();
             continue;
         }
-        std::size_t end = detail::head_end(im.head);
-        if (end == 0) {
-            if (im.head.size() > kMaxHead) return im.fail(Errc::protocol_error, "WebSocket upgrade answer head is over 8 KB");
-            continue;
-        }
-        Result<detail::HttpHead> parsed = detail::parse_head(std::string_view(im.head).substr(0, end));
-        if (!parsed.ok()) return im.fail(Errc::protocol_error, "WebSocket upgrade at " + im.host + ": " + parsed.error().message);
+        std::size_t used = 0;
+        Result<bool> done = im.answer.feed(buf, size, used);
+        if (!done.ok()) return im.fail(done.error().code, "WebSocket upgrade at " + im.host + ": " + done.error().message);
+        if (!done.value()) continue;
+        const HttpResponse& head = im.answer.answer();
+        const char* rest = reinterpret_cast<const char*>(buf) + used;
         if (im.on_server_date) {
-            if (const std::string* date = parsed.value().find("date")) im.on_server_date(*date);
+            if (const std::string* date = head.header("date")) im.on_server_date(*date);
         }
-        if (parsed.value().status == 101) {
-            im.leftover = im.head.substr(end);
-            im.head.clear();
-            im.head.shrink_to_fit();
-            return im.check_upgrade(parsed.value());
+        if (head.status == 101) {
+            im.leftover.assign(rest, size - used);
+            return im.check_upgrade(head);
         }
         // Refused: read the (short) body to show why, e.g. AWS's 403 text.
-        im.refused = parsed.value();
-        im.head.erase(0, end);
-        const std::string* cl = im.refused.find("content-length");
         std::size_t expected = kMaxBodyShown;
-        if (cl != nullptr) expected = std::min<std::size_t>(std::strtoul(cl->c_str(), nullptr, 10), kMaxBodyShown);
+        if (const std::string* cl = head.header("content-length"))
+            expected = std::min<std::size_t>(std::strtoul(cl->c_str(), nullptr, 10), kMaxBodyShown);
         im.body_expected = expected;
+        im.body.assign(rest, std::min(size - used, expected));
         im.phase = Phase::read_body;
-        if (im.head.size() >= im.body_expected) return im.refused_error();
+        if (im.body.size() >= im.body_expected) return im.refused_error();
     }
     return im.error;
 }
@@ -275,17 +291,23 @@ std::int32_t WebSocketTransport::recv(std::uint8_t* data, std::size_t size) {
         im.fail(Errc::invalid_state, "WebSocket transport is not open");
         return -1;
     }
-    if (im.inbound_pos == im.inbound.size()) {
+    // A failure seen while reading is reported once the payload read before it is handed out.
+    if (im.inbound_pos == im.inbound.size() && !im.failure_pending) {
         int rc = wslay_event_recv(im.ws);
         if (rc != 0) {
-            if (im.lower_failed) im.phase = Impl::Phase::failed;
-            else im.fail(Errc::protocol_error, "malformed WebSocket frame from the server (wslay " + std::to_string(rc) + ")");
-            return -1;
-        }
-        // Flush what wslay queued itself (pongs, close replies) and anything still pending.
-        if (wslay_event_want_write(im.ws) && wslay_event_send(im.ws) != 0 && im.lower_failed) {
-            im.phase = Impl::Phase::failed;
-            return -1;
+            if (!im.lower_failed)
+                im.error = make_error(Errc::protocol_error,
+                                      "malformed WebSocket frame from the server (wslay " + std::to_string(rc) + ")");
+            im.failure_pending = true;
+        } else if (im.text_refused) {
+            im.error = make_error(Errc::protocol_error,
+                                  "the server sent a WebSocket text frame: MQTT over WebSocket uses binary frames only");
+            im.failure_pending = true;
+            wslay_event_queue_close(im.ws, WSLAY_CODE_UNSUPPORTED_DATA, nullptr, 0);
+            wslay_event_send(im.ws);  // best effort
+        } else if (wslay_event_want_write(im.ws) && wslay_event_send(im.ws) != 0 && im.lower_failed) {
+            // Flushing what wslay queued itself (pongs, close replies) failed below.
+            im.failure_pending = true;
         }
     }
     if (im.inbound_pos < im.inbound.size()) {
@@ -294,9 +316,20 @@ std::int32_t WebSocketTransport::recv(std::uint8_t* data, std::size_t size) {
         im.inbound_pos += n;
         return static_cast<std::int32_t>(n);
     }
+    if (im.failure_pending) {
+        im.phase = Impl::Phase::failed;
+        return -1;
+    }
     if (wslay_event_get_close_received(im.ws)) {
         im.fail(Errc::closed, "the server closed the WebSocket (status " +
                                   std::to_string(wslay_event_get_status_code_received(im.ws)) + ")");
+        return -1;
+    }
+    if (!wslay_event_get_read_enabled(im.ws)) {
+        // wslay refused a frame (masked, bad opcode or length, invalid close...): it queued a
+        // close with its status and reads no more; without this recv() would say "try again" forever.
+        im.fail(Errc::protocol_error, "malformed WebSocket frame from the server (closed with status " +
+                                          std::to_string(wslay_event_get_status_code_sent(im.ws)) + ")");
         return -1;
     }
     return 0;
@@ -315,7 +348,8 @@ void WebSocketTransport::close() {
 IoWait WebSocketTransport::io_wait() const {
     IoWait w = impl_->lower->io_wait();
     if (impl_->phase == Impl::Phase::open) {
-        if (impl_->inbound_pos < impl_->inbound.size() || !impl_->leftover.empty()) w.ready_now = true;
+        if (impl_->inbound_pos < impl_->inbound.size() || !impl_->leftover.empty() || impl_->failure_pending)
+            w.ready_now = true;
         if (wslay_event_want_write(impl_->ws) && wslay_event_get_queued_msg_count(impl_->ws) > 0) w.write = true;
     }
     return w;

@@ -2,13 +2,21 @@
 // builders) and HTTPS publish / REST shadow against peer.mjs (client certificate, and SigV4
 // verified by AWS's @smithy/signature-v4).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
+#include <thread>
 
 #include "iotlite/firmware/http_client.hpp"
 #include "iotlite/firmware/iot_http.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
+#include "iotlite/firmware/websocket_transport.hpp"
 #include "local_peers.hpp"
 #include "test_support.hpp"
 
@@ -111,6 +119,294 @@ TEST(HttpExchange, PeerClosesBeforeHead_ClosedError) {
     auto r = run(t);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::closed);
+}
+
+// ---- Hostile answers through a loopback server (issue 11, item 2) ----
+
+// One connection on 127.0.0.1: reads the request head, writes `answer` in pieces of `piece`
+// bytes (0: at once) with `gap_ms` between them, then closes, or keeps the connection open
+// until the client closes it when hold_open. Every wait is bounded (10 s at most).
+class HostileServer {
+public:
+    HostileServer(std::string answer, std::size_t piece = 0, int gap_ms = 0, bool hold_open = false)
+        : answer_(std::move(answer)), piece_(piece), gap_ms_(gap_ms), hold_open_(hold_open) {
+        listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 1) != 0 ||
+            ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            return;
+        port = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HostileServer() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+        ::close(listen_fd_);
+    }
+    std::uint16_t port = 0;
+
+private:
+    bool readable(int fd, int ms) {
+        pollfd p{fd, POLLIN, 0};
+        return ::poll(&p, 1, ms) > 0;
+    }
+    void serve() {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        auto before_end = [&] { return !stop_ && std::chrono::steady_clock::now() < end; };
+        while (before_end() && !readable(listen_fd_, 50)) {}
+        if (!before_end()) return;
+        int fd = ::accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) return;
+        std::string request;
+        char buf[4096];
+        while (before_end() && request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+            if (!readable(fd, 50)) continue;
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            request.append(buf, static_cast<std::size_t>(n));
+        }
+        const std::size_t step = piece_ == 0 ? answer_.size() : piece_;
+        for (std::size_t off = 0; off < answer_.size() && before_end(); off += step) {
+            const std::size_t len = std::min(step, answer_.size() - off);
+            if (::send(fd, answer_.data() + off, len, MSG_NOSIGNAL) != static_cast<ssize_t>(len)) break;
+            if (gap_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms_));
+        }
+        // Until the client closes (reads return 0 / fail), then close our end.
+        while (hold_open_ && before_end()) {
+            if (!readable(fd, 50)) continue;
+            if (::recv(fd, buf, sizeof buf, 0) <= 0) break;
+        }
+        ::close(fd);
+    }
+    std::string answer_;
+    std::size_t piece_;
+    int gap_ms_;
+    bool hold_open_;
+    int listen_fd_ = -1;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+struct Timed {
+    Result<HttpResponse> result;
+    long long ms;
+};
+
+// GET / from the server through a real TCP socket; the time it took.
+Timed fetch(const HostileServer& server, std::uint32_t timeout_ms = 5000) {
+    PosixPort posix;
+    PosixTcpTransport tcp("127.0.0.1", server.port);
+    HttpRequest req;
+    req.host = "127.0.0.1";
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<HttpResponse> r = HttpClient::perform(tcp, req, posix.port(), timeout_ms);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    return Timed{std::move(r), static_cast<long long>(ms)};
+}
+
+bool mentions(const Error& e, const std::string& a, const std::string& b) {
+    return e.message.find(a) != std::string::npos && e.message.find(b) != std::string::npos;
+}
+
+const std::string kChunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+TEST(HttpHostileAnswer, OverlongChunkSizeLines_LimitNamedQuickly) {
+    // The issue's pattern: size lines of 18+ hex digits wrapped `data + size + 2` and re-appended
+    // the body once per line (a 38 KB answer cost 1.3 s and 340 MB).
+    std::string lines;
+    while (lines.size() < 38 * 1024) lines += std::string(40, 'F') + "\r\n";
+    HostileServer server(kChunkedHead + lines);
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "chunk-size line", "32")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, ChunkSizeOverflowingSixtyFourBits_LimitNamedQuickly) {
+    // 16 hex digits fit the line limit; the value is still refused (not wrapped).
+    HostileServer server(kChunkedHead + "FFFFFFFFFFFFFFFF\r\nabc\r\n", 0, 0, true);
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "chunk size", "65536")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, HugeChunkSize_RefusedBeforeItsData) {
+    HostileServer server(kChunkedHead + "10000000\r\n" + std::string(1000, 'x'), 0, 0, true);
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "chunk size", "65536")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, ManySmallChunksOver64K_BodyLimitNamed) {
+    std::string chunks;
+    for (int i = 0; i < 70 * 1024; ++i) chunks += "1\r\nx\r\n";  // 70 KB of body in 1-byte chunks
+    HostileServer server(kChunkedHead + chunks + "0\r\n\r\n");
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "body", "65536")) << t.result.error().message;
+    EXPECT_LT(t.ms, 2000);
+}
+
+TEST(HttpHostileAnswer, OverlongStatusLine_LimitNamed) {
+    HostileServer server("HTTP/1.1 200 " + std::string(10000, 'A') + "\r\nContent-Length: 0\r\n\r\n");
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "status line", "512")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, OverlongHeaderLine_LimitNamed) {
+    HostileServer server("HTTP/1.1 200 OK\r\nX-A: " + std::string(10000, 'a') + "\r\nContent-Length: 0\r\n\r\n");
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "header line", "4096")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, TooManyHeaders_LimitNamed) {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 1000; ++i) head += "X-A: b\r\n";
+    HostileServer server(head + "Content-Length: 0\r\n\r\n");
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "header lines", "64")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, ContentLengthOverLimit_RefusedBeforeTheBody) {
+    HostileServer server("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + std::string(1000, 'x'), 0, 0, true);
+    Timed t = fetch(server);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::limit_exceeded) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "Content-Length 100000", "65536")) << t.result.error().message;
+    EXPECT_LT(t.ms, 1000);
+}
+
+TEST(HttpHostileAnswer, SlowlorisBody_DeadlineNamed) {
+    // One byte every 50 ms, forever: the exchange deadline ends it.
+    HostileServer server("HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n" + std::string(60000, 'x'), 1, 50);
+    Timed t = fetch(server, 1000);
+    ASSERT_FALSE(t.result.ok());
+    EXPECT_EQ(t.result.error().code, Errc::timeout) << t.result.error().message;
+    EXPECT_TRUE(mentions(t.result.error(), "deadline", "1000 ms")) << t.result.error().message;
+    EXPECT_GE(t.ms, 900);
+    EXPECT_LT(t.ms, 2000);
+}
+
+TEST(HttpHostileAnswer, WellFormedChunkedThroughSocket_Accepted) {
+    HostileServer server(kChunkedHead + "5;ext=1\r\nhello\r\n1\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n", 7, 5);
+    Timed t = fetch(server);
+    ASSERT_TRUE(t.result.ok()) << t.result.error().message;
+    EXPECT_EQ(t.result.value().body, "hello!");
+}
+
+// ---- HTTP status as data (Error::http_status) ----
+
+TEST(HttpStatusAsData, RefusedWebSocketUpgrade_StatusInError) {
+    HostileServer server("HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden", 0, 0, true);
+    PosixPort posix;
+    Port port = posix.port();
+    auto ws = WebSocketTransport::create(std::make_unique<PosixTcpTransport>("127.0.0.1", server.port),
+                                         "127.0.0.1", "/mqtt", port.random);
+    ASSERT_TRUE(ws.ok());
+    Result<bool> r = open_transport(*ws.value(), port);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::auth_failed) << r.error().message;
+    EXPECT_EQ(r.error().http_status, 403);
+    EXPECT_EQ(ws.value()->last_error().http_status, 403);
+}
+
+// ---- WebSocket client against a hostile server (found by the websocket fuzz target) ----
+
+// Zero "random" bytes: the key is fixed, so the server's Sec-WebSocket-Accept can be too.
+class ZeroRandom final : public Random {
+public:
+    Result<void> fill(std::uint8_t* out, std::size_t size) override {
+        std::memset(out, 0, size);
+        return {};
+    }
+};
+
+const std::string kUpgraded =
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: ICX+Yqv66kxgM0FcWaLWlFLwTAI=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+
+struct WsRead {
+    Result<bool> opened;
+    std::string payload;
+    Error end;  // why recv() failed; code ok if it never did within 2 s
+};
+
+// Upgrades over TCP to the server, then reads until recv() fails (at most 2 s).
+WsRead ws_read(const HostileServer& server) {
+    PosixPort posix;
+    Port port = posix.port();
+    ZeroRandom zero;
+    auto ws = WebSocketTransport::create(std::make_unique<PosixTcpTransport>("127.0.0.1", server.port), "127.0.0.1",
+                                         "/mqtt", zero);
+    WsRead out{open_transport(*ws.value(), port), {}, make_error(Errc::ok, "")};
+    if (!out.opened.ok()) return out;
+    const std::uint64_t end = port.clock.now_ms() + 2000;
+    while (port.clock.now_ms() < end) {
+        std::uint8_t buf[256];
+        const std::int32_t n = ws.value()->recv(buf, sizeof buf);
+        if (n < 0) {
+            out.end = ws.value()->last_error();
+            break;
+        }
+        out.payload.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+        if (n == 0) port.waiter.wait(ws.value()->io_wait(), 20);
+    }
+    return out;
+}
+
+TEST(WebSocketHostileServer, MaskedServerFrame_ProtocolErrorNotTryAgainForever) {
+    // A server must not mask (RFC 6455 5.1); wslay refuses and stops reading. recv() used to
+    // answer "try again" for ever after that.
+    HostileServer server(kUpgraded + "\x82\x81\x01\x02\x03\x04\x05", 0, 0, true);
+    WsRead r = ws_read(server);
+    ASSERT_TRUE(r.opened.ok()) << r.opened.error().message;
+    EXPECT_EQ(r.end.code, Errc::protocol_error) << r.end.message;
+}
+
+TEST(WebSocketHostileServer, DataThenConnectionEnd_DataHandedOutBeforeTheError) {
+    // A PUBLISH frame, then TCP FIN at once: the payload read in the same wslay call as the end
+    // of the connection used to be dropped.
+    HostileServer server(kUpgraded + std::string("\x82\x04\x30\x02\x00\x00", 6));
+    WsRead r = ws_read(server);
+    ASSERT_TRUE(r.opened.ok()) << r.opened.error().message;
+    EXPECT_EQ(r.payload, std::string("\x30\x02\x00\x00", 4));
+    EXPECT_EQ(r.end.code, Errc::closed) << r.end.message;
+}
+
+TEST(WebSocketHostileServer, TextFrame_RefusedAndNotHandedOut) {
+    // MQTT over WebSocket uses binary frames only (MQTT 3.1.1 section 6).
+    HostileServer server(kUpgraded + "\x81\x02hi", 0, 0, true);
+    WsRead r = ws_read(server);
+    ASSERT_TRUE(r.opened.ok()) << r.opened.error().message;
+    EXPECT_EQ(r.payload, "");
+    EXPECT_EQ(r.end.code, Errc::protocol_error) << r.end.message;
+    EXPECT_NE(r.end.message.find("binary frames only"), std::string::npos) << r.end.message;
+}
+
+TEST(WebSocketHostileServer, OverlongUpgradeHeaderLine_LimitNamed) {
+    HostileServer server("HTTP/1.1 101 Switching Protocols\r\nX: " + std::string(5000, 'a') + "\r\n\r\n", 0, 0, true);
+    WsRead r = ws_read(server);
+    ASSERT_FALSE(r.opened.ok());
+    EXPECT_EQ(r.opened.error().code, Errc::limit_exceeded) << r.opened.error().message;
+    EXPECT_TRUE(mentions(r.opened.error(), "header line", "4096")) << r.opened.error().message;
 }
 
 TEST(IotHttpRequests, PublishTopicWithSlashesAndSpace_OnePercentEncodedLabel) {
@@ -216,6 +512,7 @@ TEST_F(HttpsTest, IotHttpClient_SigV4WrongSecret_AuthFailedWith403Body) {
     auto r = http.publish("t", "x", mqtt::QoS::at_most_once);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::auth_failed);
+    EXPECT_EQ(r.error().http_status, 403);
     EXPECT_NE(r.error().message.find("HTTP 403"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("does not match"), std::string::npos) << r.error().message;
     EXPECT_EQ(r.error().message.find("wrong-secret"), std::string::npos);

@@ -1,5 +1,6 @@
 // iotlite::firmware::HttpClient — a small HTTP/1.1 client over any Transport (TLS for HTTPS).
-// One request per connection ("Connection: close"); Content-Length and chunked bodies.
+// One request per connection ("Connection: close"); the answer goes through HttpAnswerParser
+// (Content-Length, chunked and until-close bodies; every dimension bounded).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "iotlite/firmware/http_answer_parser.hpp"
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport.hpp"
 #include "iotlite/result.hpp"
@@ -23,39 +25,24 @@ struct HttpRequest {
     std::string body;
 };
 
-struct HttpResponse {
-    int status = 0;
-    std::string reason;
-    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-    std::string body;
-
-    // First value of a header (any case), or nullptr.
-    const std::string* header(std::string_view name) const;
-};
-
 // One exchange on an already-open transport, step by step (non-blocking).
 class HttpExchange {
 public:
-    // max_response: head + body bytes accepted before failing with limit_exceeded.
-    HttpExchange(Transport& transport, const HttpRequest& request, std::size_t max_response = 64 * 1024);
+    // max_body: body bytes accepted (the head has its own bounds, see http_answer_parser.hpp).
+    HttpExchange(Transport& transport, const HttpRequest& request, std::size_t max_body = kHttpMaxBody);
 
     // true when the response is complete. Errors: those of the transport, protocol_error
-    // (malformed response), limit_exceeded (response over max_response).
+    // (malformed answer), limit_exceeded (an answer bound broken, named with its limit),
+    // closed (the peer closed before the answer was complete).
     Result<bool> step();
     const HttpResponse& response() const { return response_; }
 
 private:
-    Result<bool> parse_body();
     Transport& transport_;
     std::string out_;
     std::size_t sent_ = 0;
-    std::string in_;
-    std::size_t max_response_;
-    bool have_head_ = false;
-    bool chunked_ = false;
-    bool until_close_ = false;
-    std::size_t content_length_ = 0;
-    std::size_t body_start_ = 0;
+    HttpAnswerParser parser_;
+    bool done_ = false;
     HttpResponse response_;
 };
 
@@ -66,10 +53,12 @@ Result<std::int64_t> parse_http_date(std::string_view text);
 class HttpClient {
 public:
     // Opens `transport` (steps connect()), performs the request and closes. Waits with
-    // port.waiter between steps; timeout covers the whole exchange (Errc::timeout).
+    // port.waiter between steps; timeout_ms is the deadline of the whole exchange, connect
+    // included (Errc::timeout naming it: a slowly trickled answer ends there too).
     // Non-2xx statuses are not errors here: the caller reads response.status.
     static Result<HttpResponse> perform(Transport& transport, const HttpRequest& request, Port port,
-                                        std::uint32_t timeout_ms, std::size_t max_response = 64 * 1024);
+                                        std::uint32_t timeout_ms = kHttpDefaultDeadlineMs,
+                                        std::size_t max_body = kHttpMaxBody);
 };
 
 }  // namespace iotlite::firmware

@@ -40,13 +40,14 @@ public:
     IotHttpClient(TransportFactory& factory, Port port, std::string endpoint, std::uint16_t port_number,
                   std::optional<SigV4Auth> auth = std::nullopt);
 
-    // 2xx: the response. Otherwise an error with the status and the body text:
-    // auth_failed (401/403), conflict (409), server_error (other 4xx/5xx), plus transport
-    // errors (crypto_error, io_error, timeout ...) and the builders' errors.
+    // 2xx: the response. Otherwise an error with the status in Error::http_status and the
+    // status line and start of the body in its text: auth_failed (401/403), conflict (409),
+    // server_error (other statuses); plus transport errors (crypto_error, io_error, timeout ...),
+    // the answer's bounds (limit_exceeded, protocol_error; http_client.hpp) and the builders' errors.
     Result<HttpResponse> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
-                                 std::uint32_t timeout_ms = 10000);
+                                 std::uint32_t timeout_ms = kHttpDefaultDeadlineMs);
     Result<HttpResponse> shadow(ShadowOp op, std::string_view thing, std::string_view shadow_name = {},
-                                std::string_view body = {}, std::uint32_t timeout_ms = 10000);
+                                std::string_view body = {}, std::uint32_t timeout_ms = kHttpDefaultDeadlineMs);
     // Signs (SigV4 mode) and performs any request.
     Result<HttpResponse> perform(HttpRequest request, std::uint32_t timeout_ms);
 

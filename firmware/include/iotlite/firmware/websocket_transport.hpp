@@ -33,7 +33,10 @@ public:
     //   auth_failed         HTTP 401/403 (e.g. an expired or skewed SigV4 signature); the
     //                       message carries the status line and the start of the body
     //   connection_refused  any other non-101 answer, or no/wrong subprotocol
-    //   protocol_error      malformed answer, bad Sec-WebSocket-Accept, headers over 8 KB
+    //                       (for a refused answer, Error::http_status is its status)
+    //   protocol_error      malformed answer, bad Sec-WebSocket-Accept
+    //   limit_exceeded      the answer's head breaks a bound of http_answer_parser.hpp (status
+    //                       line, header line, header count, 8 KB head), named with its limit
     Result<bool> connect(std::uint64_t now_ms) override;
     std::int32_t send(const std::uint8_t* data, std::size_t size) override;
     std::int32_t recv(std::uint8_t* data, std::size_t size) override;
