@@ -6,12 +6,20 @@ export type IotErrorCode =
   | 'queue_full' | 'dropped' | 'protocol_error' | 'connection_refused' | 'auth_failed' | 'timeout'
   | 'closed' | 'crypto_error' | 'io_error' | 'server_error' | 'conflict' | 'unsupported';
 
-/** Every error this package reports. The message names the broken rule or the server's answer. */
+/** Every error this package reports. The message names the broken rule or the server's answer;
+ *  it never holds a secret key, a session token or the query of a presigned URL (runtime error
+ *  texts are redacted before they become part of it). */
 export class IotError extends Error {
   readonly name: 'IotError';
   readonly code: IotErrorCode;
-  /** HTTP status, when a server answered with one (refused WebSocket upgrade, Cognito). */
+  /** HTTP status, when a server answered with one and the runtime let us read it: a refused
+   *  WebSocket upgrade with the `ws` package in Node (browsers, Bun and Deno hide it), a Cognito
+   *  answer, a shadow service rejection. Carried as data through the engine: on connect()'s
+   *  rejection and on the `error` / `disconnect` events. */
   readonly status?: number;
+  /** The server's answer to a refused WebSocket upgrade (its body, else its reason phrase), where
+   *  readable (`ws` in Node). */
+  readonly reason?: string;
   /** Cognito's error type, e.g. "NotAuthorizedException". */
   readonly cognitoType?: string;
 }
@@ -65,6 +73,10 @@ export interface CustomAuthorizerOptions {
 /** A WebSocket constructor with the browser's API (the "ws" package fits in Node). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket | any;
 
+/** Every option is checked by `IotClient.create()`, which rejects with an IotError
+ *  (`invalid_argument`, naming the option and its rule) for a wrong type, a non-integer or
+ *  out-of-range number, an unknown enum value, zero or several credential sources, or a region
+ *  that is not an AWS region name. An absent or `null` option takes its default. */
 export interface IotClientOptions {
   /** "abc123-ats.iot.us-east-1.amazonaws.com", or a ws:// / wss:// URL (path defaults to /mqtt). */
   endpoint: string;
@@ -77,20 +89,24 @@ export interface IotClientOptions {
   cognito?: CognitoOptions;
   credentialsProvider?: () => Promise<AwsCredentials>;
   customAuthorizer?: CustomAuthorizerOptions;
-  /** Refresh temporary credentials this long before they expire
-   *  (default: the smaller of 5 minutes and 10 % of their lifetime). */
+  /** Refresh temporary credentials this long before they expire (integer ms, 0..2^31-1;
+   *  default: the smaller of 5 minutes and 10 % of their lifetime). */
   refreshBeforeExpiryMs?: number;
-  /** 30..1200 (AWS IoT). Default 60. */
+  /** Integer, 30..1200 (AWS IoT). Default 60. */
   keepAliveSeconds?: number;
   /** Default true. */
   cleanSession?: boolean;
-  /** Exponential backoff with jitter between attempts; false disables reconnecting. */
+  /** Exponential backoff with jitter between attempts (integer ms, 0..2^31-1; the engine never
+   *  makes two attempts less than 1 s apart, AWS IoT's 1 CONNECT/s per client id); false disables
+   *  reconnecting. */
   reconnect?: false | { minDelayMs?: number; maxDelayMs?: number };
-  /** Publishes made while offline. Default {maxMessages: 100, maxBytes: 256 KiB, policy: "drop_oldest"}. */
+  /** Publishes made while offline (integers 0..2^31-1; maxMessages 0 disables the queue).
+   *  Default {maxMessages: 100, maxBytes: 256 KiB, policy: "drop_oldest"}. */
   offlineQueue?: { maxMessages?: number; maxBytes?: number; policy?: 'drop_oldest' | 'drop_newest' | 'reject' };
-  /** Added to Date.now() when signing. Also learnt from server Date headers when readable. */
+  /** Added to Date.now() when signing (integer ms, |offset| < 2^31). Also learnt from server Date
+   *  headers when readable. */
   clockOffsetMs?: number;
-  /** From opening the WebSocket until CONNACK. Default 10000. */
+  /** From opening the WebSocket until CONNACK: integer ms, 1..2^31-1. Default 10000. */
   connectTimeoutMs?: number;
   /** Defaults to globalThis.WebSocket. Inject one in Node (e.g. `import WebSocket from "ws"`). */
   WebSocket?: WebSocketConstructor;
@@ -133,21 +149,31 @@ export interface IotClientEvents {
 
 export type IotClientState = 'idle' | 'waiting_target' | 'opening' | 'connecting' | 'connected' | 'backing_off' | 'closed';
 
+/** Which calls throw and which reject: every method that returns a promise reports every error
+ *  (bad arguments included) by rejecting it with an IotError, never by throwing. Only `on()`,
+ *  `client.shadow()` and `Shadow.on()` throw (an IotError `invalid_argument`, synchronously) for
+ *  a bad argument. Exceptions thrown by your own handlers and listeners are re-thrown
+ *  asynchronously (the browser's console; in Node an uncaught exception), not swallowed. */
 export class IotClient {
-  /** Loads the engine (once per page) and validates the options. Does not connect. */
+  /** Checks every option (see IotClientOptions), loads the engine (once per page). Does not
+   *  connect. Rejects with IotError `invalid_argument` / `limit_exceeded` naming the option. */
   static create(options: IotClientOptions): Promise<IotClient>;
   /** Resolves at the first CONNACK; rejects with the first failed attempt's error
    *  (the client keeps retrying with backoff: listen to "connect"). */
   connect(): Promise<{ sessionPresent: boolean }>;
   /** DISCONNECT, close the socket, free the engine. Pending operations reject with "closed". */
   close(): Promise<void>;
-  /** Resolves with the granted QoS. Rejects with invalid_topic / limit_exceeded naming the rule. */
+  /** Resolves with the granted QoS. Rejects with invalid_topic / limit_exceeded naming the rule,
+   *  or invalid_argument for a qos other than 0 or 1 or a handler that is not a function. */
   subscribe(filter: string, options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<0 | 1>;
   subscribe(filter: string, handler?: (message: IotMessage) => void): Promise<0 | 1>;
   unsubscribe(filter: string): Promise<void>;
-  /** A string is sent as UTF-8, an object as JSON. Resolves when a QoS 0 message is written
-   *  to the WebSocket or at the PUBACK of a QoS 1 one. */
+  /** A string is sent as UTF-8, bytes as they are, null/undefined as an empty message, any other
+   *  value as its JSON (a value JSON cannot represent — circular, BigInt, a function, a Symbol —
+   *  rejects with invalid_argument). Resolves when a QoS 0 message is written to the WebSocket
+   *  or at the PUBACK of a QoS 1 one. */
   publish(topic: string, payload: string | Uint8Array | ArrayBuffer | ArrayBufferView | object, options?: PublishOptions): Promise<void>;
+  /** Throws IotError invalid_argument if listener is not a function. */
   on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   off<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   readonly state: IotClientState;
@@ -223,7 +249,9 @@ export interface ShadowMirror {
 /** One device shadow (the classic one when `name` is empty), from `client.shadow()` of
  *  "iotlite/shadow". Requests reject with IotError:
  *  conflict (409) or server_error (other codes; `status` = the code) with the service's message,
- *  timeout, closed, or invalid_argument / limit_exceeded naming the broken rule. */
+ *  timeout, closed, or invalid_argument / limit_exceeded naming the broken rule (a state JSON
+ *  cannot represent, a clientToken that is not a string, a timeoutMs outside 1..2^31-1, options
+ *  that are not an object): always by rejecting, never by a synchronous throw. */
 export interface Shadow {
   readonly thing: string;
   readonly name: string;

@@ -190,7 +190,7 @@ async function runInChromium(root) {
     });
     await page.addInitScript((c) => { globalThis.__IOTLITE_SMOKE__ = c; }, cfg);
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => globalThis.__IOTLITE_SMOKE__ && globalThis.__IOTLITE_SMOKE__.result, null, { timeout: 10000 });
+    await page.waitForFunction(() => globalThis.__IOTLITE_SMOKE__ && globalThis.__IOTLITE_SMOKE__.result, null, { timeout: 20000 });
     const text = await page.evaluate(() => globalThis.__IOTLITE_SMOKE__.result);
     assert.deepEqual(errors, []);
     // Two refused upgrades the browser reports without a status, then fresh credentials connect.

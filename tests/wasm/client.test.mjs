@@ -196,7 +196,7 @@ test('IotClient_InvalidTopicsAndPayloads_RejectWithTheRuleNamed', async () => {
   await assert.rejects(pkg.IotClient.create(staticOptions({ endpoint: 'https://x.iot.us-east-1.amazonaws.com' })),
     (e) => e.code === 'invalid_argument' && /scheme "https:" is not ws: or wss:/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ credentials: undefined })),
-    (e) => e.code === 'invalid_argument' && /one of credentials, cognito, credentialsProvider or customAuthorizer/.test(e.message));
+    (e) => e.code === 'invalid_argument' && /one of credentials, cognito, credentialsProvider, customAuthorizer is required/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ keepAliveSeconds: 5 })),
     (e) => e.code === 'limit_exceeded' && /keep-alive is 5 s; AWS IoT allows 30 to 1200 s/.test(e.message));
 });

@@ -8,7 +8,7 @@ import {
   loadEngine, EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET,
   EV_OPEN_TRANSPORT, EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED,
 } from './engine.js';
-import { IotError } from './errors.js';
+import { IotError, asIotError, redact } from './errors.js';
 import { createCredentialSource } from './credentials.js';
 
 const POLICY = { drop_oldest: 0, drop_newest: 1, reject: 2 };
@@ -19,6 +19,59 @@ const decoder = new TextDecoder();
 const finalizer = globalThis.FinalizationRegistry
   ? new FinalizationRegistry(({ native, handle }) => native.destroy(handle)) : null;
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
+const T = 2 ** 31 - 1;  // the longest setTimeout delay (ms)
+const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
+
+// What create() checks: "names:kind" groups (an absent or null option takes its default). Kinds:
+// s string, b boolean, f function, o object; integers k 0..65535, p 1..2^31-1, t 0..2^31-1,
+// z -(2^31-1)..2^31-1; "x*" an object whose every member is of kind x (but logins, storage and
+// policy, checked where they are used). credentials are checked by credentials.js.
+const SPEC = 'region clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o cognito customAuthorizer:s* '
+  + 'reconnect offlineQueue:t* keepAliveSeconds:k connectTimeoutMs:p refreshBeforeExpiryMs:t clockOffsetMs:z';
+const TYPES = { s: 'string', b: 'boolean', f: 'function', o: 'object' };
+const RANGES = { k: [0, 65535], p: [1, T], t: [0, T], z: [-T, T] };
+
+// Throws IotError invalid_argument if `v` (option `name`) is not of `kind`.
+function check(name, v, kind) {
+  const type = TYPES[kind[1] ? 'o' : kind];
+  const [min, max] = RANGES[kind] || [];
+  if (v == null || (name == 'reconnect' && v === false)) return;
+  if (type ? typeof v != type : !(Number.isInteger(v) && v >= min && v <= max)) throw bad(name, type ? `of type ${type}` : `an integer in ${min}..${max}`, v);
+  if (kind[1]) for (const k in v) if (!/^(logins|storage|policy)$/.test(k)) check(`${name}.${k}`, v[k], kind[0]);
+}
+
+// Throws IotError invalid_argument naming the first option that breaks its rule.
+function checkOptions(o) {
+  let names = [];
+  for (const word of SPEC.split(' ')) {
+    const [name, kind] = word.split(':');
+    names.push(name);
+    if (kind) {
+      for (const n of names) check(n, o[n], kind);
+      names = [];
+    }
+  }
+  const sources = ['credentials', 'cognito', 'credentialsProvider', 'customAuthorizer'];
+  const given = sources.filter((k) => o[k] != null);
+  if (given.length != 1) throw new IotError('invalid_argument', `exactly one of ${sources.join(', ')} is required (${given.join(', ') || 'none'} given)`);
+  if (o.region && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(o.region)) throw bad('region', 'an AWS region name like us-east-1', o.region);
+}
+
+// The qos of publish/subscribe options (options that are not an object have none). 2 goes on
+// to the engine, which names AWS's rule.
+function qosOf(o) {
+  const q = (o && o.qos) ?? 0;
+  if (q !== 0 && q !== 1 && q !== 2) throw bad('qos', '0 or 1 (AWS IoT)', q);
+  return q;
+}
+
+// JSON text of `value`, or IotError invalid_argument (circular, BigInt, a function, a Symbol...).
+export function jsonText(value, what) {
+  let json;
+  try { json = JSON.stringify(value); } catch (e) { json = e; }
+  if (typeof json !== 'string') throw bad(what, 'JSON-serialisable', value);
+  return json;
+}
 
 // A received message. payload is a copy the application may keep.
 export class IotMessage {
@@ -34,9 +87,9 @@ export class IotMessage {
 }
 
 // "abc-ats.iot.eu-west-1.amazonaws.com", "wss://host[:port][/path]" or "ws://127.0.0.1:port/mqtt".
-function parseEndpoint(endpoint) {
+export function parseEndpoint(endpoint) {
   if (typeof endpoint !== 'string' || !endpoint) {
-    throw new IotError('invalid_argument', 'endpoint is required (e.g. "abc123-ats.iot.us-east-1.amazonaws.com")');
+    throw new IotError('invalid_argument', 'endpoint is required (a host name or a ws:// / wss:// URL)');
   }
   const withScheme = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `wss://${endpoint}`;
   let url;
@@ -47,18 +100,18 @@ function parseEndpoint(endpoint) {
     throw new IotError('invalid_argument', `endpoint scheme "${url.protocol}" is not ws: or wss:`);
   }
   if (url.pathname !== '/' && url.pathname !== '/mqtt') {
-    throw new IotError('invalid_argument', `endpoint path "${url.pathname}" is not /mqtt (AWS IoT serves MQTT over WebSocket at /mqtt)`);
+    throw new IotError('invalid_argument', `endpoint path "${url.pathname}" is not /mqtt`);
   }
   return { secure: url.protocol === 'wss:', host: url.host, path: '/mqtt' };
 }
 
-function toPayload(payload) {
+export function toPayload(payload) {
   if (payload instanceof Uint8Array) return payload;
   if (typeof payload === 'string') return encoder.encode(payload);
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (payload === undefined || payload === null) return new Uint8Array(0);
-  return encoder.encode(JSON.stringify(payload));
+  if (payload == null) return new Uint8Array(0);
+  return encoder.encode(jsonText(payload, 'the payload'));
 }
 
 // HTTP status and Date of a refused upgrade, where the WebSocket implementation exposes them
@@ -70,7 +123,7 @@ function watchUpgrade(sock, info) {
     info.date = res.headers && res.headers.date;
     let body = '';
     const done = () => {
-      info.body = body.slice(0, 300);
+      info.body = redact(body.slice(0, 300) || res.statusMessage || '');  // becomes IotError.reason
       if (typeof sock.terminate === 'function') sock.terminate(); else req.destroy();
     };
     res.on('data', (d) => { if (body.length < 1024) body += d; });
@@ -79,29 +132,32 @@ function watchUpgrade(sock, info) {
   });
 }
 
+const tooBig = (what, max) => `WebSocket ${what} refused (messages are limited to ${max} bytes)`;
+
 // Set below: what the "iotlite/shadow" entry (shadow.js) needs to drive its part of the engine.
 export let clientInternals;
 
 export class IotClient {
-  #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0;
+  #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason;
 
   static { clientInternals = (c) => ({ n: c.#n, h: () => c.#h, pump: () => c.#schedulePump() }); }
 
-  // Loads the engine (once per page) and returns a client. Does not connect.
+  // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
+  // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
   static async create(options) {
-    const native = await loadEngine(options);
-    return new IotClient(native, options);
+    return new IotClient(await loadEngine(options ?? {}), options);
   }
 
   constructor(native, options) {
-    if (!options || typeof options !== 'object') throw new IotError('invalid_argument', 'IotClient.create needs an options object');
+    if (!options || typeof options !== 'object') throw bad('IotClient.create options', 'an object', options);
+    checkOptions(options);
     this.#n = native;
     this.#o = options;
     this.#endpoint = parseEndpoint(options.endpoint);
     this.#region = options.region || '';
     this.#WebSocket = options.WebSocket || globalThis.WebSocket;
     this.#fetch = options.fetch || (globalThis.fetch && globalThis.fetch.bind(globalThis));
-    if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket implementation: pass options.WebSocket (e.g. the "ws" package in Node)');
+    if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket: pass options.WebSocket (in Node: the "ws" package)');
     this.clockOffsetMs = options.clockOffsetMs || 0;
     this.#listeners = {};
     this.#ops = new Map();   // op id -> {resolve, reject, filter?}
@@ -124,9 +180,6 @@ export class IotClient {
       onError: (e) => this.#emit('error', e),
     };
     this.#auth = options.customAuthorizer ? null : createCredentialSource(options, ctx);
-    if (!this.#auth && !options.customAuthorizer) {
-      throw new IotError('invalid_argument', 'one of credentials, cognito, credentialsProvider or customAuthorizer is required');
-    }
 
     // Endpoint and region are checked by the C++ signer now, so a bad one fails create(), not
     // every connection attempt (a throw-away key: nothing secret is involved).
@@ -134,10 +187,10 @@ export class IotClient {
 
     const r = options.reconnect === false ? { enabled: false } : { enabled: true, ...(options.reconnect || {}) };
     const q = options.offlineQueue || {};
-    if (q.policy !== undefined && !(q.policy in POLICY)) {
+    if (q.policy != null && !(POLICY[q.policy] >= 0)) {
       throw new IotError('invalid_argument', `offlineQueue.policy must be one of ${Object.keys(POLICY).join(', ')}`);
     }
-    this.#h = native.create(typeof options.clientId === 'string' ? options.clientId : '', {
+    this.#h = native.create(options.clientId ?? '', {
       keepAliveSeconds: options.keepAliveSeconds ?? 60,
       cleanSession: options.cleanSession ?? true,
       reconnect: r.enabled,
@@ -154,7 +207,12 @@ export class IotClient {
 
   // Events: connect {sessionPresent}, disconnect {error}, reconnecting {delayMs, attempt},
   // message (IotMessage), error (IotError).
-  on(event, fn) { (this.#listeners[event] ||= []).push(fn); return this; }
+  // Throws IotError invalid_argument if fn is not a function.
+  on(event, fn) {
+    if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
+    (this.#listeners[event] ||= []).push(fn);
+    return this;
+  }
   off(event, fn) { const l = this.#listeners[event]; if (l) this.#listeners[event] = l.filter((f) => f !== fn); return this; }
   #emit(event, arg) {
     for (const fn of this.#listeners[event] || []) {
@@ -169,7 +227,7 @@ export class IotClient {
   // Resolves at the first CONNACK. Rejects with the first failed attempt's error (the client keeps
   // retrying with backoff; listen to "connect") or when close() is called first.
   connect() {
-    this.#live();
+    if (!this.#h) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
     return new Promise((resolve, reject) => {
       this.#connectWaiters.push({ resolve, reject });
       try {
@@ -184,9 +242,12 @@ export class IotClient {
   }
 
   // Resolves with the granted QoS. handler(message) gets the messages matching this filter.
-  subscribe(filter, options = {}, handler) {
+  subscribe(filter, options, handler) {
     if (typeof options === 'function') { handler = options; options = {}; }
-    return this.#op(() => this.#n.subscribe(this.#h, filter, options.qos ?? 0, monotonic()), { filter, handler }, filter);
+    return this.#op(() => {
+      if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
+      return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic());
+    }, { filter, handler }, filter);
   }
 
   unsubscribe(filter) {
@@ -194,8 +255,8 @@ export class IotClient {
   }
 
   // Resolves when a QoS 0 message is handed to the WebSocket, or at the PUBACK of a QoS 1 one.
-  publish(topic, payload, options = {}) {
-    return this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), options.qos ?? 0, !!options.retain, monotonic()), {}, topic);
+  publish(topic, payload, options) {
+    return this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), {}, topic);
   }
 
   // Sends DISCONNECT, closes the socket and frees the engine. Pending operations reject with "closed".
@@ -223,15 +284,11 @@ export class IotClient {
     }
   }
 
-  #live() {
-    if (!this.#h) throw new IotError('invalid_state', 'the client is closed');
-  }
-
   #op(call, extra, name) {
     if (!this.#h) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
     if (typeof name !== 'string') return Promise.reject(new IotError('invalid_topic', `the topic or filter must be a string, not ${typeof name}`));
     let id;
-    try { id = call(); } catch (e) { return Promise.reject(e); }
+    try { id = call(); } catch (e) { return Promise.reject(asIotError(e, 'invalid_argument')); }
     return new Promise((resolve, reject) => {
       this.#ops.set(id, { resolve, reject, ...extra });
       if (extra.handler) this.#subs.set(id, { filter: extra.filter, handler: extra.handler });
@@ -303,7 +360,7 @@ export class IotClient {
       if (!this.#h) return;
       this.#n.onTick(this.#h, monotonic());
       this.#pump();
-    }, Math.max(0, at - monotonic()));
+    }, Math.min(T, Math.max(0, at - monotonic())));
   }
 
   #handle(ev) {
@@ -319,6 +376,7 @@ export class IotClient {
         break;
       }
       case EV_DISCONNECTED:
+        this.#withReason(ev.error);
         this.#rejectConnect(ev.error);
         // Closed for good (reconnect off, or close()): no more credential refreshes.
         if (this.#auth && this.state === 'closed') this.#auth.stop();
@@ -361,6 +419,7 @@ export class IotClient {
         // With an op id: a subscribe/unsubscribe that can no longer complete. Without: a failed
         // connection attempt (the engine backs off and retries) or another notice.
         const op = ev.opId ? this.#take(ev.opId) : null;
+        this.#withReason(ev.error);
         if (op) {
           this.#subs.delete(ev.opId);
           op.reject(ev.error);
@@ -372,6 +431,12 @@ export class IotClient {
       }
       default: break;
     }
+  }
+
+  // The server's answer to a refused upgrade (kept by the driver: the engine carries the status).
+  #withReason(error) {
+    if (error.status && this.#reason) error.reason = this.#reason;
+    this.#reason = undefined;
   }
 
   #take(id) {
@@ -392,8 +457,8 @@ export class IotClient {
       (e) => {
         if (!this.#h || token !== this.#attempt) return;
         // Not an IotError: the application's credentialsProvider threw or rejected.
-        const err = e instanceof IotError ? e : new IotError('auth_failed', `credentialsProvider failed: ${e && e.message || e}`);
-        this.#n.provideTargetError(this.#h, err.code, err.message, monotonic());
+        const err = asIotError(e, 'auth_failed', 'credentialsProvider failed: ');
+        this.#n.provideTargetError(this.#h, err.code, err.message, err.status, monotonic());
         this.#pump();
       });
   }
@@ -417,11 +482,15 @@ export class IotClient {
   #open(url) {
     this.#closeSocket();
     let sock;
-    const info = { opened: false };
+    // Frames longer than max are refused before they are buffered where the runtime allows
+    // (ws's maxPayload; browsers ignore the argument). Twice the largest packet: one message may
+    // carry several MQTT packets of a gateway's TCP stream.
+    const max = 2 * this.#n.maxInbound(this.#h);
+    const info = { opened: false, max };
     try {
-      sock = new this.#WebSocket(url, 'mqtt');
+      sock = new this.#WebSocket(url, 'mqtt', { maxPayload: max });
     } catch (e) {
-      this.#n.onClosed(this.#h, 'io_error', `WebSocket could not be created: ${e && e.message}`, monotonic());
+      this.#n.onClosed(this.#h, 'io_error', asIotError(e, 'io_error', 'WebSocket could not be created: ').message, 0, monotonic());
       this.#schedulePump();
       return;
     }
@@ -439,34 +508,51 @@ export class IotClient {
       if (this.#sock !== sock || !this.#h) return;
       const data = e.data;
       if (typeof data === 'string') return;  // AWS IoT only sends binary frames
+      // A browser buffered it already: at least keep it out of the wasm heap (which never shrinks).
+      if (data.byteLength > max) {
+        this.#sock = null;
+        sock.close();
+        this.#n.onClosed(this.#h, 'protocol_error', tooBig(`message of ${data.byteLength} bytes`, max), 0, monotonic());
+        this.#pump();
+        return;
+      }
       this.#n.onBytes(this.#h, new Uint8Array(data), monotonic());
       this.#pump();
     });
-    sock.addEventListener('error', (e) => { info.error = e && e.message; });
+    sock.addEventListener('error', (e) => {
+      info.error = e && e.message;
+      // ws refused a frame (over maxPayload: from its header, before buffering it; or malformed):
+      // its receiver's error codes are WS_ERR_*. Browsers give no details.
+      const code = e && e.error && e.error.code;
+      if (/^WS_ERR_/.test(code)) info.frame = code;
+    });
     sock.addEventListener('close', (e) => {
       if (this.#sock !== sock || !this.#h) return;
       this.#sock = null;
       const err = this.#closeReason(info, e);
-      this.#n.onClosed(this.#h, err.code, err.message, monotonic());
+      this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic());
       this.#pump();
     });
   }
 
   #closeReason(info, e) {
+    if (info.frame) return new IotError('protocol_error', tooBig(`frame (${info.frame})`, info.max));
     if (info.opened) return new IotError('closed', `WebSocket closed (code ${e.code}${e.reason ? `, ${e.reason}` : ''})`);
     if (info.date) this.#learnServerDate(info.date);
+    this.#reason = info.body;
     const host = this.#endpoint.host;
     const answer = info.body ? `: ${info.body}` : '';
-    if (info.status === 401 || info.status === 403) {
-      if (this.#auth) this.#auth.invalidate();
-      return new IotError('auth_failed', `WebSocket upgrade to ${host} refused: HTTP ${info.status}${answer} (a bad signature or key, expired credentials or a skewed clock; server date ${info.date || 'unknown'})`, { status: info.status });
+    if (info.status) {
+      const auth = info.status === 401 || info.status === 403;
+      if (auth && this.#auth) this.#auth.invalidate();
+      return new IotError(auth ? 'auth_failed' : 'connection_refused', `WebSocket upgrade to ${host} refused: HTTP ${info.status}${answer}${auth
+        ? ` (a bad signature or key, expired credentials or a skewed clock; server date ${info.date || 'unknown'})` : ''}`, { status: info.status });
     }
-    if (info.status) return new IotError('connection_refused', `WebSocket upgrade to ${host} refused: HTTP ${info.status}${answer}`, { status: info.status });
     // Status unknown (a browser): it may have been a 403 for revoked credentials, so every
     // second such failure in a row fetches fresh ones (at the engine's backoff pace).
     if (++this.#blindFailures % 2 === 0 && this.#auth) this.#auth.invalidate();
     return new IotError('io_error', `WebSocket to ${host} could not be opened${info.error ? ` (${info.error})`
-      : ' (browsers hide the HTTP status of a refused upgrade: a 403 means a bad signature, expired credentials or a skewed clock)'}`);
+      : ' (the browser hides the HTTP status; a 403 is a bad signature, expired credentials or a skewed clock)'}`);
   }
 
   #closeSocket() {

@@ -13,28 +13,27 @@ export function refreshMargin(lifetimeMs, configured) {
   return Math.min(FIVE_MINUTES, Math.max(0, lifetimeMs) * 0.1);
 }
 
-const checkKeys = (c, where) => {
-  if (!c || typeof c.accessKeyId !== 'string' || !c.accessKeyId || typeof c.secretAccessKey !== 'string' || !c.secretAccessKey) {
-    throw new IotError('invalid_argument', `${where}: credentials need a non-empty accessKeyId and secretAccessKey`);
-  }
-};
+const isKey = (v) => typeof v === 'string' && v !== '';
 
-const toEpochMs = (v) => (v == null ? undefined : v instanceof Date ? v.getTime() : Number(v));
+// Checked credentials with `expiration` in epoch ms (or undefined), else IotError `code`.
+const checked = (c, where, code = 'invalid_argument') => {
+  const expiration = c && c.expiration instanceof Date ? c.expiration.getTime() : c && c.expiration;
+  if (!c || !isKey(c.accessKeyId) || !isKey(c.secretAccessKey) || (c.sessionToken != null && typeof c.sessionToken != 'string')
+      || (expiration != null && !Number.isFinite(expiration))) {
+    throw new IotError(code, `${where}: credentials need a non-empty accessKeyId and secretAccessKey, and if any a string sessionToken and a finite expiration`);
+  }
+  return { ...c, expiration: expiration ?? undefined };
+};
 
 // A source has get() → Promise<{accessKeyId, secretAccessKey, sessionToken?, expiration? (epoch ms)}>,
 // invalidate() (after an auth failure), and stop().
 export function createCredentialSource(options, ctx) {
   if (options.credentials) {
-    checkKeys(options.credentials, 'credentials');
-    const c = { ...options.credentials, expiration: toEpochMs(options.credentials.expiration) };
+    const c = checked(options.credentials, 'credentials');
     return { get: async () => c, invalidate() {}, stop() {} };
   }
   if (options.credentialsProvider) {
-    return cached(async () => {
-      const c = await options.credentialsProvider();
-      checkKeys(c, 'credentialsProvider');
-      return { ...c, expiration: toEpochMs(c.expiration) };
-    }, options, ctx);
+    return cached(async () => checked(await options.credentialsProvider(), 'credentialsProvider'), options, ctx);
   }
   if (options.cognito) return cached(cognitoFetcher(options, ctx), options, ctx);
   return null;
@@ -82,8 +81,8 @@ function cached(fetchCredentials, options, ctx) {
 // Cognito identity pool: unsigned JSON POSTs to cognito-identity.<region>.amazonaws.com.
 function cognitoFetcher(options, ctx) {
   const c = options.cognito;
-  if (!c.identityPoolId || typeof c.identityPoolId !== 'string') {
-    throw new IotError('invalid_argument', 'cognito.identityPoolId is required (e.g. "us-east-1:1234abcd-...")');
+  if (!c.identityPoolId) {
+    throw new IotError('invalid_argument', 'cognito.identityPoolId is required');
   }
   const region = c.region || options.region || c.identityPoolId.split(':')[0];
   const endpoint = c.endpoint || `https://cognito-identity.${region}.amazonaws.com/`;
@@ -101,11 +100,17 @@ function cognitoFetcher(options, ctx) {
     } catch (e) {
       throw new IotError('io_error', `Cognito ${target}: request to ${endpoint} failed (${e && e.message})`);
     }
-    const date = response.headers && response.headers.get && response.headers.get('date');
-    if (date) ctx.learnServerDate(date);
-    const text = await response.text();
+    let text;
+    try {
+      const date = response.headers && response.headers.get && response.headers.get('date');
+      if (date) ctx.learnServerDate(date);
+      text = String(await response.text());
+    } catch (e) {
+      throw new IotError('io_error', `Cognito ${target}: reading the answer failed (${e && e.message})`);
+    }
     let json = null;
     try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
+    if (typeof json !== 'object') json = null;
     if (!response.ok || !json) {
       const type = json && (json.__type || json.code) ? String(json.__type || json.code).split('#').pop() : `HTTP ${response.status}`;
       const message = (json && (json.message || json.Message)) || text.slice(0, 200);
@@ -141,14 +146,16 @@ function cognitoFetcher(options, ctx) {
     if (l) body.Logins = l;
     const json = await call('GetCredentialsForIdentity', body);
     const k = json.Credentials || {};
-    if (!k.AccessKeyId || !k.SecretKey) throw new IotError('server_error', 'Cognito GetCredentialsForIdentity: the answer has no Credentials');
+    const e = k.Expiration;
     return {
-      accessKeyId: k.AccessKeyId,
-      secretAccessKey: k.SecretKey,
-      sessionToken: k.SessionToken,
-      // Expiration is epoch seconds; convert to the local clock's frame using the learnt offset.
-      expiration: k.Expiration === undefined ? undefined : Number(k.Expiration) * 1000 - ctx.clockOffset(),
-      identityId: json.IdentityId || id,
+      ...checked({
+        accessKeyId: k.AccessKeyId,
+        secretAccessKey: k.SecretKey,
+        sessionToken: k.SessionToken,
+        // Expiration is epoch seconds (a number); converted to the local clock's frame with the learnt offset.
+        expiration: e == null ? e : typeof e == 'number' ? e * 1000 - ctx.clockOffset() : NaN,
+      }, 'Cognito GetCredentialsForIdentity', 'server_error'),
+      identityId: typeof json.IdentityId === 'string' ? json.IdentityId : id,
     };
   };
 

@@ -1,7 +1,7 @@
 // engine.js — loads the .wasm and wraps the C ABI of wasm/src/bindings.cpp. Internal to the
 // package: the application uses IotClient (client.js). No Emscripten JS runtime is shipped.
 import names from './wasm-names.js';
-import { ERROR_CODES, IotError } from './errors.js';
+import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -17,11 +17,12 @@ export function setDefaultWasmBinary(fn) {
 // Loads the module once per page. Options: wasmBinary (bytes, e.g. read from disk in Node) or
 // wasmUrl (where to fetch the .wasm); by default the .wasm next to this file is fetched, through
 // the `new URL(..., import.meta.url)` form that bundlers recognise as an asset.
-export function loadEngine(options = {}) {
+export function loadEngine(options) {
+  options ||= {};
   if (!modulePromise) {
     modulePromise = instantiate(options.wasmBinary || (defaultWasmBinary && defaultWasmBinary())
-      || options.wasmUrl || new URL('./iotlite.wasm', import.meta.url), names);
-    modulePromise.catch(() => { modulePromise = null; });
+      || options.wasmUrl || new URL('./iotlite.wasm', import.meta.url), names)
+      .catch((e) => { modulePromise = null; throw asIotError(e, 'io_error'); });
   }
   return modulePromise;
 }
@@ -86,6 +87,7 @@ function bind(exports, names) {
   const onOpen = f('on_open'), onBytes = f('on_bytes'), onClosed = f('on_closed'), onTick = f('on_tick');
   const deadline = f('deadline'), output = f('output'), consume = f('consume'), state = f('state');
   const poll = f('poll'), num = f('ev_num'), bytes = f('ev_bytes'), presign = f('presign'), out = f('out');
+  const maxInbound = f('max_inbound');
   exports[names.ctors]();
 
   let heap = new Uint8Array(memory.buffer);
@@ -148,19 +150,22 @@ function bind(exports, names) {
       pack(url, username || '', password || '');
       provideTarget(h, now);
     },
-    provideTargetError(h, name, message, now) {
+    // status: the HTTP status behind the error (0: none); it comes back in the error event.
+    provideTargetError(h, name, message, status, now) {
       pack(message);
-      provideTargetError(h, code(name), now);
+      provideTargetError(h, code(name), status || 0, now);
     },
     onOpen,
     onBytes(h, data, now) {
       pack(data);
       onBytes(h, now);
     },
-    onClosed(h, name, message, now) {
+    onClosed(h, name, message, status, now) {
       pack(message);
-      onClosed(h, code(name), now);
+      onClosed(h, code(name), status || 0, now);
     },
+    // The largest inbound MQTT packet the engine accepts (bytes).
+    maxInbound,
     onTick,
     deadline,
     state,
@@ -208,7 +213,8 @@ function bind(exports, names) {
           ev.opId = num(h, 0);
       }
       if (type === EV_DISCONNECTED || type === EV_PUBLISH_FAILED || type === EV_ERROR) {
-        ev.error = new IotError(ERROR_CODES[num(h, 4)] || 'closed', text(bytes(h, 0)));
+        // The HTTP status travels through the engine as data (Error::http_status), not as text.
+        ev.error = new IotError(ERROR_CODES[num(h, 4)] || 'closed', text(bytes(h, 0)), { status: num(h, 9) || undefined });
       }
       return ev;
     },

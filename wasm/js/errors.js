@@ -8,9 +8,17 @@ export const ERROR_CODES = [
   'closed', 'crypto_error', 'io_error', 'server_error', 'conflict', 'unsupported',
 ];
 
+// The one redaction of text that enters the package from outside (runtime and server error
+// texts): everything after a "?" (the query of a URL: a presigned URL's X-Amz-Signature,
+// X-Amz-Credential and X-Amz-Security-Token, a custom authorizer's token) and the value of every
+// X-Amz-*, token or signature parameter seen without its "?" are cut. Bun, for one, puts the
+// whole URL of a refused WebSocket in its error text.
+export const redact = (text) => String(text).replace(/(\?|(?:X-Amz-[\w-]+|token|signature)=)[^\s"'`<>]+/gi, '$1[redacted]');
+
 export class IotError extends Error {
+  // Every message goes through redact(): this constructor is where runtime text becomes ours.
   constructor(code, message, details) {
-    super(message);
+    super(redact(message));
     this.name = 'IotError';
     this.code = code;
     if (details) Object.assign(this, details);
@@ -18,3 +26,7 @@ export class IotError extends Error {
 }
 
 export const errcValue = (name) => ERROR_CODES.indexOf(name);
+
+// `e` as an IotError: kept if it is one, else wrapped with `code` (its text redacted).
+export const asIotError = (e, code, prefix = '') =>
+  (e instanceof IotError ? e : new IotError(code, prefix + String(e && e.message || e)));

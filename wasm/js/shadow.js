@@ -9,8 +9,8 @@
 // deadline to the client's timer and turns its events into promises and listeners.
 import names from './wasm-names-shadow.js';
 import { instantiate } from './engine.js';
-import { IotClient as BaseClient, clientInternals } from './client.js';
-import { ERROR_CODES, IotError } from './errors.js';
+import { IotClient as BaseClient, clientInternals, jsonText } from './client.js';
+import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
 export * from './index.js';
 
@@ -20,16 +20,17 @@ const STREAMS = ['delta', 'documents'];
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 const closedError = () => new IotError('closed', 'the client was closed');
 const call = (fn, arg) => { try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); } };
+const invalid = (message) => new IotError('invalid_argument', message);
 
 let modulePromise = null;
 
 // Loads iotlite-shadow.wasm once per page (options as for the plain entry's init: wasmBinary, or
 // wasmUrl; by default the file next to this one, through the form bundlers emit as an asset).
-export function init(options = {}) {
+export function init(options) {
+  options ||= {};
   if (!modulePromise) {
     modulePromise = instantiate(options.wasmBinary || options.wasmUrl || new URL('./iotlite-shadow.wasm', import.meta.url), names)
-      .then(withShadows);
-    modulePromise.catch(() => { modulePromise = null; });
+      .then(withShadows, (e) => { modulePromise = null; throw asIotError(e, 'io_error', 'could not load the iotlite shadow engine: '); });
   }
   return modulePromise;
 }
@@ -87,17 +88,25 @@ function withShadows(n) {
       this.closed = false;
     }
 
+    // state: JSON text, or a function returning it (it may throw IotError). Always a promise.
     request(thing, name, op, state, o) {
       if (this.closed) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
-      if (o.version !== undefined && !(Number.isSafeInteger(o.version) && o.version >= 0)) {
-        return Promise.reject(new IotError('invalid_argument', `version must be a non-negative integer, not ${o.version}`));
-      }
       let id;
       try {
+        o ??= {};
+        if (typeof o !== 'object') throw invalid(`options must be an object, not ${typeof o}`);
+        if (o.version != null && !(Number.isSafeInteger(o.version) && o.version >= 0)) {
+          throw invalid(`version must be a non-negative integer, not ${typeof o.version === 'number' ? o.version : typeof o.version}`);
+        }
+        if (o.clientToken != null && typeof o.clientToken !== 'string') throw invalid(`clientToken must be a string, not ${typeof o.clientToken}`);
+        if (o.timeoutMs != null && !(Number.isInteger(o.timeoutMs) && o.timeoutMs > 0 && o.timeoutMs < 2 ** 31)) {
+          throw invalid(`timeoutMs must be an integer in 1..${2 ** 31 - 1}, not ${typeof o.timeoutMs === 'number' ? o.timeoutMs : typeof o.timeoutMs}`);
+        }
+        if (typeof state === 'function') state = state();
         pack(thing, name, state, o.clientToken || '');
         id = ok(request(this.sh, op, o.version ?? -1, o.timeoutMs || 0, monotonic()));
       } catch (e) {
-        return Promise.reject(e);
+        return Promise.reject(asIotError(e, 'invalid_argument'));
       }
       return new Promise((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
@@ -176,19 +185,19 @@ export class Shadow {
   // Resolve with the accepted document {state, metadata, version, timestamp, clientToken}.
   // Reject with IotError: conflict (409) / server_error (other codes; .status = the code) with
   // the service's message, timeout, closed, or invalid_argument / limit_exceeded naming the rule.
-  get(options = {}) { return this.#hub.request(this.thing, this.name, 0, '', options); }
+  get(options) { return this.#hub.request(this.thing, this.name, 0, '', options); }
   // state: {desired?, reported?} (null values delete keys), as an object or JSON text.
-  update(state, options = {}) {
-    return this.#hub.request(this.thing, this.name, 1, typeof state === 'string' ? state : JSON.stringify(state) ?? '', options);
+  update(state, options) {
+    return this.#hub.request(this.thing, this.name, 1, typeof state === 'string' ? state : () => jsonText(state, 'the shadow state'), options);
   }
   report(patch, options) { return this.update({ reported: patch }, options); }
   desire(patch, options) { return this.update({ desired: patch }, options); }
-  delete(options = {}) { return this.#hub.request(this.thing, this.name, 2, '', options); }
+  delete(options) { return this.#hub.request(this.thing, this.name, 2, '', options); }
 
   // Subscribes to update/delta or update/documents; resolves once the broker granted it.
   // Listening to "delta" or "documents" does this by itself.
   watch(stream = 'delta') {
-    if (!STREAMS.includes(stream)) return Promise.reject(new IotError('invalid_argument', `stream must be "delta" or "documents", not "${stream}"`));
+    if (!STREAMS.includes(stream)) return Promise.reject(new IotError('invalid_argument', `stream must be "delta" or "documents", not "${String(stream)}"`));
     if (this.#ready[stream]) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiters[stream].push({ resolve, reject });
@@ -199,6 +208,7 @@ export class Shadow {
   // Events: delta {state, metadata, version, timestamp}, documents {previous, current, timestamp,
   // clientToken}, error (IotError: a refused stream subscription, an unparsable message).
   on(event, fn) {
+    if (typeof fn !== 'function') throw invalid(`the listener must be a function, not ${typeof fn}`);
     (this.#listeners[event] ||= []).push(fn);
     if (STREAMS.includes(event)) this.watch(event).catch(() => {});  // reported as an "error" event
     return this;

@@ -161,10 +161,12 @@ void iot_provide_target(Handle* h, double now) {
     h->client->provide_target(std::move(target), ms(now));
 }
 
-// Scratch: [message]. The driver could not produce a target (credentials, signing).
-void iot_provide_target_error(Handle* h, int code, double now) {
+// Scratch: [message]. The driver could not produce a target (credentials, signing); `status` is
+// the HTTP status behind it (a Cognito answer), 0 when none.
+void iot_provide_target_error(Handle* h, int code, std::uint32_t status, double now) {
     Args args;
-    h->client->provide_target(Error{static_cast<Errc>(code), std::string(args.next())}, ms(now));
+    h->client->provide_target(Error{static_cast<Errc>(code), std::string(args.next()), static_cast<std::uint16_t>(status)},
+                              ms(now));
 }
 
 void iot_on_open(Handle* h, double now) { h->client->on_open(ms(now)); }
@@ -176,11 +178,17 @@ void iot_on_bytes(Handle* h, double now) {
     h->client->on_bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), ms(now));
 }
 
-// Scratch: [reason].
-void iot_on_closed(Handle* h, int code, double now) {
+// Scratch: [reason]. `status`: the HTTP status of a refused WebSocket upgrade where the runtime
+// exposes it, else 0; the engine hands it back in the error / disconnected event (field 9).
+void iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
     Args args;
-    h->client->on_closed(Error{static_cast<Errc>(code), std::string(args.next())}, ms(now));
+    h->client->on_closed(Error{static_cast<Errc>(code), std::string(args.next()), static_cast<std::uint16_t>(status)},
+                         ms(now));
 }
+
+// The largest inbound MQTT packet the engine accepts: the driver refuses larger WebSocket
+// messages before buffering them where the runtime allows (ws's maxPayload in Node).
+double iot_max_inbound(Handle* h) { return static_cast<double>(h->client->config().max_inbound_packet); }
 
 void iot_on_tick(Handle* h, double now) { h->client->on_tick(ms(now)); }
 
@@ -217,6 +225,7 @@ double iot_ev_num(Handle* h, int field) {
         case 6: return e.message.retain ? 1 : 0;
         case 7: return e.message.dup ? 1 : 0;
         case 8: return static_cast<double>(e.target.kind);
+        case 9: return e.error.http_status;
         default: return 0;
     }
 }
