@@ -5,10 +5,11 @@
 //
 //   node tests/emulator/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--quiet]
 //
-// Prints one JSON line with the endpoints on stdout, logs to stderr, stops on SIGINT/SIGTERM
-// or when its parent goes away, and never leaves a mosquitto behind.
-import { promises as fs, readFileSync, fstatSync } from 'node:fs';
-import os from 'node:os';
+// Prints one JSON line with the endpoints on stdout, logs to stderr, stops on SIGINT/SIGTERM/
+// SIGHUP or when its parent goes away (even during its start), never leaves a mosquitto behind,
+// and removes its temp dir on every exit it can see (lib/tempdir.mjs; the next start sweeps the
+// dir of a stand-in that was SIGKILLed).
+import { readFileSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAdmin } from './lib/admin.mjs';
@@ -23,6 +24,7 @@ import { RelayHub } from './lib/relay.mjs';
 import { startHttpsApi } from './lib/https_api.mjs';
 import { ShadowStore } from './lib/shadow_store.mjs';
 import { startShadowService } from './lib/shadow_service.mjs';
+import { createTempDir, sweepStaleTempDirs } from './lib/tempdir.mjs';
 
 export const DEFAULT_CONFIG = Object.freeze({
   region: 'us-east-1',
@@ -53,16 +55,25 @@ function mergeConfig(base, over = {}) {
   return out;
 }
 
-/** Loads the optional shadow/HTTPS modules (written separately); missing ones are reported, not fatal. */
 /**
  * Starts every part of the stand-in. Options: the config keys above (merged over DEFAULT_CONFIG)
- * plus `log` (line => void; default silent) and `tempDir` (default: a fresh one, removed at stop).
+ * plus `log` (line => void; default silent), `tempDir` (default: a fresh
+ * `<os.tmpdir()>/iotlite-standin-*`, removed at stop and on every exit of this process, see
+ * lib/tempdir.mjs) and `signal` (an AbortSignal: aborting it during the start stops what was
+ * started, removes the temp dir and rejects).
  * Resolves to { endpoints, controls, stop() }.
  */
 export async function startStandin(options = {}) {
-  const { log = () => {}, tempDir, ...over } = options;
+  const { log = () => {}, tempDir, signal, ...over } = options;
   const config = mergeConfig(DEFAULT_CONFIG, over);
-  const dir = tempDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'iotlite-standin-'));
+  signal?.throwIfAborted();
+  let owned = null;
+  if (!tempDir) {
+    // Dirs left by stand-ins that died without cleaning up (SIGKILL); never a live one's.
+    await sweepStaleTempDirs({ log });
+    owned = await createTempDir();
+  }
+  const dir = tempDir ?? owned.dir;
   const parts = []; // stop functions, run in reverse order
   let stopped = false;
 
@@ -72,18 +83,23 @@ export async function startStandin(options = {}) {
     for (const fn of parts.reverse()) {
       try { await fn(); } catch (e) { log(`stop: ${e.message}`); }
     }
-    if (!tempDir) await fs.rm(dir, { recursive: true, force: true });
+    await owned?.remove();
   }
+  const checkpoint = () => signal?.throwIfAborted();
 
   try {
+    checkpoint();
     const clock = new Clock(0);
     let latencyMs = 0;
     let lifetimeSeconds = config.credentialLifetimeSeconds;
     const credentials = new CredentialStore({ clock, staticCredentials: config.staticCredentials });
     const ca = await createCa(path.join(dir, 'pki'));
+    checkpoint();
 
     const broker = await startMosquitto({ dir, ca, tcpPort: config.ports.brokerTcp, tlsPort: config.ports.mqttTls, log });
     parts.push(() => broker.stop());
+    owned?.setBrokerPid(() => broker.pid());
+    checkpoint();
     const brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
 
     const hub = new RelayHub({ brokerPort: () => broker.tcpPort, latencyMs: () => latencyMs, log });
@@ -95,13 +111,16 @@ export async function startStandin(options = {}) {
       customAuthorizers: config.customAuthorizers, credentials, clock, hub, log,
     });
     parts.push(() => gateway.stop());
+    checkpoint();
     const alpn = await startAlpnRelay({ port: config.ports.alpn, tls: serverTls, hub, log });
     parts.push(() => alpn.stop());
+    checkpoint();
     const cognito = await startCognito({
       port: config.ports.cognito, region: config.region, pools: config.identityPools,
       lifetimeSeconds: () => lifetimeSeconds, credentials, clock, log,
     });
     parts.push(() => cognito.stop());
+    checkpoint();
 
     let store = null;
     let shadowService = null;
@@ -111,6 +130,7 @@ export async function startStandin(options = {}) {
     if (config.shadowService) {
       shadowService = await startShadowService({ brokerUrl, store, log });
       parts.push(() => shadowService.stop());
+      checkpoint();
     }
     let httpsApi = null;
     if (config.httpsApi) {
@@ -121,6 +141,7 @@ export async function startStandin(options = {}) {
         clockSkewMs: () => clock.skewMs,
       });
       parts.push(() => httpsApi.stop());
+      checkpoint();
     }
 
     const pool = (name) => config.identityPools.find((p) => p.name === name);
@@ -153,6 +174,7 @@ export async function startStandin(options = {}) {
     };
     const admin = await startAdmin({ port: config.ports.admin, controls, clock, log });
     parts.push(() => admin.stop());
+    checkpoint();
 
     const host = '127.0.0.1';
     const endpoints = {
@@ -224,6 +246,13 @@ const USAGE = `usage: node tests/emulator/standin.mjs [--config file.json] [--po
                      [--credential-lifetime seconds] [--quiet]
 port names: ${PORT_KEYS.join(', ')} (0 = free port)`;
 
+/** How long a stop may take before the process exits anyway (the 'exit' hook removes the temp dir). */
+const STOP_TIMEOUT_MS = 10_000;
+/** How long a start that was told to stop may take to unwind before the process exits anyway. */
+const START_ABORT_MS = 1_000;
+/** How often the parent pid is checked: a dead parent is noticed within this bound. */
+const PARENT_POLL_MS = 250;
+
 async function main() {
   let opts;
   try {
@@ -235,18 +264,28 @@ async function main() {
   if (opts.help) { process.stdout.write(USAGE + '\n'); return; }
   const { quiet, help, ...config } = opts;
   const log = quiet ? () => {} : (line) => process.stderr.write(`standin: ${line}\n`);
-  let standin;
-  try {
-    standin = await startStandin({ ...config, log });
-  } catch (e) {
-    process.stderr.write(`standin: failed to start: ${e.message}\n`);
-    process.exit(1);
-  }
-  let exiting = false;
+
+  // Every way to be told to stop is armed before anything is created, so that a stop asked for
+  // during the start (signal, parent gone) also ends in a clean exit.
+  let standin = null;
+  let stopping = null;
+  const aborter = new AbortController();
   const shutdown = async (why) => {
-    if (exiting) return;
-    exiting = true;
+    if (stopping) return;
+    stopping = why;
     log(`stopping (${why})`);
+    setTimeout(() => {
+      process.stderr.write(`standin: stop took over ${STOP_TIMEOUT_MS} ms; exiting anyway\n`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
+    if (!standin) {
+      // The start stops at its next step and removes what it made; main() then exits. A step
+      // can take seconds (openssl, Mosquitto binding its ports): after START_ABORT_MS the
+      // process exits anyway, the 'exit' hook removes the temp dir and the guard stops Mosquitto.
+      aborter.abort(new Error(`stopped during start (${why})`));
+      setTimeout(() => process.exit(0), START_ABORT_MS).unref();
+      return;
+    }
     await standin.stop();
     process.exit(0);
   };
@@ -263,7 +302,16 @@ async function main() {
   // A reader that went away (EPIPE) means nobody uses us any more: stop cleanly, never crash.
   process.stdout.on('error', () => shutdown('stdout closed'));
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) shutdown('parent exited'); }, 500);
+  setInterval(() => { if (process.ppid !== parent) shutdown(`parent ${parent} exited`); }, PARENT_POLL_MS);
+
+  try {
+    standin = await startStandin({ ...config, log, signal: aborter.signal });
+  } catch (e) {
+    if (stopping) process.exit(0); // startStandin removed what it had made
+    process.stderr.write(`standin: failed to start: ${e.message}\n`);
+    process.exit(1);
+  }
+  if (stopping) { await standin.stop(); process.exit(0); }
   process.stdout.write(JSON.stringify(standin.endpoints) + '\n');
 }
 
