@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "cli_util.hpp"
+#include "bounded_file.hpp"
 
 namespace iotlite::cli {
 
@@ -87,14 +87,11 @@ Result<AwsProfile> parse_aws_profile(std::string_view text, std::string_view pro
 Result<AwsProfile> load_aws_profile(std::string_view profile) {
     const std::string path = shared_credentials_path();
     if (path.empty()) {
-        return make_error(Errc::invalid_argument,
-                          "no credentials file: HOME and AWS_SHARED_CREDENTIALS_FILE are both unset");
+        return make_error(Errc::io_error, "no credentials file: HOME and AWS_SHARED_CREDENTIALS_FILE are both unset");
     }
-    std::string text;
-    if (!read_file(path, text)) {
-        return make_error(Errc::invalid_argument, "cannot read the credentials file " + path);
-    }
-    return parse_aws_profile(text, profile, path);
+    Result<std::string> text = read_bounded_file(path, kAwsConfigFileLimit, "the credentials file " + path);
+    if (!text.ok()) return text.error();
+    return parse_aws_profile(text.value(), profile, path);
 }
 
 }  // namespace iotlite::cli

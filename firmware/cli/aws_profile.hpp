@@ -25,8 +25,9 @@ std::string shared_credentials_path();
 // missing or empty, a line that is neither a section, a key = value pair nor a comment.
 Result<AwsProfile> parse_aws_profile(std::string_view text, std::string_view profile, std::string_view source);
 
-// Reads shared_credentials_path() and parses it. Errors: invalid_argument (as above, or the
-// file cannot be read).
+// Reads shared_credentials_path() (at most kAwsConfigFileLimit, a regular file only) and parses
+// it. Errors: read_bounded_file's (io_error: cannot be opened; invalid_argument: not a regular
+// file; limit_exceeded: too big), then parse_aws_profile's.
 Result<AwsProfile> load_aws_profile(std::string_view profile);
 
 }  // namespace iotlite::cli

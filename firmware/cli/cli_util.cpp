@@ -2,8 +2,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace iotlite::cli {
@@ -82,15 +80,6 @@ bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, 
 
 bool parse_flags(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error) {
     return parse_arguments(argc, argv, specs, false, out, error);
-}
-
-bool read_file(const std::string& path, std::string& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    out = buffer.str();
-    return !in.bad();
 }
 
 std::string env_or_empty(const char* name) {

@@ -1,4 +1,5 @@
-// Small helpers shared by the CLI commands: flag parsing, one-line errors, file reading.
+// Small helpers shared by the CLI commands: flag parsing, one-line errors. Files are read with
+// read_bounded_file (bounded_file.hpp).
 #pragma once
 
 #include <string>
@@ -36,8 +37,6 @@ bool parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs, 
 // The same for commands without short flags: every argument must start with "--" (the specs'
 // short names are not used).
 bool parse_flags(int argc, char** argv, const std::vector<OptionSpec>& specs, ParsedFlags& out, std::string& error);
-
-bool read_file(const std::string& path, std::string& out);
 
 // The value of environment variable `name`; "" when it is not set.
 std::string env_or_empty(const char* name);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "bounded_file.hpp"
 #include "cli_connection.hpp"
 #include "cli_util.hpp"
 #include "connection_options.hpp"
@@ -15,6 +16,8 @@ namespace {
 
 constexpr const char* kCommand = "pub";
 
+static_assert(kPayloadFileLimit.max_bytes == mqtt::limits::max_payload_bytes, "pub -f reads at most one AWS IoT payload");
+
 constexpr const char* kHelp =
     "usage: iotlite pub --endpoint HOST[:PORT] -t TOPIC (-m MESSAGE | -f FILE | -s | -n) [-q 0|1] [-r]\n"
     "                   [connection flags]\n"
@@ -22,7 +25,7 @@ constexpr const char* kHelp =
     "Publishes one message and exits once it is sent (QoS 0) or acknowledged (QoS 1).\n"
     "  -t, --topic TOPIC        topic (AWS: at most 256 bytes and 7 '/')\n"
     "  -m, --message TEXT       the payload\n"
-    "  -f, --file FILE          the payload is the file's content\n"
+    "  -f, --file FILE          the payload is the file's content (a regular file of at most 128 KB)\n"
     "  -s, --stdin-file         the payload is everything read from stdin\n"
     "  -n, --null-message       an empty payload\n"
     "  -q, --qos 0|1            QoS (AWS IoT has no QoS 2); default 0\n"
@@ -70,7 +73,9 @@ int run_pub(int argc, char** argv) {
     if (const std::string* m = flags.get("--message")) {
         payload = *m;
     } else if (const std::string* f = flags.get("--file")) {
-        if (!read_file(*f, payload)) return fail(kCommand, "-f: cannot read " + *f);
+        Result<std::string> read = read_bounded_file(*f, kPayloadFileLimit, "-f " + *f);
+        if (!read.ok()) return fail(kCommand, read.error().message);
+        payload = std::move(read).value();
     } else if (flags.has("--stdin-file")) {
         if (!read_stdin(payload, mqtt::limits::max_payload_bytes)) return fail(kCommand, "-s: reading stdin failed");
     }

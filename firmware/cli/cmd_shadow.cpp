@@ -9,6 +9,7 @@
 #include "iotlite/shadow/document.hpp"
 #include "iotlite/shadow/names.hpp"
 #include "iotlite/shadow/shadow_client.hpp"
+#include "shadow_input.hpp"
 
 namespace iotlite::cli {
 
@@ -82,41 +83,12 @@ int run_shadow(int argc, char** argv) {
         if (has_state) return fail(kCommand, "--desired, --reported and --document are for update only");
         if (flags.has("--version")) return fail(kCommand, "--version is for update only");
     } else {
-        if (!has_state) return fail(kCommand, "update needs --desired JSON, --reported JSON or --document JSON");
-        if (flags.has("--document") && (flags.has("--desired") || flags.has("--reported"))) {
-            return fail(kCommand, "--document cannot be combined with --desired or --reported");
-        }
-        for (const char* section : {"desired", "reported"}) {
-            const std::string flag = std::string("--") + section;
-            const std::string* text = flags.get(flag);
-            if (text == nullptr) continue;
-            shadow::Json value = shadow::Json::parse(*text, nullptr, false);
-            if (value.is_discarded()) return fail(kCommand, flag + " is not valid JSON");
-            if (!value.is_object() && !value.is_null()) {
-                return fail(kCommand, flag + " must be a JSON object (or null to clear the section)");
-            }
-            state[section] = std::move(value);
-        }
-        if (const std::string* text = flags.get("--document")) {
-            shadow::Json doc = shadow::Json::parse(*text, nullptr, false);
-            if (doc.is_discarded()) return fail(kCommand, "--document is not valid JSON");
-            if (!doc.is_object() || !doc.contains("state") || !doc["state"].is_object()) {
-                return fail(kCommand, "--document must be an object with a \"state\" object, e.g. "
-                                      "{\"state\":{\"desired\":{\"on\":true}}}");
-            }
-            state = doc["state"];
-            if (doc.contains("version")) {
-                if (!doc["version"].is_number_unsigned()) return fail(kCommand, "--document: \"version\" must be a whole number");
-                request.version = doc["version"].get<std::uint64_t>();
-            }
-            if (doc.contains("clientToken") && request.client_token.empty()) {
-                if (!doc["clientToken"].is_string()) return fail(kCommand, "--document: \"clientToken\" must be a string");
-                request.client_token = doc["clientToken"].get<std::string>();
-                if (Result<void> valid = shadow::validate_client_token(request.client_token); !valid.ok()) {
-                    return fail(kCommand, "--document: clientToken: " + valid.error().message);
-                }
-            }
-        }
+        Result<ShadowUpdateInput> input = parse_shadow_update_input(
+            flags.get("--desired"), flags.get("--reported"), flags.get("--document"), !request.client_token.empty());
+        if (!input.ok()) return fail(kCommand, input.error().message);
+        state = std::move(input.value().state);
+        request.version = input.value().version;
+        if (request.client_token.empty()) request.client_token = input.value().client_token;
         if (const std::string* v = flags.get("--version")) {
             std::uint64_t version = 0;
             if (!parse_number(*v, 0, 999999999999ULL, version)) return fail(kCommand, "--version must be a whole number");

@@ -3,12 +3,9 @@
 #include <cstdio>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "bounded_file.hpp"
 #include "cli_util.hpp"
-#include "iotlite/sigv4/amz_date.hpp"
-#include "iotlite/sigv4/http_request.hpp"
-#include "iotlite/sigv4/signer.hpp"
+#include "sigv4_input.hpp"
 
 namespace iotlite::cli {
 
@@ -26,22 +23,14 @@ constexpr const char* kHelp =
     "timestamp (ISO-8601 UTC), expiration_in_seconds, normalize, sign_body, omit_session_token.\n"
     "Exit status: 0 ok, 2 bad input (one line on stderr), 1 signing failed.\n";
 
-using nlohmann::json;
-
-// Reads an optional member of the given JSON type; false (with a message) when it has another type.
-template <typename T>
-bool optional_member(const json& object, const char* key, T& out, std::string& error) {
-    const auto it = object.find(key);
-    if (it == object.end()) return true;
-    if constexpr (std::is_same_v<T, bool>) {
-        if (!it->is_boolean()) return error = std::string("context '") + key + "' must be true or false", false;
-    } else if constexpr (std::is_same_v<T, std::string>) {
-        if (!it->is_string()) return error = std::string("context '") + key + "' must be a string", false;
-    } else {
-        if (!it->is_number_unsigned()) return error = std::string("context '") + key + "' must be a whole number", false;
+// The --context / --request file, bounded (kInputFileLimit, a regular file). A file that cannot
+// be opened keeps the wording "cannot read the --context file (...)"; a refused one names its rule.
+Result<std::string> read_input(const char* flag, const std::string& path) {
+    Result<std::string> text = read_bounded_file(path, kInputFileLimit, std::string(flag) + " " + path);
+    if (!text.ok() && text.error().code == Errc::io_error) {
+        return make_error(Errc::io_error, std::string("cannot read the ") + flag + " file (" + text.error().message + ")");
     }
-    out = it->get<T>();
-    return true;
+    return text;
 }
 
 }  // namespace
@@ -67,50 +56,24 @@ int run_sigv4(int argc, char** argv) {
         return fail(kCommand, "--stage must be canonical-request, string-to-sign, signature or signed-request");
     }
 
-    std::string context_text, request_text;
-    if (!read_file(*flags.get("--context"), context_text)) return fail(kCommand, "cannot read the --context file");
-    if (!read_file(*flags.get("--request"), request_text)) return fail(kCommand, "cannot read the --request file");
-    const json context = json::parse(context_text, nullptr, false);
-    if (context.is_discarded() || !context.is_object()) return fail(kCommand, "the --context file is not a JSON object");
-    auto request = sigv4::parse_http_request(request_text);
-    if (!request) return fail(kCommand, "--request: " + request.error().message);
-
-    sigv4::Credentials credentials;
-    sigv4::SigningConfig config;
-    config.type = mode == "header" ? sigv4::SignatureType::headers : sigv4::SignatureType::query;
-    std::string timestamp;
-    bool sign_body = false;
-    const auto creds_it = context.find("credentials");
-    if (creds_it == context.end() || !creds_it->is_object()) return fail(kCommand, "context 'credentials' must be an object");
-    if (!optional_member(*creds_it, "access_key_id", credentials.access_key_id, error) ||
-        !optional_member(*creds_it, "secret_access_key", credentials.secret_access_key, error) ||
-        !optional_member(*creds_it, "token", credentials.session_token, error) ||
-        !optional_member(context, "region", config.region, error) ||
-        !optional_member(context, "service", config.service, error) ||
-        !optional_member(context, "timestamp", timestamp, error) ||
-        !optional_member(context, "expiration_in_seconds", config.expires_seconds, error) ||
-        !optional_member(context, "normalize", config.normalize_path, error) ||
-        !optional_member(context, "double_uri_encode", config.double_uri_encode, error) ||
-        !optional_member(context, "omit_session_token", config.omit_session_token, error) ||
-        !optional_member(context, "sign_body", sign_body, error)) {
-        return fail(kCommand, error);
+    Result<std::string> context_text = read_input("--context", *flags.get("--context"));
+    if (!context_text.ok()) return fail(kCommand, context_text.error().message);
+    Result<std::string> request_text = read_input("--request", *flags.get("--request"));
+    if (!request_text.ok()) return fail(kCommand, request_text.error().message);
+    Result<Sigv4Inputs> inputs = parse_sigv4_inputs(
+        context_text.value(), request_text.value(),
+        mode == "header" ? sigv4::SignatureType::headers : sigv4::SignatureType::query);
+    if (!inputs.ok()) return fail(kCommand, inputs.error().message);
+    const Sigv4Stage which = stage == "canonical-request" ? Sigv4Stage::canonical_request
+                             : stage == "string-to-sign"  ? Sigv4Stage::string_to_sign
+                             : stage == "signature"       ? Sigv4Stage::signature
+                                                          : Sigv4Stage::signed_request;
+    Result<std::string> text = sigv4_stage_text(inputs.value(), which);
+    if (!text.ok()) {
+        const int code = text.error().code == Errc::invalid_argument ? kExitUsage : kExitFailure;
+        return fail(kCommand, text.error().message, code);
     }
-    auto time = sigv4::parse_iso8601(timestamp);
-    if (!time) return fail(kCommand, "context 'timestamp': " + time.error().message);
-    config.time = time.value();
-    config.add_content_sha256_header = sign_body && config.type == sigv4::SignatureType::headers;
-
-    auto signed_request = sigv4::sign_request(request.value(), config, credentials);
-    if (!signed_request) {
-        const int code = signed_request.error().code == Errc::invalid_argument ? kExitUsage : kExitFailure;
-        return fail(kCommand, signed_request.error().message, code);
-    }
-    const auto& result = signed_request.value();
-    std::string out;
-    if (stage == "canonical-request") out = result.canonical.text;
-    else if (stage == "string-to-sign") out = result.string_to_sign;
-    else if (stage == "signature") out = result.signature;
-    else out = sigv4::serialize_http_request(result.request);
+    const std::string& out = text.value();
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
 }

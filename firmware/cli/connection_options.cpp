@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "aws_profile.hpp"
+#include "bounded_file.hpp"
 #include "iotlite/firmware/tls_context.hpp"
 #include "iotlite/mqtt/topic.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
@@ -61,6 +62,7 @@ const char* connection_options_help() {
            "  --region R              signing region; default: inferred from the endpoint, else\n"
            "                          AWS_REGION / AWS_DEFAULT_REGION, else the profile's region\n"
            "  --cert FILE --key FILE  MQTT over TLS with this client certificate, port 8883\n"
+           "                          (PEM files: regular files of at most 512 KiB each)\n"
            "  --alpn                  with --cert/--key: port 443 with ALPN x-amzn-mqtt-ca\n"
            "  --cafile FILE           CA to trust (TLS and WSS); default: " "/etc/ssl/certs/Amazon_Root_CA_1.pem\n"
            "  --scheme wss|ws         ws: WebSocket without TLS (a local stand-in only); also --insecure-ws\n"
@@ -195,15 +197,20 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     if (o.mode != ConnectionMode::ws) {
         const std::string* ca = flags.get("--cafile");
         o.ca_path = ca != nullptr ? *ca : std::string(kAmazonRootCa);
-        if (!read_file(o.ca_path, o.tls.ca_pem)) {
-            return usage(ca != nullptr ? "--cafile: cannot read " + o.ca_path
-                                       : std::string("no --cafile and the default CA ") + kAmazonRootCa + " cannot be read");
-        }
+        Result<std::string> ca_pem = read_bounded_file(
+            o.ca_path, kPemFileLimit, ca != nullptr ? "--cafile " + o.ca_path : "no --cafile, and the default CA " + o.ca_path);
+        if (!ca_pem.ok()) return usage(ca_pem.error().message);
+        o.tls.ca_pem = std::move(ca_pem).value();
         firmware::TlsSettings settings;
         settings.ca_pem = o.tls.ca_pem;
         if (cert != nullptr) {
-            if (!read_file(*cert, o.tls.cert_pem)) return usage("--cert: cannot read " + *cert);
-            if (!read_file(*key, o.tls.key_pem)) return usage("--key: cannot read " + *key);
+            Result<std::string> cert_pem = read_bounded_file(*cert, kPemFileLimit, "--cert " + *cert);
+            if (!cert_pem.ok()) return usage(cert_pem.error().message);
+            o.tls.cert_pem = std::move(cert_pem).value();
+            // The key's content never appears in a message (read_bounded_file names the path only).
+            Result<std::string> key_pem = read_bounded_file(*key, kPemFileLimit, "--key " + *key);
+            if (!key_pem.ok()) return usage(key_pem.error().message);
+            o.tls.key_pem = std::move(key_pem).value();
             settings.cert_pem = o.tls.cert_pem;
             settings.key_pem = o.tls.key_pem;
         }
@@ -236,11 +243,15 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
         if (profile_name.empty()) profile_name = "default";
         Result<AwsProfile> loaded = load_aws_profile(profile_name);
         if (!loaded.ok()) {
-            if (!explicit_profile) {
+            // No file at all (io_error) without a profile asked for: there are no credentials.
+            // A file that is there but refused (not a regular file, too big, malformed) is
+            // reported as it is.
+            if (explicit_profile) return usage("--profile: " + loaded.error().message);
+            if (loaded.error().code == Errc::io_error) {
                 return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
                              "or use --cert/--key (" + loaded.error().message + ")");
             }
-            return usage("--profile: " + loaded.error().message);
+            return usage(loaded.error().message);
         }
         o.credentials = loaded.value().credentials;
         profile_region = loaded.value().region;

@@ -17,9 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
+#include <string>
 
+#include "bounded_file.hpp"
 #include "device_app.hpp"
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
@@ -32,12 +32,19 @@ namespace {
 volatile std::sig_atomic_t g_button = 0;
 volatile std::sig_atomic_t g_stop = 0;
 
-bool read_file(const std::string& path, std::string& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+// Reads a PEM file with the CLI's bounded reader (a regular file of at most kPemFileLimit);
+// the error names the flag, the path and the rule, never the content (a private key).
+bool read_pem(const char* flag, const std::string& path, std::string& out, std::string& error) {
+    if (path.empty()) {
+        error = std::string(flag) + " is required";
+        return false;
+    }
+    Result<std::string> read = cli::read_bounded_file(path, cli::kPemFileLimit, std::string(flag) + " " + path);
+    if (!read.ok()) {
+        error = read.error().message;
+        return false;
+    }
+    out = std::move(read).value();
     return true;
 }
 
@@ -84,10 +91,11 @@ int main(int argc, char** argv) {
 
     DeviceCredentials creds;
     creds.max_fragment_len = static_cast<std::uint16_t>(mfl);
-    if (ca.empty() || !read_file(ca, creds.ca_pem)) return usage("--ca: cannot read the CA certificate file");
+    std::string error;
+    if (!read_pem("--ca", ca, creds.ca_pem, error)) return usage(error.c_str());
     if (mode != "wss") {
-        if (cert.empty() || !read_file(cert, creds.cert_pem)) return usage("--cert: cannot read the device certificate");
-        if (key.empty() || !read_file(key, creds.key_pem)) return usage("--key: cannot read the device private key");
+        if (!read_pem("--cert", cert, creds.cert_pem, error)) return usage(error.c_str());
+        if (!read_pem("--key", key, creds.key_pem, error)) return usage(error.c_str());
     }
 
     sigv4::Credentials aws;
