@@ -39,16 +39,10 @@ struct NoTcp final : TcpConnector {
     }
 };
 
-// Opens at once; then answers CONNECT with a CONNACK (return code `rc`) and records writes.
-class FakeBroker final : public Transport {
+// Opens at once and hands out whatever a subclass put in inbox_ (the broker's answers).
+class InboxTransport : public Transport {
 public:
-    FakeBroker(std::uint8_t rc, std::string* written) : rc_(rc), written_(written) {}
     Result<bool> connect(std::uint64_t) override { return true; }
-    std::int32_t send(const std::uint8_t* d, std::size_t n) override {
-        if (n > 0 && (d[0] & 0xF0) == 0x10) inbox_ = {0x20, 0x02, 0x00, rc_};
-        written_->append(reinterpret_cast<const char*>(d), n);
-        return static_cast<std::int32_t>(n);
-    }
     std::int32_t recv(std::uint8_t* d, std::size_t n) override {
         std::size_t k = std::min(n, inbox_.size());
         for (std::size_t i = 0; i < k; ++i) {
@@ -61,20 +55,34 @@ public:
     IoWait io_wait() const override { return IoWait{}; }
     const Error& last_error() const override { return error_; }
 
+protected:
+    std::deque<std::uint8_t> inbox_;
+
+private:
+    Error error_;
+};
+
+// Answers CONNECT with a CONNACK (return code `rc`) and records writes.
+class FakeBroker final : public InboxTransport {
+public:
+    FakeBroker(std::uint8_t rc, std::string* written) : rc_(rc), written_(written) {}
+    std::int32_t send(const std::uint8_t* d, std::size_t n) override {
+        if (n > 0 && (d[0] & 0xF0) == 0x10) inbox_ = {0x20, 0x02, 0x00, rc_};
+        written_->append(reinterpret_cast<const char*>(d), n);
+        return static_cast<std::int32_t>(n);
+    }
+
 private:
     std::uint8_t rc_;
     std::string* written_;
-    std::deque<std::uint8_t> inbox_;
-    Error error_;
 };
 
 // A broker that answers at once, in the same send(): CONNACK to CONNECT, SUBACK (QoS 1 granted
 // per filter) to SUBSCRIBE, UNSUBACK to UNSUBSCRIBE, PUBACK to a QoS 1 PUBLISH. So every
 // completion is readable by the very next recv(), i.e. still inside the publish()/subscribe()
 // call that caused it.
-class AckingBroker final : public Transport {
+class AckingBroker final : public InboxTransport {
 public:
-    Result<bool> connect(std::uint64_t) override { return true; }
     std::int32_t send(const std::uint8_t* d, std::size_t n) override {
         pending_.insert(pending_.end(), d, d + n);
         for (int packets = 0; packets < 64 && pending_.size() >= 2; ++packets) {
@@ -92,17 +100,6 @@ public:
         }
         return static_cast<std::int32_t>(n);
     }
-    std::int32_t recv(std::uint8_t* d, std::size_t n) override {
-        std::size_t k = std::min(n, inbox_.size());
-        for (std::size_t i = 0; i < k; ++i) {
-            d[i] = inbox_.front();
-            inbox_.pop_front();
-        }
-        return static_cast<std::int32_t>(k);
-    }
-    void close() override {}
-    IoWait io_wait() const override { return IoWait{}; }
-    const Error& last_error() const override { return error_; }
 
 private:
     void answer(const std::uint8_t* p, std::size_t header, std::size_t len) {
@@ -132,8 +129,6 @@ private:
         }
     }
     std::vector<std::uint8_t> pending_;
-    std::deque<std::uint8_t> inbox_;
-    Error error_;
 };
 
 // A peer that accepts TCP but never completes the handshake.
