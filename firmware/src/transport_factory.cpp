@@ -26,17 +26,30 @@ Result<WebSocketUrl> parse_websocket_url(const std::string& url) {
     out.authority = rest.substr(0, slash);
     out.resource = slash == std::string::npos ? std::string("/") : rest.substr(slash);
     if (out.authority.empty()) return make_error(Errc::invalid_argument, "WebSocket URL has no host");
-    std::size_t colon = out.authority.rfind(':');
-    if (colon != std::string::npos && out.authority.find(']') == std::string::npos) {
+    // host[:port], or [IPv6]:port with the brackets left out of the host (what the resolver wants).
+    std::string port_text;
+    bool has_port = false;
+    if (out.authority.front() == '[') {
+        std::size_t close = out.authority.find(']');
+        if (close == std::string::npos) return make_error(Errc::invalid_argument, "WebSocket URL has an IPv6 host without ']'");
+        out.host = out.authority.substr(1, close - 1);
+        std::string after = out.authority.substr(close + 1);
+        if (!after.empty() && after[0] != ':')
+            return make_error(Errc::invalid_argument, "WebSocket URL has text after the IPv6 host's ']' that is not ':port'");
+        has_port = !after.empty();
+        if (has_port) port_text = after.substr(1);
+    } else {
+        std::size_t colon = out.authority.rfind(':');
+        has_port = colon != std::string::npos;
         out.host = out.authority.substr(0, colon);
-        const std::string digits = out.authority.substr(colon + 1);
-        if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+        if (has_port) port_text = out.authority.substr(colon + 1);
+    }
+    if (has_port) {
+        if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
             return make_error(Errc::invalid_argument, "WebSocket URL has a malformed port");
-        unsigned long p = std::strtoul(digits.c_str(), nullptr, 10);
+        unsigned long p = std::strtoul(port_text.c_str(), nullptr, 10);
         if (p == 0 || p > 65535) return make_error(Errc::invalid_argument, "WebSocket URL port must be 1..65535");
         out.port = static_cast<std::uint16_t>(p);
-    } else {
-        out.host = out.authority;
     }
     if (out.host.empty()) return make_error(Errc::invalid_argument, "WebSocket URL has no host");
     return out;

@@ -466,6 +466,22 @@ TEST(WebSocketUrl, PortAndResource_Split) {
     EXPECT_FALSE(parse_websocket_url("wss://h:99999/mqtt").ok());
 }
 
+// Found by iotlite_fuzz_endpoint: "[::1]:8443" used to be kept whole as the host, port 443.
+TEST(WebSocketUrl, BracketedIpv6Host_PortSplitAndBracketsDropped) {
+    auto u = parse_websocket_url("ws://[::1]:8443/mqtt?a=b");
+    ASSERT_TRUE(u.ok()) << u.error().message;
+    EXPECT_EQ(u.value().host, "::1");
+    EXPECT_EQ(u.value().port, 8443);
+    EXPECT_EQ(u.value().authority, "[::1]:8443");
+    auto d = parse_websocket_url("wss://[fe80::1]/mqtt");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d.value().host, "fe80::1");
+    EXPECT_EQ(d.value().port, 443);
+    EXPECT_FALSE(parse_websocket_url("wss://[::1/mqtt").ok());
+    EXPECT_FALSE(parse_websocket_url("wss://[::1]x/mqtt").ok());
+    EXPECT_FALSE(parse_websocket_url("wss://[::1]:/mqtt").ok());
+}
+
 class HttpsTest : public ::testing::Test {
 protected:
     void SetUp() override {
