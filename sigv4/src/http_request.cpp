@@ -65,7 +65,10 @@ Result<HttpRequest> parse_http_request(std::string_view text) {
 }
 
 std::string serialize_http_request(const HttpRequest& request) {
-    std::string out = request.method + " " + request.target() + std::string(kVersionSuffix) + "\n";
+    // An empty path and query would leave the request line without a target ("GET  HTTP/1.1"),
+    // which parse_http_request refuses; "?" is what it reads back as both empty.
+    const std::string target = request.path.empty() && request.query.empty() ? std::string("?") : request.target();
+    std::string out = request.method + " " + target + std::string(kVersionSuffix) + "\n";
     for (const auto& header : request.headers) {
         out += header.name;
         out += ':';

@@ -54,6 +54,7 @@ Result<void> parse_endpoint(std::string_view endpoint, UrlScheme scheme, bool ke
             return make_error(Errc::invalid_argument, "endpoint '" + shown(endpoint) + "' has an unclosed '['");
         }
         host = endpoint.substr(0, close + 1);
+        if (close == 1) return make_error(Errc::invalid_argument, "endpoint '" + shown(endpoint) + "' has an empty IPv6 address in '[]'");
         if (close + 1 < endpoint.size()) {
             if (endpoint[close + 1] != ':') {
                 return make_error(Errc::invalid_argument,

@@ -245,6 +245,7 @@ TEST(IotUrl_Input, MalformedEndpointsAndLimits_ClearErrors) {
         {"h.example.com:4294967297", "must be 1-65535"},
         {"h.example.com:00443x", "must be 1-65535"},
         {"bad host", "no scheme, path or spaces"},
+        {"[]:9001", "empty IPv6 address"},  // found by iotlite_fuzz_endpoint
     };
     for (const auto& [endpoint, expected] : cases) {
         r.endpoint = endpoint;

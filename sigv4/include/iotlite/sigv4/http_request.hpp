@@ -28,7 +28,8 @@ struct HttpRequest {
 // Parses the suites' request.txt / .req format. Errc::invalid_argument naming the broken line.
 Result<HttpRequest> parse_http_request(std::string_view text);
 
-// The inverse: request line, header lines, an empty line, the body.
+// The inverse: request line, header lines, an empty line, the body. parse_http_request reads the
+// text back to the same request (an empty path and query are written as the target "?").
 std::string serialize_http_request(const HttpRequest& request);
 
 }  // namespace iotlite::sigv4
