@@ -128,6 +128,23 @@ TEST(Document, ValidateState_SectionsOtherThanDesiredReported_Refused) {
     EXPECT_TRUE(sh::validate_state(J(R"({"desired":null,"reported":{"a":1}})"), Limits{}).ok());
 }
 
+// Found by iotlite_fuzz_cli_json: the unknown key was quoted whole, so a 1,000-byte key (or one
+// holding "\n") made a 1 KB, multi-line error.
+TEST(Document, ValidateState_UnknownKeyQuotedShortOnOneLine) {
+    Json state = Json::object();
+    state[std::string(1000, 'k') + "\n\xC3\xA9"] = Json::object();
+    auto r = sh::validate_state(state, Limits{});
+    ASSERT_FALSE(r.ok());
+    EXPECT_LT(r.error().message.size(), 200u) << r.error().message;
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
+    EXPECT_NE(r.error().message.find(std::string(64, 'k') + "...\""), std::string::npos) << r.error().message;
+    Json lines = Json::object();
+    lines["a\nb"] = 1;
+    auto l = sh::validate_state(lines, Limits{});
+    ASSERT_FALSE(l.ok());
+    EXPECT_NE(l.error().message.find("\"a?b\""), std::string::npos) << l.error().message;
+}
+
 TEST(Document, ValidateState_Depth6Accepted_Depth7Refused) {
     // desired object = level 1, then the objects under a..e = levels 2..6.
     auto six = J(R"({"desired":{"a":{"b":{"c":{"d":{"e":{}}}}}}})");

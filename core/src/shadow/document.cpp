@@ -237,13 +237,26 @@ std::size_t json_depth(const Json& value, std::size_t cap, bool count_arrays) {
     return deepest + own;
 }
 
+// A key as quoted in an error: at most 64 bytes (cut on a UTF-8 boundary, "..." marks the cut),
+// control characters as '?', so an error stays one short line whatever the input.
+static std::string shown_key(const std::string& key) {
+    if (!valid_utf8(key)) return "?";
+    constexpr std::size_t kShown = 64;
+    std::size_t end = std::min(key.size(), kShown);
+    while (end < key.size() && end > 0 && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80) --end;
+    std::string out = key.substr(0, end);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+    return end < key.size() ? out + "..." : out;
+}
+
 Result<void> validate_state(const Json& state, const Limits& limits) {
     if (!state.is_object()) return make_error(Errc::invalid_argument, "state must be a JSON object");
     for (auto it = state.begin(); it != state.end(); ++it) {
         const std::string& key = it.key();
         if (key != "desired" && key != "reported")
             return make_error(Errc::invalid_argument,
-                              "state may only contain \"desired\" and \"reported\"; found \"" + (valid_utf8(key) ? key : std::string("?")) + "\"");
+                              "state may only contain \"desired\" and \"reported\"; found \"" + shown_key(key) + "\"");
         const Json& section = it.value();
         if (!section.is_object() && !section.is_null())
             return make_error(Errc::invalid_argument, "state." + key + " must be an object or null");
