@@ -56,7 +56,7 @@ wait_for_line() {
 
 # setsid: Ctrl-C reaches only this script, which then stops the servers in order (they also stop
 # by themselves if this script dies: they watch their parent).
-setsid node tests/emulator/standin.mjs >"$RUN/standin.json" 2>"$RUN/standin.log" </dev/null &
+setsid node standin/standin.mjs >"$RUN/standin.json" 2>"$RUN/standin.log" </dev/null &
 PIDS+=($!)
 wait_for_line "$RUN/standin.json" "${PIDS[-1]}" "stand-in"
 

@@ -30,7 +30,7 @@ export function configFromStandin(e) {
     region: e.region,
     authMode: 'cognito',
     cognito: { identityPoolId: e.identityPools?.unauthenticated, endpoint: e.cognitoUrl },
-    // Fake, public test keys of the stand-in (tests/emulator/standin.mjs DEFAULT_CONFIG).
+    // Fake, public test keys of the stand-in (standin/standin.mjs DEFAULT_CONFIG).
     staticCredentials: e.testCredentials ?? undefined,
     topic: 'demo',
     shadow: { thing: 'demo-thing' },

@@ -5,7 +5,7 @@
 
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
 #include "iotlite/sigv4/signer.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "iotlite/firmware/tls_transport.hpp"
 #include "iotlite/mqtt/topic.hpp"
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/names.hpp"
 #include "iotlite/sigv4/encoding.hpp"
 #include "iotlite/sigv4/signer.hpp"
 

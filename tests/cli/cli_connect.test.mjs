@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 const CLI = process.env.IOTLITE_CLI;
-const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'emulator', 'standin.mjs');
+const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'standin', 'standin.mjs');
 const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
 const WRONG_SECRET = 'wrongSecretKeyThatMustNeverBePrinted/0123456';
 const FAKE_TOKEN = 'FwoGZXIvYXdzSessionTokenThatMustNeverBePrinted+/=';

@@ -1,6 +1,6 @@
 // Hostile files and JSON given to `iotlite` (and the example device's PEM flags): every file is
-// read through one bounded reader (firmware/cli/bounded_file.hpp) and every JSON input has its
-// nesting checked on the bytes before it is parsed (firmware/cli/json_input.hpp). Each case must
+// read through one bounded reader (programs/cli/bounded_file.hpp) and every JSON input has its
+// nesting checked on the bytes before it is parsed (programs/cli/json_input.hpp). Each case must
 // end quickly with exit 2 and ONE stderr line naming the rule. Nothing here connects anywhere:
 // the checks happen before any connection (a case that gets past them would time out on
 // 127.0.0.1:1 and fail its assertions).

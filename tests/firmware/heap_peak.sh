@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dev=$1; mode=${2:-tls}; shift; shift || true
 work=$(mktemp -d /tmp/iotlite-heap-XXXXXX)
 mkfifo "$work/stdin"
-node "$root/tests/emulator/standin.mjs" --quiet < "$work/stdin" > "$work/standin.json" 2>/dev/null &
+node "$root/standin/standin.mjs" --quiet < "$work/stdin" > "$work/standin.json" 2>/dev/null &
 standin=$!
 exec 7> "$work/stdin"   # closing it stops the stand-in
 cleanup() { exec 7>&-; kill "$standin" 2>/dev/null || true; wait "$standin" 2>/dev/null || true; rm -rf "$work"; }

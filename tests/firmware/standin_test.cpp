@@ -1,5 +1,5 @@
 // The firmware layer and the example device against the project's AWS IoT Core stand-in
-// (tests/emulator/standin.mjs): Mosquitto with client-certificate TLS, the ALPN port, the WSS
+// (standin/standin.mjs): Mosquitto with client-certificate TLS, the ALPN port, the WSS
 // gateway that checks presigned URLs with @smithy/signature-v4, HTTPS publish and the REST and
 // MQTT shadow service. Device certificates come from the stand-in's admin endpoint.
 #include <gtest/gtest.h>
@@ -81,7 +81,7 @@ struct Child {
 class StandinTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(standin_.start({IOTLITE_NODE, std::string(IOTLITE_SOURCE_DIR) + "/tests/emulator/standin.mjs", "--quiet"}, 30000), "");
+        ASSERT_EQ(standin_.start({IOTLITE_NODE, std::string(IOTLITE_SOURCE_DIR) + "/standin/standin.mjs", "--quiet"}, 30000), "");
         info_ = json::parse(standin_.first_line, nullptr, false);
         ASSERT_FALSE(info_.is_discarded()) << standin_.first_line;
         creds_.ca_pem = read_text(info_["caCertPath"].get<std::string>());

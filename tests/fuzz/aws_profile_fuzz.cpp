@@ -1,5 +1,5 @@
 // libFuzzer target: the AWS shared credentials / config file parser of the CLI
-// (firmware/cli/aws_profile.cpp, parse_aws_profile).
+// (programs/cli/aws_profile.cpp, parse_aws_profile).
 //
 // Input: byte 0 picks the profile asked for (kProfiles); the rest is the file's text, in which
 // every "$S" becomes a marker secret key and every "$T" a marker session token (so the fuzzer

@@ -1,4 +1,4 @@
-// libFuzzer target: the CLI's JSON inputs (firmware/cli): the nesting guard
+// libFuzzer target: the CLI's JSON inputs (programs/cli): the nesting guard
 // (json_nesting_depth, parse_json_input), `shadow update`'s --desired / --reported /
 // --document (parse_shadow_update_input) and `sigv4`'s --context / --request
 // (parse_sigv4_inputs, then sigv4_stage_text).
@@ -26,7 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "iotlite/shadow/document.hpp"
+#include "iotlite/services/shadow/document.hpp"
 #include "json_input.hpp"
 #include "shadow_input.hpp"
 #include "sigv4_input.hpp"

@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 
 namespace mqtt = iotlite::mqtt;
 namespace shadow = iotlite::shadow;

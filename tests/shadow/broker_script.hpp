@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 
 namespace shadow_test {
 

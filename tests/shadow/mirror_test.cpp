@@ -1,7 +1,7 @@
 // The device-side mirror: version ordering, merges, null removal.
 #include <gtest/gtest.h>
 
-#include "iotlite/shadow/mirror.hpp"
+#include "iotlite/services/shadow/mirror.hpp"
 
 namespace {
 

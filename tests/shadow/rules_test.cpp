@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "iotlite/shadow/document.hpp"
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/document.hpp"
+#include "iotlite/services/shadow/names.hpp"
 
 namespace {
 

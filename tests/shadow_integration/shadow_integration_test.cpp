@@ -1,5 +1,5 @@
 // Device shadow integration: real iotlite::mqtt::Client + shadow::ShadowClient pairs over TCP
-// against the local AWS IoT Core stand-in (tests/emulator/standin.mjs, started per test as a child
+// against the local AWS IoT Core stand-in (standin/standin.mjs, started per test as a child
 // process; its shadow service implements the AWS semantics independently of our client).
 //
 // Expected documents are written by hand from the AWS IoT developer guide ("Device Shadow service
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "shadow_peer.hpp"
 #include "standin_process.hpp"
 

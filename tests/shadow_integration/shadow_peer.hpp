@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "tcp_driver.hpp"
 
 namespace iotlite::test {

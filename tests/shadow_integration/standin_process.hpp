@@ -1,4 +1,4 @@
-// StandinProcess — runs the local AWS IoT Core stand-in (tests/emulator/standin.mjs) as a child
+// StandinProcess — runs the local AWS IoT Core stand-in (standin/standin.mjs) as a child
 // process for one test, and makes sure nothing of it survives the test.
 //
 // start(): spawns `node standin.mjs --quiet --ports <every port>=0` in its own process group, with

@@ -57,7 +57,7 @@ async function roundTrip(client, topic, text) {
 }
 
 test('ErrorCodes_MatchResultHpp_SameOrderAsErrc', () => {
-  const header = readFileSync(path.join(repoRoot, 'sigv4/include/iotlite/result.hpp'), 'utf8');
+  const header = readFileSync(path.join(repoRoot, 'base/include/iotlite/result.hpp'), 'utf8');
   const body = header.slice(header.indexOf('enum class Errc {'), header.indexOf('};', header.indexOf('enum class Errc {')));
   const names = [...body.matchAll(/^\s+([a-z_]+)\s*(?:=\s*0)?,/gm)].map((m) => m[1]);
   assert.ok(names.length >= 18, `parsed ${names.length} Errc values from result.hpp`);

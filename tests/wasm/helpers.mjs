@@ -23,7 +23,7 @@ export async function loadPackage() {
 }
 
 export async function startStandin(options = {}) {
-  const { startStandin: start } = await import(pathToFileURL(path.join(repoRoot, 'tests/emulator/standin.mjs')).href);
+  const { startStandin: start } = await import(pathToFileURL(path.join(repoRoot, 'standin/standin.mjs')).href);
   return start({ shadowService: false, httpsApi: false, ...options });
 }
 

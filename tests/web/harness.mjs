@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startStandin } from '../emulator/standin.mjs';
+import { startStandin } from '../../standin/standin.mjs';
 import { assembleSite, configFromStandin, startStaticServer, checkPackage } from '../../scripts/demo_server.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

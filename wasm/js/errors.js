@@ -1,5 +1,5 @@
 // IotError: every error the package reports. `code` is the stable Errc name from
-// sigv4/include/iotlite/result.hpp; the message names the broken rule or the server's answer.
+// base/include/iotlite/result.hpp; the message names the broken rule or the server's answer.
 
 // Index = the numeric value of iotlite::Errc (the order of the enum in result.hpp).
 export const ERROR_CODES = [

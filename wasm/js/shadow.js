@@ -14,7 +14,7 @@ import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
 export * from './index.js';
 
-// ShadowEvent::Type (core/include/iotlite/shadow/shadow_client.hpp).
+// ShadowEvent::Type (core/include/iotlite/services/shadow/shadow_client.hpp).
 const ACCEPTED = 0, REJECTED = 1, FAILED = 2, DELTA = 3, DOCUMENTS = 4, STREAM_READY = 5, STREAM_FAILED = 6;
 const STREAMS = ['delta', 'documents'];
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());

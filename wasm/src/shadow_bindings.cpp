@@ -15,9 +15,9 @@
 #include <cstdarg>
 #include <cstdlib>
 
-#include "iotlite/shadow/document.hpp"
-#include "iotlite/shadow/names.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/document.hpp"
+#include "iotlite/services/shadow/names.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "small_libc.hpp"
 
 // nlohmann/json calls snprintf (integer formats only) and strtod; musl's versions are built on

@@ -24,7 +24,7 @@ await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite.wasm'))
 // The stand-in runs in its own process, so the clients measured here do not share their event
 // loop with the gateway's relay. It prints its endpoints as one JSON line and stops when its stdin
 // closes.
-const standinProc = spawn(process.execPath, [path.join(repoRoot, 'tests/emulator/standin.mjs'), '--quiet'],
+const standinProc = spawn(process.execPath, [path.join(repoRoot, 'standin/standin.mjs'), '--quiet'],
   { stdio: ['pipe', 'pipe', 'inherit'] });
 const ep = await new Promise((resolve, reject) => {
   let buf = '';

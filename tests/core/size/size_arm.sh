@@ -37,7 +37,7 @@ out=$build/mqtt-size
 mkdir -p "$out"
 lib=$build/core/libiotlite_core.a
 src=tests/core/size/mqtt_image.cpp
-incs="-I core/include -I sigv4/include"
+incs="-I base/include -I core/include -I sigv4/include"
 
 # shellcheck disable=SC2086
 arm-none-eabi-g++ $cxx_flags $incs -DIOTLITE_SIZE_BASELINE -c "$src" -o "$out/baseline.o"

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 out=${1:-$root/build/mqtt-size-wasm}
 mkdir -p "$out"
 cd "$root"
-flags="-Os -fno-exceptions -fno-rtti -std=c++17 -DNDEBUG -I core/include -I sigv4/include -sWASM_ASYNC_COMPILATION=0"
+flags="-Os -fno-exceptions -fno-rtti -std=c++17 -DNDEBUG -I base/include -I core/include -I sigv4/include -sWASM_ASYNC_COMPILATION=0"
 srcs=$(sed -n 's|^  \(src/mqtt/[a-z_]*\.cpp\)$|core/\1|p' core/CMakeLists.txt)
 # shellcheck disable=SC2086
 em++ $flags tests/core/size/mqtt_image.cpp $srcs -o "$out/engine.js"

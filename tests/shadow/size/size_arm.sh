@@ -11,7 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -ffunction-sections -fdata-sections -Os
        -fno-exceptions -fno-rtti -std=c++17 -DJSON_NOEXCEPTION -DNDEBUG
-       -I"$root/core/include" -I"$root/sigv4/include" -isystem "$build/core/json-include")
+       -I"$root/base/include" -I"$root/core/include" -I"$root/sigv4/include" -isystem "$build/core/json-include")
 for probe in mqtt_only with_shadow; do
   arm-none-eabi-g++ "${flags[@]}" "$root/tests/shadow/size/$probe.cpp" "$build/core/libiotlite_core.a" \
     "$build/sigv4/libiotlite_sigv4.a" --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \

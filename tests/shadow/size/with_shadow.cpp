@@ -1,6 +1,6 @@
 // Code-size probe (not a test): the same program plus the shadow client, linked by size_arm.sh.
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 int main() {
     iotlite::mqtt::Config c; c.client_id = "d";
     auto r = iotlite::mqtt::Client::create(c);

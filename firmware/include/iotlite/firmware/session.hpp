@@ -19,7 +19,7 @@
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport.hpp"
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 
 namespace iotlite::firmware {
 

@@ -49,7 +49,7 @@ bool read_pem(const char* flag, const std::string& path, std::string& out, std::
 }
 
 int usage(const char* why) {
-    std::fprintf(stderr, "iotlite_device: %s\n(see the comment at the top of firmware/examples/device/main.cpp)\n", why);
+    std::fprintf(stderr, "iotlite_device: %s\n(see the comment at the top of programs/device/main.cpp)\n", why);
     return 2;
 }
 

@@ -42,9 +42,9 @@
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
-#include "iotlite/shadow/document.hpp"
-#include "iotlite/shadow/mirror.hpp"
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/document.hpp"
+#include "iotlite/services/shadow/mirror.hpp"
+#include "iotlite/services/shadow/names.hpp"
 
 namespace iotlite::shadow {
 

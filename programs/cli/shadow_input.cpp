@@ -1,6 +1,6 @@
 #include "shadow_input.hpp"
 
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/names.hpp"
 #include "json_input.hpp"
 
 namespace iotlite::cli {

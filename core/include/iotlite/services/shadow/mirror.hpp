@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "iotlite/shadow/document.hpp"
+#include "iotlite/services/shadow/document.hpp"
 
 namespace iotlite::shadow {
 

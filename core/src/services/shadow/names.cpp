@@ -1,4 +1,4 @@
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/names.hpp"
 
 namespace iotlite::shadow {
 namespace {

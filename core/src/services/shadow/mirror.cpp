@@ -1,4 +1,4 @@
-#include "iotlite/shadow/mirror.hpp"
+#include "iotlite/services/shadow/mirror.hpp"
 
 namespace iotlite::shadow {
 namespace {

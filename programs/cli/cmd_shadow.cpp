@@ -6,9 +6,9 @@
 #include "cli_connection.hpp"
 #include "cli_util.hpp"
 #include "connection_options.hpp"
-#include "iotlite/shadow/document.hpp"
-#include "iotlite/shadow/names.hpp"
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/document.hpp"
+#include "iotlite/services/shadow/names.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "shadow_input.hpp"
 
 namespace iotlite::cli {

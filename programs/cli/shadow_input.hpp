@@ -8,7 +8,7 @@
 #include <string>
 
 #include "iotlite/result.hpp"
-#include "iotlite/shadow/document.hpp"
+#include "iotlite/services/shadow/document.hpp"
 
 namespace iotlite::cli {
 

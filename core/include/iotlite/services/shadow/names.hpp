@@ -23,7 +23,7 @@ inline constexpr std::size_t max_shadow_name_bytes = 64;   // [$a-zA-Z0-9:_-] ('
 inline constexpr std::size_t max_client_token_bytes = 64;  // longer tokens answer 400
 // Merged desired + reported: the compact JSON of the desired object plus that of the reported
 // object ("only the data for desired and reported state ... counts toward the limit"; metadata
-// does not). Same rule as the local stand-in (tests/emulator/lib/shadow_store.mjs).
+// does not). Same rule as the local stand-in (standin/lib/shadow_store.mjs).
 inline constexpr std::size_t max_state_bytes = 8192;
 // Levels of objects inside the desired or reported section, the section object itself being
 // level 1; arrays do not add a level (AWS answers 400 "JSON contains too many levels of nesting;

@@ -1,6 +1,6 @@
-#include "iotlite/shadow/document.hpp"
+#include "iotlite/services/shadow/document.hpp"
 
-#include "iotlite/shadow/names.hpp"
+#include "iotlite/services/shadow/names.hpp"
 
 #include <utility>
 #include <vector>

@@ -1,4 +1,4 @@
-// The one-command start: `node tests/emulator/standin.mjs` prints one JSON line, serves on
+// The one-command start: `node standin/standin.mjs` prints one JSON line, serves on
 // loopback, and leaves no process behind on SIGTERM, on stdin EOF (parent gone) or even when
 // it is SIGKILLed (the mosquitto guard notices the closed pipe).
 import assert from 'node:assert/strict';

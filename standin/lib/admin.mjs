@@ -15,7 +15,7 @@ function number(body, key, { min = -Infinity, max = Infinity } = {}) {
   return v;
 }
 
-/** Routes: see tests/emulator/README.md ("Admin API"). */
+/** Routes: see standin/README.md ("Admin API"). */
 export async function startAdmin({ port = 0, controls, clock, log }) {
   const routes = {
     'GET /admin/state': () => controls.state(),

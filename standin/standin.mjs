@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The local AWS IoT Core stand-in: Mosquitto + a SigV4-checking WebSocket gateway + an ALPN
 // port + a Cognito identity endpoint + the shadow service + HTTPS publish/shadow + fault
-// controls, all on 127.0.0.1. See tests/emulator/README.md.
+// controls, all on 127.0.0.1. See standin/README.md.
 //
-//   node tests/emulator/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--quiet]
+//   node standin/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--quiet]
 //
 // Prints one JSON line with the endpoints on stdout, logs to stderr, stops on SIGINT/SIGTERM/
 // SIGHUP or when its parent goes away (even during its start), never leaves a mosquitto behind,
@@ -242,7 +242,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-const USAGE = `usage: node tests/emulator/standin.mjs [--config file.json] [--ports name=port,...]
+const USAGE = `usage: node standin/standin.mjs [--config file.json] [--ports name=port,...]
                      [--credential-lifetime seconds] [--quiet]
 port names: ${PORT_KEYS.join(', ')} (0 = free port)`;
 

@@ -1,4 +1,4 @@
-#include "iotlite/shadow/shadow_client.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 
 #include <limits>
 #include <utility>

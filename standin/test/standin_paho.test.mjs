@@ -2,7 +2,7 @@
 // gateway over ws:// with a presigned URL (query string included), subscribes, publishes and
 // gets its message back. URLs come from AWS's signer and from `iotlite sign-url`.
 //
-// ctest passes PAHO_WS_CLIENT (built from tests/emulator/paho_ws_client.c) and IOTLITE_CLI.
+// ctest passes PAHO_WS_CLIENT (built from standin/paho_ws_client.c) and IOTLITE_CLI.
 // Run directly with `node --test`, the client is compiled on the fly with cc.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -64,7 +64,7 @@ test('Paho_TamperedUrl_ConnectFails', async () => {
 
 function cliPath() {
   const p = process.env.IOTLITE_CLI;
-  if (!p) return { skip: 'IOTLITE_CLI is not set (ctest sets it to the iotlite CLI built by firmware/cli)' };
+  if (!p) return { skip: 'IOTLITE_CLI is not set (ctest sets it to the iotlite CLI built by programs/cli)' };
   // Set but missing is a broken build, not a reason to skip.
   accessSync(p, constants.X_OK);
   return { path: p };
