@@ -92,7 +92,8 @@ struct TlsTransport::Impl {
             std::string text = n > 0 ? std::string(info, static_cast<std::size_t>(n)) : std::string("unknown reason");
             while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
             for (char& c : text) if (c == '\n') c = ';';
-            return make_error(Errc::crypto_error, where + ": server certificate verification failed: " + text);
+            return make_error(Errc::crypto_error, where + ": server certificate verification failed: " + text)
+                .with_tls(rc, 0, flags);
         }
         if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
             // mbedTLS 2.x keeps the received alert in in_msg[0..1] (level, description).
@@ -104,20 +105,24 @@ struct TlsTransport::Impl {
                               where + ": max_fragment_len " + std::to_string(mfl) +
                                   " is smaller than a handshake message we must send (e.g. our certificate); "
                                   "mbedTLS 2.28 cannot fragment handshake messages, use a larger value");
-        return make_error(Errc::crypto_error, where + " failed: " + mbedtls_error_text(rc));
+        return make_error(Errc::crypto_error, where + " failed: " + mbedtls_error_text(rc)).with_tls(rc);
     }
 
     Error alert_error(unsigned char code) {
         const std::string where = "TLS handshake with " + hostname;
         {
             const std::string alert = std::string("TLS alert ") + std::to_string(code) + " " + alert_name(code);
+            constexpr int kFatalAlert = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
             if (code == 120)
                 return make_error(Errc::connection_refused,
                                   where + ": the server accepted none of our ALPN protocols ('" +
-                                      context->settings().alpn + "'): " + alert);
+                                      context->settings().alpn + "'): " + alert)
+                    .with_tls(kFatalAlert, code);
             if ((code >= 41 && code <= 49) || code == 116)
-                return make_error(Errc::auth_failed, where + ": the server rejected our client certificate: " + alert);
-            return make_error(Errc::crypto_error, where + ": the server aborted the handshake: " + alert);
+                return make_error(Errc::auth_failed, where + ": the server rejected our client certificate: " + alert)
+                    .with_tls(kFatalAlert, code);
+            return make_error(Errc::crypto_error, where + ": the server aborted the handshake: " + alert)
+                .with_tls(kFatalAlert, code);
         }
     }
 };

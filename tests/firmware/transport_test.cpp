@@ -5,6 +5,9 @@
 
 #include <ctime>
 
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509.h>
+
 #include "iotlite/firmware/tls_transport.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
 #include "iotlite/firmware/websocket_transport.hpp"
@@ -74,6 +77,10 @@ TEST_F(TransportTest, TlsTransport_CertificateFromAnotherCa_AuthFailedNamingTheA
     // TLS 1.2: Mosquitto (OpenSSL) answers the unknown client certificate with an alert.
     EXPECT_EQ(e.code, Errc::auth_failed) << e.message;
     EXPECT_NE(e.message.find("client certificate"), std::string::npos) << e.message;
+    // The cause as data: a certificate alert (RFC 8446 6.2: bad_certificate..unknown_ca 42-48,
+    // certificate_required 116), which the CLI and the demo explain without reading the text.
+    EXPECT_TRUE((e.tls_alert >= 41 && e.tls_alert <= 49) || e.tls_alert == 116) << int(e.tls_alert);
+    EXPECT_EQ(e.tls_code, MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
 }
 
 TEST_F(TransportTest, TlsTransport_WrongCa_ServerCertificateRejected) {
@@ -84,6 +91,8 @@ TEST_F(TransportTest, TlsTransport_WrongCa_ServerCertificateRejected) {
     EXPECT_EQ(e.code, Errc::crypto_error) << e.message;
     EXPECT_NE(e.message.find("server certificate verification failed"), std::string::npos) << e.message;
     EXPECT_NE(e.message.find("not correctly signed"), std::string::npos) << e.message;
+    EXPECT_EQ(e.tls_code, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+    EXPECT_NE(e.tls_verify_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED, 0u) << e.tls_verify_flags;
 }
 
 TEST_F(TransportTest, TlsTransport_ExpiredServerCertificate_RejectedAsExpired) {
@@ -92,6 +101,7 @@ TEST_F(TransportTest, TlsTransport_ExpiredServerCertificate_RejectedAsExpired) {
     Error e = open_error(*t.value());
     EXPECT_EQ(e.code, Errc::crypto_error) << e.message;
     EXPECT_NE(e.message.find("expired"), std::string::npos) << e.message;
+    EXPECT_NE(e.tls_verify_flags & MBEDTLS_X509_BADCERT_EXPIRED, 0u) << e.tls_verify_flags;
 }
 
 TEST_F(TransportTest, TlsTransport_HostNameNotInCertificate_Rejected) {
@@ -101,6 +111,7 @@ TEST_F(TransportTest, TlsTransport_HostNameNotInCertificate_Rejected) {
     Error e = open_error(*t.value());
     EXPECT_EQ(e.code, Errc::crypto_error) << e.message;
     EXPECT_NE(e.message.find("CN"), std::string::npos) << e.message;
+    EXPECT_NE(e.tls_verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH, 0u) << e.tls_verify_flags;
 }
 
 TEST_F(TransportTest, TlsTransport_AlpnXAmznMqttCa_SelectedAndConnackAccepted) {
@@ -118,6 +129,7 @@ TEST_F(TransportTest, TlsTransport_WrongAlpn_ConnectionRefusedNamingTheProtocol)
     Error e = open_error(*t.value());
     EXPECT_EQ(e.code, Errc::connection_refused) << e.message;
     EXPECT_NE(e.message.find("'mqtt'"), std::string::npos) << e.message;
+    EXPECT_EQ(e.tls_alert, 120) << "no_application_protocol (RFC 7301)";
 }
 
 TEST_F(TransportTest, TlsContext_GarbagePem_InvalidArgumentWithoutContent) {

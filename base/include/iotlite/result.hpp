@@ -5,7 +5,7 @@
 // human-readable message that names the rule that was broken. Messages never
 // contain secrets (secret keys, session tokens, private keys).
 //
-// This header lives in the lowest layer (sigv4/) so that every layer above can use it.
+// This header is the base layer (base/, target iotlite_base): every layer above uses it.
 #pragma once
 
 #include <cstdint>
@@ -62,15 +62,49 @@ constexpr const char* errc_name(Errc code) {
     return "unknown";
 }
 
+// An error is data: the Errc, a message for people, and the cause as fields. Callers (the CLI,
+// the demo page, the JS package's IotError) explain an error from the fields, never by matching
+// the message text. Each cause field is 0 / empty when it does not apply.
 struct Error {
     Error() = default;
     Error(Errc c, std::string m, std::uint16_t status = 0) : code(c), message(std::move(m)), http_status(status) {}
 
     Errc code = Errc::invalid_argument;
     std::string message;  // names the rule that was broken; never contains a secret
-    // The HTTP status behind the error where there was one (a refused WebSocket upgrade, an
-    // HTTPS or Cognito answer); 0 when none. Callers explain errors from this, not from text.
+
+    // The HTTP status behind the error (a refused WebSocket upgrade, an HTTPS or Cognito answer).
     std::uint16_t http_status = 0;
+    // The MQTT answer behind the error: a CONNACK return code (MQTT 3.1.1: 1..5) or an MQTT 5
+    // reason code (>= 0x80).
+    std::uint8_t mqtt_reason = 0;
+    // TLS: the description of a fatal alert the peer sent (RFC 8446 section 6.2; close_notify is
+    // never reported), the mbedTLS error code (negative) and, for a server certificate that
+    // failed verification, mbedTLS's MBEDTLS_X509_BADCERT_* flags.
+    std::uint8_t tls_alert = 0;
+    std::int32_t tls_code = 0;
+    std::uint32_t tls_verify_flags = 0;
+    // The rule that refused an input: a stable id (e.g. "topic.levels", "payload.bytes"), its
+    // limit and the value found. rule points to a string literal; "" when no rule applies.
+    const char* rule = "";
+    std::uint32_t limit = 0;
+    std::uint32_t actual = 0;
+
+    Error with_rule(const char* id, std::uint32_t rule_limit, std::uint32_t found) && {
+        rule = id;
+        limit = rule_limit;
+        actual = found;
+        return std::move(*this);
+    }
+    Error with_mqtt_reason(std::uint8_t reason) && {
+        mqtt_reason = reason;
+        return std::move(*this);
+    }
+    Error with_tls(std::int32_t mbedtls_code, std::uint8_t alert = 0, std::uint32_t verify_flags = 0) && {
+        tls_code = mbedtls_code;
+        tls_alert = alert;
+        tls_verify_flags = verify_flags;
+        return std::move(*this);
+    }
 };
 
 inline Error make_error(Errc code, std::string message, std::uint16_t http_status = 0) {
