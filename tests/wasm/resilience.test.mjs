@@ -143,10 +143,11 @@ test('IotClient_WrongSecret_ClearAuthErrorAndBackoffNotAStorm', { timeout: 30000
   await sleep(4000);
   const attempts = WS.opened;
   await client.close();
-  // Backoff from 100 ms doubling to 1.6 s: about 6 to 10 attempts in 4 s; a storm is hundreds.
-  assert.ok(attempts >= 3 && attempts <= 14, `${attempts} attempts in ~4 s`);
+  // Backoff from 100 ms doubling to 1.6 s, but never two attempts within the engine's 1 s floor
+  // (AWS allows 1 CONNECT per second per client id): 3 to 5 attempts in ~4 s; a storm is hundreds.
+  assert.ok(attempts >= 3 && attempts <= 6, `${attempts} attempts in ~4 s`);
   for (let i = 1; i < WS.times.length; i++) {
-    assert.ok(WS.times[i] - WS.times[i - 1] >= 90, `attempt ${i} came ${WS.times[i] - WS.times[i - 1]} ms after the previous`);
+    assert.ok(WS.times[i] - WS.times[i - 1] >= 950, `attempt ${i} came ${WS.times[i] - WS.times[i - 1]} ms after the previous`);
   }
   assert.ok(delays.length >= attempts - 1);
   assert.ok(delays.every((d) => d >= 100 && d <= 1600), `delays ${delays}`);
