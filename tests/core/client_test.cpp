@@ -5,6 +5,7 @@
 #include <set>
 
 #include "client_harness.hpp"
+#include "iotlite/mqtt/topic.hpp"
 
 using namespace iotlite;
 using namespace iotlite::mqtt;
@@ -40,7 +41,9 @@ TEST(ClientLifecycle, ConnectFlow_EmitsTargetOpenConnectConnected) {
     ev = h.take_events();
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].type, Event::Type::open_transport);
-    EXPECT_EQ(ev[0].target.host, "127.0.0.1");
+    EXPECT_EQ(ev[0].attempt, 1u);
+    EXPECT_EQ(h.client->target().host, "127.0.0.1");
+    EXPECT_EQ(h.client->target().username, "user");
     EXPECT_EQ(h.client->output_size(), 0u);  // nothing is written before the transport is open
 
     h.client->on_open(h.now);
@@ -112,6 +115,41 @@ TEST(ClientLifecycle, EveryAttempt_AsksForAFreshTarget) {
         ASSERT_EQ(h.client->state(), State::backing_off);
         h.advance_to(h.client->next_deadline_ms());
     }
+}
+
+TEST(ClientLifecycle, TargetOfEachAttempt_ReadFromTheClientAtOpenTransport) {
+    Harness h;
+    EXPECT_TRUE(h.client->target().host.empty());  // no attempt yet
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    h.client->provide_target(h.tcp_target(), h.now);
+    h.client->on_closed(make_error(Errc::io_error, "refused"), h.now);
+    h.advance_to(h.client->next_deadline_ms());
+    h.take_events();
+    // A target that cannot be used does not replace the last good one.
+    h.client->provide_target(make_error(Errc::auth_failed, "expired"), h.now);
+    EXPECT_EQ(h.client->target().host, "127.0.0.1");
+    h.advance_to(h.client->next_deadline_ms());
+    ConnectionTarget second = h.tcp_target();
+    second.host = "broker-2.example";
+    second.port = 8883;
+    second.kind = TransportKind::tls;
+    h.take_events();
+    h.client->provide_target(second, h.now);
+    auto ev = h.take_events();
+    ASSERT_EQ(types(ev), (std::vector<Event::Type>{Event::Type::open_transport}));
+    EXPECT_EQ(ev[0].attempt, 3u);
+    EXPECT_EQ(h.client->target().kind, TransportKind::tls);
+    EXPECT_EQ(h.client->target().host, "broker-2.example");
+    EXPECT_EQ(h.client->target().port, 8883);
+}
+
+// Event no longer carries a ConnectionTarget (176 bytes on x86-64) for the one type that needs
+// it: its size is its own fields plus alignment padding.
+TEST(ClientEvent, Size_IsItsFieldsWithoutAConnectionTarget) {
+    constexpr std::size_t fields = sizeof(Error) + sizeof(Message) + sizeof(std::vector<std::uint32_t>) +
+                                   sizeof(std::vector<SubackCode>) + 3 * sizeof(std::uint32_t) + 2;
+    EXPECT_LE(sizeof(Event), fields + 2 * alignof(std::max_align_t));
+    EXPECT_LT(sizeof(Event), fields + sizeof(ConnectionTarget));
 }
 
 TEST(ClientLifecycle, TargetError_IsAFailedAttemptWithBackoff) {
@@ -193,6 +231,7 @@ TEST(ClientConnack, RefusalCodes_MapToClearErrors) {
             << int(c.code);
         EXPECT_EQ(ev[1].error.code, c.errc);
         EXPECT_NE(ev[1].error.message.find(c.text), std::string::npos) << ev[1].error.message;
+        EXPECT_EQ(ev[1].error.mqtt_reason, c.code) << "the CONNACK return code, as data";
         EXPECT_EQ(h.client->state(), State::backing_off);
     }
 }
@@ -650,6 +689,9 @@ TEST(ClientLimits, NineFiltersPerSubscribe_FailsNamingRule) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::limit_exceeded);
     EXPECT_EQ(r.error().message, "SUBSCRIBE has 9 topic filters; AWS IoT allows 8 per SUBSCRIBE");
+    EXPECT_STREQ(r.error().rule, mqtt::rules::filters_per_subscribe);
+    EXPECT_EQ(r.error().limit, 8u);
+    EXPECT_EQ(r.error().actual, 9u);
 }
 
 TEST(ClientLimits, FiftyOneSubscriptions_FailsNamingRule) {
@@ -662,6 +704,9 @@ TEST(ClientLimits, FiftyOneSubscriptions_FailsNamingRule) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::limit_exceeded);
     EXPECT_EQ(r.error().message, "subscribe() would make 51 subscriptions; the limit is 50 per connection");
+    EXPECT_STREQ(r.error().rule, mqtt::rules::subscriptions);
+    EXPECT_EQ(r.error().limit, 50u);
+    EXPECT_EQ(r.error().actual, 51u);
     ASSERT_TRUE(h.client->unsubscribe({"s/1"}, h.now).ok());
     EXPECT_TRUE(h.client->subscribe({{"s/50", QoS::at_most_once}}, h.now).ok());
 }

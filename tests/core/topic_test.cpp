@@ -17,6 +17,13 @@ std::string levels(std::size_t slashes) {
 }
 }  // namespace
 
+// The broken limit as data (Error::rule/limit/actual), which callers explain from.
+static void expect_rule(const Error& e, const char* rule, std::uint32_t limit, std::uint32_t actual) {
+    EXPECT_STREQ(e.rule, rule) << e.message;
+    EXPECT_EQ(e.limit, limit) << e.message;
+    EXPECT_EQ(e.actual, actual) << e.message;
+}
+
 TEST(TopicLimits, TopicOf256Bytes_IsAccepted) {
     EXPECT_TRUE(validate_publish_topic(std::string(256, 'x')).ok());
 }
@@ -26,6 +33,7 @@ TEST(TopicLimits, TopicOf257Bytes_FailsNamingRule) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::limit_exceeded);
     EXPECT_EQ(r.error().message, "topic has 257 bytes; AWS IoT allows 256");
+    expect_rule(r.error(), rules::topic_bytes, 256, 257);
 }
 
 TEST(TopicLimits, SevenSlashes_IsAccepted) {
@@ -41,6 +49,8 @@ TEST(TopicLimits, NineSlashes_FailsNamingRule) {
     auto f = validate_topic_filter(levels(8));
     ASSERT_FALSE(f.ok());
     EXPECT_EQ(f.error().message, "topic filter has 8 '/' levels; AWS IoT allows 7");
+    expect_rule(r.error(), rules::topic_levels, 7, 9);
+    expect_rule(f.error(), rules::topic_levels, 7, 8);
 }
 
 TEST(TopicLimits, BasicIngestPrefix_IsNotCounted) {
@@ -87,6 +97,7 @@ TEST(TopicLimits, ClientIdBoundaries_NameTheRule) {
     ASSERT_FALSE(over.ok());
     EXPECT_EQ(over.error().code, Errc::limit_exceeded);
     EXPECT_EQ(over.error().message, "client id has 129 bytes; AWS IoT allows 128");
+    expect_rule(over.error(), rules::client_id_bytes, 128, 129);
     EXPECT_EQ(validate_client_id("").error().code, Errc::invalid_argument);
 }
 
@@ -96,6 +107,7 @@ TEST(TopicLimits, PayloadBoundaries_NameTheRule) {
     ASSERT_FALSE(over.ok());
     EXPECT_EQ(over.error().code, Errc::limit_exceeded);
     EXPECT_EQ(over.error().message, "payload has 131073 bytes; AWS IoT allows 131072 (128 KB)");
+    expect_rule(over.error(), rules::payload_bytes, 131072, 131073);
 }
 
 TEST(TopicLimits, KeepAliveBoundaries_NameTheRule) {
@@ -103,12 +115,15 @@ TEST(TopicLimits, KeepAliveBoundaries_NameTheRule) {
     EXPECT_TRUE(validate_keep_alive(1200).ok());
     EXPECT_EQ(validate_keep_alive(29).error().message, "keep-alive is 29 s; AWS IoT allows 30 to 1200 s");
     EXPECT_EQ(validate_keep_alive(1201).error().message, "keep-alive is 1201 s; AWS IoT allows 30 to 1200 s");
+    expect_rule(validate_keep_alive(29).error(), rules::keep_alive_seconds, 30, 29);
+    expect_rule(validate_keep_alive(1201).error(), rules::keep_alive_seconds, 1200, 1201);
 }
 
 TEST(TopicLimits, Qos2_IsRejected) {
     EXPECT_TRUE(validate_qos(0).ok());
     EXPECT_TRUE(validate_qos(1).ok());
     EXPECT_EQ(validate_qos(2).error().message, "QoS 2 requested; AWS IoT supports QoS 0 and 1 only");
+    expect_rule(validate_qos(2).error(), rules::qos, 1, 2);
 }
 
 TEST(TopicMatch, Wildcards_MatchPerMqtt) {

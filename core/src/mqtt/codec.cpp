@@ -53,16 +53,16 @@ Rule decode_connect(Reader& r, ConnectPacket& c) {
     if (!r.bytes(protocol)) return "protocol name is truncated (runs past the remaining length)";
     if (protocol != "MQTT") return "protocol name is not \"MQTT\"";
     if (!r.u8(level)) return "protocol level is missing";
-    if (level != 4) return "protocol level is not 4 (MQTT 3.1.1)";
+    if (level != protocol_level_311) return "protocol level is not 4 (MQTT 3.1.1)";
     if (!r.u8(flags)) return "connect flags are missing";
-    if (flags & 0x01) return "reserved connect flag bit 0 is set";
+    if (flags & connect_flags::reserved) return "reserved connect flag bit 0 is set";
     if (!r.u16(c.keep_alive_s)) return "keep alive is truncated (runs past the remaining length)";
-    bool will = flags & 0x04, user = flags & 0x80, pass = flags & 0x40;
-    unsigned will_qos = (flags >> 3) & 3;
-    if (!will && (will_qos != 0 || (flags & 0x20))) return "will QoS/retain set without will flag";
+    bool will = flags & connect_flags::will, user = flags & connect_flags::username, pass = flags & connect_flags::password;
+    unsigned will_qos = (flags & connect_flags::will_qos_mask) >> connect_flags::will_qos_shift;
+    if (!will && (will_qos != 0 || (flags & connect_flags::will_retain))) return "will QoS/retain set without will flag";
     if (will_qos > 1) return "will QoS above 1 is not supported";
     if (pass && !user) return "password flag set without username flag";
-    c.clean_session = flags & 0x02;
+    c.clean_session = flags & connect_flags::clean_session;
     if (Rule e = read_utf8(r, c.client_id, kClientId)) return e;
     if (will) {
         Will& w = c.will.emplace();
@@ -71,7 +71,7 @@ Rule decode_connect(Reader& r, ConnectPacket& c) {
         if (!r.bytes(payload)) return "will message is truncated (runs past the remaining length)";
         w.payload.assign(payload.begin(), payload.end());
         w.qos = static_cast<QoS>(will_qos);
-        w.retain = flags & 0x20;
+        w.retain = flags & connect_flags::will_retain;
     }
     if (user) {
         if (Rule e = read_utf8(r, c.username.emplace(), kUserName)) return e;
@@ -121,7 +121,7 @@ void encode_remaining_length(std::uint32_t value, std::vector<std::uint8_t>& out
     do {
         std::uint8_t byte = value % 128;
         value /= 128;
-        if (value > 0) byte |= 0x80;
+        if (value > 0) byte |= remaining_length_continuation;
         out.push_back(byte);
     } while (value > 0);
 }
@@ -152,7 +152,8 @@ Result<void> encode(const ConnectPacket& c, std::vector<std::uint8_t>& out) {
 }
 
 Result<void> encode(const ConnackPacket& c, std::vector<std::uint8_t>& out) {
-    out.insert(out.end(), {0x20, 0x02, static_cast<std::uint8_t>(c.session_present ? 1 : 0), c.return_code});
+    out.insert(out.end(), {first_byte(PacketType::connack), 0x02 /* remaining length */,
+                           static_cast<std::uint8_t>(c.session_present ? connack_session_present : 0), c.return_code});
     return {};
 }
 
@@ -167,7 +168,7 @@ Result<void> encode(const PublishPacket& p, std::vector<std::uint8_t>& out) {
 }
 
 Result<void> encode(const PubackPacket& p, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, 0x40, true, p.packet_id);
+    detail::write_short(out, first_byte(PacketType::puback), true, p.packet_id);
     return {};
 }
 
@@ -188,7 +189,7 @@ Result<void> encode(const SubscribePacket& s, std::vector<std::uint8_t>& out) {
 Result<void> encode(const SubackPacket& s, std::vector<std::uint8_t>& out) {
     auto ok = check_body(2 + s.codes.size());
     if (!ok) return ok;
-    std::uint8_t* p = put16(begin_packet(out, 0x90, 2 + s.codes.size()), s.packet_id);
+    std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::suback), 2 + s.codes.size()), s.packet_id);
     for (auto c : s.codes) *p++ = static_cast<std::uint8_t>(c);
     return {};
 }
@@ -208,19 +209,19 @@ Result<void> encode(const UnsubscribePacket& u, std::vector<std::uint8_t>& out) 
 }
 
 Result<void> encode(const UnsubackPacket& u, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, 0xB0, true, u.packet_id);
+    detail::write_short(out, first_byte(PacketType::unsuback), true, u.packet_id);
     return {};
 }
 Result<void> encode(const PingreqPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, 0xC0, false, 0);
+    detail::write_short(out, first_byte(PacketType::pingreq), false, 0);
     return {};
 }
 Result<void> encode(const PingrespPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, 0xD0, false, 0);
+    detail::write_short(out, first_byte(PacketType::pingresp), false, 0);
     return {};
 }
 Result<void> encode(const DisconnectPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, 0xE0, false, 0);
+    detail::write_short(out, first_byte(PacketType::disconnect), false, 0);
     return {};
 }
 
@@ -274,8 +275,8 @@ Result<Packet> decode_packet(const std::uint8_t* data, std::size_t size) {
         if (i > 4) return make_error(Errc::protocol_error, "remaining length is longer than 4 bytes");
         if (i >= size) return make_error(Errc::protocol_error, "remaining length is cut short");
         std::uint8_t b = data[i++];
-        length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
-        if (!(b & 0x80)) break;
+        length |= static_cast<std::uint32_t>(b & remaining_length_value_bits) << shift;
+        if (!(b & remaining_length_continuation)) break;
     }
     if (size - i != length)
         return make_error(Errc::protocol_error, size - i < length ? "packet is shorter than its remaining length"

@@ -7,6 +7,7 @@
 namespace iotlite::mqtt {
 namespace {
 
+using detail::error_fmt;
 using detail::fail;
 
 // Length of the Basic Ingest prefix "$aws/rules/<rule>/" (0 when absent).
@@ -30,11 +31,13 @@ Result<void> check_common(std::string_view text, const char* what) {
     std::size_t skip = basic_ingest_prefix(text);
     std::string_view counted(text.data() + skip, text.size() - skip);
     if (counted.size() > limits::max_topic_bytes)
-        return fail<void>(Errc::limit_exceeded, "% has % bytes; AWS IoT allows 256", what, counted.size());
+        return error_fmt(Errc::limit_exceeded, "% has % bytes; AWS IoT allows 256", what, counted.size())
+            .with_rule(rules::topic_bytes, limits::max_topic_bytes, static_cast<std::uint32_t>(counted.size()));
     std::size_t slashes = 0;
     for (char c : counted) slashes += c == '/';
     if (slashes > limits::max_topic_slashes)
-        return fail<void>(Errc::limit_exceeded, "% has % '/' levels; AWS IoT allows 7", what, slashes);
+        return error_fmt(Errc::limit_exceeded, "% has % '/' levels; AWS IoT allows 7", what, slashes)
+            .with_rule(rules::topic_levels, limits::max_topic_slashes, static_cast<std::uint32_t>(slashes));
     return {};
 }
 
@@ -70,7 +73,8 @@ Result<void> validate_client_id(std::string_view client_id) {
     if (client_id.empty())
         return fail<void>(Errc::invalid_argument, "client id is empty; AWS IoT requires 1 to 128 bytes");
     if (client_id.size() > limits::max_client_id_bytes)
-        return fail<void>(Errc::limit_exceeded, "client id has % bytes; AWS IoT allows 128", client_id.size());
+        return error_fmt(Errc::limit_exceeded, "client id has % bytes; AWS IoT allows 128", client_id.size())
+            .with_rule(rules::client_id_bytes, limits::max_client_id_bytes, static_cast<std::uint32_t>(client_id.size()));
     if (!is_valid_mqtt_utf8(client_id)) return fail<void>(Errc::invalid_argument, "client id is not valid UTF-8");
     return {};
 }
@@ -101,19 +105,25 @@ Result<void> validate_topic_filter(std::string_view filter) {
 
 Result<void> validate_payload_size(std::size_t size) {
     if (size > limits::max_payload_bytes)
-        return fail<void>(Errc::limit_exceeded, "payload has % bytes; AWS IoT allows 131072 (128 KB)", size);
+        return error_fmt(Errc::limit_exceeded, "payload has % bytes; AWS IoT allows 131072 (128 KB)", size)
+            .with_rule(rules::payload_bytes, limits::max_payload_bytes,
+                       static_cast<std::uint32_t>(size > UINT32_MAX ? UINT32_MAX : size));
     return {};
 }
 
 Result<void> validate_keep_alive(std::uint16_t keep_alive_s) {
     if (keep_alive_s < limits::min_keep_alive_s || keep_alive_s > limits::max_keep_alive_s)
-        return fail<void>(Errc::limit_exceeded, "keep-alive is % s; AWS IoT allows 30 to 1200 s", keep_alive_s);
+        return error_fmt(Errc::limit_exceeded, "keep-alive is % s; AWS IoT allows 30 to 1200 s", keep_alive_s)
+            .with_rule(rules::keep_alive_seconds,
+                       keep_alive_s < limits::min_keep_alive_s ? limits::min_keep_alive_s : limits::max_keep_alive_s,
+                       keep_alive_s);
     return {};
 }
 
 Result<void> validate_qos(unsigned qos) {
     if (qos > 1)
-        return fail<void>(Errc::invalid_argument, "QoS % requested; AWS IoT supports QoS 0 and 1 only", qos);
+        return error_fmt(Errc::invalid_argument, "QoS % requested; AWS IoT supports QoS 0 and 1 only", qos)
+            .with_rule(rules::qos, 1, qos);
     return {};
 }
 

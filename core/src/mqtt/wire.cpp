@@ -34,7 +34,9 @@ const char kReservedType[] = "t";  // never shown
 const char kBadFlags[] = "f";      // never shown
 
 std::uint8_t required_flags(PacketType type) {
-    return (type == PacketType::subscribe || type == PacketType::unsubscribe || type == PacketType::pubrel) ? 2 : 0;
+    return (type == PacketType::subscribe || type == PacketType::unsubscribe || type == PacketType::pubrel)
+               ? header_flags::reserved_0010
+               : header_flags::none;
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ std::uint8_t* begin_packet(std::vector<std::uint8_t>& out, std::uint8_t first, s
     do {
         auto byte = static_cast<std::uint8_t>(value % 128);
         value /= 128;
-        if (value > 0) byte |= 0x80;
+        if (value > 0) byte |= remaining_length_continuation;
         *p++ = byte;
     } while (value > 0);
     return p;
@@ -86,22 +88,24 @@ Rule read_id(Reader& r, std::uint16_t& id) {
 void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, std::uint16_t keep_alive_s,
                    bool clean_session, const Will* will, const std::string* username, const std::string* password) {
     std::size_t body = 10 + 2 + client_id.size();
-    std::uint8_t flags = clean_session ? 0x02 : 0;
+    std::uint8_t flags = clean_session ? connect_flags::clean_session : 0;
     if (will) {
         body += 4 + will->topic.size() + will->payload.size();
-        flags |= 0x04 | static_cast<std::uint8_t>(static_cast<unsigned>(will->qos) << 3) | (will->retain ? 0x20 : 0);
+        flags |= connect_flags::will |
+                 static_cast<std::uint8_t>(static_cast<unsigned>(will->qos) << connect_flags::will_qos_shift) |
+                 (will->retain ? connect_flags::will_retain : 0);
     }
     if (username) {
         body += 2 + username->size();
-        flags |= 0x80;
+        flags |= connect_flags::username;
     }
     if (password) {
         body += 2 + password->size();
-        flags |= 0x40;
+        flags |= connect_flags::password;
     }
-    std::uint8_t* p = begin_packet(out, 0x10, body);
+    std::uint8_t* p = begin_packet(out, first_byte(PacketType::connect), body);
     p = put_bytes(p, "MQTT", 4);
-    *p++ = 4;  // protocol level 3.1.1
+    *p++ = protocol_level_311;
     *p++ = flags;
     p = put16(p, keep_alive_s);
     p = put_bytes(p, client_id.data(), client_id.size());
@@ -116,8 +120,9 @@ void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, s
 void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const std::uint8_t* payload,
                    std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id) {
     bool qos1 = qos == QoS::at_least_once;
-    auto first = static_cast<std::uint8_t>(0x30 | (dup ? 0x08 : 0) | (qos1 ? 0x02 : 0) | (retain ? 1 : 0));
-    std::uint8_t* p = begin_packet(out, first, 2 + topic.size() + (qos1 ? 2 : 0) + size);
+    auto flags = static_cast<std::uint8_t>((dup ? header_flags::publish_dup : 0) | (qos1 ? header_flags::publish_qos1 : 0) |
+                                           (retain ? header_flags::publish_retain : 0));
+    std::uint8_t* p = begin_packet(out, first_byte(PacketType::publish, flags), 2 + topic.size() + (qos1 ? 2 : 0) + size);
     p = put_bytes(p, topic.data(), topic.size());
     if (qos1) p = put16(p, packet_id);
     if (size) std::memcpy(p, payload, size);
@@ -126,7 +131,7 @@ void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const
 void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters) {
     std::size_t body = 2;
     for (const auto& f : filters) body += 3 + f.filter.size();
-    std::uint8_t* p = put16(begin_packet(out, 0x82, body), packet_id);
+    std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::subscribe, header_flags::reserved_0010), body), packet_id);
     for (const auto& f : filters) {
         p = put_bytes(p, f.filter.data(), f.filter.size());
         *p++ = static_cast<std::uint8_t>(f.qos);
@@ -136,7 +141,7 @@ void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, co
 void write_unsubscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<std::string>& filters) {
     std::size_t body = 2;
     for (const auto& f : filters) body += 2 + f.size();
-    std::uint8_t* p = put16(begin_packet(out, 0xA2, body), packet_id);
+    std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::unsubscribe, header_flags::reserved_0010), body), packet_id);
     for (const auto& f : filters) p = put_bytes(p, f.data(), f.size());
 }
 
@@ -145,11 +150,11 @@ void write_short(std::vector<std::uint8_t>& out, std::uint8_t first, bool with_i
     if (with_id) put16(p, packet_id);
 }
 
-Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_t size, Inbound& in) {
-    unsigned t = first_byte >> 4;
-    if (t == 0 || t == 15) return kReservedType;
+Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t size, Inbound& in) {
+    unsigned t = packet_type_bits(first);
+    if (t == packet_type_reserved_low || t == packet_type_reserved_high) return kReservedType;
     auto type = static_cast<PacketType>(t);
-    std::uint8_t flags = first_byte & 0x0F;
+    std::uint8_t flags = header_flag_bits(first);
     // Fixed-header flags are fixed for every type except PUBLISH (§2.2.2).
     if (type != PacketType::publish && flags != required_flags(type)) return kBadFlags;
     in.type = type;
@@ -163,19 +168,19 @@ Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_
             std::uint8_t ack;
             if (!r.u8(ack) || !r.u8(in.return_code)) return "variable header is truncated (runs past the remaining length)";
             if (r.left()) return kTrailing;
-            if (ack & 0xFE) return "reserved acknowledge flag bits are set";
-            if (in.return_code > 5) return "return code is above 5 (reserved)";
-            if (in.return_code != 0 && (ack & 1)) return "session present set with a non-zero return code";
-            in.session_present = ack & 1;
+            if (ack & ~connack_session_present) return "reserved acknowledge flag bits are set";
+            if (in.return_code > static_cast<std::uint8_t>(ConnackCode::not_authorized)) return "return code is above 5 (reserved)";
+            if (in.return_code != 0 && (ack & connack_session_present)) return "session present set with a non-zero return code";
+            in.session_present = ack & connack_session_present;
             return nullptr;
         }
         case PacketType::publish: {
-            unsigned qos = (flags >> 1) & 3;
+            unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
             if (qos == 3) return "QoS bits are 3 (reserved)";
             if (qos == 2) return "QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)";
             in.qos = static_cast<QoS>(qos);
-            in.dup = flags & 0x08;
-            in.retain = flags & 0x01;
+            in.dup = flags & header_flags::publish_dup;
+            in.retain = flags & header_flags::publish_retain;
             if (in.dup && qos == 0) return "DUP flag set on a QoS 0 message";
             if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
             if (in.topic.empty()) return "topic name is empty";
@@ -198,7 +203,7 @@ Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_
             in.size = r.left();
             for (std::size_t i = 0; i < in.size; ++i) {
                 std::uint8_t code = in.data[i];
-                if (code > 2 && code != 0x80) return "return code is not 0x00, 0x01, 0x02 or 0x80";
+                if (code > static_cast<std::uint8_t>(SubackCode::granted_qos2) && code != static_cast<std::uint8_t>(SubackCode::failure)) return "return code is not 0x00, 0x01, 0x02 or 0x80";
             }
             return nullptr;
         case PacketType::pingreq:
@@ -209,14 +214,14 @@ Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_
     return r.left() ? kTrailing : nullptr;
 }
 
-Error inbound_error(const char* prefix, std::uint8_t first_byte, Rule rule) {
-    auto type = static_cast<PacketType>(first_byte >> 4);
+Error inbound_error(const char* prefix, std::uint8_t first, Rule rule) {
+    auto type = static_cast<PacketType>(packet_type_bits(first));
     if (rule == kReservedType)
-        return error_fmt(Errc::protocol_error, "%packet type % is reserved", prefix, first_byte >> 4);
+        return error_fmt(Errc::protocol_error, "%packet type % is reserved", prefix, packet_type_bits(first));
     const char* name = packet_type_name(type);
     if (rule == kBadFlags)
         return error_fmt(Errc::protocol_error, "%%: fixed-header flags are %, MQTT requires %", prefix, name,
-                         first_byte & 0x0F, required_flags(type));
+                         header_flag_bits(first), required_flags(type));
     return error_fmt(Errc::protocol_error, "%%: %", prefix, name, rule);
 }
 
@@ -243,8 +248,8 @@ int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& he
         if (i > 4) return -1;
         if (i >= avail) return 0;
         std::uint8_t b = p[i++];
-        length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
-        if (!(b & 0x80)) break;
+        length |= static_cast<std::uint32_t>(b & remaining_length_value_bits) << shift;
+        if (!(b & remaining_length_continuation)) break;
     }
     header_size = i;
     remaining = length;

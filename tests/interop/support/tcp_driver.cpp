@@ -113,7 +113,7 @@ void TcpDriver::process_events() {
                 break;
             }
             case mqtt::Event::Type::open_transport:
-                open_socket(ev.target);
+                open_socket(client_.target());
                 break;
             case mqtt::Event::Type::close_transport:
                 flush_output();  // e.g. the DISCONNECT queued just before the close (best effort)

@@ -142,7 +142,7 @@ const char* state_name(State state);
 struct Event {
     enum class Type : std::uint8_t {
         need_target,      // call provide_target() with a fresh target (re-sign now). attempt
-        open_transport,   // open a transport to `target`; then on_open() or on_closed()
+        open_transport,   // open a transport to Client::target(); then on_open() or on_closed(). attempt
         close_transport,  // close the transport; do not call on_closed() for this close
         connected,        // CONNACK accepted. session_present
         disconnected,     // the session ended. error = reason ("keep-alive timeout", ...)
@@ -154,8 +154,9 @@ struct Event {
         publish_failed,   // op_id, error (Errc::dropped, Errc::closed, ...)
         error,            // error: something the application should know (not fatal)
     };
+    // The target of open_transport is not carried here (it would make every Event ~176 bytes
+    // larger for one type): read Client::target() when handling open_transport.
     Type type = Type::error;
-    ConnectionTarget target;
     bool session_present = false;
     Error error;
     std::uint32_t delay_ms = 0;
@@ -206,6 +207,11 @@ public:
 
     State state() const;
     const Config& config() const;
+    // The target of the current connect attempt: the last usable one given to provide_target(),
+    // announced by the latest open_transport event. It stays valid and unchanged until a later
+    // provide_target() with a usable target (only after the next need_target) or the Client's end.
+    // Empty (a default ConnectionTarget) before the first attempt.
+    const ConnectionTarget& target() const;
     // Publishes waiting in the offline queue / QoS 1 publishes awaiting PUBACK (diagnostics, tests).
     std::size_t offline_queue_size() const;
     std::size_t inflight_size() const;

@@ -35,6 +35,49 @@ enum class PacketType : std::uint8_t {
 
 const char* packet_type_name(PacketType type);
 
+// Byte 1 of the fixed header: the packet type in the high nibble, its flags in the low one.
+// Type values 0 and 15 are reserved (§2.2.1).
+constexpr std::uint8_t first_byte(PacketType type, std::uint8_t flags = 0) {
+    return static_cast<std::uint8_t>((static_cast<unsigned>(type) << 4) | flags);
+}
+constexpr unsigned packet_type_bits(std::uint8_t first_byte) { return first_byte >> 4; }
+constexpr std::uint8_t header_flag_bits(std::uint8_t first_byte) { return first_byte & 0x0F; }
+inline constexpr unsigned packet_type_reserved_low = 0;
+inline constexpr unsigned packet_type_reserved_high = 15;
+
+// Remaining length (§2.2.3): 7 value bits per byte, the high bit says another byte follows.
+inline constexpr std::uint8_t remaining_length_continuation = 0x80;
+inline constexpr std::uint8_t remaining_length_value_bits = 0x7F;
+
+// Fixed-header flag values (low nibble of byte 1, MQTT 3.1.1 §2.2.2). They are fixed for every
+// type except PUBLISH: 0b0010 for PUBREL, SUBSCRIBE and UNSUBSCRIBE, 0 for the others.
+namespace header_flags {
+inline constexpr std::uint8_t none = 0x00;
+inline constexpr std::uint8_t reserved_0010 = 0x02;  // PUBREL, SUBSCRIBE, UNSUBSCRIBE (§3.6.1, §3.8.1, §3.10.1)
+inline constexpr std::uint8_t publish_retain = 0x01;  // §3.3.1.3
+inline constexpr std::uint8_t publish_qos1 = 0x02;    // QoS in bits 2-1 (§3.3.1.2): 1
+inline constexpr std::uint8_t publish_qos_mask = 0x06;
+inline constexpr unsigned publish_qos_shift = 1;
+inline constexpr std::uint8_t publish_dup = 0x08;  // §3.3.1.1
+}  // namespace header_flags
+
+// CONNECT flags byte of the variable header (§3.1.2.3).
+namespace connect_flags {
+inline constexpr std::uint8_t reserved = 0x01;  // must be 0
+inline constexpr std::uint8_t clean_session = 0x02;
+inline constexpr std::uint8_t will = 0x04;
+inline constexpr std::uint8_t will_qos_mask = 0x18;
+inline constexpr unsigned will_qos_shift = 3;
+inline constexpr std::uint8_t will_retain = 0x20;
+inline constexpr std::uint8_t password = 0x40;
+inline constexpr std::uint8_t username = 0x80;
+}  // namespace connect_flags
+
+// CONNACK acknowledge flags (§3.2.2.1): only bit 0 is defined.
+inline constexpr std::uint8_t connack_session_present = 0x01;
+// Protocol level of MQTT 3.1.1 in CONNECT (§3.1.2.2).
+inline constexpr std::uint8_t protocol_level_311 = 4;
+
 // CONNACK return codes (§3.2.2.3).
 enum class ConnackCode : std::uint8_t {
     accepted = 0,

@@ -6,6 +6,8 @@
 //                         '+' not a whole level, NUL, invalid UTF-8)
 //   Errc::limit_exceeded  an AWS quota (bytes, slashes, payload size, counts)
 //   Errc::invalid_argument a malformed non-topic value (keep-alive, QoS, empty client id)
+// A broken limit is also data: Error::rule is one of the ids in `rules` below, Error::limit the
+// limit and Error::actual the value found (for the keep-alive range: the bound that was crossed).
 #pragma once
 
 #include <cstddef>
@@ -27,6 +29,18 @@ inline constexpr std::size_t max_filters_per_subscribe = 8;
 inline constexpr std::size_t max_subscriptions = 50;
 inline constexpr std::uint32_t min_connect_interval_ms = 1000;  // 1 CONNECT per second per client id
 }  // namespace limits
+
+// Stable ids of the limits above, as Error::rule carries them (compare with these, not text).
+namespace rules {
+inline constexpr const char* client_id_bytes = "client_id.bytes";
+inline constexpr const char* topic_bytes = "topic.bytes";
+inline constexpr const char* topic_levels = "topic.levels";
+inline constexpr const char* payload_bytes = "payload.bytes";
+inline constexpr const char* keep_alive_seconds = "keep_alive.seconds";
+inline constexpr const char* qos = "qos";
+inline constexpr const char* filters_per_subscribe = "subscribe.filters";
+inline constexpr const char* subscriptions = "subscriptions";
+}  // namespace rules
 
 // Well-formed UTF-8 as MQTT requires (§1.5.3): no overlongs, no surrogates, nothing
 // above U+10FFFF, no U+0000.

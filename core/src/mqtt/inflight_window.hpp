@@ -1,0 +1,63 @@
+// Internal: QoS 1 publishes sent and awaiting their PUBACK (MQTT 3.1.1 §4.3.2), at most `capacity`
+// at a time (Config::max_inflight; AWS IoT allows 100 unacknowledged QoS 1 per direction). They
+// are re-sent with DUP=1 and the same packet ids after a reconnect (§4.4).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "list.hpp"
+#include "outgoing_publish.hpp"
+
+namespace iotlite::mqtt::detail {
+
+class InflightWindow {
+public:
+    explicit InflightWindow(std::size_t capacity) : capacity_(capacity) {}
+
+    bool full() const { return list_.size() >= capacity_; }
+    std::size_t size() const { return list_.size(); }
+    bool uses(std::uint16_t packet_id) const;
+
+    // `p` was sent with its packet id.
+    void add(OutgoingPublish&& p) { list_.push_back(std::move(p)); }
+    // Removes the publish a PUBACK acknowledges and sets `op_id` to its op id; false when no
+    // publish has this id (a duplicate PUBACK, which is ignored).
+    bool acknowledge(std::uint16_t packet_id, std::uint32_t& op_id);
+    // Marks every publish as a re-delivery (DUP=1), before they are sent again.
+    void mark_dup();
+
+    // Oldest first.
+    List<OutgoingPublish>::iterator begin() const { return list_.begin(); }
+    List<OutgoingPublish>::iterator end() const { return list_.end(); }
+    void clear() { list_.clear(); }
+
+private:
+    std::size_t capacity_;
+    List<OutgoingPublish> list_;
+};
+
+// ---- implementation (inline: see the note in client.cpp on code size) ----
+
+// Plain loops rather than <algorithm>: libstdc++ unrolls find_if 4x, which costs code size.
+inline bool InflightWindow::uses(std::uint16_t packet_id) const {
+    for (const auto& p : list_)
+        if (p.packet.packet_id == packet_id) return true;
+    return false;
+}
+
+inline bool InflightWindow::acknowledge(std::uint16_t packet_id, std::uint32_t& op_id) {
+    for (OutgoingPublish& p : list_) {
+        if (p.packet.packet_id != packet_id) continue;
+        op_id = p.op_id;
+        list_.remove(&p);
+        return true;
+    }
+    return false;
+}
+
+inline void InflightWindow::mark_dup() {
+    for (auto& p : list_) p.packet.dup = true;
+}
+
+}  // namespace iotlite::mqtt::detail

@@ -1,0 +1,98 @@
+// Internal: publishes that cannot be sent now (offline, or the in-flight window is full), in
+// order, bounded by OfflineQueueConfig (messages and topic + payload bytes) under its QueuePolicy.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "event_queue.hpp"
+#include "format.hpp"
+#include "iotlite/mqtt/client.hpp"
+#include "list.hpp"
+#include "outgoing_publish.hpp"
+
+namespace iotlite::mqtt::detail {
+
+class OfflineQueue {
+public:
+    // What becomes of a message that has to wait.
+    enum class Admission : std::uint8_t {
+        accepted,  // there is room (after evicting the oldest under drop_oldest): push() it
+        dropped,   // not queued; it completes with publish_failed (Errc::dropped)
+        rejected,  // not queued; publish() returns the error (Errc::queue_full, policy reject)
+    };
+
+    explicit OfflineQueue(const OfflineQueueConfig& config) : cfg_(config) {}
+
+    // max_messages 0: publishing while offline fails at once.
+    bool disabled() const { return cfg_.max_messages == 0; }
+
+    // Makes room for a message of `bytes` bytes under the policy. For dropped and rejected `why`
+    // says why ("<prefix>why"); under drop_oldest each evicted message completes now, with
+    // publish_failed carrying the same reason, in `failed`.
+    Admission admit(std::size_t bytes, Error& why, EventQueue& failed);
+    // Appends a message admit() accepted; returns it.
+    OutgoingPublish& push(OutgoingPublish&& p);
+
+    bool empty() const { return list_.empty(); }
+    std::size_t size() const { return list_.size(); }
+    std::size_t bytes() const { return bytes_; }
+    const OutgoingPublish& front() const { return list_.front(); }
+    OutgoingPublish pop_front();
+
+    // Oldest first.
+    List<OutgoingPublish>::iterator begin() const { return list_.begin(); }
+    List<OutgoingPublish>::iterator end() const { return list_.end(); }
+    void clear();
+
+private:
+    bool full_for(std::size_t bytes) const {
+        return list_.size() + 1 > cfg_.max_messages || bytes_ + bytes > cfg_.max_bytes;
+    }
+
+    OfflineQueueConfig cfg_;
+    List<OutgoingPublish> list_;  // front = oldest
+    std::size_t bytes_ = 0;       // topic + payload bytes of the queued messages
+};
+
+// ---- implementation (inline: see the note in client.cpp on code size) ----
+
+inline OfflineQueue::Admission OfflineQueue::admit(std::size_t bytes, Error& why, EventQueue& failed) {
+    bool fits_ever = bytes <= cfg_.max_bytes;  // a message larger than the budget alone is never queued
+    if (fits_ever && !full_for(bytes)) return Admission::accepted;
+    bool reject = cfg_.policy == QueuePolicy::reject;
+    bool newest = cfg_.policy == QueuePolicy::drop_newest || !fits_ever;
+    // One message for every outcome: "<prefix>why".
+    const char* prefix = reject ? "publish(): " : newest ? "dropped (drop_newest): " : "dropped (drop_oldest): ";
+    Errc code = reject ? Errc::queue_full : Errc::dropped;
+    why = !fits_ever ? error_fmt(code, "%message of % bytes exceeds offline_queue.max_bytes %", prefix, bytes, cfg_.max_bytes)
+                     : error_fmt(code, "%offline queue is full (% messages, % bytes queued)", prefix, list_.size(), bytes_);
+    if (reject) return Admission::rejected;
+    if (newest) return Admission::dropped;
+    while (!list_.empty() && full_for(bytes)) {  // drop_oldest
+        bytes_ -= list_.front().bytes();
+        failed.emit_error(Event::Type::publish_failed, why, list_.front().op_id);
+        list_.pop_front();
+    }
+    return Admission::accepted;
+}
+
+inline OutgoingPublish& OfflineQueue::push(OutgoingPublish&& p) {
+    bytes_ += p.bytes();
+    return list_.push_back(std::move(p));
+}
+
+inline OutgoingPublish OfflineQueue::pop_front() {
+    OutgoingPublish p = std::move(list_.front());
+    list_.pop_front();
+    bytes_ -= p.bytes();
+    return p;
+}
+
+inline void OfflineQueue::clear() {
+    list_.clear();
+    bytes_ = 0;
+}
+
+}  // namespace iotlite::mqtt::detail

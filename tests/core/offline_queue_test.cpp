@@ -1,0 +1,117 @@
+// OfflineQueue: OfflineQueueConfig and QueuePolicy (client.hpp): bounded by messages and by
+// topic + payload bytes; every message that is not queued or is evicted completes exactly once.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "event_queue.hpp"
+#include "offline_queue.hpp"
+
+using namespace iotlite;
+using namespace iotlite::mqtt;
+using detail::EventQueue;
+using detail::OfflineQueue;
+using detail::OutgoingPublish;
+using Admission = OfflineQueue::Admission;
+
+namespace {
+
+OutgoingPublish message(std::uint32_t op_id, std::size_t payload_bytes, const char* topic = "t/a") {
+    OutgoingPublish p;
+    p.op_id = op_id;
+    p.packet.topic = topic;
+    p.packet.payload.assign(payload_bytes, 0x55);
+    return p;
+}
+
+OfflineQueueConfig config(std::size_t max_messages, std::size_t max_bytes, QueuePolicy policy) {
+    OfflineQueueConfig c;
+    c.max_messages = max_messages;
+    c.max_bytes = max_bytes;
+    c.policy = policy;
+    return c;
+}
+
+}  // namespace
+
+TEST(OfflineQueue, BytesCountTopicAndPayload_UntilPopped) {
+    OfflineQueue q(config(10, 1000, QueuePolicy::drop_oldest));
+    q.push(message(1, 7));  // "t/a" + 7
+    q.push(message(2, 2));
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_EQ(q.bytes(), 15u);
+    OutgoingPublish first = q.pop_front();
+    EXPECT_EQ(first.op_id, 1u);
+    EXPECT_EQ(q.bytes(), 5u);
+}
+
+TEST(OfflineQueue, DropOldestWhenFull_EvictsOldestWithPublishFailed) {
+    OfflineQueue q(config(2, 1000, QueuePolicy::drop_oldest));
+    EventQueue events;
+    q.push(message(1, 1));
+    q.push(message(2, 1));
+    Error why;
+    ASSERT_EQ(q.admit(4, why, events), Admission::accepted);
+    Event e;
+    ASSERT_TRUE(events.poll(e));
+    EXPECT_EQ(e.type, Event::Type::publish_failed);
+    EXPECT_EQ(e.op_id, 1u);
+    EXPECT_EQ(e.error.code, Errc::dropped);
+    EXPECT_EQ(e.error.message, "dropped (drop_oldest): offline queue is full (2 messages, 8 bytes queued)");
+    EXPECT_FALSE(events.poll(e));  // one eviction made room for one message
+    EXPECT_EQ(q.size(), 1u);
+    EXPECT_EQ(q.front().op_id, 2u);
+}
+
+TEST(OfflineQueue, DropOldestOverByteBudget_EvictsUntilTheNewOneFits) {
+    OfflineQueue q(config(100, 20, QueuePolicy::drop_oldest));
+    EventQueue events;
+    q.push(message(1, 5));  // 8 bytes each
+    q.push(message(2, 5));
+    Error why;
+    ASSERT_EQ(q.admit(10, why, events), Admission::accepted);  // 16 + 10 > 20: evict 1, 8 + 10 fits
+    EXPECT_EQ(events.size(), 1u);
+    EXPECT_EQ(q.size(), 1u);
+    EXPECT_EQ(q.bytes(), 8u);
+}
+
+TEST(OfflineQueue, DropNewestWhenFull_NewOneDroppedQueueUntouched) {
+    OfflineQueue q(config(1, 1000, QueuePolicy::drop_newest));
+    EventQueue events;
+    q.push(message(1, 1));
+    Error why;
+    EXPECT_EQ(q.admit(4, why, events), Admission::dropped);
+    EXPECT_EQ(why.code, Errc::dropped);
+    EXPECT_EQ(why.message, "dropped (drop_newest): offline queue is full (1 messages, 4 bytes queued)");
+    EXPECT_TRUE(events.empty());
+    EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(OfflineQueue, RejectWhenFull_QueueFullAndNothingEvicted) {
+    OfflineQueue q(config(1, 1000, QueuePolicy::reject));
+    EventQueue events;
+    q.push(message(1, 1));
+    Error why;
+    EXPECT_EQ(q.admit(4, why, events), Admission::rejected);
+    EXPECT_EQ(why.code, Errc::queue_full);
+    EXPECT_EQ(why.message, "publish(): offline queue is full (1 messages, 4 bytes queued)");
+    EXPECT_TRUE(events.empty());
+    EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(OfflineQueue, MessageLargerThanBudget_NeverQueuedEvenUnderDropOldest) {
+    OfflineQueue q(config(10, 10, QueuePolicy::drop_oldest));
+    EventQueue events;
+    q.push(message(1, 1));
+    Error why;
+    EXPECT_EQ(q.admit(11, why, events), Admission::dropped);
+    EXPECT_EQ(why.code, Errc::dropped);
+    EXPECT_EQ(why.message, "dropped (drop_newest): message of 11 bytes exceeds offline_queue.max_bytes 10");
+    EXPECT_TRUE(events.empty());  // evicting everything would not have made room: nothing evicted
+    EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(OfflineQueue, MaxMessagesZero_IsDisabled) {
+    EXPECT_TRUE(OfflineQueue(config(0, 1000, QueuePolicy::drop_oldest)).disabled());
+    EXPECT_FALSE(OfflineQueue(config(1, 1000, QueuePolicy::drop_oldest)).disabled());
+}
