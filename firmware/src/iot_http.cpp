@@ -73,8 +73,16 @@ Result<void> IotHttpClient::sign(HttpRequest& request) {
     config.type = sigv4::SignatureType::headers;
     config.region = auth_->region;
     config.service = "iotdata";
-    config.time = port_.clock.unix_time_s() + auth_->clock_offset_s;
-    Result<sigv4::SignedRequest> signed_request = sigv4::sign_request(s, config, auth_->credentials);
+    const std::int64_t local = port_.clock.unix_time_s();
+    config.time = auth_->clock_skew != nullptr ? auth_->clock_skew->corrected_s(local) : local + auth_->clock_offset_s;
+    const sigv4::Credentials* credentials = &auth_->credentials;
+    Result<connection::TimedCredentials> fetched = connection::TimedCredentials{};
+    if (auth_->provider != nullptr) {
+        fetched = auth_->provider->fetch(config.time * 1000);
+        if (!fetched.ok()) return fetched.error();
+        credentials = &fetched.value().credentials;
+    }
+    Result<sigv4::SignedRequest> signed_request = sigv4::sign_request(s, config, *credentials);
     if (!signed_request.ok()) return signed_request.error();
     for (const sigv4::HttpHeader& h : signed_request.value().request.headers) {
         if (h.name == "host" || h.name == "Host") continue;
@@ -97,7 +105,11 @@ Result<HttpResponse> IotHttpClient::perform(HttpRequest request, std::uint32_t t
     observed_offset_s_ = 0;
     if (const std::string* date = resp.header("date")) {
         Result<std::int64_t> server = parse_http_date(*date);
-        if (server.ok()) observed_offset_s_ = server.value() - port_.clock.unix_time_s();
+        if (server.ok()) {
+            const std::int64_t local = port_.clock.unix_time_s();
+            observed_offset_s_ = server.value() - local;
+            if (auth_ && auth_->clock_skew != nullptr) (void)auth_->clock_skew->observe(server.value(), local);
+        }
     }
     if (resp.status >= 200 && resp.status < 300) return r;
     std::string body = resp.body.substr(0, 512);

@@ -1,7 +1,6 @@
 #include "iotlite/firmware/transport_factory.hpp"
 
-#include <cstdlib>
-
+#include "iotlite/connection/endpoint.hpp"
 #include "iotlite/firmware/http_client.hpp"
 #include "iotlite/firmware/tls_transport.hpp"
 #include "iotlite/firmware/websocket_transport.hpp"
@@ -9,49 +8,24 @@
 namespace iotlite::firmware {
 
 Result<WebSocketUrl> parse_websocket_url(const std::string& url) {
-    WebSocketUrl out;
-    std::string rest;
-    if (url.rfind("wss://", 0) == 0) {
-        out.secure = true;
-        out.port = 443;
-        rest = url.substr(6);
-    } else if (url.rfind("ws://", 0) == 0) {
-        out.secure = false;
-        out.port = 80;
-        rest = url.substr(5);
-    } else {
+    Result<connection::Endpoint> parsed = connection::parse_endpoint(url);
+    if (!parsed.ok()) return parsed.error();
+    const connection::Endpoint& e = parsed.value();
+    if (e.scheme == connection::EndpointScheme::none) {
         return make_error(Errc::invalid_argument, "WebSocket URL must start with wss:// or ws://");
     }
-    std::size_t slash = rest.find('/');
-    out.authority = rest.substr(0, slash);
-    out.resource = slash == std::string::npos ? std::string("/") : rest.substr(slash);
-    if (out.authority.empty()) return make_error(Errc::invalid_argument, "WebSocket URL has no host");
-    // host[:port], or [IPv6]:port with the brackets left out of the host (what the resolver wants).
-    std::string port_text;
-    bool has_port = false;
-    if (out.authority.front() == '[') {
-        std::size_t close = out.authority.find(']');
-        if (close == std::string::npos) return make_error(Errc::invalid_argument, "WebSocket URL has an IPv6 host without ']'");
-        out.host = out.authority.substr(1, close - 1);
-        std::string after = out.authority.substr(close + 1);
-        if (!after.empty() && after[0] != ':')
-            return make_error(Errc::invalid_argument, "WebSocket URL has text after the IPv6 host's ']' that is not ':port'");
-        has_port = !after.empty();
-        if (has_port) port_text = after.substr(1);
-    } else {
-        std::size_t colon = out.authority.rfind(':');
-        has_port = colon != std::string::npos;
-        out.host = out.authority.substr(0, colon);
-        if (has_port) port_text = out.authority.substr(colon + 1);
-    }
-    if (has_port) {
-        if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
-            return make_error(Errc::invalid_argument, "WebSocket URL has a malformed port");
-        unsigned long p = std::strtoul(port_text.c_str(), nullptr, 10);
-        if (p == 0 || p > 65535) return make_error(Errc::invalid_argument, "WebSocket URL port must be 1..65535");
-        out.port = static_cast<std::uint16_t>(p);
-    }
-    if (out.host.empty()) return make_error(Errc::invalid_argument, "WebSocket URL has no host");
+    WebSocketUrl out;
+    out.secure = e.scheme == connection::EndpointScheme::wss;
+    const std::uint16_t default_port = out.secure ? 443 : 80;
+    out.host = e.host;
+    out.port = e.port_or(default_port);
+    // The Host header is the URL's authority exactly as written (lowercased): it is what the
+    // presigned URL signed, an explicit default port or leading zeros included.
+    const std::size_t begin = url.find("://") + 3;
+    const std::size_t end = url.find('/', begin);
+    out.authority = url.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    for (char& c : out.authority) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    out.resource = e.resource.empty() ? std::string("/") : e.resource;
     return out;
 }
 
@@ -103,7 +77,10 @@ Result<std::unique_ptr<Transport>> TransportFactory::open(const mqtt::Connection
             if (!lower.ok()) return lower.error();
             auto learn_offset = [this](const std::string& date) {
                 Result<std::int64_t> server = parse_http_date(date);
-                if (server.ok()) clock_offset_s_ = server.value() - port_.clock.unix_time_s();
+                if (!server.ok()) return;
+                const std::int64_t local = port_.clock.unix_time_s();
+                clock_offset_s_ = server.value() - local;
+                if (skew_ != nullptr) (void)skew_->observe(server.value(), local);  // over the bound: not applied
             };
             Result<std::unique_ptr<WebSocketTransport>> ws = WebSocketTransport::create(
                 std::move(lower.value()), u.authority, u.resource, port_.random, "mqtt", learn_offset);

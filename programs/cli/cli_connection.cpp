@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <mbedtls/x509.h>
+
+#include <algorithm>
 #include <cstdio>
 
 namespace iotlite::cli {
@@ -12,7 +15,6 @@ volatile sig_atomic_t g_interrupted = 0;
 
 void on_interrupt(int) { g_interrupted = 1; }
 
-bool contains(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
 
 void replace_all(std::string& text, const std::string& what, const std::string& with) {
     if (what.empty()) return;
@@ -52,7 +54,7 @@ bool is_fatal(const Error& e) {
         case Errc::protocol_error:
             return true;
         case Errc::connection_refused:
-            return !contains(e.message, "server unavailable");  // CONNACK 3 may pass
+            return e.mqtt_reason != 3;  // CONNACK 3 "server unavailable" may pass
         default:
             return false;
     }
@@ -76,7 +78,33 @@ void install_interrupt_handlers() {
 bool interrupted() { return g_interrupted != 0; }
 
 CliConnection::CliConnection(std::string command, ConnectionOptions options)
-    : command_(std::move(command)), options_(std::move(options)), factory_(posix_.port(), options_.tls) {}
+    : command_(std::move(command)),
+      options_(std::move(options)),
+      factory_(posix_.port(), options_.tls),
+      credentials_source_([this](std::int64_t now_ms) -> Result<connection::TimedCredentials> {
+          // The first read was checked by connection_options_from; later ones read the source again.
+          Result<connection::TimedCredentials> c =
+              credentials_.fetch_count() <= 1
+                  ? Result<connection::TimedCredentials>(
+                        connection::TimedCredentials{options_.credentials, options_.credentials_expiration_ms})
+                  : read_sigv4_credentials(options_.credentials_spec, nullptr);
+          if (!c.ok()) return c.error();
+          for (const std::string* secret : {&c.value().credentials.secret_access_key, &c.value().credentials.session_token}) {
+              if (!secret->empty() && std::find(secrets_.begin(), secrets_.end(), *secret) == secrets_.end()) {
+                  secrets_.push_back(*secret);
+              }
+          }
+          if (c.value().expiration_ms != 0 && c.value().expiration_ms <= now_ms) {
+              return make_error(Errc::auth_failed,
+                                "the temporary credentials from " + options_.credentials_source + " expired " +
+                                    std::to_string((now_ms - c.value().expiration_ms) / 1000) +
+                                    " s ago (AWS_CREDENTIAL_EXPIRATION) and no fresh ones are there");
+          }
+          return c;
+      }),
+      credentials_(credentials_source_) {
+    secrets_ = options_.secrets();
+}
 
 Result<std::unique_ptr<CliConnection>> CliConnection::from_flags(std::string command, const ParsedFlags& flags) {
     firmware::PosixRandom random;
@@ -89,6 +117,10 @@ Result<std::unique_ptr<CliConnection>> CliConnection::from_flags(std::string com
 
 Result<std::unique_ptr<CliConnection>> CliConnection::create(std::string command, ConnectionOptions options) {
     std::unique_ptr<CliConnection> c(new CliConnection(std::move(command), std::move(options)));
+    Result<connection::TargetBuilder> targets = connection::TargetBuilder::create(target_config(c->options_), &c->credentials_);
+    if (!targets.ok()) return targets.error();
+    c->targets_.emplace(std::move(targets).value());
+    c->factory_.set_clock_skew(&c->targets_->clock_skew());
     mqtt::Config config;
     config.client_id = c->options_.client_id;
     config.keep_alive_s = c->options_.keep_alive_s;
@@ -109,34 +141,13 @@ Result<std::unique_ptr<CliConnection>> CliConnection::create(std::string command
     return c;
 }
 
-Result<mqtt::ConnectionTarget> CliConnection::target(std::uint32_t) {
-    mqtt::ConnectionTarget t;
-    switch (options_.mode) {
-        case ConnectionMode::wss:
-        case ConnectionMode::ws: {
-            // Signed afresh for every attempt: credentials rotate and URLs age.
-            sigv4::IotUrlRequest request;
-            request.endpoint = options_.host + ":" + std::to_string(options_.port);
-            request.region = options_.region;
-            request.credentials = options_.credentials;
-            request.time = posix_.port().clock.unix_time_s();
-            request.scheme = options_.mode == ConnectionMode::ws ? sigv4::UrlScheme::ws : sigv4::UrlScheme::wss;
-            Result<std::string> url = signer_.presign(request);
-            if (!url.ok()) return url.error();
-            t.kind = mqtt::TransportKind::websocket;
-            t.url = std::move(url.value());
-            break;
-        }
-        case ConnectionMode::mtls:
-        case ConnectionMode::alpn:
-            t.kind = mqtt::TransportKind::tls;
-            t.host = options_.host;
-            t.port = options_.port;
-            if (options_.mode == ConnectionMode::alpn) t.alpn = "x-amzn-mqtt-ca";
-            break;
-    }
+Result<mqtt::ConnectionTarget> CliConnection::target(std::uint32_t attempt) {
     // Numbered over the whole run (the engine's attempt number restarts after each success).
     debug("connect attempt " + std::to_string(session_->connect_attempts() + 1) + " to " + options_.describe());
+    const std::int64_t offset = targets_->clock_skew().offset_s();
+    if (offset != 0) debug("signing with the server's clock: offset " + std::to_string(offset) + " s (from a Date header)");
+    Result<mqtt::ConnectionTarget> t = targets_->build(attempt, posix_.port().clock.unix_time_s() * 1000);
+    if (!t.ok()) return make_error(t.error().code, explain(t.error()), t.error().http_status);
     return t;
 }
 
@@ -195,24 +206,27 @@ bool CliConnection::run_until(const std::function<bool()>& pred, std::uint64_t d
 
 void CliConnection::stop() { session_->stop(1000); }
 
+// Hints from the error's cause fields (HTTP status, TLS alert and verification flags, CONNACK
+// code), never from its text.
 std::string CliConnection::explain(const Error& error) const {
     std::string text = error.message;
-    const std::string& m = error.message;
-    if (error.code == Errc::auth_failed && (contains(m, "HTTP 403") || contains(m, "HTTP 401"))) {
+    const bool certificate_alert = (error.tls_alert >= 41 && error.tls_alert <= 49) || error.tls_alert == 116;
+    if (error.code == Errc::auth_failed && (error.http_status == 403 || error.http_status == 401)) {
         text += " (AWS IoT refused the SigV4-presigned URL: check the access key and secret key from " +
                 options_.credentials_source + ", the session token if any, the region '" + options_.region +
                 "' and the system clock)";
-    } else if (error.code == Errc::auth_failed && contains(m, "client certificate")) {
+    } else if (error.code == Errc::auth_failed && certificate_alert) {
         text += " (is the certificate registered and ACTIVE in AWS IoT, or issued by a CA the endpoint trusts?)";
-    } else if (error.code == Errc::auth_failed && contains(m, "CONNACK")) {
+    } else if (error.code == Errc::auth_failed && (error.mqtt_reason == 4 || error.mqtt_reason == 5)) {
         text += " (for AWS IoT: check that the policy allows iot:Connect for client id '" + options_.client_id + "')";
-    } else if (error.code == Errc::crypto_error && contains(m, "verification failed")) {
+    } else if (error.tls_verify_flags != 0) {
         text += " (the server's certificate is not trusted by " + options_.ca_path +
                 ": pass --cafile with the CA that signed it, and connect by a name the certificate carries";
-        if (contains(m, "CN") && looks_like_ip(options_.host)) text += "; mbedTLS matches DNS names only, not IP addresses";
+        if ((error.tls_verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0 && looks_like_ip(options_.host))
+            text += "; mbedTLS matches DNS names only, not IP addresses";
         text += ")";
     }
-    for (const std::string& secret : options_.secrets()) {
+    for (const std::string& secret : secrets_) {
         replace_all(text, secret, "<redacted>");
         replace_all(text, uri_encode(secret), "<redacted>");
     }

@@ -1,5 +1,6 @@
-// One MQTT connection for a CLI command: the POSIX port, the transport factory, the SigV4 signer
-// (a fresh URL for every connect attempt) and a firmware::Session, plus the bookkeeping every
+// One MQTT connection for a CLI command: the POSIX port, the transport factory, the connection
+// layer's target builder (a fresh presigned URL for every connect attempt, with the learned clock
+// offset and credentials read again before they expire) and a firmware::Session, plus the bookkeeping every
 // command needs: wait for CONNACK within a deadline, stop early on an error that retrying
 // cannot fix (403, certificate not trusted or refused, CONNACK refusal), explain errors in one
 // line with a hint, and never let a secret through.
@@ -12,10 +13,11 @@
 #include <string>
 
 #include "connection_options.hpp"
+#include "iotlite/connection/credentials_cache.hpp"
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
-#include "iotlite/sigv4/iot_websocket_url.hpp"
 
 namespace iotlite::cli {
 
@@ -67,7 +69,11 @@ private:
     ConnectionOptions options_;
     firmware::PosixPort posix_;
     firmware::TransportFactory factory_;
-    sigv4::IotUrlSigner signer_;
+    // SigV4: the credentials read from their source (env or profile) again when due.
+    connection::CallbackCredentialsProvider credentials_source_;
+    connection::CredentialsCache credentials_;
+    std::optional<connection::TargetBuilder> targets_;
+    std::vector<std::string> secrets_;  // every secret seen (refreshes add to it), to redact
     std::unique_ptr<firmware::Session> session_;
     firmware::EventHandler handler_;
     bool connected_ = false;

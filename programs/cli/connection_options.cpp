@@ -8,7 +8,6 @@
 #include "bounded_file.hpp"
 #include "iotlite/firmware/tls_context.hpp"
 #include "iotlite/mqtt/topic.hpp"
-#include "iotlite/sigv4/iot_websocket_url.hpp"
 
 namespace iotlite::cli {
 
@@ -21,6 +20,64 @@ Error usage(std::string message) { return make_error(Errc::invalid_argument, std
 const char* hex_digits = "0123456789abcdef";
 
 }  // namespace
+
+std::string CredentialsSpec::describe() const {
+    return environment ? std::string("the environment") : "profile '" + profile + "'";
+}
+
+Result<connection::TimedCredentials> read_sigv4_credentials(const CredentialsSpec& spec, std::string* region) {
+    connection::TimedCredentials out;
+    if (spec.environment) {
+        out.credentials.access_key_id = env_or_empty("AWS_ACCESS_KEY_ID");
+        out.credentials.secret_access_key = env_or_empty("AWS_SECRET_ACCESS_KEY");
+        out.credentials.session_token = env_or_empty("AWS_SESSION_TOKEN");
+        if (out.credentials.access_key_id.empty()) return usage("AWS_ACCESS_KEY_ID is no longer set");
+        if (out.credentials.secret_access_key.empty()) {
+            return usage("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+        }
+        // What `aws configure export-credentials --format env` writes for temporary credentials.
+        const std::string expiration = env_or_empty("AWS_CREDENTIAL_EXPIRATION");
+        if (!expiration.empty()) {
+            Result<std::int64_t> at = connection::parse_expiration(expiration);
+            if (!at.ok()) return usage("AWS_CREDENTIAL_EXPIRATION: " + at.error().message);
+            out.expiration_ms = at.value();
+        }
+        return out;
+    }
+    Result<AwsProfile> loaded = load_aws_profile(spec.profile);
+    if (!loaded.ok()) {
+        // No file at all (io_error) without a profile asked for: there are no credentials.
+        // A file that is there but refused (not a regular file, too big, malformed) is
+        // reported as it is.
+        if (spec.explicit_profile) return usage("--profile: " + loaded.error().message);
+        if (loaded.error().code == Errc::io_error) {
+            return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
+                         "or use --cert/--key (" + loaded.error().message + ")");
+        }
+        return usage(loaded.error().message);
+    }
+    out.credentials = loaded.value().credentials;
+    if (region != nullptr) *region = loaded.value().region;
+    return out;
+}
+
+connection::TargetConfig target_config(const ConnectionOptions& o) {
+    connection::TargetConfig c;
+    c.endpoint = o.endpoint;
+    c.endpoint.port = o.port;  // the mode's default port made explicit
+    c.endpoint.scheme = connection::EndpointScheme::none;
+    switch (o.mode) {
+        case ConnectionMode::wss: c.mode = connection::AuthMode::sigv4; break;
+        case ConnectionMode::ws:
+            c.mode = connection::AuthMode::sigv4;
+            c.secure = false;
+            break;
+        case ConnectionMode::mtls: c.mode = connection::AuthMode::mtls; break;
+        case ConnectionMode::alpn: c.mode = connection::AuthMode::alpn; break;
+    }
+    c.region = o.region;
+    return c;
+}
 
 std::vector<std::string> all_values(const ParsedFlags& flags, const std::string& name) {
     std::vector<std::string> out;
@@ -57,7 +114,9 @@ const char* connection_options_help() {
            "  (default) MQTT over WSS with a SigV4-presigned URL, port 443. Credentials from\n"
            "            AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else --profile\n"
            "            (or AWS_PROFILE, else 'default') from ~/.aws/credentials\n"
-           "            (AWS_SHARED_CREDENTIALS_FILE overrides the path); re-signed on every attempt\n"
+           "            (AWS_SHARED_CREDENTIALS_FILE overrides the path); re-signed on every attempt.\n"
+           "            Temporary credentials: AWS_CREDENTIAL_EXPIRATION (ISO 8601) gives their expiry;\n"
+           "            they are read again shortly before it (10 % of the lifetime, at most 5 min)\n"
            "  --profile NAME          use this profile of the shared credentials file\n"
            "  --region R              signing region; default: inferred from the endpoint, else\n"
            "                          AWS_REGION / AWS_DEFAULT_REGION, else the profile's region\n"
@@ -99,7 +158,7 @@ std::optional<int> parse_connection_command(const char* command, const char* hel
 }
 
 std::string ConnectionOptions::describe() const {
-    const std::string hostport = host + ":" + std::to_string(port);
+    const std::string hostport = (endpoint.ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
     switch (mode) {
         case ConnectionMode::wss:
         case ConnectionMode::ws:
@@ -123,22 +182,18 @@ std::vector<std::string> ConnectionOptions::secrets() const {
 Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firmware::Random& random) {
     ConnectionOptions o;
 
-    // Endpoint: HOST[:PORT].
+    // Endpoint: HOST[:PORT], [v6]:PORT, or a ws:// / wss:// URL (the one parser of the core).
     const std::string* endpoint = flags.get("--endpoint");
     if (endpoint == nullptr || endpoint->empty()) return usage("--endpoint is required (HOST[:PORT])");
-    if (endpoint->find('/') != std::string::npos) {
-        return usage("--endpoint is HOST[:PORT], not a URL (no scheme or path; see --scheme)");
+    Result<connection::Endpoint> parsed = connection::parse_endpoint(*endpoint);
+    if (!parsed.ok()) return usage("--endpoint: " + parsed.error().message);
+    o.endpoint = std::move(parsed).value();
+    if (!o.endpoint.resource.empty() && o.endpoint.resource != "/mqtt" && o.endpoint.resource != "/") {
+        return usage("--endpoint: AWS IoT serves MQTT over WebSocket at /mqtt only, not at '" +
+                     o.endpoint.resource.substr(0, 40) + "'");
     }
-    std::string host = *endpoint;
-    std::uint64_t port = 0;
-    const auto colon = host.rfind(':');
-    if (colon != std::string::npos) {
-        if (host.find(':') != colon) return usage("--endpoint must be HOST[:PORT] (IPv6 addresses are not supported)");
-        if (!parse_number(host.substr(colon + 1), 1, 65535, port)) return usage("--endpoint port must be 1..65535");
-        host.resize(colon);
-    }
-    if (host.empty()) return usage("--endpoint has an empty host");
-    o.host = host;
+    o.host = o.endpoint.host;
+    std::uint64_t port = o.endpoint.port;
 
     // Mode.
     const std::string* cert = flags.get("--cert");
@@ -148,6 +203,12 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     if (scheme != nullptr) {
         if (*scheme == "ws") ws = true;
         else if (*scheme != "wss") return usage("--scheme must be wss or ws");
+    }
+    if (o.endpoint.scheme != connection::EndpointScheme::none) {
+        const bool url_ws = o.endpoint.scheme == connection::EndpointScheme::ws;
+        if ((scheme != nullptr || ws) && ws != url_ws) return usage("--endpoint's scheme and --scheme/--insecure-ws disagree");
+        ws = url_ws;
+        if (cert != nullptr) return usage("--endpoint: a ws:// or wss:// URL is for SigV4 WebSocket, not --cert/--key");
     }
     if ((cert != nullptr) != (key != nullptr)) return usage("--cert and --key must be given together");
     if (cert != nullptr) {
@@ -222,48 +283,36 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     if (o.mode == ConnectionMode::mtls || o.mode == ConnectionMode::alpn) return o;
 
     // SigV4 credentials: --profile, else the environment, else AWS_PROFILE / 'default'.
-    std::string profile_region;
     const std::string* profile = flags.get("--profile");
-    std::string profile_name = profile != nullptr ? *profile : std::string();
     if (profile == nullptr && !env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
-        o.credentials.access_key_id = env_or_empty("AWS_ACCESS_KEY_ID");
-        o.credentials.secret_access_key = env_or_empty("AWS_SECRET_ACCESS_KEY");
-        o.credentials.session_token = env_or_empty("AWS_SESSION_TOKEN");
-        if (o.credentials.secret_access_key.empty()) {
-            return usage("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
-        }
-        o.credentials_source = "the environment";
+        o.credentials_spec.environment = true;
     } else {
-        bool explicit_profile = profile != nullptr;
-        if (profile_name.empty() && profile != nullptr) return usage("--profile is empty");
-        if (profile_name.empty()) {
-            profile_name = env_or_empty("AWS_PROFILE");
-            explicit_profile = !profile_name.empty();
-        }
-        if (profile_name.empty()) profile_name = "default";
-        Result<AwsProfile> loaded = load_aws_profile(profile_name);
-        if (!loaded.ok()) {
-            // No file at all (io_error) without a profile asked for: there are no credentials.
-            // A file that is there but refused (not a regular file, too big, malformed) is
-            // reported as it is.
-            if (explicit_profile) return usage("--profile: " + loaded.error().message);
-            if (loaded.error().code == Errc::io_error) {
-                return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
-                             "or use --cert/--key (" + loaded.error().message + ")");
-            }
-            return usage(loaded.error().message);
-        }
-        o.credentials = loaded.value().credentials;
-        profile_region = loaded.value().region;
-        o.credentials_source = "profile '" + profile_name + "'";
+        if (profile != nullptr && profile->empty()) return usage("--profile is empty");
+        o.credentials_spec.profile = profile != nullptr ? *profile : env_or_empty("AWS_PROFILE");
+        o.credentials_spec.explicit_profile = !o.credentials_spec.profile.empty();
+        if (o.credentials_spec.profile.empty()) o.credentials_spec.profile = "default";
     }
+    std::string profile_region;
+    Result<connection::TimedCredentials> loaded = read_sigv4_credentials(o.credentials_spec, &profile_region);
+    if (!loaded.ok()) return usage(loaded.error().message);
+    o.credentials = loaded.value().credentials;
+    o.credentials_expiration_ms = loaded.value().expiration_ms;
+    if (o.credentials_expiration_ms != 0) {
+        const std::int64_t now_ms = static_cast<std::int64_t>(std::time(nullptr)) * 1000;
+        if (o.credentials_expiration_ms <= now_ms) {
+            return usage("the temporary credentials from the environment expired " +
+                         std::to_string((now_ms - o.credentials_expiration_ms) / 1000) +
+                         " s ago (AWS_CREDENTIAL_EXPIRATION): get fresh ones");
+        }
+    }
+    o.credentials_source = o.credentials_spec.describe();
 
     // Region: --region, else inferred from the endpoint, else the environment, else the profile.
     if (const std::string* region = flags.get("--region")) {
         if (region->empty()) return usage("--region is empty");
         o.region = *region;
-    } else if (Result<std::string> inferred = sigv4::infer_iot_region(host); inferred.ok()) {
-        o.region = inferred.value();
+    } else if (!o.endpoint.region.empty()) {
+        o.region = o.endpoint.region;
     } else if (!env_or_empty("AWS_REGION").empty()) {
         o.region = env_or_empty("AWS_REGION");
     } else if (!env_or_empty("AWS_DEFAULT_REGION").empty()) {
@@ -275,15 +324,11 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
                      "*.iot.<region>.amazonaws.com) and AWS_REGION is not set");
     }
 
-    // Sign once now so that a bad input is reported before any connection attempt.
-    sigv4::IotUrlRequest request;
-    request.endpoint = host + ":" + std::to_string(o.port);
-    request.region = o.region;
-    request.credentials = o.credentials;
-    request.time = static_cast<std::int64_t>(std::time(nullptr));
-    request.scheme = o.mode == ConnectionMode::ws ? sigv4::UrlScheme::ws : sigv4::UrlScheme::wss;
-    Result<std::string> url = sigv4::presign_iot_websocket_url(request);
-    if (!url.ok()) return usage(url.error().message);
+    // Build the target builder once now (it presigns a dry run) so that a bad input is reported
+    // before any connection attempt.
+    connection::StaticCredentialsProvider check(connection::TimedCredentials{o.credentials, 0});
+    Result<connection::TargetBuilder> builder = connection::TargetBuilder::create(target_config(o), &check);
+    if (!builder.ok()) return usage(builder.error().message);
     return o;
 }
 

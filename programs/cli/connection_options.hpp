@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "iotlite/connection/credentials_provider.hpp"
+#include "iotlite/connection/endpoint.hpp"
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
 #include "iotlite/mqtt/types.hpp"
@@ -30,13 +33,29 @@ enum class ConnectionMode : std::uint8_t {
     alpn,  // the same on port 443 with ALPN x-amzn-mqtt-ca
 };
 
+// Where SigV4 credentials come from; read again when they are due for refresh.
+struct CredentialsSpec {
+    bool environment = false;     // AWS_ACCESS_KEY_ID, ... (+ AWS_CREDENTIAL_EXPIRATION)
+    std::string profile;          // else this profile of the shared credentials file
+    bool explicit_profile = false;  // --profile or AWS_PROFILE (not the 'default' fallback)
+    std::string describe() const;   // "the environment", "profile 'x'"
+};
+
+// Reads the credentials `spec` names; `region` (may be null) receives the profile's region.
+// Errors: invalid_argument, one line naming the variable, file, profile or missing key (never a
+// value); AWS_CREDENTIAL_EXPIRATION that is not ISO 8601.
+Result<connection::TimedCredentials> read_sigv4_credentials(const CredentialsSpec& spec, std::string* region);
+
 struct ConnectionOptions {
     ConnectionMode mode = ConnectionMode::wss;
-    std::string host;
+    connection::Endpoint endpoint;  // as parsed from --endpoint
+    std::string host;               // endpoint.host (an IPv6 literal without brackets)
     std::uint16_t port = 443;
     std::string region;            // SigV4 only; resolved (given, inferred or from the environment)
-    sigv4::Credentials credentials;  // SigV4 only
-    std::string credentials_source;  // "environment", "profile 'x' (path)": for messages
+    sigv4::Credentials credentials;  // SigV4 only: as first read (checked before connecting)
+    std::int64_t credentials_expiration_ms = 0;  // 0: no expiry known
+    CredentialsSpec credentials_spec;  // SigV4 only: where to read them again
+    std::string credentials_source;  // "the environment", "profile 'x'": for messages
     std::string ca_path;
     firmware::DeviceCredentials tls;  // ca (wss, mtls, alpn), cert + key (mtls, alpn)
     std::string client_id;
@@ -50,6 +69,9 @@ struct ConnectionOptions {
     // Every secret this connection knows (secret key, session token), to redact from messages.
     std::vector<std::string> secrets() const;
 };
+
+// The connection layer's view of the options (endpoint with the mode's port, auth mode, region).
+connection::TargetConfig target_config(const ConnectionOptions& options);
 
 // The connection flags, to append to a command's own.
 std::vector<OptionSpec> connection_option_specs();

@@ -6,7 +6,8 @@
 //
 // tls: MQTT over TLS with the device certificate (default port 8883); alpn: the same on 443 with
 // ALPN x-amzn-mqtt-ca; wss: MQTT over WebSocket with a SigV4-presigned URL (default port 443,
-// credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN).
+// credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, with
+// AWS_CREDENTIAL_EXPIRATION for temporary ones). --endpoint may carry a port or be [v6]:port.
 // Button: `kill -USR1 <pid>` or a line on stdin.
 #include <poll.h>
 #include <signal.h>
@@ -22,7 +23,8 @@
 #include "bounded_file.hpp"
 #include "device_app.hpp"
 #include "iotlite/firmware/posix_port.hpp"
-#include "iotlite/sigv4/iot_websocket_url.hpp"
+#include "iotlite/connection/credentials_cache.hpp"
+#include "iotlite/connection/target_builder.hpp"
 
 using namespace iotlite;
 using namespace iotlite::firmware;
@@ -46,6 +48,25 @@ bool read_pem(const char* flag, const std::string& path, std::string& out, std::
     }
     out = std::move(read).value();
     return true;
+}
+
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and AWS_CREDENTIAL_EXPIRATION
+// (ISO 8601, as `aws configure export-credentials --format env` writes) for temporary ones.
+Result<connection::TimedCredentials> credentials_from_environment() {
+    const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    const char* expiration = std::getenv("AWS_CREDENTIAL_EXPIRATION");
+    if (!id || !*id || !secret || !*secret) {
+        return make_error(Errc::invalid_argument, "wss needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    }
+    connection::TimedCredentials out{sigv4::Credentials{id, secret, token ? token : ""}, 0};
+    if (expiration != nullptr && *expiration != '\0') {
+        Result<std::int64_t> at = connection::parse_expiration(expiration);
+        if (!at.ok()) return make_error(Errc::invalid_argument, "AWS_CREDENTIAL_EXPIRATION: " + at.error().message);
+        out.expiration_ms = at.value();
+    }
+    return out;
 }
 
 int usage(const char* why) {
@@ -85,6 +106,7 @@ int main(int argc, char** argv) {
     }
     if (endpoint.empty()) return usage("--endpoint is required");
     if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
+    const bool port_given = port != 0;
     if (port == 0) port = mode == "tls" ? 8883 : 443;
     if (port < 1 || port > 65535) return usage("--port must be 1..65535");
     if (options.interval_s == 0) return usage("--interval must be at least 1 second");
@@ -98,41 +120,31 @@ int main(int argc, char** argv) {
         if (!read_pem("--key", key, creds.key_pem, error)) return usage(error.c_str());
     }
 
-    sigv4::Credentials aws;
+    // The connection layer: one endpoint parser; the target for every attempt (re-signed with the
+    // clock offset learned from Date headers, credentials read again before they expire).
+    Result<connection::Endpoint> parsed = connection::parse_endpoint(endpoint);
+    if (!parsed.ok()) return usage(parsed.error().message.c_str());
+    connection::TargetConfig target_config;
+    target_config.endpoint = parsed.value();
+    if (port_given || target_config.endpoint.port == 0) target_config.endpoint.port = static_cast<std::uint16_t>(port);
+    target_config.mode = mode == "wss" ? connection::AuthMode::sigv4 : mode == "alpn" ? connection::AuthMode::alpn
+                                                                                      : connection::AuthMode::mtls;
+    target_config.region = region;
     if (mode == "wss") {
-        const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-        const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-        const char* token = std::getenv("AWS_SESSION_TOKEN");
-        if (!id || !secret) return usage("wss needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
-        aws = sigv4::Credentials{id, secret, token ? token : ""};
+        Result<connection::TimedCredentials> first = credentials_from_environment();
+        if (!first.ok()) return usage(first.error().message.c_str());
     }
+    connection::CallbackCredentialsProvider environment([](std::int64_t) { return credentials_from_environment(); });
+    connection::CredentialsCache aws(environment);
+    Result<connection::TargetBuilder> built = connection::TargetBuilder::create(target_config, &aws);
+    if (!built.ok()) return usage(built.error().message.c_str());
+    connection::TargetBuilder& builder = built.value();
 
     PosixPort posix;
     TransportFactory factory(posix.port(), std::move(creds));
-    sigv4::IotUrlSigner signer;
-    const std::string host = endpoint;
-    const auto port16 = static_cast<std::uint16_t>(port);
-    TargetProvider targets = [&](std::uint32_t) -> Result<mqtt::ConnectionTarget> {
-        mqtt::ConnectionTarget t;
-        if (mode == "wss") {
-            sigv4::IotUrlRequest req;
-            req.endpoint = port16 == 443 ? host : host + ":" + std::to_string(port16);
-            req.region = region;
-            req.credentials = aws;
-            // Re-signed on every attempt, with the clock offset learned from the last upgrade
-            // answer's Date header (recovers from a wrong device clock after one 403).
-            req.time = posix.port().clock.unix_time_s() + factory.observed_clock_offset_s();
-            Result<std::string> url = signer.presign(req);
-            if (!url.ok()) return url.error();
-            t.kind = mqtt::TransportKind::websocket;
-            t.url = url.value();
-        } else {
-            t.kind = mqtt::TransportKind::tls;
-            t.host = host;
-            t.port = port16;
-            if (mode == "alpn") t.alpn = "x-amzn-mqtt-ca";
-        }
-        return t;
+    factory.set_clock_skew(&builder.clock_skew());  // a refused upgrade's Date corrects the next signature
+    TargetProvider targets = [&](std::uint32_t attempt) {
+        return builder.build(attempt, posix.port().clock.unix_time_s() * 1000);
     };
 
     mqtt::Config config;

@@ -14,10 +14,13 @@
 #include <ctime>
 #include <thread>
 
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/firmware/iot_http.hpp"
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
+#include "standin_child.hpp"
 #include "test_support.hpp"
 
 extern char** environ;
@@ -26,57 +29,6 @@ namespace iotlite::firmware::test {
 namespace {
 
 using nlohmann::json;
-
-// Runs a child with a stdin pipe (closing it stops the stand-in) and reads its first stdout line.
-struct Child {
-    pid_t pid = -1;
-    int in = -1;
-    int out = -1;  // kept open until the child is stopped (a closed pipe would SIGPIPE it)
-    std::string first_line;
-    std::string start(const std::vector<std::string>& argv, std::uint32_t timeout_ms) {
-        int ip[2], op[2];
-        if (::pipe(ip) != 0 || ::pipe(op) != 0) return "pipe failed";
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, ip[0], 0);
-        posix_spawn_file_actions_adddup2(&fa, op[1], 1);
-        posix_spawn_file_actions_addclose(&fa, ip[1]);
-        posix_spawn_file_actions_addclose(&fa, op[0]);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-        posix_spawn_file_actions_destroy(&fa);
-        ::close(ip[0]);
-        ::close(op[1]);
-        in = ip[1];
-        if (rc != 0) {
-            ::close(op[0]);
-            pid = -1;
-            return "spawn failed";
-        }
-        first_line = read_first_line(op[0], timeout_ms);
-        out = op[0];
-        return first_line.find('\n') == std::string::npos ? "no line on stdout: " + first_line : "";
-    }
-    ~Child() {
-        if (in >= 0) ::close(in);
-        if (pid <= 0) {
-            if (out >= 0) ::close(out);
-            return;
-        }
-        ::kill(pid, SIGTERM);
-        for (int i = 0; i < 150; ++i) {  // bounded: 3 s, then SIGKILL
-            if (::waitpid(pid, nullptr, WNOHANG) == pid) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (::waitpid(pid, nullptr, WNOHANG) == 0) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, nullptr, 0);
-        }
-        if (out >= 0) ::close(out);
-    }
-};
 
 class StandinTest : public ::testing::Test {
 protected:
@@ -150,6 +102,20 @@ protected:
             return mqtt::ConnectionTarget{mqtt::TransportKind::websocket, url.value(), "", 0, "", "", ""};
         };
     }
+    // The connection layer's targets: presigned per attempt with the shared clock-skew policy,
+    // which the factory feeds with the Date header of every upgrade answer.
+    TargetProvider wss_layer() {
+        connection::TargetConfig config;
+        config.endpoint = connection::parse_endpoint("localhost:" + std::to_string(port("wssPort"))).value();
+        config.region = info_["region"].get<std::string>();
+        static_credentials_.emplace(connection::TimedCredentials{aws(), 0});
+        auto built = connection::TargetBuilder::create(config, &*static_credentials_);
+        EXPECT_TRUE(built.ok()) << built.error().message;
+        if (!built.ok()) return [](std::uint32_t) -> Result<mqtt::ConnectionTarget> { return make_error(Errc::invalid_argument, "no builder"); };
+        builder_.emplace(std::move(built).value());
+        factory_->set_clock_skew(&builder_->clock_skew());
+        return [this](std::uint32_t attempt) { return builder_->build(attempt, posix_.port().clock.unix_time_s() * 1000); };
+    }
     int count(mqtt::Event::Type t) {
         int n = 0;
         for (const auto& e : events_) n += e.type == t;
@@ -159,17 +125,22 @@ protected:
     // Connects, reports led=true through the MQTT shadow client and waits for accepted.
     void shadow_report(Session& s) {
         std::vector<shadow::ShadowEvent> shadow_events;
-        ASSERT_TRUE(s.enable_shadow(shadow::ShadowConfig{}, [&](const shadow::ShadowEvent& e) { shadow_events.push_back(e); }).ok());
+        auto made = shadow::ShadowClient::create(s.client(), shadow::ShadowConfig{});
+        ASSERT_TRUE(made.ok()) << made.error().message;
+        shadow::ShadowClient& shadow_client = *made.value();
+        shadow_client.set_event_handler([&](const shadow::ShadowEvent& e) { shadow_events.push_back(e); });
+        ASSERT_TRUE(s.attach(shadow_client).ok());
         ASSERT_TRUE(s.start().ok());
         ASSERT_TRUE(s.run_until([&] { return count(mqtt::Event::Type::connected) > 0; }, 10000))
             << s.last_transport_error().message;
-        auto r = s.shadow()->report(shadow::ShadowId{thing_, ""}, json{{"led", true}}, s.now_ms());
+        auto r = shadow_client.report(shadow::ShadowId{thing_, ""}, json{{"led", true}}, s.now_ms());
         ASSERT_TRUE(r.ok()) << r.error().message;
         ASSERT_TRUE(s.run_until([&] { return !shadow_events.empty(); }, 10000));
         ASSERT_EQ(shadow_events.front().type, shadow::ShadowEvent::Type::accepted) << shadow_events.front().error.message;
         EXPECT_EQ(shadow_events.front().document.state["reported"]["led"], true);
         EXPECT_TRUE(shadow_events.front().document.version.has_value());
         s.stop(2000);
+        s.detach(shadow_client);
     }
 
     Child standin_;
@@ -177,6 +148,8 @@ protected:
     PosixPort posix_;
     DeviceCredentials creds_;
     std::optional<TransportFactory> factory_;
+    std::optional<connection::StaticCredentialsProvider> static_credentials_;
+    std::optional<connection::TargetBuilder> builder_;
     std::string thing_, cert_path_, key_path_;
     std::vector<mqtt::Event> events_;
 };
@@ -308,6 +281,76 @@ TEST_F(StandinTest, Standin_ServerClockAnHourAhead_OffsetLearnedFromDateHeaderTh
     EXPECT_EQ(s->last_transport_error().code, Errc::auth_failed) << s->last_transport_error().message;
     EXPECT_NEAR(static_cast<double>(factory_->observed_clock_offset_s()), 3600.0, 5.0);
     s->stop(1000);
+}
+
+// The same through the connection layer: the refused upgrade's Date feeds the ClockSkew policy
+// of the TargetBuilder, whose next presigned URL is signed with the corrected time.
+TEST_F(StandinTest, Standin_ServerClockAnHourAheadTargetBuilder_SkewPolicyLearnsThenConnects) {
+    auto skew = admin_post("/admin/clock", "{\"skewSeconds\":3600}");
+    ASSERT_TRUE(skew.ok()) << skew.error().message;
+    ASSERT_EQ(skew.value().status, 200) << skew.value().body;
+    auto s = make(wss_layer());
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) > 0; }, 10000))
+        << s->last_transport_error().message;
+    EXPECT_EQ(s->connect_attempts(), 2u);
+    EXPECT_EQ(s->last_transport_error().code, Errc::auth_failed) << s->last_transport_error().message;
+    EXPECT_NEAR(static_cast<double>(builder_->clock_skew().offset_s()), 3600.0, 5.0);
+    s->stop(1000);
+}
+
+// HTTPS with SigV4 on the shared skew policy: the first request, signed with a clock an hour
+// behind the stand-in's, is refused (403) and its Date teaches the policy; the next one, signed
+// with the corrected time and credentials from a provider, is accepted.
+TEST_F(StandinTest, Standin_HttpsSigV4ServerClockAnHourAhead_SkewPolicyLearnsThenAccepted) {
+    auto skew = admin_post("/admin/clock", "{\"skewSeconds\":3600}");
+    ASSERT_TRUE(skew.ok()) << skew.error().message;
+    connection::ClockSkew policy;
+    connection::StaticCredentialsProvider provider(connection::TimedCredentials{aws(), 0});
+    SigV4Auth auth;
+    auth.region = info_["region"].get<std::string>();
+    auth.clock_skew = &policy;
+    auth.provider = &provider;
+    IotHttpClient http(*factory_, posix_.port(), "localhost", port("httpsSigv4Port"), auth);
+    auto refused = http.shadow(ShadowOp::update, thing_, "", "{\"state\":{\"reported\":{\"led\":true}}}");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::auth_failed) << refused.error().message;
+    EXPECT_EQ(refused.error().http_status, 403);
+    EXPECT_NEAR(static_cast<double>(policy.offset_s()), 3600.0, 5.0);
+    auto accepted = http.shadow(ShadowOp::update, thing_, "", "{\"state\":{\"reported\":{\"led\":true}}}");
+    EXPECT_TRUE(accepted.ok()) << accepted.error().message;
+}
+
+// The example device in wss mode (programs/device/main.cpp on the connection layer), credentials
+// from the environment, against a stand-in whose clock is an hour ahead: it learns the offset
+// from the refused upgrade and its telemetry arrives.
+TEST_F(StandinTest, Standin_DeviceWssServerClockAnHourAhead_LearnsOffsetAndPublishes) {
+    auto skew = admin_post("/admin/clock", "{\"skewSeconds\":3600}");
+    ASSERT_TRUE(skew.ok()) << skew.error().message;
+    auto sub = make(tls(port("mqttTlsPort")));
+    ASSERT_TRUE(sub);
+    ASSERT_TRUE(sub->start().ok());
+    ASSERT_TRUE(sub->run_until([&] { return count(mqtt::Event::Type::connected) > 0; }, 10000));
+    ASSERT_TRUE(sub->subscribe({mqtt::TopicFilter{"devices/" + thing_ + "-wss/#", mqtt::QoS::at_least_once}}).ok());
+    ASSERT_TRUE(sub->run_until([&] { return count(mqtt::Event::Type::subscribed) > 0; }, 5000));
+    ::setenv("AWS_ACCESS_KEY_ID", aws().access_key_id.c_str(), 1);  // inherited by the device
+    ::setenv("AWS_SECRET_ACCESS_KEY", aws().secret_access_key.c_str(), 1);
+    ::unsetenv("AWS_SESSION_TOKEN");
+    ::unsetenv("AWS_CREDENTIAL_EXPIRATION");
+    Child device;
+    ASSERT_EQ(device.start({IOTLITE_DEVICE_BIN, "--mode", "wss", "--endpoint", "localhost:" + std::to_string(port("wssPort")),
+                            "--region", info_["region"].get<std::string>(), "--ca", info_["caCertPath"].get<std::string>(),
+                            "--thing", thing_ + "-wss", "--interval", "1", "--duration", "30"},
+                           10000),
+              "");
+    auto seen = [&] {
+        for (const auto& e : events_)
+            if (e.type == mqtt::Event::Type::message && e.message.topic == "devices/" + thing_ + "-wss/telemetry") return true;
+        return false;
+    };
+    EXPECT_TRUE(sub->run_until(seen, 15000));
+    sub->stop(1000);
 }
 
 }  // namespace

@@ -1,33 +1,32 @@
-// libFuzzer target: the endpoint parsers reachable from a library.
+// libFuzzer target: the endpoint parser of the connection layer and everything built on it.
 //
-//   sigv4 (parse_endpoint, through infer_iot_region and IotUrlSigner::presign): "host[:port]",
-//       "[v6]:port", lowercased, default port dropped; the region from "*.iot.<region>.amazonaws.com"
-//   firmware::parse_websocket_url: the "wss://host[:port]/path" the engine hands to the transport
+//   connection::parse_endpoint: "host[:port]", "[v6]:port", ws:// and wss:// URLs, region inference
+//   connection::TargetBuilder: the presigned URL for an accepted endpoint (sigv4 presign underneath)
+//   firmware::parse_websocket_url: the URL the engine hands to the transport (parse_endpoint inside)
+//   sigv4 (its own host check, through infer_iot_region and IotUrlSigner::presign)
 //   cli::connection_options_from (when iotlite_cli_lib is built): `iotlite pub/sub/shadow
-//       --endpoint HOST[:PORT]`, in ws mode (no file is read) with credentials from the
-//       environment, with and without --region
+//       --endpoint ...`, in ws mode (no file is read) with credentials from the environment
 //
 // Input: byte 0 = options (bit 0 ws:// instead of wss://, bit 1 keep_default_port, bit 2 region
-// given instead of inferred, bit 3 session token, bit 4 X-Amz-Expires=3600), bytes 1..2 = signing
-// time seed, the rest = the endpoint text (also fed to parse_websocket_url as a URL, bare and
-// behind "wss://").
+// given instead of inferred, bit 3 session token, bit 4 X-Amz-Expires=3600, bit 5 CLI --region),
+// bytes 1..2 = signing time seed, the rest = the endpoint text (also fed to parse_websocket_url
+// as a URL, bare and behind "wss://").
 // Properties (a violation traps), besides no crash / UB / leak:
-//   - infer_iot_region accepts => presign accepts (same endpoint grammar), and an inferred region
-//     is [a-z0-9-]+; presign without a region succeeds exactly when the region can be inferred;
-//   - an accepted endpoint gives "<scheme>://<authority>/mqtt?...": the authority is the endpoint
-//     lowercased, with the scheme's default port dropped unless keep_default_port;
-//   - that URL re-parses with parse_websocket_url to the same scheme, authority, host and port
-//     (the two parsers agree on what the signer produced) and a resource "/mqtt?...";
-//   - the authority is a fixed point: presigning it again gives the same URL;
-//   - the URL's signature equals sign_request's for GET /mqtt with only host signed and the token
-//     left unsigned (the IoT fast path agrees with the general signer), and a reused IotUrlSigner
-//     (signing-key cache) gives the same URL as a fresh one;
+//   - parse_endpoint: an accepted endpoint has a lowercase host of valid characters, a port 0
+//     (none) or 1..65535, a region of [a-z0-9-] when inferred; re-parsing its authority gives the
+//     same host, port and region (a fixed point); the signer accepts every endpoint the connection
+//     layer accepts, and both infer the same region;
+//   - TargetBuilder on an accepted host[:port]: the URL is "<scheme>://<authority>/mqtt?...",
+//     parse_websocket_url reads it back to the same host and port, and its signature equals
+//     sign_request's for GET /mqtt with only host signed and the token left unsigned;
+//   - sigv4 alone (its own grammar): infer_iot_region accepts => presign accepts, the authority
+//     in the URL is the endpoint lowercased minus the default port, presigning is a fixed point;
+//     for endpoints parse_endpoint accepts, parse_websocket_url reads the URL back (same scheme,
+//     authority, host, port) and the signature equals sign_request's;
 //   - parse_websocket_url on arbitrary text: an accepted URL has a host, a port 1..65535 and a
 //     resource starting with '/';
-//   - the CLI: an accepted --endpoint has a host without '/' or a second ':', the port given (or
-//     80 for ws), a region that is --region or the one infer_iot_region finds in the host, and
-//     presigns into a URL that parse_websocket_url reads back to the same host and port. (The CLI
-//     is not meant to accept the same set as the signer: it refuses IPv6 literals, for one.)
+//   - the CLI: an accepted --endpoint has the host and port parse_endpoint gives (or 80 for ws),
+//     a region that is --region or the inferred one, and builds a target.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,6 +34,9 @@
 
 #include <cstdlib>
 
+#include "iotlite/connection/credentials_provider.hpp"
+#include "iotlite/connection/endpoint.hpp"
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
 #include "iotlite/sigv4/encoding.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
@@ -45,6 +47,7 @@
 
 namespace sigv4 = iotlite::sigv4;
 namespace firmware = iotlite::firmware;
+namespace connection = iotlite::connection;
 
 namespace {
 
@@ -83,7 +86,7 @@ void check_websocket_url(const std::string& url) {
     const firmware::WebSocketUrl& u = parsed.value();
     check(!u.host.empty() && !u.authority.empty() && u.port != 0);
     check(!u.resource.empty() && u.resource.front() == '/');
-    check(url.compare(0, u.secure ? 6 : 5, u.secure ? "wss://" : "ws://") == 0);
+    check(lower(url.substr(0, u.secure ? 6 : 5)) == (u.secure ? "wss://" : "ws://"));  // schemes are case-insensitive
 }
 
 sigv4::IotUrlSigner& reused_signer() {
@@ -131,8 +134,11 @@ void check_presign(const sigv4::IotUrlRequest& request, bool inferred_ok) {
         check(value == (secure ? 443u : 80u));
     }
 
-    // The transport's URL parser reads back what the signer wrote.
+    // The transport's URL parser reads back what the signer wrote, for every endpoint the
+    // drivers can hand to the signer (those connection::parse_endpoint accepts; the signer's own
+    // check is looser, e.g. on empty labels).
     auto parsed = firmware::parse_websocket_url(text);
+    if (!connection::parse_endpoint(request.endpoint).ok()) return;
     check(parsed.ok());
     const firmware::WebSocketUrl& u = parsed.value();
     check(u.secure == secure);
@@ -182,6 +188,80 @@ void check_presign(const sigv4::IotUrlRequest& request, bool inferred_ok) {
     check(general.value().signature == signature);
 }
 
+void check_signature(const std::string& text, std::size_t path, const std::string& authority,
+                     const sigv4::IotUrlRequest& request) {
+    const std::string query = text.substr(path + 6);
+    const std::string signature = query_value(query, "X-Amz-Signature");
+    check(signature.size() == 64);
+    check(query_value(query, "X-Amz-Security-Token") == request.credentials.session_token);
+    sigv4::HttpRequest http;
+    http.method = "GET";
+    http.path = "/mqtt";
+    http.headers.push_back({"host", authority});
+    sigv4::SigningConfig config;
+    config.type = sigv4::SignatureType::query;
+    config.region = request.region;
+    config.service = request.service;
+    config.time = request.time;
+    config.expires_seconds = request.expires_seconds;
+    config.omit_session_token = true;
+    auto general = sigv4::sign_request(http, config, request.credentials);
+    check(general.ok());
+    check(general.value().signature == signature);
+}
+
+void check_connection(const std::string& text, const sigv4::IotUrlRequest& request) {
+    auto parsed = connection::parse_endpoint(text);
+    if (!parsed) {
+        check(parsed.error().code == iotlite::Errc::invalid_argument && !parsed.error().message.empty());
+        return;
+    }
+    const connection::Endpoint& e = parsed.value();
+    check(!e.host.empty());
+    for (char c : e.host) {
+        check(!(c >= 'A' && c <= 'Z'));
+        check(e.ipv6 ? (c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+                     : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'));
+    }
+    check(e.ipv6 || e.host.size() <= connection::kMaxHostLength);
+    for (char c : e.region) check((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+    check(e.resource.empty() || e.resource.front() == '/');
+    check(e.scheme != connection::EndpointScheme::none || e.resource.empty());
+
+    // Fixed point: the authority (with its explicit port) parses to the same endpoint.
+    auto again = connection::parse_endpoint(e.authority(0));
+    check(again.ok());
+    check(again.value().host == e.host && again.value().port == e.port && again.value().ipv6 == e.ipv6 &&
+          again.value().region == e.region);
+
+    // The signer accepts what the connection layer accepts, and infers the same region.
+    auto sigv4_region = sigv4::infer_iot_region(e.authority(0));
+    check(sigv4_region.ok() == !e.region.empty());
+    if (sigv4_region.ok()) check(sigv4_region.value() == e.region);
+
+    if (e.scheme != connection::EndpointScheme::none) return;
+    connection::StaticCredentialsProvider creds(connection::TimedCredentials{request.credentials, 0});
+    connection::TargetConfig config;
+    config.endpoint = e;
+    config.secure = request.scheme == sigv4::UrlScheme::wss;
+    config.region = request.region;
+    config.expires_seconds = request.expires_seconds;
+    auto builder = connection::TargetBuilder::create(config, &creds);
+    check(builder.ok());
+    auto target = builder.value().build(1, request.time * 1000);
+    check(target.ok());
+    const std::string& url = target.value().url;
+    const std::string scheme = config.secure ? "wss://" : "ws://";
+    const std::uint16_t default_port = config.secure ? 443 : 80;
+    const std::string prefix = scheme + e.authority(default_port) + "/mqtt?";
+    check(url.compare(0, prefix.size(), prefix) == 0);
+    auto read_back = firmware::parse_websocket_url(url);
+    check(read_back.ok());
+    check(read_back.value().host == e.host && read_back.value().port == e.port_or(default_port));
+    check(read_back.value().authority == e.authority(default_port));
+    check_signature(url, prefix.size() - 6, e.authority(default_port), request);
+}
+
 #if IOTLITE_FUZZ_CLI
 // Never asked for bytes: --id is always given.
 class NoRandom : public firmware::Random {
@@ -197,36 +277,29 @@ void check_cli(const std::string& endpoint, bool with_region) {
     if (with_region) flags.values.emplace_back("--region", "us-east-1");
     NoRandom random;
     auto options = iotlite::cli::connection_options_from(flags, random);
+    auto parsed = connection::parse_endpoint(endpoint);
     if (!options) {
         check(options.error().code == iotlite::Errc::invalid_argument && !options.error().message.empty());
         return;
     }
+    check(parsed.ok());  // the CLI reads --endpoint with the one parser
     const iotlite::cli::ConnectionOptions& o = options.value();
     check(o.mode == iotlite::cli::ConnectionMode::ws);
-    check(!o.host.empty() && o.host.find('/') == std::string::npos && o.host.find(':') == std::string::npos);
-    const std::size_t colon = endpoint.rfind(':');
-    check(o.host == endpoint.substr(0, colon));
-    if (colon == std::string::npos) check(o.port == 80);
-    check(o.port != 0);
+    check(o.host == parsed.value().host);
+    check(o.port == parsed.value().port_or(80));
     if (with_region) {
         check(o.region == "us-east-1");
     } else {
-        auto inferred = sigv4::infer_iot_region(o.host);
-        check(inferred.ok() && inferred.value() == o.region);
+        check(!parsed.value().region.empty() && o.region == parsed.value().region);
     }
-    sigv4::IotUrlRequest request;
-    request.endpoint = o.host + ":" + std::to_string(o.port);
-    request.region = o.region;
-    request.credentials = o.credentials;
-    request.time = 1767225600;
-    request.scheme = sigv4::UrlScheme::ws;
-    auto url = sigv4::presign_iot_websocket_url(request);
-    check(url.ok());
-    auto parsed = firmware::parse_websocket_url(url.value());
-    check(parsed.ok());
-    std::string host = lower(o.host);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    check(parsed.value().host == host && parsed.value().port == o.port);
+    connection::StaticCredentialsProvider creds(connection::TimedCredentials{o.credentials, 0});
+    auto builder = connection::TargetBuilder::create(iotlite::cli::target_config(o), &creds);
+    check(builder.ok());
+    auto target = builder.value().build(1, 1767225600000);
+    check(target.ok());
+    auto read_back = firmware::parse_websocket_url(target.value().url);
+    check(read_back.ok());
+    check(read_back.value().host == o.host && read_back.value().port == o.port);
 }
 #endif
 
@@ -272,6 +345,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // 2026-01-01 plus up to ~2 years, in steps of 1000 s (a date change now and then).
     request.time = 1767225600 + 1000 * static_cast<std::int64_t>((data[1] << 8) | data[2]);
     check_presign(request, region.ok());
+    check_connection(text, request);
 #if IOTLITE_FUZZ_CLI
     check_cli(text, (options & 32) != 0);
 #endif

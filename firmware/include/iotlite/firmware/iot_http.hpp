@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "iotlite/connection/clock_skew.hpp"
+#include "iotlite/connection/credentials_provider.hpp"
 #include "iotlite/firmware/http_client.hpp"
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
@@ -28,9 +30,15 @@ Result<HttpRequest> make_shadow_request(std::string_view host, ShadowOp op, std:
                                         std::string_view shadow_name, std::string_view body);
 
 struct SigV4Auth {
-    sigv4::Credentials credentials;  // never logged
+    sigv4::Credentials credentials;  // never logged; used when `provider` is null
     std::string region;              // e.g. "eu-west-1"
-    std::int64_t clock_offset_s = 0; // added to the port's wall clock (learned from a Date header)
+    std::int64_t clock_offset_s = 0; // added to the port's wall clock when `clock_skew` is null
+    // The shared clock-skew policy (e.g. the TargetBuilder's of the MQTT connection): signs with
+    // its corrected time and learns from every answer's Date header. Not owned; may be null.
+    connection::ClockSkew* clock_skew = nullptr;
+    // Temporary credentials (usually a connection::CredentialsCache): fetched for every request,
+    // so they are refreshed before they expire. Not owned; may be null.
+    connection::CredentialsProvider* provider = nullptr;
 };
 
 class IotHttpClient {
@@ -52,7 +60,7 @@ public:
     Result<HttpResponse> perform(HttpRequest request, std::uint32_t timeout_ms);
 
     // The offset between the server's Date header and our wall clock, seen on the last response
-    // (0 when none was readable); feed it to SigV4Auth::clock_offset_s after a skew 403.
+    // (0 when none was readable). With SigV4Auth::clock_skew it is also fed to that policy.
     std::int64_t observed_clock_offset_s() const { return observed_offset_s_; }
 
 private:

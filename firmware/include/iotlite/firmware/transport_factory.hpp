@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "iotlite/connection/clock_skew.hpp"
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/tls_context.hpp"
 #include "iotlite/firmware/transport.hpp"
@@ -26,16 +27,17 @@ struct DeviceCredentials {
     std::uint16_t max_fragment_len = 0;  // see TlsSettings
 };
 
-// Parts of a ws:// or wss:// URL.
+// Parts of a ws:// or wss:// URL (read by connection::parse_endpoint, the one endpoint parser).
 struct WebSocketUrl {
     bool secure = true;
     std::string host;       // without port
     std::uint16_t port = 443;
-    std::string authority;  // Host header: host, or host:port when the port is not the default
-    std::string resource;   // path + query, starts with '/'
+    std::string authority;  // Host header: the URL's host[:port] as written (lowercased)
+    std::string resource;   // path + query, starts with '/' ("/" when the URL has none)
 };
 
-// Errors: invalid_argument naming what is wrong (scheme, empty host, bad port).
+// Errors: invalid_argument naming what is wrong (no ws:// or wss:// scheme, then the rules of
+// connection::parse_endpoint: empty host, bad port, ...).
 Result<WebSocketUrl> parse_websocket_url(const std::string& url);
 
 class TransportFactory {
@@ -48,9 +50,12 @@ public:
     Result<std::unique_ptr<Transport>> open_tls(const std::string& host, std::uint16_t port, const std::string& alpn,
                                                 bool with_client_cert);
 
+    // The clock-skew policy fed with the Date header of every WebSocket upgrade answer (a refused
+    // upgrade included), usually the TargetBuilder's: the next presigned URL then uses the
+    // corrected time, so a device with a wrong clock recovers after one 403. Not owned; may be null.
+    void set_clock_skew(connection::ClockSkew* skew) { skew_ = skew; }
     // Server clock minus our wall clock, in seconds, from the Date header of the last WebSocket
-    // upgrade answer (0 until one was seen). Add it to the signing time of presigned URLs so that
-    // a device with a wrong clock recovers after one 403 instead of failing forever.
+    // upgrade answer (0 until one was seen); diagnostics only, the policy decides what is applied.
     std::int64_t observed_clock_offset_s() const { return clock_offset_s_; }
 
 private:
@@ -64,6 +69,7 @@ private:
     };
     std::vector<Cached> contexts_;
     std::int64_t clock_offset_s_ = 0;
+    connection::ClockSkew* skew_ = nullptr;
 };
 
 }  // namespace iotlite::firmware
