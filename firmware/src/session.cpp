@@ -8,35 +8,33 @@ Session::Session(Port port, TargetProvider targets, TransportOpener opener)
     : port_(port), targets_(std::move(targets)), opener_(std::move(opener)) {}
 
 Session::~Session() {
-    shadow_.reset();  // refers to client_
     if (transport_) transport_->close();
 }
 
-Result<shadow::ShadowClient*> Session::enable_shadow(shadow::ShadowConfig config, ShadowEventHandler handler) {
-    if (shadow_) return make_error(Errc::invalid_state, "the shadow client is already enabled on this session");
-    Result<std::unique_ptr<shadow::ShadowClient>> made = shadow::ShadowClient::create(*client_, std::move(config));
-    if (!made.ok()) return made.error();
-    shadow_ = std::move(made.value());
-    shadow_handler_ = std::move(handler);
-    return shadow_.get();
+Result<void> Session::attach(mqtt::Service& service) {
+    mqtt::Service** free_slot = nullptr;
+    for (mqtt::Service*& slot : services_) {
+        if (slot == &service) return make_error(Errc::invalid_state, "this service is already attached to the session");
+        if (!slot && !free_slot) free_slot = &slot;
+    }
+    static_assert(max_services == 4, "keep the message below in step");
+    if (!free_slot) return make_error(Errc::limit_exceeded, "a session holds at most 4 attached services (Session::max_services)");
+    *free_slot = &service;
+    return {};
 }
 
-shadow::ShadowClient* Session::shadow() { return shadow_.get(); }
-
-bool Session::drain_shadow() {
-    if (!shadow_) return false;
-    bool any = false;
-    shadow::ShadowEvent event;
-    while (shadow_->poll_event(event)) {
-        any = true;
-        if (shadow_handler_) shadow_handler_(event);
+void Session::detach(mqtt::Service& service) {
+    // The slot is cleared, not compacted: detach may run from a handler while deliver() walks the table.
+    for (mqtt::Service*& slot : services_) {
+        if (slot == &service) slot = nullptr;
     }
-    return any;
 }
 
 std::uint64_t Session::next_deadline() const {
     std::uint64_t d = client_->next_deadline_ms();
-    if (shadow_) d = std::min(d, shadow_->next_deadline_ms());
+    for (const mqtt::Service* service : services_) {
+        if (service) d = std::min(d, service->next_deadline_ms());
+    }
     return d;
 }
 
@@ -102,7 +100,7 @@ void Session::transport_failed(Error error) {
     client_->on_closed(error, now_ms());
 }
 
-void Session::handle(const mqtt::Event& event) {
+void Session::handle(mqtt::Event&& event) {
     using T = mqtt::Event::Type;
     switch (event.type) {
         case T::need_target: {
@@ -114,7 +112,7 @@ void Session::handle(const mqtt::Event& event) {
             if (transport_) transport_->close();
             transport_.reset();
             ++attempts_;
-            Result<std::unique_ptr<Transport>> t = opener_(event.target);
+            Result<std::unique_ptr<Transport>> t = opener_(client_->target());
             if (!t.ok()) {
                 transport_failed(t.error());
                 return;
@@ -139,10 +137,12 @@ void Session::handle(const mqtt::Event& event) {
             opening_ = false;
             return;
         default:
-            // The shadow client consumes its own events (its handler runs from deliver());
-            // the application's wait in pending_ until deliver().
-            if (shadow_ && shadow_->on_event(event, now_ms())) return;
-            pending_.push_back(event);
+            // A service consumes its own events (its handler runs from deliver()); the
+            // application's wait in pending_ until deliver().
+            for (mqtt::Service* service : services_) {
+                if (service && service->on_event(event, now_ms())) return;
+            }
+            pending_.push_back(std::move(event));
             return;
     }
 }
@@ -151,7 +151,10 @@ bool Session::deliver() {
     // Only the events queued so far: a handler that publishes from every event cannot keep us
     // here (what it causes is delivered on the next turn). Popped before the call: the handler
     // may re-enter publish()/subscribe().
-    bool any = drain_shadow();
+    bool any = false;
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        if (services_[i] && services_[i]->deliver_events()) any = true;
+    }
     for (std::size_t n = pending_.size(); n > 0 && !pending_.empty(); --n) {
         mqtt::Event event = std::move(pending_.front());
         pending_.pop_front();
@@ -168,7 +171,7 @@ bool Session::drive(bool deliver_events) {
         bool any = false;
         mqtt::Event event;
         while (client_->poll_event(event)) {
-            handle(event);
+            handle(std::move(event));
             any = true;
         }
         if (transport_ && opening_) {
@@ -212,9 +215,11 @@ bool Session::drive(bool deliver_events) {
             client_->on_tick(now);
             any = true;
         }
-        if (shadow_ && shadow_->next_deadline_ms() <= now) {
-            shadow_->on_tick(now);
-            any = true;
+        for (mqtt::Service* service : services_) {
+            if (service && service->next_deadline_ms() <= now) {
+                service->on_tick(now);
+                any = true;
+            }
         }
         if (deliver_events && deliver()) any = true;
         if (!any) break;

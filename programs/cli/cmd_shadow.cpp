@@ -106,13 +106,16 @@ int run_shadow(int argc, char** argv) {
     std::optional<shadow::ShadowEvent> outcome;
     shadow::ShadowConfig config;
     config.request_timeout_ms = c.options().timeout_ms;
-    Result<shadow::ShadowClient*> sc = c.session().enable_shadow(config, [&](const shadow::ShadowEvent& e) {
+    Result<std::unique_ptr<shadow::ShadowClient>> sc = shadow::ShadowClient::create(c.session().client(), config);
+    if (!sc.ok()) return fail(kCommand, sc.error().message, kExitFailure);
+    sc.value()->set_event_handler([&](const shadow::ShadowEvent& e) {
         using T = shadow::ShadowEvent::Type;
         if ((e.type == T::accepted || e.type == T::rejected || e.type == T::failed) && e.request_id == request_id) {
             outcome = e;
         }
     });
-    if (!sc.ok()) return fail(kCommand, sc.error().message, kExitFailure);
+    Result<void> attached = c.session().attach(*sc.value());
+    if (!attached.ok()) return fail(kCommand, attached.error().message, kExitFailure);
 
     Result<void> connected = c.connect(deadline);
     if (!connected.ok()) return fail(kCommand, connected.error().message, kExitFailure);

@@ -17,8 +17,12 @@ Result<void> DeviceApp::start() {
     session_->set_event_handler([this](const mqtt::Event& e) { on_event(e); });
     shadow::ShadowConfig config;
     config.client_token_prefix = "dev-";
-    Result<shadow::ShadowClient*> sc = session_->enable_shadow(config, [this](const shadow::ShadowEvent& e) { on_shadow(e); });
+    Result<std::unique_ptr<shadow::ShadowClient>> sc = shadow::ShadowClient::create(session_->client(), config);
     if (!sc.ok()) return sc.error();
+    shadow_ = std::move(sc.value());
+    shadow_->set_event_handler([this](const shadow::ShadowEvent& e) { on_shadow(e); });
+    Result<void> attached = session_->attach(*shadow_);
+    if (!attached.ok()) return attached.error();
     return session_->start();
 }
 
@@ -56,7 +60,7 @@ void DeviceApp::on_event(const mqtt::Event& e) {
         case T::connected: {
             connected_ = true;
             std::printf("connected (session_present=%d)\n", e.session_present ? 1 : 0);
-            shadow::ShadowClient* sc = session_->shadow();
+            shadow::ShadowClient* sc = shadow_.get();
             auto w = sc->watch(shadow_id_, shadow::Stream::delta, session_->now_ms());
             if (!w.ok()) std::printf("shadow: watch failed: %s\n", w.error().message.c_str());
             auto g = sc->get(shadow_id_, session_->now_ms());
@@ -102,7 +106,7 @@ void DeviceApp::apply_desired(const shadow::Json& state) {
 void DeviceApp::report_led() {
     shadow::Json patch = shadow::Json::object();
     patch["led"] = led_;
-    auto r = session_->shadow()->report(shadow_id_, patch, session_->now_ms());
+    auto r = shadow_->report(shadow_id_, patch, session_->now_ms());
     if (r.ok()) report_request_ = r.value();
     else std::printf("shadow: report refused: %s\n", r.error().message.c_str());
 }

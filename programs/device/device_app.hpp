@@ -13,6 +13,7 @@
 
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
+#include "iotlite/services/shadow/shadow_client.hpp"
 
 namespace iotlite::firmware::device {
 
@@ -29,7 +30,7 @@ class DeviceApp {
 public:
     DeviceApp(DeviceOptions options, std::unique_ptr<Session> session);
 
-    // Subscribes the handlers, enables the shadow client and connects.
+    // Sets the handlers, attaches the shadow client to the session and connects.
     Result<void> start();
     // One loop turn (waits at most max_wait_ms).
     void poll(std::uint32_t max_wait_ms);
@@ -47,6 +48,7 @@ private:
 
     DeviceOptions options_;
     std::unique_ptr<Session> session_;
+    std::unique_ptr<shadow::ShadowClient> shadow_;  // created on session_'s engine in start()
     shadow::ShadowId shadow_id_;
     bool led_ = false;
     bool connected_ = false;

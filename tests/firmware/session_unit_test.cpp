@@ -2,12 +2,15 @@
 // loop's own behaviour, deterministic and without real time or sockets.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "iotlite/firmware/session.hpp"
+#include "iotlite/mqtt/service.hpp"
 
 namespace iotlite::firmware::test {
 namespace {
@@ -289,6 +292,128 @@ TEST_F(SessionUnitTest, HandlerPublishingFromEveryEvent_PollStaysBounded) {
     EXPECT_LT(published, 1000);
     s->poll(0);
     EXPECT_EQ(s->state(), mqtt::State::connected);
+}
+
+// A minimal mqtt::Service: subscribes to one filter of its own, consumes that SUBACK, ticks at a
+// deadline it is given, and queues its own events ("ready", "tick") for its handler.
+class ProbeService final : public mqtt::Service {
+public:
+    explicit ProbeService(mqtt::Client& client) : client_(client) {}
+    Result<void> subscribe(std::uint64_t now) {
+        auto r = client_.subscribe({mqtt::TopicFilter{"probe/reply", mqtt::QoS::at_least_once}}, now);
+        if (!r.ok()) return r.error();
+        op_ = r.value();
+        return {};
+    }
+    void arm(std::uint64_t deadline) { deadline_ = deadline; }
+
+    bool on_event(const mqtt::Event& e, std::uint64_t) override {
+        seen.push_back(e.type);
+        if (e.type != mqtt::Event::Type::subscribed || e.op_id != op_ || op_ == 0) return false;
+        queued_.push_back("ready");
+        return true;
+    }
+    void on_tick(std::uint64_t now) override {
+        if (now < deadline_) return;
+        ticked_at = now;
+        deadline_ = UINT64_MAX;
+        queued_.push_back("tick");
+    }
+    std::uint64_t next_deadline_ms() const override { return deadline_; }
+    bool deliver_events() override {
+        bool any = !queued_.empty();
+        for (const std::string& e : queued_) delivered.push_back(e);
+        queued_.clear();
+        return any;
+    }
+
+    std::vector<mqtt::Event::Type> seen;  // every event offered by the driver
+    std::vector<std::string> delivered;   // what reached "the application" through deliver_events()
+    std::uint64_t ticked_at = 0;
+
+private:
+    mqtt::Client& client_;
+    std::uint32_t op_ = 0;
+    std::uint64_t deadline_ = UINT64_MAX;
+    std::vector<std::string> queued_;
+};
+
+TransportOpener acking_opener() {
+    return [](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new AckingBroker());
+    };
+}
+
+TEST_F(SessionUnitTest, AttachedService_ConsumesItsOwnSubackAndSharesLifecycleEvents) {
+    auto s = make(acking_opener());
+    ProbeService probe(s->client());
+    ASSERT_TRUE(s->attach(probe).ok());
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    ASSERT_TRUE(probe.subscribe(s->now_ms()).ok());
+    ASSERT_TRUE(s->run_until([&] { return !probe.delivered.empty(); }, 1000));
+    EXPECT_EQ(probe.delivered, std::vector<std::string>{"ready"});
+    EXPECT_EQ(count(mqtt::Event::Type::subscribed), 0) << "the service's SUBACK reached the application";
+    ASSERT_FALSE(probe.seen.empty());
+    EXPECT_EQ(probe.seen.front(), mqtt::Event::Type::connected);  // offered, not consumed: both saw it
+}
+
+TEST_F(SessionUnitTest, AttachedService_EventsDeliveredOnlyFromPoll) {
+    auto s = make(acking_opener());
+    ProbeService probe(s->client());
+    ASSERT_TRUE(s->attach(probe).ok());
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    ASSERT_TRUE(probe.subscribe(s->now_ms()).ok());
+    // publish() writes the SUBSCRIBE too; the broker's SUBACK is read and routed inside the call...
+    ASSERT_TRUE(s->publish("a/b", "x", mqtt::QoS::at_most_once).ok());
+    ASSERT_NE(std::find(probe.seen.begin(), probe.seen.end(), mqtt::Event::Type::subscribed), probe.seen.end());
+    EXPECT_TRUE(probe.delivered.empty()) << "a service handed out events from inside publish()";
+    s->poll(0);  // ...and handed to the application only by the loop
+    EXPECT_EQ(probe.delivered, std::vector<std::string>{"ready"});
+}
+
+TEST_F(SessionUnitTest, AttachedService_ItsDeadlineWakesTheLoopExactlyThen) {
+    auto s = make(acking_opener());  // keep-alive 30 s: the engine's own deadline is later
+    ProbeService probe(s->client());
+    ASSERT_TRUE(s->attach(probe).ok());
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    const std::uint64_t deadline = s->now_ms() + 5000;
+    probe.arm(deadline);
+    ASSERT_TRUE(s->run_until([&] { return !probe.delivered.empty(); }, 20000));
+    EXPECT_EQ(probe.ticked_at, deadline);
+    EXPECT_EQ(probe.delivered, std::vector<std::string>{"tick"});
+}
+
+TEST_F(SessionUnitTest, Attach_TwiceOrBeyondTheTable_RefusedWithTheRule) {
+    auto s = make(acking_opener());
+    std::vector<std::unique_ptr<ProbeService>> probes;
+    for (std::size_t i = 0; i <= Session::max_services; ++i) probes.emplace_back(new ProbeService(s->client()));
+    ASSERT_TRUE(s->attach(*probes[0]).ok());
+    auto again = s->attach(*probes[0]);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Errc::invalid_state);
+    for (std::size_t i = 1; i < Session::max_services; ++i) ASSERT_TRUE(s->attach(*probes[i]).ok());
+    auto over = s->attach(*probes[Session::max_services]);
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.error().code, Errc::limit_exceeded);
+    EXPECT_NE(over.error().message.find("at most 4"), std::string::npos) << over.error().message;
+    s->detach(*probes[1]);  // frees a slot
+    EXPECT_TRUE(s->attach(*probes[Session::max_services]).ok());
+}
+
+TEST_F(SessionUnitTest, DetachedService_SeesNoFurtherEvents) {
+    auto s = make(acking_opener());
+    ProbeService kept(s->client()), dropped(s->client());
+    ASSERT_TRUE(s->attach(dropped).ok());
+    ASSERT_TRUE(s->attach(kept).ok());
+    s->detach(dropped);
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    EXPECT_TRUE(dropped.seen.empty());
+    ASSERT_FALSE(kept.seen.empty());
+    EXPECT_EQ(kept.seen.front(), mqtt::Event::Type::connected);
 }
 
 }  // namespace

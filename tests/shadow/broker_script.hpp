@@ -126,7 +126,10 @@ public:
         auto shadow_client = ShadowClient::create(*mqtt, std::move(config));
         EXPECT_TRUE(shadow_client.ok()) << (shadow_client.ok() ? "" : shadow_client.error().message);
         shadow = std::move(shadow_client).value();
+        shadow->set_event_handler([this](const ShadowEvent& e) { shadow_events.push_back(e); });
     }
+    Rig(const Rig&) = delete;  // the shadow's handler refers to this Rig
+    Rig& operator=(const Rig&) = delete;
 
     // need_target -> open_transport -> CONNECT -> CONNACK -> connected.
     void connect() {
@@ -161,24 +164,26 @@ public:
     void advance(std::uint64_t ms) {
         now += ms;
         mqtt->on_tick(now);
-        shadow->on_tick(now);
+        service().on_tick(now);
         pump();
     }
 
-    // Routes engine events through the shadow client, collects the bytes it wrote and the
-    // shadow events.
+    // The shadow client driven as a driver drives any service (iotlite/mqtt/service.hpp).
+    iotlite::mqtt::Service& service() { return *shadow; }
+
+    // Routes engine events through the shadow client, collects the bytes it wrote and (through
+    // its handler) the shadow events.
     void pump() {
         Event ev;
         while (mqtt->poll_event(ev)) {
-            if (!shadow->on_event(ev, now)) app_events.push_back(ev);
+            if (!service().on_event(ev, now)) app_events.push_back(ev);
         }
         if (mqtt->output_size() > 0) {
             std::vector<std::uint8_t> bytes(mqtt->output_data(), mqtt->output_data() + mqtt->output_size());
             mqtt->consume_output(bytes.size());
             for (auto& p : decode_all(bytes)) sent.push_back(std::move(p));
         }
-        ShadowEvent se;
-        while (shadow->poll_event(se)) shadow_events.push_back(std::move(se));
+        service().deliver_events();
     }
 
     // The last SUBSCRIBE / PUBLISH written, or fails.

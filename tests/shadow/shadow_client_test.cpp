@@ -635,3 +635,58 @@ TEST(ShadowClient, AfterReconnect_EngineResubscribesAndNewRequestsStillCorrelate
 }
 
 }  // namespace
+
+// As an mqtt::Service: its handler runs from deliver_events() only, never from on_tick()/on_event().
+TEST(ShadowClient, AsService_TimeoutQueuedByOnTick_HandlerRunsOnlyFromDeliverEvents) {
+    ShadowConfig config;
+    config.request_timeout_ms = 1000;
+    Rig rig(config);
+    rig.connect();
+    ASSERT_TRUE(rig.shadow->get(kBulb, rig.now).ok());
+    rig.pump();
+    grant_last(rig);
+    iotlite::mqtt::Service& service = rig.service();
+    EXPECT_EQ(service.next_deadline_ms(), rig.now + 1000);
+    service.on_tick(rig.now + 1000);
+    EXPECT_TRUE(rig.shadow_events.empty()) << "the handler ran from on_tick()";
+    EXPECT_TRUE(service.deliver_events());
+    ASSERT_EQ(rig.shadow_events.size(), 1u);
+    EXPECT_EQ(rig.shadow_events[0].type, Type::failed);
+    EXPECT_FALSE(service.deliver_events()) << "nothing left";
+}
+
+TEST(ShadowClient, AsService_NoHandler_DeliverEventsDropsThem) {
+    ShadowConfig config;
+    config.request_timeout_ms = 1000;
+    Rig rig(config);
+    rig.shadow->set_event_handler(nullptr);
+    rig.connect();
+    ASSERT_TRUE(rig.shadow->get(kBulb, rig.now).ok());
+    rig.pump();
+    rig.service().on_tick(rig.now + 1000);
+    EXPECT_TRUE(rig.service().deliver_events());
+    iotlite::shadow::ShadowEvent left;
+    EXPECT_FALSE(rig.shadow->poll_event(left)) << "a driver without a handler would let them pile up";
+    EXPECT_TRUE(rig.shadow_events.empty());
+}
+
+TEST(ShadowClient, AsService_HandlerStartsRequests_ReentrySafeAndNothingDeliveredTwice) {
+    ShadowConfig config;
+    config.request_timeout_ms = 1000;
+    Rig rig(config);
+    rig.connect();
+    int calls = 0;
+    // Every failure starts another get (re-entering the client), which fails at once on the next tick.
+    rig.shadow->set_event_handler([&](const iotlite::shadow::ShadowEvent&) {
+        ++calls;
+        (void)rig.shadow->get(kBulb, rig.now);
+    });
+    ASSERT_TRUE(rig.shadow->get(kBulb, rig.now).ok());
+    ASSERT_TRUE(rig.shadow->get(kNamed, rig.now).ok());
+    rig.service().on_tick(rig.now + 1000);  // both time out: two events queued
+    EXPECT_TRUE(rig.service().deliver_events());
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(rig.shadow->in_flight(), 2u) << "the handler's requests are pending, not delivered";
+    EXPECT_FALSE(rig.service().deliver_events());
+    EXPECT_EQ(calls, 2);
+}

@@ -428,6 +428,19 @@ bool ShadowClient::poll_event(ShadowEvent& out) {
     return true;
 }
 
+bool ShadowClient::deliver_events() {
+    // Only the events queued so far: a handler that starts a request from every event cannot keep
+    // the driver here. Popped before the call: the handler may re-enter this client.
+    bool any = false;
+    for (std::size_t n = events_.size(); n > 0 && !events_.empty(); --n) {
+        ShadowEvent event = std::move(events_.front());
+        events_.pop_front();
+        any = true;
+        if (handler_) handler_(event);
+    }
+    return any;
+}
+
 std::uint64_t ShadowClient::next_deadline_ms() const {
     std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
     for (const auto& request : requests_) {

@@ -6,7 +6,13 @@
 // on_tick() at next_deadline_ms(), hand application events to the handler, and wait on the
 // port's Waiter until I/O or the next deadline. Backoff and keep-alive are the engine's.
 //
+// The Session speaks MQTT only. Services that ride on the engine attach through the one
+// extension point, mqtt::Service (iotlite/mqtt/service.hpp): the Session routes engine events to
+// them, merges their deadlines into its wait, ticks them and has them deliver their events,
+// without knowing what they are. An MQTT-only device links none of them (docs/firmware.md).
+//
 //   Session::create(cfg, port, targets, opener) -> start() -> run_until(pred, timeout) ...
+//   optional: make a service on session->client(), set its handler, session->attach(service)
 #pragma once
 
 #include <array>
@@ -19,7 +25,7 @@
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport.hpp"
 #include "iotlite/mqtt/client.hpp"
-#include "iotlite/services/shadow/shadow_client.hpp"
+#include "iotlite/mqtt/service.hpp"
 
 namespace iotlite::firmware {
 
@@ -28,10 +34,12 @@ using TargetProvider = std::function<Result<mqtt::ConnectionTarget>(std::uint32_
 // Builds the (unopened) transport for a target, e.g. TransportFactory::open.
 using TransportOpener = std::function<Result<std::unique_ptr<Transport>>(const mqtt::ConnectionTarget&)>;
 using EventHandler = std::function<void(const mqtt::Event&)>;
-using ShadowEventHandler = std::function<void(const shadow::ShadowEvent&)>;
 
 class Session {
 public:
+    // Services attached at the same time (a fixed table: nothing allocated per event).
+    static constexpr std::size_t max_services = 4;
+
     // Errors: those of mqtt::Client::create (config rules), invalid_argument (missing callback).
     static Result<std::unique_ptr<Session>> create(mqtt::Config config, Port port, TargetProvider targets,
                                                    TransportOpener opener);
@@ -40,7 +48,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     // Application events (connected, message, published, disconnected, ...). Transport commands
-    // are handled inside and not passed on. The handler (and the shadow handler) runs only from
+    // are handled inside and not passed on. The handler (and the services' handlers) runs only from
     // poll()/run_until()/stop(), never from inside start()/publish()/subscribe()/unsubscribe():
     // events those cause are queued, so the op id they return is always known before any event
     // about it is seen.
@@ -60,11 +68,13 @@ public:
     Result<std::uint32_t> subscribe(const std::vector<mqtt::TopicFilter>& filters);
     Result<std::uint32_t> unsubscribe(const std::vector<std::string>& filters);
 
-    // Creates the device-shadow client on this session's engine (once): engine events for it are
-    // routed to it, its deadlines join the loop, its events go to `handler`.
-    // Errors: those of ShadowClient::create, invalid_state when already enabled.
-    Result<shadow::ShadowClient*> enable_shadow(shadow::ShadowConfig config, ShadowEventHandler handler);
-    shadow::ShadowClient* shadow();  // nullptr until enable_shadow
+    // Attaches a service created on client(): from the next poll on, engine events are offered
+    // to it (see mqtt::Service for the routing rule), its deadline joins the loop and its events
+    // are delivered from poll(). The service must stay alive while attached.
+    // Errors: invalid_state when it is already attached, limit_exceeded when max_services are.
+    Result<void> attach(mqtt::Service& service);
+    // Detaches it (no-op when not attached); safe from any handler. Its queued events stay in it.
+    void detach(mqtt::Service& service);
 
     mqtt::Client& client();
     mqtt::State state() const;
@@ -80,9 +90,8 @@ private:
     // pending_ and handed to the handlers only when deliver_events.
     bool drive(bool deliver_events);
     bool deliver();
-    bool drain_shadow();
     std::uint64_t next_deadline() const;
-    void handle(const mqtt::Event& event);
+    void handle(mqtt::Event&& event);
     void transport_failed(Error error);
     IoWait wait_for() const;
 
@@ -90,8 +99,7 @@ private:
     TargetProvider targets_;
     TransportOpener opener_;
     EventHandler handler_;
-    ShadowEventHandler shadow_handler_;
-    std::unique_ptr<shadow::ShadowClient> shadow_;
+    std::array<mqtt::Service*, max_services> services_{};  // nullptr: free slot
     std::unique_ptr<mqtt::Client> client_;
     std::unique_ptr<Transport> transport_;
     std::deque<mqtt::Event> pending_;  // application events not yet handed to handler_

@@ -1,11 +1,14 @@
 // iotlite::shadow::ShadowClient — the device shadow client on top of iotlite::mqtt::Client.
 //
-// Sans-I/O like the engine. The application (or driver) owns both objects and:
-//   1. forwards every engine event: `if (!shadow.on_event(ev, now)) handle(ev);`
+// Sans-I/O like the engine, and an mqtt::Service (iotlite/mqtt/service.hpp): attach it to the
+// driver (firmware::Session::attach, or IotClient's service hook in JS) and the driver routes
+// engine events to it, honours its deadlines and hands its events to set_event_handler()'s
+// handler. Driving it by hand works the same way:
+//   1. forward every engine event: `if (!shadow.on_event(ev, now)) handle(ev);`
 //      (on_event consumes SUBACK/PUBACK of its own operations and messages on shadow topics it
 //      subscribed to; everything else, e.g. connected/disconnected, is left to the caller);
-//   2. calls on_tick(now) at next_deadline_ms() at the latest (request timeouts);
-//   3. drains poll_event() after each of the above and after each request call.
+//   2. call on_tick(now) at next_deadline_ms() at the latest (request timeouts);
+//   3. drain poll_event() (or deliver_events()) after each of the above and after each request.
 // The shadow client calls client.subscribe()/publish() itself; the engine's bytes are drained by
 // the driver as usual.
 //
@@ -33,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +45,7 @@
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
+#include "iotlite/mqtt/service.hpp"
 #include "iotlite/result.hpp"
 #include "iotlite/services/shadow/document.hpp"
 #include "iotlite/services/shadow/mirror.hpp"
@@ -88,8 +93,10 @@ struct ShadowEvent {
     std::string payload;  // the raw JSON received, for callers that hand it on (e.g. to JS)
 };
 
-class ShadowClient {
+class ShadowClient final : public mqtt::Service {
 public:
+    using EventHandler = std::function<void(const ShadowEvent&)>;
+
     // Errc::invalid_argument when the config breaks a rule (max_in_flight 1..10, prefix too long
     // or not a valid clientToken, timeout 0). `client` must outlive the shadow client.
     static Result<std::unique_ptr<ShadowClient>> create(mqtt::Client& client, ShadowConfig config);
@@ -115,12 +122,18 @@ public:
     // Subscribes to the stream topic unless already subscribed or pending.
     Result<void> watch(const ShadowId& id, Stream stream, std::uint64_t now_ms);
 
-    // True when the event belonged to the shadow client (the caller should not handle it).
-    bool on_event(const mqtt::Event& event, std::uint64_t now_ms);
-    void on_tick(std::uint64_t now_ms);
+    // mqtt::Service. on_event: true when the event belonged to the shadow client (the caller
+    // should not handle it). next_deadline_ms: UINT64_MAX when no request is pending.
+    bool on_event(const mqtt::Event& event, std::uint64_t now_ms) override;
+    void on_tick(std::uint64_t now_ms) override;
+    std::uint64_t next_deadline_ms() const override;
+    // Hands the events queued so far to the handler (dropped when there is none).
+    bool deliver_events() override;
+
+    // The handler deliver_events() calls; it may start requests (they are delivered later).
+    void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+    // Takes the next queued event (for callers that drive the client by hand).
     bool poll_event(ShadowEvent& out);
-    // UINT64_MAX when no request is pending.
-    std::uint64_t next_deadline_ms() const;
 
     std::size_t in_flight() const { return requests_.size(); }
     // nullptr for a shadow this client never touched.
@@ -171,6 +184,7 @@ private:
     std::map<std::string, Subscription> subscriptions_;  // key: request topic or stream topic
     std::map<std::string, Mirror> mirrors_;             // key: topic prefix
     std::deque<ShadowEvent> events_;
+    EventHandler handler_;
 };
 
 }  // namespace iotlite::shadow

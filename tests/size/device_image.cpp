@@ -1,6 +1,7 @@
-// A small Cortex-M4 image for the size table (tests/firmware/size_table.sh): it references the
-// engine, the shadow client, SigV4 (presigned URL + header signing) and the firmware Session,
-// so that --gc-sections keeps what a device using them would keep. Never run.
+// A small Cortex-M4 image for the size table (tests/size/size_table.sh): it references the
+// engine, the shadow client (attached to the Session as a service), SigV4 (presigned URL + header
+// signing) and the firmware Session, so that --gc-sections keeps what a device using them would
+// keep. Never run. session_mqtt_image.cpp is the same device without shadow and SigV4.
 #include <cstdint>
 
 #include "iotlite/firmware/session.hpp"
@@ -76,8 +77,9 @@ int main() {
             return make_error(Errc::unsupported, "none");
         });
     if (!session.ok()) return 1;
-    auto sc = session.value()->enable_shadow(shadow::ShadowConfig{}, nullptr);
-    if (sc.ok()) (void)sc.value()->update_json(shadow::ShadowId{"t", ""}, "{\"reported\":{\"led\":true}}", 0);
+    auto sc = shadow::ShadowClient::create(session.value()->client(), shadow::ShadowConfig{});
+    if (!sc.ok() || !session.value()->attach(*sc.value()).ok()) return 1;
+    (void)sc.value()->update_json(shadow::ShadowId{"t", ""}, "{\"reported\":{\"led\":true}}", 0);
     (void)session.value()->start();
     session.value()->run_until([] { return false; }, 10);
     return (url.ok() ? 0 : 1) + (signed_request.ok() ? 0 : 1) + iotlite_size_engine_only();

@@ -1,4 +1,4 @@
-// Cortex-M4 size image for the MQTT engine + codec (tests/core/size/size_arm.sh). Never run.
+// Cortex-M4 size image for the MQTT engine + codec (tests/size/engine_arm.sh). Never run.
 //
 // Built twice from this one file:
 //   -DIOTLITE_SIZE_BASELINE  main() does the application-side work any user of the engine does

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # .text that the MQTT engine + codec (core/src/mqtt) add to a Cortex-M4 image.
 #
-#   tests/core/size/size_arm.sh [build-dir] [--symbols N]   (default: build/firmware-arm, the preset's dir)
+#   tests/size/engine_arm.sh [build-dir] [--symbols N]   (default: build/firmware-arm, the preset's dir)
 #
 # Builds iotlite_core with the firmware-arm preset (arm-none-eabi-g++ -Os, -fno-exceptions
 # -fno-rtti, newlib-nano; flags from cmake/arm-none-eabi.cmake), then links
-# tests/core/size/mqtt_image.cpp twice with --gc-sections:
+# tests/size/engine_image.cpp twice with --gc-sections:
 #   baseline: main() with the std::string / std::vector / new work an application does anyway;
 #   engine:   the same main() driving a Client through its whole API.
 # Prints text (= .text + .rodata + .ARM.exidx..., the `size` "text" column) of both and the
 # difference, then the biggest symbols the engine image adds (--symbols N, default 25).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../../.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build/firmware-arm
 nsyms=25
 while [ $# -gt 0 ]; do
@@ -36,7 +36,7 @@ cxx_flags="$arch_flags -fno-exceptions -fno-rtti -Os -DNDEBUG -std=c++17 -Wall -
 out=$build/mqtt-size
 mkdir -p "$out"
 lib=$build/core/libiotlite_core.a
-src=tests/core/size/mqtt_image.cpp
+src=tests/size/engine_image.cpp
 incs="-I base/include -I core/include -I sigv4/include"
 
 # shellcheck disable=SC2086
