@@ -20,6 +20,10 @@ export class IotError extends Error {
   /** The server's answer to a refused WebSocket upgrade (its body, else its reason phrase), where
    *  readable (`ws` in Node). */
   readonly reason?: string;
+  /** The AWS service whose answer (or silence) caused the error: "cognito" for every failure of
+   *  the identity pool path (network, answer, refusal). Explain errors from these fields, not
+   *  from the message text. */
+  readonly service?: 'cognito';
   /** Cognito's error type, e.g. "NotAuthorizedException". */
   readonly cognitoType?: string;
 }
@@ -145,6 +149,10 @@ export interface IotClientEvents {
   reconnecting: { delayMs: number; attempt: number };
   message: IotMessage;
   error: IotError;
+  /** Fresh credentials were fetched (Cognito or credentialsProvider), at the first connect and at
+   *  every refresh. Carries no key or token: `expiration` in epoch ms on this machine's clock
+   *  (the learnt clock offset applied), `identityId` for Cognito. */
+  credentials: { expiration?: number; identityId?: string };
 }
 
 export type IotClientState = 'idle' | 'waiting_target' | 'opening' | 'connecting' | 'connected' | 'backing_off' | 'closed';
@@ -177,6 +185,8 @@ export class IotClient {
   on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   off<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   readonly state: IotClientState;
+  /** The endpoint as the client parsed it: where every connection attempt goes (a copy). */
+  readonly endpoint: { secure: boolean; host: string; path: '/mqtt' };
   /** The clock offset used when signing (configured, or learnt from a server Date header). */
   clockOffsetMs: number;
 }

@@ -184,13 +184,10 @@ function clearError() { $('#error').hidden = true; }
 // Is the endpoint reachable at all? A no-cors fetch resolves (opaque) when a server answers and
 // rejects when nothing does: this tells "refused (403)" from "unreachable" for a failed WebSocket,
 // whose HTTP status browsers never show.
-async function probeReachable(endpoint) {
+// The endpoint is the client's own parse of it (IotClient.endpoint), not a second parser here.
+async function probeReachable({ secure, host, path }) {
   try {
-    const withScheme = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `wss://${endpoint}`;
-    const url = new URL(withScheme);
-    url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-    url.pathname = '/mqtt';
-    url.search = '';
+    const url = new URL(`${secure ? 'https' : 'http'}://${host}${path}`);
     const ctl = new AbortController();
     const t = setTimeout(() => ctl.abort(), 4000);
     try {
@@ -202,25 +199,7 @@ async function probeReachable(endpoint) {
   }
 }
 
-// Records the Cognito credentials' expiry and identity from the answers the package fetches.
-function watchingFetch(gen) {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const target = init && init.headers ? (init.headers['X-Amz-Target'] || init.headers['x-amz-target'] || '') : '';
-    if (response.ok && String(target).endsWith('GetCredentialsForIdentity')) {
-      response.clone().json().then((j) => {
-        if (gen !== ui.generation) return;
-        const exp = Number(j?.Credentials?.Expiration);
-        const offset = ui.client ? ui.client.clockOffsetMs : ui.configuredOffset;
-        if (Number.isFinite(exp)) ui.credExpiresAt = exp * 1000 - offset;
-        if (typeof j?.IdentityId === 'string') ui.identityId = j.IdentityId;
-      }).catch(() => {});
-    }
-    return response;
-  };
-}
-
-function buildOptions(v, gen) {
+function buildOptions(v) {
   const missing = [];
   const need = (field, label) => {
     if (v[field]) return;
@@ -233,7 +212,6 @@ function buildOptions(v, gen) {
     endpoint: v.endpoint,
     clientId: v.clientId,
     reconnect: { minDelayMs: 1000, maxDelayMs: 30000 },
-    fetch: watchingFetch(gen),
   };
   if (v.region) options.region = v.region;
   const offset = v.clockOffsetMs === '' ? 0 : Number(v.clockOffsetMs);
@@ -294,7 +272,7 @@ async function connect() {
   $('#fact-disconnect').textContent = '—';
   let options;
   try {
-    options = buildOptions(v, gen);
+    options = buildOptions(v);
     ui.configuredOffset = options.clockOffsetMs;
     await packageReady;
   } catch (e) {
@@ -342,6 +320,13 @@ async function connect() {
     reportConnectError(e);
   });
   client.on('message', (m) => { if (current()) addMessage(m); });
+  // The credentials' expiry and Cognito identity, as the package reports them (no secrets).
+  client.on('credentials', ({ expiration, identityId }) => {
+    if (!current()) return;
+    ui.credExpiresAt = expiration ?? null;
+    if (identityId) ui.identityId = identityId;
+    render();
+  });
 
   connEvent(`connecting to ${v.endpoint} as ${v.clientId} (${v.authMode === 'static' ? 'static keys' : 'Cognito'})`);
   render();
@@ -355,10 +340,10 @@ function reportConnectError(e) {
   connEvent(`error: ${e.message}`, 'bad');
   showError(e, 'connect');
   // A WebSocket that failed to open: refused (403) or unreachable? Probe, at most every 10 s.
-  if (e.code === 'io_error' && !ui.probing && Date.now() - (ui.probedAt ?? 0) > 10000) {
+  if (e.code === 'io_error' && ui.client && !ui.probing && Date.now() - (ui.probedAt ?? 0) > 10000) {
     const gen = ui.generation;
     ui.probing = true;
-    probeReachable(form.elements.endpoint.value.trim()).then((ok) => {
+    probeReachable(ui.client.endpoint).then((ok) => {
       ui.probing = false;
       ui.probedAt = Date.now();
       if (gen !== ui.generation) return;

@@ -116,7 +116,15 @@ test('IotClient_CognitoWithLogins_ConnectsAndAWrongTokenIsAnAuthError', async ()
   const pools = ep.identityPools;
   const cognito = { identityPoolId: pools.authenticated, endpoint: ep.cognitoUrl, logins: { [pools.loginProvider]: pools.loginToken } };
   const client = await pkg.IotClient.create(staticOptions({ credentials: undefined, cognito }));
+  const fetched = [];
+  client.on('credentials', (c) => fetched.push(c));
   await client.connect();
+  // The app learns the expiry and the identity from the package (not by re-reading Cognito's
+  // answers), and nothing secret comes with them.
+  assert.equal(fetched.length, 1);
+  assert.deepEqual(Object.keys(fetched[0]).sort(), ['expiration', 'identityId']);
+  assert.ok(fetched[0].expiration > Date.now() + 60_000, `expiration ${fetched[0].expiration}`);
+  assert.match(fetched[0].identityId, /^[a-z]{2}-[a-z]+-\d:/);
   await roundTrip(client, `iotlite/wasm/${uniqueId('login')}`, 'signed in');
   await client.close();
 
@@ -127,6 +135,10 @@ test('IotClient_CognitoWithLogins_ConnectsAndAWrongTokenIsAnAuthError', async ()
   await assert.rejects(bad.connect(), (e) => {
     assert.equal(e.code, 'auth_failed');
     assert.match(e.message, /Cognito GetId: NotAuthorizedException: Invalid login token/);
+    // The cause survives the round trip through the engine as data, not only as text.
+    assert.equal(e.service, 'cognito');
+    assert.equal(e.cognitoType, 'NotAuthorizedException');
+    assert.equal(e.status, 400);
     return true;
   });
   await bad.close();

@@ -65,8 +65,10 @@ test('Cognito_ArbitraryAnswers_ValidCredentialsOrIotErrorAndNoRefreshLoop', asyn
       };
     };
     const now = Date.now();
+    // What the source tells the application about fresh credentials: never a key or a token.
+    const onCredentials = (info) => assert.deepEqual(Object.keys(info).sort(), ['expiration', 'identityId']);
     const source = credentials.createCredentialSource({ cognito: { identityPoolId: 'us-east-1:pool', identityId: a.knownId ? 'us-east-1:known' : undefined } },
-      { fetch, wallNow: () => now, clockOffset: () => a.clockOffset, learnServerDate() {}, onError() {} });
+      { fetch, wallNow: () => now, clockOffset: () => a.clockOffset, learnServerDate() {}, onError() {}, onCredentials });
     try {
       const c = await source.get();
       assert.ok(typeof c.accessKeyId === 'string' && c.accessKeyId, 'accessKeyId');

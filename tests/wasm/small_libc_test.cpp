@@ -1,4 +1,4 @@
-// wasm/src/small_libc.cpp (the strtod and integer-only snprintf of the "iotlite/shadow" wasm
+// wasm/libc/small_libc.cpp (the strtod and integer-only snprintf of the "iotlite/shadow" wasm
 // build) against glibc's, which are correctly rounded and standard: the oracle is not our code.
 #include <cerrno>
 #include <cmath>

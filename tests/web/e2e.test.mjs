@@ -5,6 +5,7 @@
 // the stand-in's Mosquitto TCP port) publishes and observes. Screenshots go to the artifacts dir.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import mqtt from 'mqtt';
 import { startEnvironment, admin } from './harness.mjs';
 
@@ -230,6 +231,9 @@ describe('web demo page in Chromium against the stand-in', () => {
     await p2.click('#connect-button');
     await p2.waitForSelector('#error[data-kind="forbidden"]:not([hidden])', { timeout: 15000 });
     assert.match(await p2.textContent('#error-title'), /403/);
+    // The browser hides the 403; the page's probe of the client's endpoint finds it answering.
+    await p2.waitForFunction(() => /answered but refused the WebSocket/.test(document.querySelector('#error-title').textContent),
+      null, { timeout: 10000 });
     const hints = await p2.textContent('#error-hints');
     assert.match(hints, /secret access key is wrong/);
     assert.match(hints, /Clock offset in use: 0 ms/);
@@ -246,6 +250,20 @@ describe('web demo page in Chromium against the stand-in', () => {
     assert.match(await p2.textContent('#fact-expiry'), /never/);
     await env.shot(p2, 'right-secret');
     await p2.close();
+  });
+
+  test('DemoPage_NothingListensAtEndpoint_ExplainedAsUnreachable', STEP, async () => {
+    // A loopback port that nothing listens on: bound, then closed.
+    const port = await new Promise((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+    });
+    const p5 = await env.newPage();
+    await p5.fill('input[name=endpoint]', `ws://127.0.0.1:${port}/mqtt`);
+    await p5.click('#connect-button');
+    await p5.waitForFunction(() => /could not be reached/.test(document.querySelector('#error-title').textContent),
+      null, { timeout: 15000 });
+    assert.equal(await p5.getAttribute('#error', 'data-kind'), 'network');
+    await p5.close();
   });
 
   test('DemoPage_SkewedServerClock_CognitoLearnsOffsetStaticNeedsOffsetField', STEP, async () => {

@@ -74,8 +74,15 @@ test('Explain_UnreachableOrNodeStatus_DistinguishedFrom403', () => {
   assert.match(explain(cognito, { phase: 'connect' }).hints.join(' '), /unauthenticated access/);
   assert.match(explain(cognito, { phase: 'connect', hasLogins: true }).hints.join(' '), /provider name and token/);
   // As re-reported by the engine: code and message only.
-  const relayed = { code: 'auth_failed', message: 'Cognito GetCredentialsForIdentity: NotAuthorizedException: Invalid login token.' };
+  const relayed = { code: 'auth_failed', message: 'Cognito GetCredentialsForIdentity: NotAuthorizedException: Invalid login token.',
+    service: 'cognito', cognitoType: 'NotAuthorizedException' };
   assert.equal(explain(relayed, { phase: 'connect' }).title, 'Cognito refused to issue credentials (NotAuthorizedException)');
+  // Explained from fields, never from the text: the same words without the fields are not Cognito's.
+  const textOnly = { code: 'auth_failed', message: relayed.message };
+  assert.notEqual(explain(textOnly, { phase: 'connect' }).kind, 'cognito');
+  const unreachable = { code: 'io_error', message: 'Cognito GetId: request to https://x/ failed (fetch failed)', service: 'cognito' };
+  assert.equal(explain(unreachable, { phase: 'connect' }).title, 'Cognito could not be reached');
+  assert.notEqual(explain({ code: 'io_error', message: unreachable.message }, { phase: 'connect' }).title, 'Cognito could not be reached');
   assert.match(explain({ code: 'invalid_topic', message: 'm' }, { phase: 'publish' }).title, /AWS IoT rule/);
   assert.match(explain({ code: 'server_error', message: 'SUBACK 0x80' }, { phase: 'subscribe' }).hints[0], /iot:Subscribe/);
 });

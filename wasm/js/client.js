@@ -4,16 +4,14 @@
 // one setTimeout for the engine's next deadline, fetch for Cognito, and the wall clock used to
 // sign. Inputs go into the engine; pump() then drains its output bytes and events. All MQTT
 // rules (topics, payload size, limits, keep-alive, backoff, offline queue) live in the C++ core.
+import { loadEngine, encoder, decoder } from './engine.js';
 import {
-  loadEngine, EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET,
-  EV_OPEN_TRANSPORT, EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED,
-} from './engine.js';
+  EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET, EV_OPEN_TRANSPORT,
+  EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED, QUEUE_POLICY as POLICY, STATES,
+} from './wasm-boundary.js';
 import { IotError, asIotError, redact } from './errors.js';
 import { createCredentialSource } from './credentials.js';
 
-const POLICY = { drop_oldest: 0, drop_newest: 1, reject: 2 };
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 // Frees the engine of a client the application dropped without close() (once nothing, not even
 // a socket or timer, refers to it any more).
 const finalizer = globalThis.FinalizationRegistry
@@ -134,13 +132,9 @@ function watchUpgrade(sock, info) {
 
 const tooBig = (what, max) => `WebSocket ${what} refused (messages are limited to ${max} bytes)`;
 
-// Set below: what the "iotlite/shadow" entry (shadow.js) needs to drive its part of the engine.
-export let clientInternals;
-
 export class IotClient {
-  #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason;
-
-  static { clientInternals = (c) => ({ n: c.#n, h: () => c.#h, pump: () => c.#schedulePump() }); }
+  #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
+  #svc = [];  // attached services (attach)
 
   // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
   // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
@@ -178,6 +172,7 @@ export class IotClient {
       clockOffset: () => this.clockOffsetMs,
       learnServerDate: (d) => this.#learnServerDate(d),
       onError: (e) => this.#emit('error', e),
+      onCredentials: (info) => this.#emit('credentials', info),
     };
     this.#auth = options.customAuthorizer ? null : createCredentialSource(options, ctx);
 
@@ -206,7 +201,8 @@ export class IotClient {
   }
 
   // Events: connect {sessionPresent}, disconnect {error}, reconnecting {delayMs, attempt},
-  // message (IotMessage), error (IotError).
+  // message (IotMessage), error (IotError), credentials {expiration?, identityId?} (fresh
+  // credentials were fetched: from Cognito or the credentialsProvider; no secret in it).
   // Throws IotError invalid_argument if fn is not a function.
   on(event, fn) {
     if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
@@ -220,8 +216,13 @@ export class IotClient {
     }
   }
 
+  // The endpoint as the client parsed it (one parser: parseEndpoint): where it connects.
+  get endpoint() {
+    return { ...this.#endpoint };
+  }
+
   get state() {
-    return this.#h ? ['idle', 'waiting_target', 'opening', 'connecting', 'connected', 'backing_off', 'closed'][this.#n.state(this.#h)] : 'closed';
+    return this.#h ? STATES[this.#n.state(this.#h)] : 'closed';
   }
 
   // Resolves at the first CONNACK. Rejects with the first failed attempt's error (the client keeps
@@ -259,12 +260,27 @@ export class IotClient {
     return this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), {}, topic);
   }
 
+  // The service hook (wasm/README.md, "Services"), like firmware::Session::attach in C++: the one
+  // way a service that rides on the engine (the shadow entry's C++ ShadowClient; Jobs next)
+  // attaches. make(native, handle, pump) builds it on this client's engine (handle 0: the client
+  // is closed, refuse) and returns
+  // {onEvent(ev) -> consumed?, deadline(at) -> the earlier of `at` and its own (-1: none),
+  // poll(closing)}; pump() asks for a pump after it queued engine work. The client offers every
+  // engine event to the services in turn before handling it itself (a service never consumes a
+  // transport command; the first one that consumes an event ends its way), pumps at the earliest
+  // deadline, and calls poll() (run due timers, hand out events: the only method that may run
+  // application code) at the end of each pump, never from inside an API call. In close(), the
+  // last poll(true) must settle everything and free the service's part: the engine is freed next.
+  attach(make) {
+    this.#svc.push(make(this.#n, this.#h, () => this.#schedulePump()));
+  }
+
   // Sends DISCONNECT, closes the socket and frees the engine. Pending operations reject with "closed".
   async close() {
     if (!this.#h) return;
     const sock = this.#sock;
     this.#n.disconnect(this.#h, monotonic());
-    this.#drain();
+    this.#drain(true);  // the services settle everything and free their part: the engine goes next
     if (this.#auth) this.#auth.stop();
     clearTimeout(this.#timer);
     if (finalizer) finalizer.unregister(this);
@@ -328,15 +344,17 @@ export class IotClient {
     this.#armTimer();
   }
 
-  // Writes pending output and handles every pending event.
-  #drain() {
+  // Writes pending output and handles every pending event (what a service consumes is its own),
+  // then lets the services hand out theirs.
+  #drain(closing) {
     const n = this.#n;
     for (;;) {
       this.#flush();
       const ev = this.#h ? n.poll(this.#h) : null;
       if (!ev) break;
-      this.#handle(ev);
+      if (!this.#svc.some((s) => s.onEvent(ev))) this.#handle(ev);
     }
+    for (const s of this.#svc) s.poll(closing);
   }
 
   #flush() {
@@ -349,7 +367,8 @@ export class IotClient {
 
   #armTimer() {
     if (!this.#h) return;
-    const at = this.#n.deadline(this.#h);
+    let at = this.#n.deadline(this.#h);
+    for (const s of this.#svc) at = s.deadline(at);
     if (at === this.#timerAt && this.#timer) return;
     clearTimeout(this.#timer);
     this.#timer = null;
@@ -359,7 +378,7 @@ export class IotClient {
       this.#timer = null;
       if (!this.#h) return;
       this.#n.onTick(this.#h, monotonic());
-      this.#pump();
+      this.#pump();  // which polls the services: their timers run there
     }, Math.min(T, Math.max(0, at - monotonic())));
   }
 
@@ -437,6 +456,8 @@ export class IotClient {
   #withReason(error) {
     if (error.status && this.#reason) error.reason = this.#reason;
     this.#reason = undefined;
+    for (const [k, v] of Object.entries(this.#cause || {})) if (v !== undefined) error[k] = v;
+    this.#cause = undefined;
   }
 
   #take(id) {
@@ -458,6 +479,9 @@ export class IotClient {
         if (!this.#h || token !== this.#attempt) return;
         // Not an IotError: the application's credentialsProvider threw or rejected.
         const err = asIotError(e, 'auth_failed', 'credentialsProvider failed: ');
+        // The engine reports it back by code, message and status; the rest of its cause
+        // (service, cognitoType) rejoins it in #withReason.
+        this.#cause = { service: err.service, cognitoType: err.cognitoType };
         this.#n.provideTargetError(this.#h, err.code, err.message, err.status, monotonic());
         this.#pump();
       });

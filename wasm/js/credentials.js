@@ -16,11 +16,11 @@ export function refreshMargin(lifetimeMs, configured) {
 const isKey = (v) => typeof v === 'string' && v !== '';
 
 // Checked credentials with `expiration` in epoch ms (or undefined), else IotError `code`.
-const checked = (c, where, code = 'invalid_argument') => {
+const checked = (c, where, code = 'invalid_argument', details = undefined) => {
   const expiration = c && c.expiration instanceof Date ? c.expiration.getTime() : c && c.expiration;
   if (!c || !isKey(c.accessKeyId) || !isKey(c.secretAccessKey) || (c.sessionToken != null && typeof c.sessionToken != 'string')
       || (expiration != null && !Number.isFinite(expiration))) {
-    throw new IotError(code, `${where}: credentials need a non-empty accessKeyId and secretAccessKey, and if any a string sessionToken and a finite expiration`);
+    throw new IotError(code, `${where}: credentials need a non-empty accessKeyId and secretAccessKey, and if any a string sessionToken and a finite expiration`, details);
   }
   return { ...c, expiration: expiration ?? undefined };
 };
@@ -66,6 +66,8 @@ function cached(fetchCredentials, options, ctx) {
         current = { ...c, refreshAt };
         inFlight = null;
         schedule();
+        // What the application may show (never a key or token): when these expire, whose they are.
+        ctx.onCredentials({ expiration: c.expiration, identityId: c.identityId });
         return current;
       }, (e) => { inFlight = null; throw e; });
     }
@@ -79,6 +81,9 @@ function cached(fetchCredentials, options, ctx) {
 }
 
 // Cognito identity pool: unsigned JSON POSTs to cognito-identity.<region>.amazonaws.com.
+// Every error of this path says so as data (error.service), with Cognito's exception name as
+// error.cognitoType when it gave one: callers explain from these fields, not from the text.
+const COGNITO = Object.freeze({ service: 'cognito' });
 function cognitoFetcher(options, ctx) {
   const c = options.cognito;
   if (!c.identityPoolId) {
@@ -98,7 +103,7 @@ function cognitoFetcher(options, ctx) {
         body: JSON.stringify(body),
       });
     } catch (e) {
-      throw new IotError('io_error', `Cognito ${target}: request to ${endpoint} failed (${e && e.message})`);
+      throw new IotError('io_error', `Cognito ${target}: request to ${endpoint} failed (${e && e.message})`, COGNITO);
     }
     let text;
     try {
@@ -106,7 +111,7 @@ function cognitoFetcher(options, ctx) {
       if (date) ctx.learnServerDate(date);
       text = String(await response.text());
     } catch (e) {
-      throw new IotError('io_error', `Cognito ${target}: reading the answer failed (${e && e.message})`);
+      throw new IotError('io_error', `Cognito ${target}: reading the answer failed (${e && e.message})`, COGNITO);
     }
     let json = null;
     try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
@@ -116,7 +121,7 @@ function cognitoFetcher(options, ctx) {
       const message = (json && (json.message || json.Message)) || text.slice(0, 200);
       const code = /NotAuthorized/.test(type) ? 'auth_failed'
         : /ResourceNotFound|InvalidParameter/.test(type) ? 'invalid_argument' : 'server_error';
-      throw new IotError(code, `Cognito ${target}: ${type}${message ? `: ${message}` : ''}`, { status: response.status, cognitoType: type });
+      throw new IotError(code, `Cognito ${target}: ${type}${message ? `: ${message}` : ''}`, { ...COGNITO, status: response.status, cognitoType: type });
     }
     return json;
   };
@@ -135,7 +140,7 @@ function cognitoFetcher(options, ctx) {
     if (c.accountId) body.AccountId = c.accountId;
     if (l) body.Logins = l;
     const json = await call('GetId', body);
-    if (typeof json.IdentityId !== 'string') throw new IotError('server_error', 'Cognito GetId: the answer has no IdentityId');
+    if (typeof json.IdentityId !== 'string') throw new IotError('server_error', 'Cognito GetId: the answer has no IdentityId', COGNITO);
     identityId = json.IdentityId;
     if (c.storage) await c.storage.setItem(storageKey, identityId);
     return identityId;
@@ -154,7 +159,7 @@ function cognitoFetcher(options, ctx) {
         sessionToken: k.SessionToken,
         // Expiration is epoch seconds (a number); converted to the local clock's frame with the learnt offset.
         expiration: e == null ? e : typeof e == 'number' ? e * 1000 - ctx.clockOffset() : NaN,
-      }, 'Cognito GetCredentialsForIdentity', 'server_error'),
+      }, 'Cognito GetCredentialsForIdentity', 'server_error', COGNITO),
       identityId: typeof json.IdentityId === 'string' ? json.IdentityId : id,
     };
   };

@@ -1,10 +1,24 @@
 // engine.js — loads the .wasm and wraps the C ABI of wasm/src/bindings.cpp. Internal to the
-// package: the application uses IotClient (client.js). No Emscripten JS runtime is shipped.
-import names from './wasm-names.js';
+// package: the application uses IotClient (client.js). No Emscripten JS runtime is shipped. The
+// numbers of the boundary (event types, field ids) come from wasm-boundary.js, generated at build
+// time from wasm/src/boundary.hpp and core's enums.
+import {
+  IMPORT_MODULE, IMPORT_ABORT, IMPORT_RESIZE, EXPORT_MEMORY, EXPORT_CTORS, FN_SCRATCH, FN_LEN, FN_ERR_CODE, FN_ERR_MSG,
+  FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_PROVIDE_TARGET,
+  FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
+  FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_PRESIGN, FN_OUT, FN_MAX_INBOUND,
+} from './wasm-names.js';
+import {
+  EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
+  EV_PUBLISH_FAILED, EV_ERROR, EVN_OP_ID, EVN_DELAY_MS, EVN_ATTEMPT, EVN_SESSION_PRESENT, EVN_ERROR_CODE, EVN_QOS,
+  EVN_RETAIN, EVN_DUP, EVN_HTTP_STATUS, EVB_ERROR_MESSAGE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL,
+  EVB_SUBSCRIPTION_IDS, EVB_GRANTED,
+} from './wasm-boundary.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// One UTF-8 encoder and decoder for the package (client.js uses them too).
+export const encoder = new TextEncoder();
+export const decoder = new TextDecoder();
 
 let modulePromise = null;
 let defaultWasmBinary = null;
@@ -21,20 +35,22 @@ export function loadEngine(options) {
   options ||= {};
   if (!modulePromise) {
     modulePromise = instantiate(options.wasmBinary || (defaultWasmBinary && defaultWasmBinary())
-      || options.wasmUrl || new URL('./iotlite.wasm', import.meta.url), names)
+      || options.wasmUrl || new URL('./iotlite.wasm', import.meta.url))
       .catch((e) => { modulePromise = null; throw asIotError(e, 'io_error'); });
   }
   return modulePromise;
 }
 
-// Instantiates a build of the engine from its bytes or URL and its names (wasm-names*.js; also
-// used by the "iotlite/shadow" entry for its own build). The module needs two imports: abort (a
-// C++ invariant failed) and heap growth.
-export async function instantiate(source, names) {
+// Instantiates a build of the engine from its bytes or URL. Also used by the "iotlite/shadow"
+// entry for its own build, whose names for everything above are the plain build's (checked by
+// wasm/tools/wasm_names.mjs) and whose own functions are `ownNames` (C name without "iot_" ->
+// export), reached through f(). The module needs two imports: abort (a C++ invariant failed) and
+// heap growth.
+export async function instantiate(source, ownNames) {
   let memory;
   const env = {
-    [names.abort]: () => { throw new WebAssembly.RuntimeError('iotlite: the wasm engine aborted'); },
-    [names.resize]: (requested) => {
+    [IMPORT_ABORT]: () => { throw new WebAssembly.RuntimeError('iotlite: the wasm engine aborted'); },
+    [IMPORT_RESIZE]: (requested) => {
       const have = memory.buffer.byteLength;
       const want = Math.max(requested >>> 0, Math.ceil(have * 1.25));
       try {
@@ -45,7 +61,7 @@ export async function instantiate(source, names) {
       }
     },
   };
-  const imports = { [names.module]: env };
+  const imports = { [IMPORT_MODULE]: env };
   let result;
   if (typeof source !== 'string' && !(source instanceof URL)) {
     result = await WebAssembly.instantiate(source, imports);
@@ -57,38 +73,25 @@ export async function instantiate(source, names) {
       ? await WebAssembly.instantiateStreaming(response, imports)
       : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
   }
-  memory = result.instance.exports[names.memory];
-  return bind(result.instance.exports, names);
+  memory = result.instance.exports[EXPORT_MEMORY];
+  return bind(result.instance.exports, ownNames);
 }
-
-// Event types, in the order of iotlite::mqtt::Event::Type (constants, so bundlers inline them).
-export const EV_NEED_TARGET = 0;
-export const EV_OPEN_TRANSPORT = 1;
-export const EV_CLOSE_TRANSPORT = 2;
-export const EV_CONNECTED = 3;
-export const EV_DISCONNECTED = 4;
-export const EV_RECONNECTING = 5;
-export const EV_MESSAGE = 6;
-export const EV_SUBSCRIBED = 7;
-export const EV_UNSUBSCRIBED = 8;
-export const EV_PUBLISHED = 9;
-export const EV_PUBLISH_FAILED = 10;
-export const EV_ERROR = 11;
 
 // Thin access to the exports: every method mirrors one iot_* function of bindings.cpp. The
 // exports are held in local constants (short after minification) rather than properties.
-function bind(exports, names) {
-  const f = (name) => exports[names.fn[name]];
-  const memory = exports[names.memory];
-  const scratch = f('scratch'), len = f('len'), errCode = f('err_code'), errMsg = f('err_msg');
-  const create = f('create'), destroy = f('destroy'), connect = f('connect'), disconnect = f('disconnect');
-  const publish = f('publish'), subscribe = f('subscribe'), unsubscribe = f('unsubscribe');
-  const provideTarget = f('provide_target'), provideTargetError = f('provide_target_error');
-  const onOpen = f('on_open'), onBytes = f('on_bytes'), onClosed = f('on_closed'), onTick = f('on_tick');
-  const deadline = f('deadline'), output = f('output'), consume = f('consume'), state = f('state');
-  const poll = f('poll'), num = f('ev_num'), bytes = f('ev_bytes'), presign = f('presign'), out = f('out');
-  const maxInbound = f('max_inbound');
-  exports[names.ctors]();
+function bind(exports, ownNames) {
+  const f = (name) => exports[ownNames[name]];
+  const memory = exports[EXPORT_MEMORY];
+  const scratch = exports[FN_SCRATCH], len = exports[FN_LEN], errCode = exports[FN_ERR_CODE], errMsg = exports[FN_ERR_MSG];
+  const create = exports[FN_CREATE], destroy = exports[FN_DESTROY], connect = exports[FN_CONNECT];
+  const disconnect = exports[FN_DISCONNECT], publish = exports[FN_PUBLISH], subscribe = exports[FN_SUBSCRIBE];
+  const unsubscribe = exports[FN_UNSUBSCRIBE], provideTarget = exports[FN_PROVIDE_TARGET];
+  const provideTargetError = exports[FN_PROVIDE_TARGET_ERROR], onOpen = exports[FN_ON_OPEN], onBytes = exports[FN_ON_BYTES];
+  const onClosed = exports[FN_ON_CLOSED], onTick = exports[FN_ON_TICK], deadline = exports[FN_DEADLINE];
+  const output = exports[FN_OUTPUT], consume = exports[FN_CONSUME], state = exports[FN_STATE], poll = exports[FN_POLL];
+  const num = exports[FN_EV_NUM], bytes = exports[FN_EV_BYTES], presign = exports[FN_PRESIGN], out = exports[FN_OUT];
+  const maxInbound = exports[FN_MAX_INBOUND];
+  exports[EXPORT_CTORS]();
 
   let heap = new Uint8Array(memory.buffer);
   // A fresh view after the heap grew (growing detaches the old buffer).
@@ -186,35 +189,36 @@ function bind(exports, names) {
       switch (type) {
         case EV_NEED_TARGET:
         case EV_RECONNECTING:
-          ev.attempt = num(h, 2);
-          ev.delayMs = num(h, 1);
+          ev.attempt = num(h, EVN_ATTEMPT);
+          ev.delayMs = num(h, EVN_DELAY_MS);
           break;
         case EV_OPEN_TRANSPORT:
-          ev.url = text(bytes(h, 3));
+          ev.url = text(bytes(h, EVB_TARGET_URL));
           break;
         case EV_CONNECTED:
-          ev.sessionPresent = num(h, 3) === 1;
+          ev.sessionPresent = num(h, EVN_SESSION_PRESENT) === 1;
           break;
         case EV_MESSAGE: {
-          ev.topic = text(bytes(h, 1));
-          ev.payload = view(bytes(h, 2)).slice();
-          ev.qos = num(h, 5);
-          ev.retain = num(h, 6) === 1;
-          ev.dup = num(h, 7) === 1;
-          const ids = bytes(h, 4);
+          ev.topic = text(bytes(h, EVB_TOPIC));
+          ev.payload = view(bytes(h, EVB_PAYLOAD)).slice();
+          ev.qos = num(h, EVN_QOS);
+          ev.retain = num(h, EVN_RETAIN) === 1;
+          ev.dup = num(h, EVN_DUP) === 1;
+          const ids = bytes(h, EVB_SUBSCRIPTION_IDS);
           ev.ids = Array.from(new Uint32Array(HEAP().buffer, ids, len()));
           break;
         }
         case EV_SUBSCRIBED:
-          ev.opId = num(h, 0);
-          ev.granted = Array.from(view(bytes(h, 5)));
+          ev.opId = num(h, EVN_OP_ID);
+          ev.granted = Array.from(view(bytes(h, EVB_GRANTED)));
           break;
         default:
-          ev.opId = num(h, 0);
+          ev.opId = num(h, EVN_OP_ID);
       }
       if (type === EV_DISCONNECTED || type === EV_PUBLISH_FAILED || type === EV_ERROR) {
         // The HTTP status travels through the engine as data (Error::http_status), not as text.
-        ev.error = new IotError(ERROR_CODES[num(h, 4)] || 'closed', text(bytes(h, 0)), { status: num(h, 9) || undefined });
+        ev.error = new IotError(ERROR_CODES[num(h, EVN_ERROR_CODE)] || 'closed', text(bytes(h, EVB_ERROR_MESSAGE)),
+          { status: num(h, EVN_HTTP_STATUS) || undefined });
       }
       return ev;
     },

@@ -1,12 +1,11 @@
 // IotError: every error the package reports. `code` is the stable Errc name from
 // base/include/iotlite/result.hpp; the message names the broken rule or the server's answer.
 
-// Index = the numeric value of iotlite::Errc (the order of the enum in result.hpp).
-export const ERROR_CODES = [
-  'ok', 'invalid_argument', 'limit_exceeded', 'invalid_topic', 'invalid_state', 'not_connected',
-  'queue_full', 'dropped', 'protocol_error', 'connection_refused', 'auth_failed', 'timeout',
-  'closed', 'crypto_error', 'io_error', 'server_error', 'conflict', 'unsupported',
-];
+// Index = the numeric value of iotlite::Errc: generated at build time from errc_name() (see
+// wasm/src/boundary.hpp).
+import { ERROR_CODES } from './wasm-boundary.js';
+
+export { ERROR_CODES };
 
 // The one redaction of text that enters the package from outside (runtime and server error
 // texts): everything after a "?" (the query of a URL: a presigned URL's X-Amz-Signature,

@@ -5,18 +5,25 @@
 // All shadow behaviour is the C++ iotlite::shadow::ShadowClient's: name and clientToken rules,
 // state checks (shape, depth, 8 KB merged), the response-topic subscriptions made before each
 // first request, clientToken correlation, timeouts, 409 -> conflict, the in-flight limit, and the
-// mirror. This file routes the engine's events through it (the wrapped poll below), adds its
-// deadline to the client's timer and turns its events into promises and listeners.
+// mirror. This file attaches it to the client through the client's one service hook
+// (IotClient.attach: engine events routed to it, its deadline honoured, its events
+// delivered) and turns its events into promises and listeners.
 import names from './wasm-names-shadow.js';
 import { instantiate } from './engine.js';
-import { IotClient as BaseClient, clientInternals, jsonText } from './client.js';
+import { IotClient as BaseClient, jsonText } from './client.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
 export * from './index.js';
 
-// ShadowEvent::Type (core/include/iotlite/services/shadow/shadow_client.hpp).
-const ACCEPTED = 0, REJECTED = 1, FAILED = 2, DELTA = 3, DOCUMENTS = 4, STREAM_READY = 5, STREAM_FAILED = 6;
-const STREAMS = ['delta', 'documents'];
+// ShadowEvent::Type, the event fields, the operations and the stream names: generated from
+// wasm/src/shadow_boundary.hpp at build time.
+import {
+  SH_EV_ACCEPTED as ACCEPTED, SH_EV_REJECTED as REJECTED, SH_EV_FAILED as FAILED, SH_EV_DELTA as DELTA,
+  SH_EV_DOCUMENTS as DOCUMENTS, SH_EV_STREAM_READY as STREAM_READY, SH_EV_STREAM_FAILED as STREAM_FAILED,
+  SH_STREAMS as STREAMS, SH_NUM_REQUEST_ID, SH_NUM_ERROR_CODE, SH_NUM_REJECTION_CODE, SH_NUM_STREAM, SH_TEXT_THING,
+  SH_TEXT_NAME, SH_TEXT_PAYLOAD, SH_TEXT_ERROR_MESSAGE, SH_OP_GET, SH_OP_UPDATE, SH_OP_DELETE_SHADOW,
+} from './wasm-boundary.js';
+
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 const closedError = () => new IotError('closed', 'the client was closed');
 const call = (fn, arg) => { try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); } };
@@ -30,145 +37,127 @@ export function init(options) {
   options ||= {};
   if (!modulePromise) {
     modulePromise = instantiate(options.wasmBinary || options.wasmUrl || new URL('./iotlite-shadow.wasm', import.meta.url), names)
-      .then(withShadows, (e) => { modulePromise = null; throw asIotError(e, 'io_error', 'could not load the iotlite shadow engine: '); });
+      .then(null, (e) => { modulePromise = null; throw asIotError(e, 'io_error', 'could not load the iotlite shadow engine: '); });
   }
   return modulePromise;
 }
 
-// Wraps the engine's poll / deadline / onTick / destroy so that every client of this module feeds
-// its shadow client (if it made one): the driver in client.js is unchanged.
-function withShadows(n) {
-  const { f, text, pack, ok, poll, deadline, onTick, destroy } = n;
-  const create = f('sh_create'), drop = f('sh_destroy'), feed = f('sh_feed'), tick = f('sh_tick');
-  const shDeadline = f('sh_deadline'), request = f('sh_request'), watch = f('sh_watch'), shPoll = f('sh_poll');
-  const num = f('sh_ev_num'), bytes = f('sh_ev_bytes'), mirror = f('sh_mirror');
-  const hubs = new Map();  // engine handle -> Hub
+// Frees the C++ shadow client of a client the application dropped without close(). The function
+// it holds is made outside Hub so that it keeps neither the Hub nor the client alive.
+const finalizer = globalThis.FinalizationRegistry ? new FinalizationRegistry((free) => free()) : null;
+const freeOnce = (drop, sh) => { let done = false; return () => { if (!done) { done = true; drop(sh); } }; };
 
-  n.poll = (h) => {
-    const hub = hubs.get(h);
-    for (;;) {
-      const ev = poll(h);
-      if (!ev || !hub) return ev;
-      const mine = feed(hub.sh, h, monotonic());
-      hub.drain();
-      if (!mine) return ev;
-      // The shadow client may have written (a PUBLISH after its SUBACK): the driver flushes
-      // before each poll, so make sure one more pump runs if this poll ends the loop.
-      hub.pump();
-    }
-  };
-  n.deadline = (h) => {
-    const a = deadline(h);
-    const hub = hubs.get(h);
-    const b = hub ? shDeadline(hub.sh) : -1;
-    return a < 0 ? b : b < 0 ? a : Math.min(a, b);
-  };
-  n.onTick = (h, now) => {
-    onTick(h, now);
-    const hub = hubs.get(h);
-    if (hub) { tick(hub.sh, now); hub.drain(); }
-  };
-  n.destroy = (h) => {
-    const hub = hubs.get(h);
-    if (hub) {
-      hubs.delete(h);
-      hub.close();
-      drop(hub.sh);
-    }
-    destroy(h);
-  };
-
-  // The shadow side of one client: its C++ ShadowClient, pending requests, Shadow objects.
-  class Hub {
-    constructor(h, pump) {
-      this.sh = ok(create(h, 10000));
-      this.pump = pump;
-      this.pending = new Map();  // request id -> {resolve, reject}
-      this.shadows = new Map();  // "thing\nname" -> Shadow
-      this.closed = false;
-    }
-
-    // state: JSON text, or a function returning it (it may throw IotError). Always a promise.
-    request(thing, name, op, state, o) {
-      if (this.closed) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
-      let id;
-      try {
-        o ??= {};
-        if (typeof o !== 'object') throw invalid(`options must be an object, not ${typeof o}`);
-        if (o.version != null && !(Number.isSafeInteger(o.version) && o.version >= 0)) {
-          throw invalid(`version must be a non-negative integer, not ${typeof o.version === 'number' ? o.version : typeof o.version}`);
-        }
-        if (o.clientToken != null && typeof o.clientToken !== 'string') throw invalid(`clientToken must be a string, not ${typeof o.clientToken}`);
-        if (o.timeoutMs != null && !(Number.isInteger(o.timeoutMs) && o.timeoutMs > 0 && o.timeoutMs < 2 ** 31)) {
-          throw invalid(`timeoutMs must be an integer in 1..${2 ** 31 - 1}, not ${typeof o.timeoutMs === 'number' ? o.timeoutMs : typeof o.timeoutMs}`);
-        }
-        if (typeof state === 'function') state = state();
-        pack(thing, name, state, o.clientToken || '');
-        id = ok(request(this.sh, op, o.version ?? -1, o.timeoutMs || 0, monotonic()));
-      } catch (e) {
-        return Promise.reject(asIotError(e, 'invalid_argument'));
-      }
-      return new Promise((resolve, reject) => {
-        this.pending.set(id, { resolve, reject });
-        this.pump();
-      });
-    }
-
-    watch(thing, name, stream) {
-      if (this.closed) throw new IotError('invalid_state', 'the client is closed');
-      pack(thing, name);
-      ok(watch(this.sh, STREAMS.indexOf(stream), monotonic()));
-      this.pump();
-    }
-
-    mirror(thing, name) {
-      if (this.closed) return null;
-      pack(thing, name);
-      const p = mirror(this.sh);
-      return p ? JSON.parse(text(p)) : null;
-    }
-
-    // Hands every pending event of the C++ shadow client to its promise or Shadow.
-    drain() {
-      for (let type; (type = shPoll(this.sh)) >= 0;) {
-        const shadow = this.shadows.get(`${text(bytes(this.sh, 0))}\n${text(bytes(this.sh, 1))}`);
-        const payload = text(bytes(this.sh, 2));
-        const error = () => new IotError(ERROR_CODES[num(this.sh, 1)] || 'server_error', text(bytes(this.sh, 3)),
-          type === REJECTED ? { status: num(this.sh, 2) } : undefined);
-        if (type <= FAILED) {
-          const op = this.pending.get(num(this.sh, 0));
-          this.pending.delete(num(this.sh, 0));
-          if (op) {
-            if (type === ACCEPTED) op.resolve(JSON.parse(payload));
-            else op.reject(error());
-          }
-        } else if (shadow) {
-          if (type === DELTA) shadow._emit('delta', JSON.parse(payload));
-          else if (type === DOCUMENTS) shadow._emit('documents', JSON.parse(payload));
-          else if (type === STREAM_READY || type === STREAM_FAILED) shadow._ready(STREAMS[num(this.sh, 3)], type === STREAM_FAILED && error());
-          else shadow._emit('error', error());
-        }
-      }
-    }
-
-    close() {
-      this.closed = true;
-      this.drain();
-      for (const op of this.pending.values()) op.reject(closedError());
-      this.pending.clear();
-      for (const s of this.shadows.values()) s._closed();
-    }
+// The shadow side of one client, attached through the client's service hook (IotClient.attach):
+// its C++ ShadowClient (created on the client's engine), pending requests and Shadow objects.
+class Hub {
+  constructor(n, h, pump) {
+    if (!h) throw new IotError('invalid_state', 'the client is closed');
+    const { f, text, pack, ok } = n;
+    this.h = h;
+    this.pump = pump;
+    this.fn = {
+      feed: f('sh_feed'), tick: f('sh_tick'), deadline: f('sh_deadline'), request: f('sh_request'), watch: f('sh_watch'),
+      poll: f('sh_poll'), num: f('sh_ev_num'), bytes: f('sh_ev_bytes'), mirror: f('sh_mirror'), text, pack, ok,
+    };
+    const sh = this.sh = ok(f('sh_create')(h, 10000));
+    this.free = freeOnce(f('sh_destroy'), sh);
+    this.pending = new Map();  // request id -> {resolve, reject}
+    this.shadows = new Map();  // "thing\nname" -> Shadow
+    this.closed = false;
   }
 
-  n.hub = (client) => {
-    const { h, pump } = clientInternals(client);
-    const handle = h();
-    if (!handle) throw new IotError('invalid_state', 'the client is closed');
-    let hub = hubs.get(handle);
-    if (!hub) hubs.set(handle, hub = new Hub(handle, pump));
-    return hub;
-  };
-  return n;
+  // The service contract (client.js attach). The engine event just polled is read by the C++
+  // side from the engine itself (sh_feed).
+  onEvent() { return !this.closed && this.fn.feed(this.sh, this.h, monotonic()) === 1; }
+  deadline(at) {
+    const d = this.closed ? -1 : this.fn.deadline(this.sh);
+    return d >= 0 && (at < 0 || d < at) ? d : at;
+  }
+  // Request timeouts due by now, then every queued event to its promise or Shadow. Listeners may
+  // call the client (a pump is asked for after them). closing: the client's close(), last call.
+  poll(closing) {
+    if (this.closed) return;
+    this.fn.tick(this.sh, monotonic());
+    if (this.deliver()) this.pump();
+    if (closing) this.close();
+  }
+
+  // state: JSON text, or a function returning it (it may throw IotError). Always a promise.
+  request(thing, name, op, state, o) {
+    if (this.closed) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
+    let id;
+    try {
+      o ??= {};
+      if (typeof o !== 'object') throw invalid(`options must be an object, not ${typeof o}`);
+      if (o.version != null && !(Number.isSafeInteger(o.version) && o.version >= 0)) {
+        throw invalid(`version must be a non-negative integer, not ${typeof o.version === 'number' ? o.version : typeof o.version}`);
+      }
+      if (o.clientToken != null && typeof o.clientToken !== 'string') throw invalid(`clientToken must be a string, not ${typeof o.clientToken}`);
+      if (o.timeoutMs != null && !(Number.isInteger(o.timeoutMs) && o.timeoutMs > 0 && o.timeoutMs < 2 ** 31)) {
+        throw invalid(`timeoutMs must be an integer in 1..${2 ** 31 - 1}, not ${typeof o.timeoutMs === 'number' ? o.timeoutMs : typeof o.timeoutMs}`);
+      }
+      if (typeof state === 'function') state = state();
+      this.fn.pack(thing, name, state, o.clientToken || '');
+      id = this.fn.ok(this.fn.request(this.sh, op, o.version ?? -1, o.timeoutMs || 0, monotonic()));
+    } catch (e) {
+      return Promise.reject(asIotError(e, 'invalid_argument'));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.pump();
+    });
+  }
+
+  watch(thing, name, stream) {
+    if (this.closed) throw new IotError('invalid_state', 'the client is closed');
+    this.fn.pack(thing, name);
+    this.fn.ok(this.fn.watch(this.sh, STREAMS.indexOf(stream), monotonic()));
+    this.pump();
+  }
+
+  mirror(thing, name) {
+    if (this.closed) return null;
+    this.fn.pack(thing, name);
+    const p = this.fn.mirror(this.sh);
+    return p ? JSON.parse(this.fn.text(p)) : null;
+  }
+
+  // Hands every pending event of the C++ shadow client to its promise or Shadow; true if any.
+  deliver() {
+    const { poll, num, bytes, text } = this.fn;
+    let any = false;
+    // A listener may close the client (which frees the C++ client): stop then.
+    for (let type; !this.closed && (type = poll(this.sh)) >= 0;) {
+      any = true;
+      const shadow = this.shadows.get(`${text(bytes(this.sh, SH_TEXT_THING))}\n${text(bytes(this.sh, SH_TEXT_NAME))}`);
+      const payload = text(bytes(this.sh, SH_TEXT_PAYLOAD));
+      const error = () => new IotError(ERROR_CODES[num(this.sh, SH_NUM_ERROR_CODE)] || 'server_error', text(bytes(this.sh, SH_TEXT_ERROR_MESSAGE)),
+        type === REJECTED ? { status: num(this.sh, SH_NUM_REJECTION_CODE) } : undefined);
+      if (type <= FAILED) {
+        const op = this.pending.get(num(this.sh, SH_NUM_REQUEST_ID));
+        this.pending.delete(num(this.sh, SH_NUM_REQUEST_ID));
+        if (op) {
+          if (type === ACCEPTED) op.resolve(JSON.parse(payload));
+          else op.reject(error());
+        }
+      } else if (shadow) {
+        if (type === DELTA) shadow._emit('delta', JSON.parse(payload));
+        else if (type === DOCUMENTS) shadow._emit('documents', JSON.parse(payload));
+        else if (type === STREAM_READY || type === STREAM_FAILED) shadow._ready(STREAMS[num(this.sh, SH_NUM_STREAM)], type === STREAM_FAILED && error());
+        else shadow._emit('error', error());
+      }
+    }
+    return any;
+  }
+
+  // The client is closing (its engine is still alive): settle everything, free the C++ client.
+  close() {
+    this.closed = true;
+    for (const op of this.pending.values()) op.reject(closedError());
+    this.pending.clear();
+    for (const s of this.shadows.values()) s._closed();
+    this.free();
+  }
 }
 
 // One device shadow (classic when name is empty). Obtained from client.shadow(); the same object
@@ -185,14 +174,14 @@ export class Shadow {
   // Resolve with the accepted document {state, metadata, version, timestamp, clientToken}.
   // Reject with IotError: conflict (409) / server_error (other codes; .status = the code) with
   // the service's message, timeout, closed, or invalid_argument / limit_exceeded naming the rule.
-  get(options) { return this.#hub.request(this.thing, this.name, 0, '', options); }
+  get(options) { return this.#hub.request(this.thing, this.name, SH_OP_GET, '', options); }
   // state: {desired?, reported?} (null values delete keys), as an object or JSON text.
   update(state, options) {
-    return this.#hub.request(this.thing, this.name, 1, typeof state === 'string' ? state : () => jsonText(state, 'the shadow state'), options);
+    return this.#hub.request(this.thing, this.name, SH_OP_UPDATE, typeof state === 'string' ? state : () => jsonText(state, 'the shadow state'), options);
   }
   report(patch, options) { return this.update({ reported: patch }, options); }
   desire(patch, options) { return this.update({ desired: patch }, options); }
-  delete(options) { return this.#hub.request(this.thing, this.name, 2, '', options); }
+  delete(options) { return this.#hub.request(this.thing, this.name, SH_OP_DELETE_SHADOW, '', options); }
 
   // Subscribes to update/delta or update/documents; resolves once the broker granted it.
   // Listening to "delta" or "documents" does this by itself.
@@ -244,6 +233,8 @@ export class Shadow {
 
 // IotClient with shadow(): created on iotlite-shadow.wasm.
 export class IotClient extends BaseClient {
+  #hub;
+
   static async create(options) {
     return new IotClient(await init(options), options);
   }
@@ -251,7 +242,15 @@ export class IotClient extends BaseClient {
   // The Shadow object of a thing's classic shadow, or of its named shadow `name`.
   shadow(thing, name = '') {
     if (typeof thing !== 'string' || typeof name !== 'string') throw new IotError('invalid_argument', 'shadow(thing, name?) takes strings');
-    const hub = clientInternals(this).n.hub(this);
+    if (this.#hub && this.#hub.closed) throw new IotError('invalid_state', 'the client is closed');
+    if (!this.#hub) {
+      this.attach((n, h, pump) => {
+        this.#hub = new Hub(n, h, pump);
+        if (finalizer) finalizer.register(this, this.#hub.free);
+        return this.#hub;
+      });
+    }
+    const hub = this.#hub;
     const key = `${thing}\n${name}`;
     let s = hub.shadows.get(key);
     if (!s) hub.shadows.set(key, s = new Shadow(hub, thing, name));

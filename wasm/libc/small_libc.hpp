@@ -1,5 +1,5 @@
 // small_libc.hpp — compact replacements for the two libc functions nlohmann/json pulls into the
-// "iotlite/shadow" wasm build (wired up in shadow_bindings.cpp; tested on the host against glibc
+// "iotlite/shadow" wasm build (wired up in libc_overrides.cpp; tested on the host against glibc
 // in tests/wasm/small_libc_test.cpp).
 //
 // musl's strtod and snprintf are written for long double, which is 128-bit software floating

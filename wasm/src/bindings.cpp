@@ -1,79 +1,28 @@
-// bindings.cpp — the C ABI the JS facade (wasm/js/engine.js) calls. It only binds: every
-// behaviour lives in iotlite::mqtt::Client and iotlite::sigv4; nothing here validates.
+// bindings.cpp — the C ABI the JS facade (wasm/js/engine.js) calls for the MQTT engine and the
+// signer. It only binds: every behaviour lives in iotlite::mqtt::Client and iotlite::sigv4;
+// nothing here validates. The calling convention (scratch records, last error, handed-out
+// strings) is abi.hpp's; the numbers JS sees (event types, field ids, enums) are boundary.hpp's.
+// The "iotlite/shadow" build links this file too and adds shadow_bindings.cpp.
 //
 // Plain extern "C" functions instead of embind: the facade owns every handle and frees it in
 // close(), so the application never sees a C++ object, and no embind runtime (~9 KB gz) ships.
-//
-// Calling convention
-//   * Variable-length inputs (strings, payloads) are packed by JS into the scratch buffer
-//     returned by iot_scratch(): a sequence of [u32 little-endian length][bytes] records.
-//     Functions read their arguments from it in order.
-//   * A function that fails returns 0 / -1 and leaves the Error in the "last error" slot
-//     (iot_err_code(), iot_err_msg() + iot_len()).
-//   * Strings and byte arrays handed back to JS are (pointer, iot_len()) pairs, valid until
-//     the next call into the module.
-//   * Times (now_ms, epoch seconds) and 64-bit sizes are doubles: JS numbers, no BigInt.
-#include <algorithm>
+
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "abi.hpp"
+#include "boundary.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
 #include "iotlite/sigv4/iot_websocket_url.hpp"
 
-namespace {
-
 using iotlite::Errc;
 using iotlite::Error;
 using namespace iotlite::mqtt;
-
-std::vector<std::uint8_t> g_scratch;
-Error g_error;
-std::size_t g_len = 0;   // length of the last string/array handed out
-std::string g_out;       // string results (presigned URL)
-
-// A client plus the event most recently polled (its fields are read by the getters below).
-struct Handle {
-    std::unique_ptr<Client> client;
-    Event event;
-};
-
-// Reads the [u32 length][bytes] records JS packed into the scratch buffer.
-class Args {
-public:
-    std::string_view next() {
-        if (pos_ + 4 > g_scratch.size()) return {};
-        std::uint32_t n = 0;
-        std::memcpy(&n, g_scratch.data() + pos_, 4);  // wasm is little-endian, like the JS writer
-        pos_ += 4;
-        if (n > g_scratch.size() - pos_) n = static_cast<std::uint32_t>(g_scratch.size() - pos_);
-        std::string_view out(reinterpret_cast<const char*>(g_scratch.data() + pos_), n);
-        pos_ += n;
-        return out;
-    }
-
-private:
-    std::size_t pos_ = 0;
-};
-
-std::uint64_t ms(double v) { return v <= 0 ? 0 : static_cast<std::uint64_t>(v); }
-
-int fail(const Error& e) {
-    g_error = e;
-    return 0;
-}
-
-const char* hand_out(const std::string& s) {
-    g_len = s.size();
-    return s.data();
-}
-
-}  // namespace
+using namespace iotlite::wasm;
 
 extern "C" {
 
@@ -179,7 +128,8 @@ void iot_on_bytes(Handle* h, double now) {
 }
 
 // Scratch: [reason]. `status`: the HTTP status of a refused WebSocket upgrade where the runtime
-// exposes it, else 0; the engine hands it back in the error / disconnected event (field 9).
+// exposes it, else 0; the engine hands it back in the error / disconnected event
+// (EventNumber::http_status).
 void iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
     Args args;
     h->client->on_closed(Error{static_cast<Errc>(code), std::string(args.next()), static_cast<std::uint16_t>(status)},
@@ -212,36 +162,36 @@ int iot_poll(Handle* h) {
     return h->client->poll_event(h->event) ? static_cast<int>(h->event.type) : -1;  // poll_event overwrites it whole
 }
 
-// Numeric fields of the polled event.
+// Numeric fields of the polled event (boundary.hpp's EventNumber; 0 for an unknown id).
 double iot_ev_num(Handle* h, int field) {
     const Event& e = h->event;
-    switch (field) {
-        case 0: return e.op_id;
-        case 1: return e.delay_ms;
-        case 2: return e.attempt;
-        case 3: return e.session_present ? 1 : 0;
-        case 4: return static_cast<double>(e.error.code);
-        case 5: return static_cast<double>(e.message.qos);
-        case 6: return e.message.retain ? 1 : 0;
-        case 7: return e.message.dup ? 1 : 0;
-        case 8: return static_cast<double>(e.target.kind);
-        case 9: return e.error.http_status;
-        default: return 0;
+    switch (static_cast<EventNumber>(field)) {
+        case EventNumber::op_id: return e.op_id;
+        case EventNumber::delay_ms: return e.delay_ms;
+        case EventNumber::attempt: return e.attempt;
+        case EventNumber::session_present: return e.session_present ? 1 : 0;
+        case EventNumber::error_code: return static_cast<double>(e.error.code);
+        case EventNumber::qos: return static_cast<double>(e.message.qos);
+        case EventNumber::retain: return e.message.retain ? 1 : 0;
+        case EventNumber::dup: return e.message.dup ? 1 : 0;
+        case EventNumber::http_status: return e.error.http_status;
     }
+    return 0;
 }
 
-// Byte fields of the polled event: (pointer, iot_len()).
+// Byte fields of the polled event (boundary.hpp's EventBytes): (pointer, iot_len()).
 const void* iot_ev_bytes(Handle* h, int field) {
     Event& e = h->event;
-    switch (field) {
-        case 0: return hand_out(e.error.message);
-        case 1: return hand_out(e.message.topic);
-        case 2: g_len = e.message.payload.size(); return e.message.payload.data();
-        case 3: return hand_out(e.target.url);
-        case 4: g_len = e.subscription_ids.size(); return e.subscription_ids.data();  // u32 each
-        case 5: g_len = e.granted.size(); return e.granted.data();                    // u8 each
-        default: g_len = 0; return nullptr;
+    switch (static_cast<EventBytes>(field)) {
+        case EventBytes::error_message: return hand_out(e.error.message);
+        case EventBytes::topic: return hand_out(e.message.topic);
+        case EventBytes::payload: g_len = e.message.payload.size(); return e.message.payload.data();
+        case EventBytes::target_url: return hand_out(h->client->target().url);
+        case EventBytes::subscription_ids: g_len = e.subscription_ids.size(); return e.subscription_ids.data();  // u32 each
+        case EventBytes::granted: g_len = e.granted.size(); return e.granted.data();                          // u8 each
     }
+    g_len = 0;
+    return nullptr;
 }
 
 // Scratch: [endpoint host[:port]][region (may be empty: inferred)][access key][secret key]

@@ -1,50 +1,34 @@
-// shadow_bindings.cpp — the C ABI of the "iotlite/shadow" build: everything of bindings.cpp plus
-// the device shadow client (iotlite::shadow::ShadowClient) on the same mqtt::Client. It only
-// binds: names, limits, state checks, topics, tokens, timeouts and the mirror are the C++ core's.
+// shadow_bindings.cpp — the C ABI of the "iotlite/shadow" build: the device shadow client
+// (iotlite::shadow::ShadowClient) on the mqtt::Client of bindings.cpp, which this build links too
+// (one copy of the MQTT glue: abi.hpp's Handle, scratch records and last error). It only binds:
+// names, limits, state checks, topics, tokens, timeouts and the mirror are the C++ core's.
 //
 // Why one module and not a second one next to the plain engine: ShadowClient drives an
 // mqtt::Client directly (subscribe/publish/state and the engine's SUBACK/PUBACK/message events),
-// so it has to live in the module that holds the engine. This file is compiled INSTEAD of
-// bindings.cpp, which it includes, so both builds share one copy of the MQTT glue (its Handle,
-// scratch records, last error) and the plain build stays exactly as it was.
+// so it has to live in the module that holds the engine.
 //
-// Calling convention: bindings.cpp's (scratch records in, (pointer, iot_len()) pairs out, 0 and
-// the last error on failure). JSON crosses as UTF-8 text; JS parses it with JSON.parse.
-#include "bindings.cpp"  // NOLINT(bugprone-suspicious-include): shared glue, see above
+// Calling convention: abi.hpp's (scratch records in, (pointer, iot_len()) pairs out, 0 and the
+// last error on failure); the numbers JS sees are shadow_boundary.hpp's. JSON crosses as UTF-8
+// text; JS parses it with JSON.parse. nlohmann/json's snprintf/strtod come from wasm/libc/.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 
-#include <cstdarg>
-#include <cstdlib>
-
+#include "abi.hpp"
 #include "iotlite/services/shadow/document.hpp"
 #include "iotlite/services/shadow/names.hpp"
 #include "iotlite/services/shadow/shadow_client.hpp"
-#include "small_libc.hpp"
+#include "shadow_boundary.hpp"
 
-// nlohmann/json calls snprintf (integer formats only) and strtod; musl's versions are built on
-// long double, 128-bit software floating point in wasm32 (~20 KB of code). Defining them here
-// keeps the linker from pulling musl's: see small_libc.hpp for what these versions accept.
-extern "C" int vsnprintf(char* buffer, std::size_t size, const char* format, va_list args) {
-    return iotlite::wasm::format_integers(buffer, size, format, args);
-}
-extern "C" int snprintf(char* buffer, std::size_t size, const char* format, ...) {
-    va_list args;
-    va_start(args, format);
-    const int n = iotlite::wasm::format_integers(buffer, size, format, args);
-    va_end(args);
-    return n;
-}
-extern "C" double strtod(const char* text, char** end) { return iotlite::wasm::parse_double(text, end); }
-// musl defines strtof and strtold in the same object as strtod, and libc++'s string code refers
-// to them (std::stof, std::stold), so they must be defined here too or musl's object comes back.
-// Nothing in this module calls them (only nlohmann's lexer parses numbers, through strtod): they
-// abort rather than return a value rounded differently from the libc's.
-extern "C" float strtof(const char*, char**) { std::abort(); }
-extern "C" long double strtold(const char*, char**) { std::abort(); }
-
-namespace {
-
+using iotlite::Errc;
+using iotlite::Error;
 using iotlite::Result;
 using namespace iotlite::shadow;
+using namespace iotlite::wasm;
+
+namespace {
 
 struct ShadowHandle {
     std::unique_ptr<ShadowClient> shadow;
@@ -93,7 +77,7 @@ double iot_sh_deadline(ShadowHandle* s) {
 }
 
 // Scratch: [thing][shadow name (empty: classic)][state JSON (update only)][clientToken (empty:
-// generated)]. op: 0 get, 1 update, 2 delete. version < 0: none. timeout_ms 0: the default.
+// generated)]. op: a shadow::Operation. version < 0: none. timeout_ms 0: the default.
 // Returns the request id (> 0), or 0 with the rule the request broke in the last error.
 double iot_sh_request(ShadowHandle* s, int op, double version, std::uint32_t timeout_ms, double now) {
     Args args;
@@ -103,44 +87,46 @@ double iot_sh_request(ShadowHandle* s, int op, double version, std::uint32_t tim
     options.client_token = std::string(args.next());
     options.timeout_ms = timeout_ms;
     if (version >= 0) options.version = static_cast<std::uint64_t>(version);
-    Result<std::uint32_t> r = op == 0   ? s->shadow->get(id, ms(now), options)
-                              : op == 1 ? s->shadow->update_json(id, state, ms(now), options)
-                                        : s->shadow->remove(id, ms(now), options);
+    const auto operation = static_cast<Operation>(op);
+    Result<std::uint32_t> r = operation == Operation::get      ? s->shadow->get(id, ms(now), options)
+                              : operation == Operation::update ? s->shadow->update_json(id, state, ms(now), options)
+                                                               : s->shadow->remove(id, ms(now), options);
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }
 
-// Scratch: [thing][shadow name]. stream: 0 delta, 1 documents. 1, or 0 with the last error set.
+// Scratch: [thing][shadow name]. stream: a shadow::Stream. 1, or 0 with the last error set.
 int iot_sh_watch(ShadowHandle* s, int stream, double now) {
     Args args;
-    auto r = s->shadow->watch(read_id(args), stream == 0 ? Stream::delta : Stream::documents, ms(now));
+    auto r = s->shadow->watch(read_id(args), stream == static_cast<int>(Stream::delta) ? Stream::delta : Stream::documents, ms(now));
     return r ? 1 : fail(r.error());
 }
 
 // Polls the next shadow event into the handle. Returns its ShadowEvent::Type, or -1.
 int iot_sh_poll(ShadowHandle* s) { return s->shadow->poll_event(s->event) ? static_cast<int>(s->event.type) : -1; }
 
-// Numeric fields of the polled event.
+// Numeric fields of the polled event (ShadowNumber; 0 for an unknown id).
 double iot_sh_ev_num(ShadowHandle* s, int field) {
     const ShadowEvent& e = s->event;
-    switch (field) {
-        case 0: return e.request_id;
-        case 1: return static_cast<double>(e.error.code);
-        case 2: return e.rejection.code;
-        case 3: return static_cast<double>(e.stream);
-        default: return 0;
+    switch (static_cast<ShadowNumber>(field)) {
+        case ShadowNumber::request_id: return e.request_id;
+        case ShadowNumber::error_code: return static_cast<double>(e.error.code);
+        case ShadowNumber::rejection_code: return e.rejection.code;
+        case ShadowNumber::stream: return static_cast<double>(e.stream);
     }
+    return 0;
 }
 
-// Text fields of the polled event: (pointer, iot_len()).
+// Text fields of the polled event (ShadowText): (pointer, iot_len()).
 const char* iot_sh_ev_bytes(ShadowHandle* s, int field) {
     const ShadowEvent& e = s->event;
-    switch (field) {
-        case 0: return hand_out(e.shadow.thing);
-        case 1: return hand_out(e.shadow.name);
-        case 2: return hand_out(e.payload);  // the JSON received (accepted, rejected, delta, documents)
-        case 3: return hand_out(e.error.message);
-        default: g_len = 0; return nullptr;
+    switch (static_cast<ShadowText>(field)) {
+        case ShadowText::thing: return hand_out(e.shadow.thing);
+        case ShadowText::name: return hand_out(e.shadow.name);
+        case ShadowText::payload: return hand_out(e.payload);  // the JSON received (accepted, rejected, delta, documents)
+        case ShadowText::error_message: return hand_out(e.error.message);
     }
+    g_len = 0;
+    return nullptr;
 }
 
 // Scratch: [thing][shadow name]. The mirror of that shadow as compact JSON

@@ -8,7 +8,7 @@ const fmtOffset = (ms) => {
 };
 
 /**
- * @param {Error & {code?: string, status?: number, cognitoType?: string}} err
+ * @param {Error & {code?: string, status?: number, service?: string, cognitoType?: string}} err
  * @param {object} ctx
  * @param {'connect'|'subscribe'|'unsubscribe'|'publish'|'shadow'} ctx.phase
  * @param {number} [ctx.clockOffsetMs]  the offset the client signs with
@@ -23,9 +23,9 @@ const fmtOffset = (ms) => {
 export function explain(err, ctx = {}) {
   const code = err && err.code ? err.code : 'error';
   const detail = String((err && err.message) || err);
-  // The engine re-reports a failed credential fetch by code and message only: recover
-  // Cognito's error type from "Cognito GetId: NotAuthorizedException: ...".
-  const cognitoType = (err && err.cognitoType) || (detail.match(/Cognito \w+: (\w+Exception)/) || [])[1];
+  // From the error's fields only (the package sets service and cognitoType), never its text.
+  const cognitoType = err && err.cognitoType;
+  const fromCognito = !!err && err.service === 'cognito';
   const offset = `Clock offset in use: ${fmtOffset(ctx.clockOffsetMs)}.`;
   const forbiddenHints = () => {
     const h = [];
@@ -61,7 +61,7 @@ export function explain(err, ctx = {}) {
       hints: ['Check the identity pool id (region:uuid) and that the Cognito endpoint is the pool\u2019s region.'],
     };
   }
-  if (code === 'io_error' && /cognito/i.test(detail)) {
+  if (code === 'io_error' && fromCognito) {
     return {
       kind: 'network', title: 'Cognito could not be reached', detail,
       hints: ['Check the Cognito endpoint (leave it empty for AWS) and the network. The browser blocks endpoints that do not answer CORS.'],

@@ -1,0 +1,56 @@
+// abi.hpp — the calling convention shared by the plain bindings (bindings.cpp) and the shadow
+// bindings (shadow_bindings.cpp): the scratch buffer, the last error, the strings handed out and
+// the MQTT client handle. Both builds link one copy (abi.cpp).
+//
+//   * Variable-length inputs (strings, payloads) are packed by JS into the scratch buffer
+//     returned by iot_scratch(): a sequence of [u32 little-endian length][bytes] records.
+//     Functions read their arguments from it in order (Args).
+//   * A function that fails returns 0 / -1 and leaves the Error in the "last error" slot
+//     (iot_err_code(), iot_err_msg() + iot_len()).
+//   * Strings and byte arrays handed back to JS are (pointer, iot_len()) pairs, valid until
+//     the next call into the module.
+//   * Times (now_ms, epoch seconds) and 64-bit sizes are doubles: JS numbers, no BigInt.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iotlite/mqtt/client.hpp"
+#include "iotlite/result.hpp"
+
+namespace iotlite::wasm {
+
+extern std::vector<std::uint8_t> g_scratch;
+extern Error g_error;
+extern std::size_t g_len;  // length of the last string/array handed out
+extern std::string g_out;  // string results (presigned URL, shadow mirror)
+
+// A client plus the event most recently polled (its fields are read by iot_ev_*).
+struct Handle {
+    std::unique_ptr<mqtt::Client> client;
+    mqtt::Event event;
+};
+
+// Reads the [u32 length][bytes] records JS packed into the scratch buffer.
+class Args {
+public:
+    std::string_view next();
+
+private:
+    std::size_t pos_ = 0;
+};
+
+// A JS time (ms, may be negative or fractional) as the engine's unsigned milliseconds.
+inline std::uint64_t ms(double v) { return v <= 0 ? 0 : static_cast<std::uint64_t>(v); }
+
+// Stores `e` as the last error; returns 0 (the failure value of the calls).
+int fail(const Error& e);
+
+// Hands `s` out as (pointer, iot_len()).
+const char* hand_out(const std::string& s);
+
+}  // namespace iotlite::wasm
