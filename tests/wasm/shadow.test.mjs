@@ -188,7 +188,7 @@ test('Shadow_ClientSideRules_RejectBeforeSendingAndNameTheRule', async () => {
 });
 
 test('Shadow_NumbersAndControlCharacters_RoundTripExactly', async () => {
-  // The shadow build's own strtod and snprintf (wasm/src/small_libc.cpp) are on this path: the
+  // The shadow build's own strtod and snprintf (wasm/libc/small_libc.cpp) are on this path: the
   // app's JSON is parsed and re-serialised in C++ before it is published.
   const client = await connected();
   const s = client.shadow(thingName('numbers'));
