@@ -34,9 +34,7 @@ constexpr int kLifetimeS = 10;
 class CredentialRefreshTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(standin_.start({IOTLITE_NODE, std::string(IOTLITE_SOURCE_DIR) + "/standin/standin.mjs", "--quiet"}, 30000), "");
-        info_ = json::parse(standin_.first_line, nullptr, false);
-        ASSERT_FALSE(info_.is_discarded()) << standin_.first_line;
+        ASSERT_EQ(start_standin(standin_, info_), "");
         creds_.ca_pem = read_text(info_["caCertPath"].get<std::string>());
         ASSERT_FALSE(creds_.ca_pem.empty());
         auto lifetime = post(admin_port(), "/admin/credentials/lifetime", json{{"seconds", kLifetimeS}}.dump(), {});

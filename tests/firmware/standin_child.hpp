@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "test_support.hpp"
 
 extern char** environ;
@@ -68,5 +70,15 @@ struct Child {
         if (out >= 0) ::close(out);
     }
 };
+
+// Starts standin/standin.mjs (free loopback ports) in `child` and parses its one JSON line into
+// `info`; "" on success, else why not.
+inline std::string start_standin(Child& child, nlohmann::json& info) {
+    std::string why = child.start({IOTLITE_NODE, std::string(IOTLITE_SOURCE_DIR) + "/standin/standin.mjs", "--quiet"}, 30000);
+    if (!why.empty()) return why;
+    info = nlohmann::json::parse(child.first_line, nullptr, false);
+    if (info.is_discarded() || !info.contains("caCertPath")) return "the stand-in's first line is not its JSON: " + child.first_line;
+    return "";
+}
 
 }  // namespace iotlite::firmware::test

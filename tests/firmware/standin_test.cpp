@@ -33,9 +33,7 @@ using nlohmann::json;
 class StandinTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(standin_.start({IOTLITE_NODE, std::string(IOTLITE_SOURCE_DIR) + "/standin/standin.mjs", "--quiet"}, 30000), "");
-        info_ = json::parse(standin_.first_line, nullptr, false);
-        ASSERT_FALSE(info_.is_discarded()) << standin_.first_line;
+        ASSERT_EQ(start_standin(standin_, info_), "");
         creds_.ca_pem = read_text(info_["caCertPath"].get<std::string>());
         ASSERT_FALSE(creds_.ca_pem.empty());
         thing_ = "fw-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).substr(0, 40);
