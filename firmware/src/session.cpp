@@ -4,11 +4,15 @@
 
 namespace iotlite::firmware {
 
-Session::Session(Port port, TargetProvider targets, TransportOpener opener)
+Session::Session(Port port, TargetProvider&& targets, TransportOpener&& opener)
     : port_(port), targets_(std::move(targets)), opener_(std::move(opener)) {}
 
 Session::~Session() {
     if (transport_) transport_->close();
+    while (PendingEvent* node = pending_head_) {
+        pending_head_ = node->next;
+        delete node;
+    }
 }
 
 Result<void> Session::attach(mqtt::Service& service) {
@@ -105,7 +109,7 @@ void Session::handle(mqtt::Event&& event) {
     switch (event.type) {
         case T::need_target: {
             Result<mqtt::ConnectionTarget> target = targets_(event.attempt);
-            client_->provide_target(std::move(target), now_ms());
+            client_->provide_target(std::move(target), now_ms());  // now: after the provider's work
             return;
         }
         case T::open_transport: {
@@ -142,7 +146,11 @@ void Session::handle(mqtt::Event&& event) {
             for (mqtt::Service* service : services_) {
                 if (service && service->on_event(event, now_ms())) return;
             }
-            pending_.push_back(std::move(event));
+            {
+                PendingEvent* node = new PendingEvent{std::move(event), nullptr};
+                (pending_tail_ ? pending_tail_->next : pending_head_) = node;
+                pending_tail_ = node;
+            }
             return;
     }
 }
@@ -155,11 +163,14 @@ bool Session::deliver() {
     for (std::size_t i = 0; i < services_.size(); ++i) {
         if (services_[i] && services_[i]->deliver_events()) any = true;
     }
-    for (std::size_t n = pending_.size(); n > 0 && !pending_.empty(); --n) {
-        mqtt::Event event = std::move(pending_.front());
-        pending_.pop_front();
-        if (handler_) handler_(event);
+    const PendingEvent* last = pending_tail_;
+    while (PendingEvent* node = pending_head_) {
+        pending_head_ = node->next;
+        if (!pending_head_) pending_tail_ = nullptr;
+        std::unique_ptr<PendingEvent> owned(node);  // freed after the handler, whatever it does
+        if (handler_) handler_(node->event);
         any = true;
+        if (node == last) break;
     }
     return any;
 }

@@ -372,27 +372,38 @@ struct Client::Impl {
 
 // ---- Client ---------------------------------------------------------------------------------
 
-Result<std::unique_ptr<Client>> Client::create(Config config) {
-    auto check = validate_client_id(config.client_id);
-    if (check) check = validate_keep_alive(config.keep_alive_s);
-    if (check && config.will) {
-        check = validate_message(config.will->topic, config.will->payload.size(), config.will->qos);
+namespace {
+
+// The rules Client::create() checks. One Result<void> path for every rule: the error reaches
+// create() once instead of being built as a Result<std::unique_ptr<Client>> per rule.
+Result<void> validate_config(const Config& config) {
+    if (auto check = validate_client_id(config.client_id); !check) return check;
+    if (auto check = validate_keep_alive(config.keep_alive_s); !check) return check;
+    if (config.will) {
+        Result<void> check = validate_message(config.will->topic, config.will->payload.size(), config.will->qos);
         if (!check) {
             Error will_error = check.error();  // keeps the rule fields
-            will_error.message = "will: " + will_error.message;
-            check = will_error;
+            will_error.message.insert(0, "will: ");
+            return will_error;
         }
     }
-    if (!check) return check.error();
     if (config.max_subscriptions > limits::max_subscriptions)
         return error_fmt(Errc::limit_exceeded, "max_subscriptions is %; AWS IoT allows 50 subscriptions per connection", config.max_subscriptions)
             .with_rule(rules::subscriptions, limits::max_subscriptions, static_cast<std::uint32_t>(config.max_subscriptions));
     if (config.max_inflight < 1 || config.max_inflight > 65000)
-        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "max_inflight is %; allowed 1 to 65000", config.max_inflight);
+        return detail::fail<void>(Errc::invalid_argument, "max_inflight is %; allowed 1 to 65000", config.max_inflight);
     if (config.max_inbound_packet < 5)
-        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "max_inbound_packet is %; at least 5 bytes are needed", config.max_inbound_packet);
+        return detail::fail<void>(Errc::invalid_argument, "max_inbound_packet is %; at least 5 bytes are needed", config.max_inbound_packet);
     if (config.reconnect.min_delay_ms > config.reconnect.max_delay_ms)
-        return detail::fail<std::unique_ptr<Client>>(Errc::invalid_argument, "reconnect.min_delay_ms (%) is above reconnect.max_delay_ms (%)", config.reconnect.min_delay_ms, config.reconnect.max_delay_ms);
+        return detail::fail<void>(Errc::invalid_argument, "reconnect.min_delay_ms (%) is above reconnect.max_delay_ms (%)", config.reconnect.min_delay_ms, config.reconnect.max_delay_ms);
+    return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> Client::create(Config config) {
+    Result<void> check = validate_config(config);
+    if (!check) return check.error();
     return std::unique_ptr<Client>(new Client(std::move(config)));
 }
 

@@ -9,10 +9,11 @@ Error format_error(Errc code, const char* format, const Arg* args, std::size_t c
     std::string& out = error.message;
     std::size_t next = 0;
     for (const char* p = format; *p; ++p) {
-        if (*p != '%' || next == count) {
-            out.push_back(*p);
-            continue;
-        }
+        // The text up to the next placeholder in one append (no per-character push_back).
+        const char* run = p;
+        while (*p && (*p != '%' || next == count)) ++p;
+        out.append(run, static_cast<std::size_t>(p - run));
+        if (!*p) break;
         const Arg& a = args[next++];
         if (a.text) {
             out.append(a.text, a.n == Arg::nul_terminated ? std::strlen(a.text) : a.n);

@@ -5,6 +5,9 @@
 // and erase code, and std::deque much more; these lists only ever append, pop the front, walk, and
 // remove one known element, which is a few pointer moves for any T (code size on Cortex-M). Element
 // addresses stay valid until the element is removed, and memory is returned as elements go.
+//
+// The pointer work (append, unlink) is done once for every element type by ListBase, out of line;
+// List<T> adds only what depends on T (allocation, destruction, the address of the value).
 #pragma once
 
 #include <cstddef>
@@ -12,19 +15,65 @@
 
 namespace iotlite::mqtt::detail {
 
+struct ListLink {
+    ListLink* next = nullptr;
+};
+
+class ListBase {
+public:
+    bool empty() const { return head_ == nullptr; }
+    std::size_t size() const { return size_; }
+
+protected:
+    ListBase() = default;
+    ListBase(const ListBase&) = delete;
+    ListBase& operator=(const ListBase&) = delete;
+
+    [[gnu::noinline]] void link(ListLink* node) {
+        (tail_ ? tail_->next : head_) = node;
+        tail_ = node;
+        ++size_;
+    }
+    // Unlinks `node` if it is in the list; returns it, or nullptr when it is not.
+    [[gnu::noinline]] ListLink* unlink(ListLink* node) {
+        ListLink* prev = nullptr;
+        ListLink* at = head_;
+        while (at && at != node) {
+            prev = at;
+            at = at->next;
+        }
+        if (!at) return nullptr;
+        (prev ? prev->next : head_) = at->next;
+        if (tail_ == at) tail_ = prev;
+        --size_;
+        return at;
+    }
+    // Empties the list and returns its former head (the caller frees the chain).
+    ListLink* release() {
+        ListLink* chain = head_;
+        head_ = tail_ = nullptr;
+        size_ = 0;
+        return chain;
+    }
+
+    ListLink* head_ = nullptr;
+    ListLink* tail_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 template <typename T>
-class List {
-    struct Node {
+class List : public ListBase {
+    struct Node : ListLink {
         T value;
-        Node* next = nullptr;
     };
+    static Node* node_of(ListLink* link) { return static_cast<Node*>(link); }
 
 public:
     class iterator {
     public:
-        explicit iterator(Node* node) : node_(node) {}
-        T& operator*() const { return node_->value; }
-        T* operator->() const { return &node_->value; }
+        explicit iterator(ListLink* node) : node_(node) {}
+        T& operator*() const { return node_of(node_)->value; }
+        T* operator->() const { return &node_of(node_)->value; }
         iterator& operator++() {
             node_ = node_->next;
             return *this;
@@ -33,59 +82,44 @@ public:
         bool operator!=(const iterator& other) const { return node_ != other.node_; }
 
     private:
-        Node* node_;
+        ListLink* node_;
     };
 
     List() = default;
-    List(const List&) = delete;
-    List& operator=(const List&) = delete;
     ~List() { clear(); }
 
     iterator begin() const { return iterator(head_); }
     iterator end() const { return iterator(nullptr); }
-    bool empty() const { return head_ == nullptr; }
-    std::size_t size() const { return size_; }
-    T& front() const { return head_->value; }
+    T& front() const { return node_of(head_)->value; }
 
-    T& emplace_back() { return link(new Node()); }
-    T& push_back(T&& value) { return link(new Node{std::move(value), nullptr}); }
-    void pop_front() { remove(&head_->value); }
+    T& emplace_back() { return append(new Node()); }
+    T& push_back(T&& value) { return append(new Node{{}, std::move(value)}); }
+    void pop_front() { delete node_of(unlink(head_)); }
 
     // Removes (and destroys) the element at `item`, an address of an element of this list.
-    void remove(const T* item) {
-        Node* prev = nullptr;
-        Node* node = head_;
-        while (node && &node->value != item) {
-            prev = node;
-            node = node->next;
+    [[gnu::noinline]] void remove(const T* item) {
+        for (ListLink* at = head_; at; at = at->next) {
+            if (&node_of(at)->value == item) {
+                delete node_of(unlink(at));
+                return;
+            }
         }
-        if (!node) return;
-        (prev ? prev->next : head_) = node->next;
-        if (tail_ == node) tail_ = prev;
-        --size_;
-        delete node;
     }
 
     void clear() {
-        while (Node* node = head_) {
-            head_ = node->next;
-            delete node;
+        ListLink* chain = release();
+        while (chain) {
+            ListLink* next = chain->next;
+            delete node_of(chain);
+            chain = next;
         }
-        tail_ = nullptr;
-        size_ = 0;
     }
 
 private:
-    T& link(Node* node) {
-        (tail_ ? tail_->next : head_) = node;
-        tail_ = node;
-        ++size_;
+    T& append(Node* node) {
+        link(node);
         return node->value;
     }
-
-    Node* head_ = nullptr;
-    Node* tail_ = nullptr;
-    std::size_t size_ = 0;
 };
 
 }  // namespace iotlite::mqtt::detail

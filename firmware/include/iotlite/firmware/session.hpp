@@ -17,7 +17,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -85,7 +84,7 @@ public:
     const Error& last_transport_error() const;
 
 private:
-    Session(Port port, TargetProvider targets, TransportOpener opener);
+    Session(Port port, TargetProvider&& targets, TransportOpener&& opener);
     // One non-blocking pass; true if anything happened. Application events are queued in
     // pending_ and handed to the handlers only when deliver_events.
     bool drive(bool deliver_events);
@@ -102,7 +101,14 @@ private:
     std::array<mqtt::Service*, max_services> services_{};  // nullptr: free slot
     std::unique_ptr<mqtt::Client> client_;
     std::unique_ptr<Transport> transport_;
-    std::deque<mqtt::Event> pending_;  // application events not yet handed to handler_
+    // Application events not yet handed to handler_: a singly linked FIFO (append, pop the
+    // front), a fraction of std::deque's code on Cortex-M.
+    struct PendingEvent {
+        mqtt::Event event;
+        PendingEvent* next;
+    };
+    PendingEvent* pending_head_ = nullptr;  // owned; freed by deliver() and ~Session()
+    PendingEvent* pending_tail_ = nullptr;
     bool opening_ = false;
     std::uint32_t attempts_ = 0;
     Error last_transport_error_{Errc::ok, std::string()};
