@@ -5,18 +5,18 @@
 
 namespace iotlite::wasm {
 
-std::vector<std::uint8_t> g_scratch;
+Scratch g_scratch;
 Error g_error;
 std::size_t g_len = 0;
 std::string g_out;
 
 std::string_view Args::next() {
-    if (pos_ + 4 > g_scratch.size()) return {};
+    if (pos_ + 4 > g_scratch.size) return {};
     std::uint32_t n = 0;
-    std::memcpy(&n, g_scratch.data() + pos_, 4);  // wasm is little-endian, like the JS writer
+    std::memcpy(&n, g_scratch.bytes + pos_, 4);  // wasm is little-endian, like the JS writer
     pos_ += 4;
-    if (n > g_scratch.size() - pos_) n = static_cast<std::uint32_t>(g_scratch.size() - pos_);
-    std::string_view out(reinterpret_cast<const char*>(g_scratch.data() + pos_), n);
+    if (n > g_scratch.size - pos_) n = static_cast<std::uint32_t>(g_scratch.size - pos_);
+    std::string_view out(reinterpret_cast<const char*>(g_scratch.bytes + pos_), n);
     pos_ += n;
     return out;
 }

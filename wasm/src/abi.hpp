@@ -24,7 +24,12 @@
 
 namespace iotlite::wasm {
 
-extern std::vector<std::uint8_t> g_scratch;
+// The scratch buffer: grown with malloc, never shrunk (no std::vector<uint8_t> code in the module).
+struct Scratch {
+    std::uint8_t* bytes = nullptr;
+    std::size_t size = 0;
+};
+extern Scratch g_scratch;
 extern Error g_error;
 extern std::size_t g_len;  // length of the last string/array handed out
 extern std::string g_out;  // string results (presigned URL, shadow mirror)

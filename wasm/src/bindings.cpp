@@ -8,6 +8,7 @@
 // close(), so the application never sees a C++ object, and no embind runtime (~9 KB gz) ships.
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -29,8 +30,14 @@ extern "C" {
 // Returns a buffer of at least `size` bytes for the next call's packed arguments. It never
 // shrinks: the records JS writes say where each argument ends.
 std::uint8_t* iot_scratch(std::uint32_t size) {
-    if (g_scratch.size() < size) g_scratch.resize(size);
-    return g_scratch.data();
+    if (g_scratch.size < size) {
+        // The old contents are not kept: JS packs every call's arguments afresh.
+        std::free(g_scratch.bytes);
+        auto* bigger = static_cast<std::uint8_t*>(std::malloc(size));
+        if (!bigger) std::abort();  // out of memory, as std::vector would
+        g_scratch = {bigger, size};
+    }
+    return g_scratch.bytes;
 }
 
 std::uint32_t iot_len() { return static_cast<std::uint32_t>(g_len); }
@@ -215,8 +222,8 @@ int iot_presign(double epoch_s, int secure) {
     auto r = signer.presign_into(request, g_out);
     // Wipe the secret's copies: its bytes in the scratch buffer and the request's string.
     if (!secret.empty()) {
-        const auto at = reinterpret_cast<const std::uint8_t*>(secret.data()) - g_scratch.data();
-        std::memset(g_scratch.data() + at, 0, secret.size());
+        const auto at = reinterpret_cast<const std::uint8_t*>(secret.data()) - g_scratch.bytes;
+        std::memset(g_scratch.bytes + at, 0, secret.size());
     }
     std::string& kept = request.credentials.secret_access_key;
     std::memset(&kept[0], 0, kept.size());

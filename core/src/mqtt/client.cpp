@@ -97,7 +97,7 @@ struct Client::Impl {
     std::uint64_t connected_at = 0;
     // Receive buffer: at most one partial packet plus what the driver just handed over. Framed
     // and parsed in place (views), not through Framer/Packet (code size on Cortex-M).
-    std::vector<std::uint8_t> rx;
+    detail::ByteBuffer rx;
     std::size_t rx_pos = 0;
 
     detail::Backoff backoff;

@@ -19,6 +19,16 @@ using detail::Utf8Field;
 using detail::kTrailing;
 
 namespace {
+// The writers append to the engine's ByteBuffer; the public encoders append its bytes to `out`.
+template <typename Write>
+void append_written(std::vector<std::uint8_t>& out, Write write) {
+    detail::ByteBuffer bytes;
+    write(bytes);
+    out.insert(out.end(), bytes.data(), bytes.data() + bytes.size());
+}
+}  // namespace
+
+namespace {
 
 Error too_long(const char* field) {
     return error_fmt(Errc::invalid_argument, "% is longer than 65535 bytes (MQTT 2-byte length)", field);
@@ -146,8 +156,10 @@ Result<void> encode(const ConnectPacket& c, std::vector<std::uint8_t>& out) {
     }
     auto ok = check_body(body);
     if (!ok) return ok;
-    detail::write_connect(out, c.client_id, c.keep_alive_s, c.clean_session, c.will ? &*c.will : nullptr,
-                          c.username ? &*c.username : nullptr, c.password ? &*c.password : nullptr);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_connect(b, c.client_id, c.keep_alive_s, c.clean_session, c.will ? &*c.will : nullptr,
+                              c.username ? &*c.username : nullptr, c.password ? &*c.password : nullptr);
+    });
     return {};
 }
 
@@ -163,12 +175,16 @@ Result<void> encode(const PublishPacket& p, std::vector<std::uint8_t>& out) {
     if (qos1 && p.packet_id == 0) return make_error(Errc::invalid_argument, "QoS 1 PUBLISH needs a packet id 1..65535");
     auto ok = check_body(2 + p.topic.size() + (qos1 ? 2 : 0) + p.payload.size());
     if (!ok) return ok;
-    detail::write_publish(out, p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_publish(b, p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id);
+    });
     return {};
 }
 
 Result<void> encode(const PubackPacket& p, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, first_byte(PacketType::puback), true, p.packet_id);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_short(b, first_byte(PacketType::puback), true, p.packet_id);
+    });
     return {};
 }
 
@@ -182,15 +198,17 @@ Result<void> encode(const SubscribePacket& s, std::vector<std::uint8_t>& out) {
     }
     auto ok = check_body(body);
     if (!ok) return ok;
-    detail::write_subscribe(out, s.packet_id, s.filters);
+    append_written(out, [&](detail::ByteBuffer& b) { detail::write_subscribe(b, s.packet_id, s.filters); });
     return {};
 }
 
 Result<void> encode(const SubackPacket& s, std::vector<std::uint8_t>& out) {
     auto ok = check_body(2 + s.codes.size());
     if (!ok) return ok;
-    std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::suback), 2 + s.codes.size()), s.packet_id);
-    for (auto c : s.codes) *p++ = static_cast<std::uint8_t>(c);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        std::uint8_t* p = put16(begin_packet(b, first_byte(PacketType::suback), 2 + s.codes.size()), s.packet_id);
+        for (auto c : s.codes) *p++ = static_cast<std::uint8_t>(c);
+    });
     return {};
 }
 
@@ -204,24 +222,32 @@ Result<void> encode(const UnsubscribePacket& u, std::vector<std::uint8_t>& out) 
     }
     auto ok = check_body(body);
     if (!ok) return ok;
-    detail::write_unsubscribe(out, u.packet_id, u.filters);
+    append_written(out, [&](detail::ByteBuffer& b) { detail::write_unsubscribe(b, u.packet_id, u.filters); });
     return {};
 }
 
 Result<void> encode(const UnsubackPacket& u, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, first_byte(PacketType::unsuback), true, u.packet_id);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_short(b, first_byte(PacketType::unsuback), true, u.packet_id);
+    });
     return {};
 }
 Result<void> encode(const PingreqPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, first_byte(PacketType::pingreq), false, 0);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_short(b, first_byte(PacketType::pingreq), false, 0);
+    });
     return {};
 }
 Result<void> encode(const PingrespPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, first_byte(PacketType::pingresp), false, 0);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_short(b, first_byte(PacketType::pingresp), false, 0);
+    });
     return {};
 }
 Result<void> encode(const DisconnectPacket&, std::vector<std::uint8_t>& out) {
-    detail::write_short(out, first_byte(PacketType::disconnect), false, 0);
+    append_written(out, [&](detail::ByteBuffer& b) {
+        detail::write_short(b, first_byte(PacketType::disconnect), false, 0);
+    });
     return {};
 }
 

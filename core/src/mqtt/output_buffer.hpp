@@ -4,14 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+
+#include "byte_buffer.hpp"
 
 namespace iotlite::mqtt::detail {
 
 class OutputBuffer {
 public:
     // Where packet writers (wire.hpp) append.
-    std::vector<std::uint8_t>& sink() { return bytes_; }
+    ByteBuffer& sink() { return bytes_; }
 
     const std::uint8_t* data() const { return bytes_.data() + pos_; }
     std::size_t size() const { return bytes_.size() - pos_; }
@@ -27,7 +28,7 @@ public:
     void drop_consumed();
 
 private:
-    std::vector<std::uint8_t> bytes_;
+    ByteBuffer bytes_;
     std::size_t pos_ = 0;  // bytes_[0, pos_) are consumed
 };
 
@@ -42,11 +43,10 @@ inline void OutputBuffer::consume(std::size_t count) {
         drop_consumed();
 }
 
-// memmove + shrinking resize rather than erase: no erase code instantiated for one call site.
 inline void OutputBuffer::drop_consumed() {
     std::size_t keep = size();
     if (keep && pos_) std::memmove(bytes_.data(), bytes_.data() + pos_, keep);
-    bytes_.resize(keep);
+    bytes_.shrink(keep);
     pos_ = 0;
 }
 

@@ -45,10 +45,8 @@ const char kIdTruncated[] = "packet identifier is truncated (runs past the remai
 const char kIdZero[] = "packet identifier is 0";
 const char kTrailing[] = "unexpected bytes after the last field";
 
-std::uint8_t* begin_packet(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t body) {
-    std::size_t old = out.size();
-    out.resize(old + 1 + length_bytes(body) + body);
-    std::uint8_t* p = out.data() + old;
+std::uint8_t* begin_packet(ByteBuffer& out, std::uint8_t first, std::size_t body) {
+    std::uint8_t* p = out.grow(1 + length_bytes(body) + body);
     *p++ = first;
     auto value = static_cast<std::uint32_t>(body);
     do {
@@ -85,7 +83,7 @@ Rule read_id(Reader& r, std::uint16_t& id) {
 }
 
 
-void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, std::uint16_t keep_alive_s,
+void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t keep_alive_s,
                    bool clean_session, const Will* will, const std::string* username, const std::string* password) {
     std::size_t body = 10 + 2 + client_id.size();
     std::uint8_t flags = clean_session ? connect_flags::clean_session : 0;
@@ -117,7 +115,7 @@ void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, s
     if (password) put_bytes(p, password->data(), password->size());
 }
 
-void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const std::uint8_t* payload,
+void write_publish(ByteBuffer& out, std::string_view topic, const std::uint8_t* payload,
                    std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id) {
     bool qos1 = qos == QoS::at_least_once;
     auto flags = static_cast<std::uint8_t>((dup ? header_flags::publish_dup : 0) | (qos1 ? header_flags::publish_qos1 : 0) |
@@ -128,7 +126,7 @@ void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const
     if (size) std::memcpy(p, payload, size);
 }
 
-void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters) {
+void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters) {
     std::size_t body = 2;
     for (const auto& f : filters) body += 3 + f.filter.size();
     std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::subscribe, header_flags::reserved_0010), body), packet_id);
@@ -138,14 +136,14 @@ void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, co
     }
 }
 
-void write_unsubscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<std::string>& filters) {
+void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters) {
     std::size_t body = 2;
     for (const auto& f : filters) body += 2 + f.size();
     std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::unsubscribe, header_flags::reserved_0010), body), packet_id);
     for (const auto& f : filters) p = put_bytes(p, f.data(), f.size());
 }
 
-void write_short(std::vector<std::uint8_t>& out, std::uint8_t first, bool with_id, std::uint16_t packet_id) {
+void write_short(ByteBuffer& out, std::uint8_t first, bool with_id, std::uint16_t packet_id) {
     std::uint8_t* p = begin_packet(out, first, with_id ? 2 : 0);
     if (with_id) put16(p, packet_id);
 }
@@ -225,8 +223,18 @@ Error inbound_error(const char* prefix, std::uint8_t first, Rule rule) {
     return error_fmt(Errc::protocol_error, "%%: %", prefix, name, rule);
 }
 
-// memmove/resize/memcpy rather than erase/insert: resize is the one vector growth path the
-// engine instantiates anyway, for its output buffer.
+void append_compacting(ByteBuffer& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return;
+    if (read_pos > 0 && (read_pos == buffer.size() || read_pos >= 4096)) {
+        std::size_t keep = buffer.size() - read_pos;
+        if (keep) std::memmove(buffer.data(), buffer.data() + read_pos, keep);
+        buffer.shrink(keep);
+        read_pos = 0;
+    }
+    std::memcpy(buffer.grow(size), data, size);
+}
+
+// memmove/resize/memcpy rather than erase/insert (Framer only; the engine uses the one above).
 void append_compacting(std::vector<std::uint8_t>& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size) {
     if (size == 0) return;
     if (read_pos > 0 && (read_pos == buffer.size() || read_pos >= 4096)) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "byte_buffer.hpp"
 #include "iotlite/mqtt/packet.hpp"
 #include "iotlite/result.hpp"
 
@@ -22,8 +23,8 @@ using Rule = const char*;  // nullptr: no rule broken; otherwise the rule's text
 // ---- primitives -------------------------------------------------------------------------------
 
 // Appends a whole packet of `body` body bytes: writes the fixed header and returns where the
-// body goes. One resize per packet keeps the vector code out of every field write.
-std::uint8_t* begin_packet(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t body);
+// body goes. One grow() per packet keeps the growth code out of every field write.
+std::uint8_t* begin_packet(ByteBuffer& out, std::uint8_t first, std::size_t body);
 std::uint8_t* put16(std::uint8_t* p, std::size_t v);
 // A 2-byte length and the bytes.
 std::uint8_t* put_bytes(std::uint8_t* p, const void* data, std::size_t size);
@@ -71,14 +72,14 @@ extern const char kTrailing[];  // "unexpected bytes after the last field"
 // ---- writing. No checks: callers have validated every size. ---------------------------------
 
 // CONNECT. `will`, `username`, `password` may be null (absent).
-void write_connect(std::vector<std::uint8_t>& out, std::string_view client_id, std::uint16_t keep_alive_s,
+void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t keep_alive_s,
                    bool clean_session, const Will* will, const std::string* username, const std::string* password);
-void write_publish(std::vector<std::uint8_t>& out, std::string_view topic, const std::uint8_t* payload,
+void write_publish(ByteBuffer& out, std::string_view topic, const std::uint8_t* payload,
                    std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id);
-void write_subscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters);
-void write_unsubscribe(std::vector<std::uint8_t>& out, std::uint16_t packet_id, const std::vector<std::string>& filters);
+void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters);
+void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters);
 // Packets of 2 or 4 bytes: `first` byte, remaining length 0 or 2 (the packet id).
-void write_short(std::vector<std::uint8_t>& out, std::uint8_t first, bool with_id, std::uint16_t packet_id);
+void write_short(ByteBuffer& out, std::uint8_t first, bool with_id, std::uint16_t packet_id);
 
 // ---- reading -----------------------------------------------------------------------------------
 
@@ -113,6 +114,8 @@ int parse_fixed_header(const std::uint8_t* p, std::size_t avail, std::size_t& he
 // Appends data[0..size) to a receive buffer read from `read_pos`, first dropping the bytes
 // already consumed (when all are, or 4 KB or more are), so the buffer holds at most one partial
 // packet plus what the driver just handed over.
+void append_compacting(ByteBuffer& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size);
+// The same for Framer's buffer.
 void append_compacting(std::vector<std::uint8_t>& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size);
 
 // Errc::protocol_error with the message prefixed by `prefix` ("" or "protocol error: "):
