@@ -5,7 +5,9 @@
 namespace iotlite::firmware {
 
 Session::Session(Port port, TargetProvider&& targets, TransportOpener&& opener)
-    : port_(port), targets_(std::move(targets)), opener_(std::move(opener)) {}
+    : port_(port), targets_(std::move(targets)), opener_(std::move(opener)) {
+    last_transport_error_.code = Errc::ok;
+}
 
 Session::~Session() {
     if (transport_) transport_->close();
@@ -13,6 +15,7 @@ Session::~Session() {
         pending_head_ = node->next;
         delete node;
     }
+    delete spare_;
 }
 
 Result<void> Session::attach(mqtt::Service& service) {
@@ -42,17 +45,19 @@ std::uint64_t Session::next_deadline() const {
     return d;
 }
 
-Result<std::unique_ptr<Session>> Session::create(mqtt::Config config, Port port, TargetProvider targets,
+Result<std::unique_ptr<Session>> Session::create(const mqtt::Config& config, Port port, TargetProvider targets,
                                                  TransportOpener opener) {
     if (!targets || !opener) return make_error(Errc::invalid_argument, "Session needs a target provider and a transport opener");
-    Result<std::unique_ptr<mqtt::Client>> client = mqtt::Client::create(std::move(config));
+    Result<std::unique_ptr<mqtt::Client>> client = mqtt::Client::create(config);
     if (!client.ok()) return client.error();
     std::unique_ptr<Session> s(new Session(port, std::move(targets), std::move(opener)));
-    s->client_ = std::move(client.value());
+    s->client_.swap(client.value());  // (no delete of the empty old pointer inlined here)
     return s;
 }
 
-void Session::set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+// swap: the old handler goes with the parameter (std::function's move assignment is the same
+// swap plus more code).
+void Session::set_event_handler(EventHandler handler) { handler_.swap(handler); }
 mqtt::Client& Session::client() { return *client_; }
 mqtt::State Session::state() const { return client_->state(); }
 std::uint64_t Session::now_ms() { return port_.clock.now_ms(); }
@@ -68,11 +73,13 @@ Result<void> Session::start() {
 void Session::stop(std::uint32_t timeout_ms) {
     client_->disconnect(now_ms());
     // Let the DISCONNECT packet and the close command go out.
-    run_until([this] { return !transport_ && client_->output_size() == 0; }, timeout_ms);
-    if (transport_) {
-        transport_->close();
-        transport_.reset();
-    }
+    poll_until(
+        [](const void* self) {
+            const auto* s = static_cast<const Session*>(self);
+            return !s->transport_ && s->client_->output_size() == 0;
+        },
+        this, timeout_ms);
+    close_transport();
 }
 
 Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain) {
@@ -93,37 +100,45 @@ Result<std::uint32_t> Session::unsubscribe(const std::vector<std::string>& filte
     return r;
 }
 
-// By value: callers pass the transport's own last_error(), which dies with the transport below.
-void Session::transport_failed(Error error) {
-    last_transport_error_ = error;
+void Session::close_transport() {
     if (transport_) {
         transport_->close();
         transport_.reset();
     }
-    opening_ = false;
-    client_->on_closed(error, now_ms());
 }
 
-void Session::handle(mqtt::Event&& event) {
+// Callers may pass the transport's own last_error(), which dies with the transport below: it is
+// copied into last_transport_error_ first, and only that copy is used afterwards.
+void Session::transport_failed(const Error& error) {
+    last_transport_error_ = error;
+    close_transport();
+    opening_ = false;
+    client_->on_closed(last_transport_error_, now_ms());
+}
+
+// `event` lives in spare_. The target provider and the opener are the application's code and may
+// re-enter the session (a publish() drives it), which polls the next event into spare_: read
+// what is needed of `event` before calling them, and return false after (only the service branch,
+// which calls no application code, returns true and has spare_ queued).
+bool Session::handle(const mqtt::Event& event) {
     using T = mqtt::Event::Type;
     switch (event.type) {
         case T::need_target: {
             Result<mqtt::ConnectionTarget> target = targets_(event.attempt);
             client_->provide_target(std::move(target), now_ms());  // now: after the provider's work
-            return;
+            return false;
         }
         case T::open_transport: {
-            if (transport_) transport_->close();
-            transport_.reset();
+            close_transport();
             ++attempts_;
             Result<std::unique_ptr<Transport>> t = opener_(client_->target());
             if (!t.ok()) {
                 transport_failed(t.error());
-                return;
+                return false;
             }
             transport_ = std::move(t.value());
             opening_ = true;
-            return;
+            return false;
         }
         case T::close_transport:
             if (transport_ && !opening_) {
@@ -136,22 +151,16 @@ void Session::handle(mqtt::Event&& event) {
             }
             // Bytes meant for the closed connection must never reach the next one.
             if (client_->output_size() > 0) client_->consume_output(client_->output_size());
-            if (transport_) transport_->close();
-            transport_.reset();
+            close_transport();
             opening_ = false;
-            return;
+            return false;
         default:
             // A service consumes its own events (its handler runs from deliver()); the
             // application's wait in pending_ until deliver().
             for (mqtt::Service* service : services_) {
-                if (service && service->on_event(event, now_ms())) return;
+                if (service && service->on_event(event, now_ms())) return false;
             }
-            {
-                PendingEvent* node = new PendingEvent{std::move(event), nullptr};
-                (pending_tail_ ? pending_tail_->next : pending_head_) = node;
-                pending_tail_ = node;
-            }
-            return;
+            return true;
     }
 }
 
@@ -180,10 +189,15 @@ bool Session::drive(bool deliver_events) {
     // Bounded: a busy peer cannot keep us here forever.
     for (int round = 0; round < 32; ++round) {
         bool any = false;
-        mqtt::Event event;
-        while (client_->poll_event(event)) {
-            handle(std::move(event));
+        for (;;) {
+            if (!spare_) spare_ = new PendingEvent;
+            if (!client_->poll_event(spare_->event)) break;
             any = true;
+            if (handle(spare_->event)) {
+                (pending_tail_ ? pending_tail_->next : pending_head_) = spare_;
+                pending_tail_ = spare_;
+                spare_ = nullptr;
+            }
         }
         if (transport_ && opening_) {
             Result<bool> r = transport_->connect(now_ms());
@@ -264,9 +278,13 @@ void Session::poll(std::uint32_t max_wait_ms) {
 }
 
 bool Session::run_until(const std::function<bool()>& pred, std::uint32_t timeout_ms) {
+    return poll_until([](const void* f) { return (*static_cast<const std::function<bool()>*>(f))(); }, &pred, timeout_ms);
+}
+
+bool Session::poll_until(bool (*done)(const void*), const void* context, std::uint32_t timeout_ms) {
     const std::uint64_t end = now_ms() + timeout_ms;
     for (;;) {
-        if (pred()) return true;
+        if (done(context)) return true;
         const std::uint64_t now = now_ms();
         if (now >= end) return false;
         poll(static_cast<std::uint32_t>(std::min<std::uint64_t>(end - now, 1000)));

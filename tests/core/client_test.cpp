@@ -1253,3 +1253,89 @@ TEST(ClientQos1, BrokerClosesMidInboundPublish_PartialBytesDiscarded) {
     EXPECT_EQ(msgs[0]->message.topic, "in/x");
     EXPECT_EQ(h.take_output(), (Bytes{0x40, 0x02, 0x00, 0x05}));  // PUBACK id 5
 }
+
+// ---- texts and names built from shared pieces (code size on Cortex-M): the exact words ---------
+
+TEST(ClientConnack, RefusalText_IsTheFullSentencePerCode) {
+    const char* const texts[] = {
+        "connection refused (CONNACK 1): unacceptable protocol version",
+        "connection refused (CONNACK 2): client identifier rejected",
+        "connection refused (CONNACK 3): server unavailable",
+        "connection refused (CONNACK 4): bad user name or password",
+        "connection refused (CONNACK 5): not authorized",
+    };
+    for (std::uint8_t code = 1; code <= 5; ++code) {
+        Harness h;
+        ASSERT_TRUE(h.client->connect(h.now).ok());
+        h.open_attempt();
+        h.take_events();
+        h.feed(connack(false, code));
+        auto errors = h.of_type(Event::Type::error);
+        ASSERT_EQ(errors.size(), 1u) << int(code);
+        EXPECT_EQ(errors[0]->error.message, texts[code - 1]);
+    }
+}
+
+TEST(ClientOfflineQueue, DisabledQueue_MessageSaysWhyThePublishCannotWait) {
+    Config c = base_config();
+    c.offline_queue.max_messages = 0;
+    c.max_inflight = 1;
+    Harness h(c);
+    auto offline = h.client->publish("a", kPayload, 2, QoS::at_least_once, false, h.now);
+    ASSERT_FALSE(offline.ok());
+    EXPECT_EQ(offline.error().message, "publish(): not connected and the offline queue is disabled");
+    h.connect_fully();
+    ASSERT_TRUE(h.client->publish("a", kPayload, 2, QoS::at_least_once, false, h.now).ok());  // fills the window
+    auto full = h.client->publish("a", kPayload, 2, QoS::at_least_once, false, h.now);
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, Errc::queue_full);
+    EXPECT_EQ(full.error().message, "publish(): the in-flight window is full and the offline queue is disabled");
+}
+
+TEST(ClientMalformed, TruncatedFields_NameTheFieldAndThePacket) {
+    struct Case { Bytes bytes; const char* message; };
+    const Case cases[] = {
+        {{0x40, 0x01, 0x00}, "protocol error: PUBACK: packet identifier is truncated (runs past the remaining length)"},
+        {{0x30, 0x02, 0x00, 0x05}, "protocol error: PUBLISH: topic name is truncated (runs past the remaining length)"},
+        {{0x30, 0x02, 0x00, 0x00}, "protocol error: PUBLISH: topic name is empty"},  // a rule of the other kind
+    };
+    for (const auto& c : cases) {
+        Harness h;
+        h.connect_fully();
+        h.take_events();
+        h.feed(c.bytes);
+        auto d = h.of_type(Event::Type::disconnected);
+        ASSERT_EQ(d.size(), 1u) << c.message;
+        EXPECT_EQ(d[0]->error.message, c.message);
+    }
+    Harness h;  // before CONNACK
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    h.open_attempt();
+    h.feed({0x20, 0x01, 0x00});
+    auto errors = h.of_type(Event::Type::error);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0]->error.message, "protocol error: CONNACK: variable header is truncated (runs past the remaining length)");
+}
+
+TEST(ClientLifecycle, ProvideTargetFromAConstResult_CopiesIt) {
+    Harness h;
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    const Result<ConnectionTarget> answer = h.tcp_target();
+    h.client->provide_target(answer, h.now);
+    EXPECT_EQ(h.client->state(), State::opening);
+    EXPECT_EQ(h.client->target().host, "127.0.0.1");
+    ASSERT_TRUE(answer.ok());
+    EXPECT_EQ(answer.value().host, "127.0.0.1") << "the caller's answer is copied, not moved from";
+    EXPECT_EQ(h.of_type(Event::Type::open_transport).size(), 1u);
+}
+
+TEST(ClientNames, StatesAndEventTypes_HaveStableLowerSnakeNames) {
+    const char* const states[] = {"idle", "waiting_target", "opening", "connecting", "connected", "backing_off", "closed"};
+    for (unsigned i = 0; i < 7; ++i) EXPECT_STREQ(state_name(static_cast<State>(i)), states[i]);
+    EXPECT_STREQ(state_name(static_cast<State>(7)), "unknown");
+    const char* const types[] = {"need_target", "open_transport", "close_transport", "connected", "disconnected",
+                                 "reconnecting", "message", "subscribed", "unsubscribed", "published",
+                                 "publish_failed", "error"};
+    for (unsigned i = 0; i < 12; ++i) EXPECT_STREQ(event_type_name(static_cast<Event::Type>(i)), types[i]);
+    EXPECT_STREQ(event_type_name(static_cast<Event::Type>(12)), "unknown");
+}

@@ -337,3 +337,17 @@ TEST(CodecEncode, OversizeField_IsInvalidArgument) {
     SubscribePacket empty{1, {}};
     EXPECT_FALSE(encode(empty, out).ok());
 }
+
+// Truncated fields: the engine's fields share one " is truncated (...)" text, the codec-only
+// fields keep their own; both read the same.
+TEST(CodecDecode, TruncatedFields_NameThePacketAndTheField) {
+    EXPECT_EQ(dec_err({0x40, 0x01, 0x00}).message, "PUBACK: packet identifier is truncated (runs past the remaining length)");
+    EXPECT_EQ(dec_err({0x82, 0x01, 0x00}).message, "SUBSCRIBE: packet identifier is truncated (runs past the remaining length)");
+    EXPECT_EQ(dec_err({0x20, 0x01, 0x00}).message, "CONNACK: variable header is truncated (runs past the remaining length)");
+    EXPECT_EQ(dec_err({0x30, 0x03, 0x00, 0x05, 't'}).message,
+              "PUBLISH: topic name is truncated (runs past the remaining length)");
+    // CONNECT (protocol name, level 4, clean session, keep-alive 60) with a client id cut short.
+    EXPECT_EQ(dec_err({0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x05}).message,
+              "CONNECT: client identifier is truncated (runs past the remaining length)");
+    EXPECT_EQ(dec_err({0xB0, 0x02, 0x00, 0x00}).message, "UNSUBACK: packet identifier is 0");
+}

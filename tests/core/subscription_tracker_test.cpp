@@ -153,3 +153,25 @@ TEST(SubscriptionTracker, FailAll_UncompletedOperationsFailOnce) {
     EXPECT_FALSE(events.poll(e));
     EXPECT_TRUE(t.subscriptions().empty());
 }
+
+TEST(SubscriptionTracker, UnsubscribeEmptyingSeveral_EachCompletesOnceInOrder) {
+    SubscriptionTracker t;
+    EventQueue events;
+    t.add(1, filters({"a"}));       // emptied, never acknowledged: cancelled
+    t.add(2, filters({"a", "b"}));  // keeps "b"
+    t.add(3, filters({"c", "a"}));  // emptied, never acknowledged: cancelled
+    t.add(4, filters({"d"}));       // untouched
+    t.remove(5, {"a", "c"}, events);
+    Event e;
+    ASSERT_TRUE(events.poll(e));
+    EXPECT_EQ(e.op_id, 1u);
+    EXPECT_EQ(e.error.code, Errc::closed);
+    EXPECT_EQ(e.error.message, "subscribe(): cancelled by unsubscribe() before its SUBACK");
+    ASSERT_TRUE(events.poll(e));
+    EXPECT_EQ(e.op_id, 3u);
+    EXPECT_FALSE(events.poll(e));
+    std::vector<std::uint32_t> left;
+    for (const auto& s : t.subscriptions()) left.push_back(s.op_id);
+    EXPECT_EQ(left, (std::vector<std::uint32_t>{2, 4}));
+    EXPECT_EQ(t.distinct_filters(nullptr), 2u);  // "b", "d"
+}

@@ -191,3 +191,25 @@ TEST(TopicMatch, RandomFiltersAndTopics_AgreeWithLevelReference) {
     }
     EXPECT_GT(matches, 1000);
 }
+
+// Names and filters share one checker: each text names what was checked.
+TEST(TopicRules, Messages_NameTopicOrFilterAndTheRule) {
+    EXPECT_EQ(validate_publish_topic("").error().message, "topic is empty; MQTT requires at least 1 byte");
+    EXPECT_EQ(validate_topic_filter("").error().message, "topic filter is empty; MQTT requires at least 1 byte");
+    EXPECT_EQ(validate_topic_filter(std::string(257, 'f')).error().message, "topic filter has 257 bytes; AWS IoT allows 256");
+    EXPECT_EQ(validate_publish_topic("a/+").error().message,
+              "topic 'a/+' contains a wildcard ('+' or '#'); publish topics may not");
+    EXPECT_EQ(validate_topic_filter("a+").error().message, "topic filter 'a+': a wildcard must occupy a whole level");
+    EXPECT_EQ(validate_topic_filter("a/#/b").error().message, "topic filter 'a/#/b': '#' must be the last level");
+    // The Basic Ingest prefix is recognised only when complete.
+    EXPECT_TRUE(validate_publish_topic("$aws/rules/r/" + std::string(256, 'x')).ok());
+    EXPECT_FALSE(validate_publish_topic("$aws/rulez/r/" + std::string(250, 'x')).ok());
+}
+
+TEST(TopicMatch, HashAfterSlash_AlsoMatchesTheParentOnly) {
+    EXPECT_TRUE(topic_matches("a/#", "a"));
+    EXPECT_TRUE(topic_matches("a/b/#", "a/b"));
+    EXPECT_FALSE(topic_matches("a/b/#", "a"));
+    EXPECT_FALSE(topic_matches("a/b", "a"));
+    EXPECT_FALSE(topic_matches("a/+", "a"));
+}

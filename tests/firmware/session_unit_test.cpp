@@ -416,5 +416,38 @@ TEST_F(SessionUnitTest, DetachedService_SeesNoFurtherEvents) {
     EXPECT_EQ(kept.seen.front(), mqtt::Event::Type::connected);
 }
 
+// The Session hands events out of one spare queue node: a target provider and an opener that
+// call back into the session (publish, subscribe) must find it consistent.
+TEST_F(SessionUnitTest, ProviderAndOpenerReenter_PublishAndSubscribeFromInsideWork) {
+    Session* self = nullptr;
+    int reentries = 0;
+    mqtt::Config c;
+    c.client_id = "unit";
+    c.keep_alive_s = 30;
+    auto made = Session::create(
+        c, port_,
+        [&](std::uint32_t) -> Result<mqtt::ConnectionTarget> {
+            ++reentries;
+            EXPECT_TRUE(self->publish("t/a", "x", mqtt::QoS::at_least_once).ok());
+            EXPECT_TRUE(self->subscribe({mqtt::TopicFilter{"t/#", mqtt::QoS::at_least_once}}).ok());
+            return mqtt::ConnectionTarget{mqtt::TransportKind::tcp, "", "broker", 1883, "", "", ""};
+        },
+        [&](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+            ++reentries;
+            EXPECT_TRUE(self->publish("t/b", "y", mqtt::QoS::at_most_once).ok());
+            return std::unique_ptr<Transport>(new AckingBroker());
+        });
+    ASSERT_TRUE(made.ok());
+    self = made.value().get();
+    self->set_event_handler([this](const mqtt::Event& e) { events_.push_back(e); });
+    ASSERT_TRUE(self->start().ok());
+    EXPECT_TRUE(self->run_until([this] { return count(mqtt::Event::Type::published) == 2 &&
+                                                count(mqtt::Event::Type::subscribed) == 1; }, 5000));
+    EXPECT_EQ(reentries, 2);
+    EXPECT_EQ(count(mqtt::Event::Type::connected), 1);
+    for (const auto& e : events_) EXPECT_NE(e.type, mqtt::Event::Type::error) << e.error.message;
+    self->stop(100);
+}
+
 }  // namespace
 }  // namespace iotlite::firmware::test

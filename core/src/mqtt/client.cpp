@@ -36,26 +36,24 @@ namespace iotlite::mqtt {
 
 using detail::error_fmt;
 
+// The name tables are char arrays, not pointers to literals: an array gets a section of its own
+// that --gc-sections drops from a program that never asks for a name, whereas string literals
+// share the object's one literal section with the engine's messages (code size on Cortex-M).
 const char* state_name(State state) {
-    switch (state) {
-        case State::idle: return "idle";
-        case State::waiting_target: return "waiting_target";
-        case State::opening: return "opening";
-        case State::connecting: return "connecting";
-        case State::connected: return "connected";
-        case State::backing_off: return "backing_off";
-        case State::closed: return "closed";
-    }
-    return "unknown";
+    static const char names[][15] = {"idle", "waiting_target", "opening", "connecting", "connected", "backing_off", "closed"};
+    auto i = static_cast<unsigned>(state);
+    return i < sizeof names / sizeof names[0] ? names[i] : "unknown";
 }
 
 const char* event_type_name(Event::Type type) {
-    static const char* const names[] = {"need_target", "open_transport", "close_transport", "connected",
-                                        "disconnected", "reconnecting", "message", "subscribed",
-                                        "unsubscribed", "published", "publish_failed", "error"};
+    static const char names[][16] = {"need_target", "open_transport", "close_transport", "connected",
+                                     "disconnected", "reconnecting", "message", "subscribed",
+                                     "unsubscribed", "published", "publish_failed", "error"};
     auto i = static_cast<unsigned>(type);
     return i < sizeof names / sizeof names[0] ? names[i] : "unknown";
 }
+
+Event::Event() = default;
 
 namespace {
 
@@ -69,17 +67,26 @@ Result<void> validate_message(std::string_view topic, std::size_t size, QoS qos)
     return check;
 }
 
-// CONNACK return codes 1..5 (the decoder has refused anything above 5).
+// `error` with its message prefixed by `prefix` ("will: ..."); the code and every cause field
+// are kept. (Rather than std::string::insert, whose range-checked path links its own texts.)
+Error prefixed(const Error& error, const char* prefix) {
+    Error out = error;
+    out.message = detail::error_fmt(error.code, "%%", prefix, error.message).message;
+    return out;
+}
+
+// CONNACK return codes 1..5 (the decoder has refused anything above 5). The meanings are char
+// arrays, stored once each; the common text is the format (code size on Cortex-M).
 Error connack_error(std::uint8_t code) {
-    static const char* const texts[] = {
-        "connection refused (CONNACK 1): unacceptable protocol version",
-        "connection refused (CONNACK 2): client identifier rejected",
-        "connection refused (CONNACK 3): server unavailable",
-        "connection refused (CONNACK 4): bad user name or password",
-        "connection refused (CONNACK 5): not authorized",
+    static const char meanings[][30] = {
+        "unacceptable protocol version", "client identifier rejected", "server unavailable",
+        "bad user name or password",     "not authorized",
     };
     if (code < 1 || code > 5) code = 5;
-    return error_fmt(code <= 3 ? Errc::connection_refused : Errc::auth_failed, texts[code - 1]).with_mqtt_reason(code);
+    Error e = error_fmt(code <= 3 ? Errc::connection_refused : Errc::auth_failed, "connection refused (CONNACK %): %", code,
+                        meanings[code - 1]);
+    e.mqtt_reason = code;
+    return e;
 }
 
 }  // namespace
@@ -110,8 +117,8 @@ struct Client::Impl {
     detail::PacketIdAllocator ids;
     std::uint32_t next_op = 1;
 
-    explicit Impl(Config&& c)
-        : cfg(std::move(c)),
+    explicit Impl(const Config& c)
+        : cfg(c),
           backoff(cfg.reconnect.min_delay_ms, cfg.reconnect.max_delay_ms, cfg.rng_seed),
           keep_alive(cfg.keep_alive_s, cfg.ping_timeout_ms),
           queue(cfg.offline_queue),
@@ -175,10 +182,16 @@ struct Client::Impl {
         rx_pos = 0;
     }
 
+    // publish_failed with `why` for each publish of [it, end); one loop for both lists.
+    using PublishIt = detail::List<detail::OutgoingPublish>::iterator;
+    [[gnu::noinline]] void fail_publishes(PublishIt it, PublishIt end, const Error& why) {
+        for (; it != end; ++it) events.emit_error(Event::Type::publish_failed, why, it->op_id);
+    }
+
     // Fails every pending operation; used when the client closes for good.
     void fail_all(const Error& why) {
-        for (auto& p : inflight) events.emit_error(Event::Type::publish_failed, why, p.op_id);
-        for (auto& p : queue) events.emit_error(Event::Type::publish_failed, why, p.op_id);
+        fail_publishes(inflight.begin(), inflight.end(), why);
+        fail_publishes(queue.begin(), queue.end(), why);
         inflight.clear();
         queue.clear();
         subs.fail_all(why, events);
@@ -253,8 +266,8 @@ struct Client::Impl {
         Event& e = events.emit(Event::Type::message);
         e.subscription_ids = subs.matching(p.topic);
         Message& m = e.message;
-        m.topic = std::string(p.topic.data(), p.topic.size());
-        m.payload = std::vector<std::uint8_t>(p.data, p.data + p.size);
+        m.topic.assign(p.topic.data(), p.topic.size());
+        m.payload.assign(p.data, p.data + p.size);
         m.qos = p.qos;
         m.retain = p.retain;
         m.dup = p.dup;
@@ -381,40 +394,37 @@ Result<void> validate_config(const Config& config) {
     if (auto check = validate_keep_alive(config.keep_alive_s); !check) return check;
     if (config.will) {
         Result<void> check = validate_message(config.will->topic, config.will->payload.size(), config.will->qos);
-        if (!check) {
-            Error will_error = check.error();  // keeps the rule fields
-            will_error.message.insert(0, "will: ");
-            return will_error;
-        }
+        if (!check) return prefixed(check.error(), "will: ");  // keeps the rule fields
     }
     if (config.max_subscriptions > limits::max_subscriptions)
-        return error_fmt(Errc::limit_exceeded, "max_subscriptions is %; AWS IoT allows 50 subscriptions per connection", config.max_subscriptions)
-            .with_rule(rules::subscriptions, limits::max_subscriptions, static_cast<std::uint32_t>(config.max_subscriptions));
+        return detail::fail_rule<void>({rules::subscriptions, limits::max_subscriptions, static_cast<std::uint32_t>(config.max_subscriptions)},
+                                       Errc::limit_exceeded, "max_subscriptions is %; AWS IoT allows 50 subscriptions per connection",
+                                       config.max_subscriptions);
     if (config.max_inflight < 1 || config.max_inflight > 65000)
         return detail::fail<void>(Errc::invalid_argument, "max_inflight is %; allowed 1 to 65000", config.max_inflight);
     if (config.max_inbound_packet < 5)
         return detail::fail<void>(Errc::invalid_argument, "max_inbound_packet is %; at least 5 bytes are needed", config.max_inbound_packet);
     if (config.reconnect.min_delay_ms > config.reconnect.max_delay_ms)
         return detail::fail<void>(Errc::invalid_argument, "reconnect.min_delay_ms (%) is above reconnect.max_delay_ms (%)", config.reconnect.min_delay_ms, config.reconnect.max_delay_ms);
-    return {};
+    return detail::succeeded();
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Client>> Client::create(Config config) {
+Result<std::unique_ptr<Client>> Client::create(const Config& config) {
     Result<void> check = validate_config(config);
     if (!check) return check.error();
-    return std::unique_ptr<Client>(new Client(std::move(config)));
+    return std::unique_ptr<Client>(new Client(config));
 }
 
-Client::Client(Config&& config) : impl_(new Impl(std::move(config))) {}
+Client::Client(const Config& config) : impl_(new Impl(config)) {}
 Client::~Client() = default;
 
 Result<void> Client::connect(std::uint64_t) {
     if (impl_->state == State::closed) return detail::fail<void>(Errc::invalid_state, "connect(): the client is closed");
     if (impl_->state != State::idle) return detail::fail<void>(Errc::invalid_state, "connect(): already started");
     impl_->begin_attempt();
-    return {};
+    return detail::succeeded();
 }
 
 void Client::disconnect(std::uint64_t now_ms) {
@@ -443,8 +453,8 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     if (auto check = validate_message(topic, size, qos); !check) return check.error();
 
     detail::OutgoingPublish p;
-    p.packet.topic = std::string(topic.data(), topic.size());
-    if (size) p.packet.payload = std::vector<std::uint8_t>(payload, payload + size);
+    p.packet.topic.assign(topic.data(), topic.size());
+    if (size) p.packet.payload.assign(payload, payload + size);
     p.packet.qos = qos;
     p.packet.retain = retain;
     if (m.queue.empty() && m.can_send_now(p.packet)) {
@@ -455,8 +465,8 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     }
     if (m.queue.disabled())
         return detail::fail<std::uint32_t>(m.online() ? Errc::queue_full : Errc::not_connected,
-                          m.online() ? "publish(): the in-flight window is full and the offline queue is disabled"
-                                     : "publish(): not connected and the offline queue is disabled");
+                                           "publish(): % and the offline queue is disabled",
+                                           m.online() ? "the in-flight window is full" : "not connected");
     Error why;
     switch (m.queue.admit(p.bytes(), why, m.events)) {
         case detail::OfflineQueue::Admission::rejected: return why;
@@ -476,16 +486,19 @@ Result<std::uint32_t> Client::subscribe(const std::vector<TopicFilter>& filters,
     if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "subscribe(): the client is closed");
     if (filters.empty()) return detail::fail<std::uint32_t>(Errc::invalid_argument, "subscribe(): at least 1 topic filter is required");
     if (filters.size() > limits::max_filters_per_subscribe)
-        return error_fmt(Errc::limit_exceeded, "SUBSCRIBE has % topic filters; AWS IoT allows 8 per SUBSCRIBE", filters.size())
-            .with_rule(rules::filters_per_subscribe, limits::max_filters_per_subscribe, static_cast<std::uint32_t>(filters.size()));
+        return detail::fail_rule<std::uint32_t>(
+            {rules::filters_per_subscribe, limits::max_filters_per_subscribe, static_cast<std::uint32_t>(filters.size())},
+            Errc::limit_exceeded, "SUBSCRIBE has % topic filters; AWS IoT allows 8 per SUBSCRIBE", filters.size());
     for (const auto& f : filters) {
         if (auto check = validate_topic_filter(f.filter); !check) return check.error();
         if (auto check = validate_qos(static_cast<unsigned>(f.qos)); !check) return check.error();
     }
     std::size_t total = m.subs.distinct_filters(&filters);
     if (total > m.cfg.max_subscriptions)
-        return error_fmt(Errc::limit_exceeded, "subscribe() would make % subscriptions; the limit is % per connection", total, m.cfg.max_subscriptions)
-            .with_rule(rules::subscriptions, static_cast<std::uint32_t>(m.cfg.max_subscriptions), static_cast<std::uint32_t>(total));
+        return detail::fail_rule<std::uint32_t>(
+            {rules::subscriptions, static_cast<std::uint32_t>(m.cfg.max_subscriptions), static_cast<std::uint32_t>(total)},
+            Errc::limit_exceeded, "subscribe() would make % subscriptions; the limit is % per connection", total,
+            m.cfg.max_subscriptions);
     Impl::Subscription& s = m.subs.add(m.next_op++, filters);
     if (m.online()) m.send_subscribe(s, now_ms);
     return s.op_id;
@@ -504,7 +517,11 @@ Result<std::uint32_t> Client::unsubscribe(const std::vector<std::string>& filter
     return u.op_id;
 }
 
-void Client::provide_target(Result<ConnectionTarget> target, std::uint64_t now_ms) {
+void Client::provide_target(const Result<ConnectionTarget>& target, std::uint64_t now_ms) {
+    provide_target(Result<ConnectionTarget>(target), now_ms);
+}
+
+void Client::provide_target(Result<ConnectionTarget>&& target, std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state != State::waiting_target) return;  // stale answer (e.g. after disconnect())
     const char* incomplete = nullptr;
@@ -516,8 +533,9 @@ void Client::provide_target(Result<ConnectionTarget> target, std::uint64_t now_m
             incomplete = "a tcp/tls target needs a host and a non-zero port";
     }
     if (!target || incomplete) {
-        Error e = incomplete ? error_fmt(Errc::invalid_argument, "connection target: %", incomplete) : target.error();
-        if (!incomplete) e.message.insert(0, "connection target: ");  // the cause fields stay data
+        // The provider's error keeps its cause fields as data.
+        Error e = incomplete ? error_fmt(Errc::invalid_argument, "%%", "connection target: ", incomplete)
+                             : prefixed(target.error(), "connection target: ");
         m.state = State::opening;  // so lose() treats it as a failed attempt
         m.lose(std::move(e), now_ms, false);
         return;

@@ -31,4 +31,12 @@ Error format_error(Errc code, const char* format, const Arg* args, std::size_t c
     return error;
 }
 
+Error format_rule_error(const RuleBreak& broken, Errc code, const char* format, const Arg* args, std::size_t count) {
+    Error error = format_error(code, format, args, count);
+    error.rule = broken.rule;
+    error.limit = broken.limit;
+    error.actual = broken.actual;
+    return error;
+}
+
 }  // namespace iotlite::mqtt::detail

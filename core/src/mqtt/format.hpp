@@ -30,6 +30,16 @@ struct Arg {
 // An Error whose message is `format` with each '%' replaced by the next of args[0..count).
 Error format_error(Errc code, const char* format, const Arg* args, std::size_t count);
 
+// The limit an input broke, as Error::rule / limit / actual carry it.
+struct RuleBreak {
+    const char* rule;
+    std::uint32_t limit;
+    std::uint32_t actual;
+};
+// format_error() plus the rule fields: error_fmt(...).with_rule(...) in one out-of-line call, so
+// each rule site costs one call instead of a format, a field copy and two Error moves.
+Error format_rule_error(const RuleBreak& broken, Errc code, const char* format, const Arg* args, std::size_t count);
+
 inline Error error_fmt(Errc code, const char* format) { return format_error(code, format, nullptr, 0); }
 
 template <typename... A>
@@ -53,5 +63,21 @@ Result<T> fail(Errc code, const char* format, const A&... args) {
         return fail_result<T>(code, format, list, sizeof...(A));
     }
 }
+
+template <typename T>
+[[gnu::noinline]] Result<T> fail_rule_result(const RuleBreak& broken, Errc code, const char* format, const Arg* args,
+                                             std::size_t count) {
+    return format_rule_error(broken, code, format, args, count);
+}
+// fail() for an input that broke a limit: the Error names the rule (Error::rule, limit, actual).
+template <typename T, typename... A>
+Result<T> fail_rule(const RuleBreak& broken, Errc code, const char* format, const A&... args) {
+    const Arg list[] = {Arg(args)...};
+    return fail_rule_result<T>(broken, code, format, list, sizeof...(A));
+}
+
+// A successful Result<void>, out of line: its Error member makes every `return {}` a zeroing and
+// a constructor call (code size on Cortex-M).
+[[gnu::noinline]] inline Result<void> succeeded() { return {}; }
 
 }  // namespace iotlite::mqtt::detail

@@ -6,8 +6,9 @@
 // remove one known element, which is a few pointer moves for any T (code size on Cortex-M). Element
 // addresses stay valid until the element is removed, and memory is returned as elements go.
 //
-// The pointer work (append, unlink) is done once for every element type by ListBase, out of line;
-// List<T> adds only what depends on T (allocation, destruction, the address of the value).
+// The pointer work (append, unlink, walking a chain to free it) is done once for every element
+// type by ListBase, out of line; List<T> adds only what depends on T: allocation, one function
+// that destroys a node (handed to ListBase as a pointer), the address of the value.
 #pragma once
 
 #include <cstddef>
@@ -48,12 +49,21 @@ protected:
         --size_;
         return at;
     }
-    // Empties the list and returns its former head (the caller frees the chain).
-    ListLink* release() {
+    using Destroy = void (*)(ListLink*);
+    // Unlinks `node` (if it is in the list) and destroys it.
+    [[gnu::noinline]] void erase(ListLink* node, Destroy destroy) {
+        if (ListLink* at = unlink(node)) destroy(at);
+    }
+    // Destroys every node; the list is empty.
+    [[gnu::noinline]] void clear(Destroy destroy) {
         ListLink* chain = head_;
         head_ = tail_ = nullptr;
         size_ = 0;
-        return chain;
+        while (chain) {
+            ListLink* next = chain->next;
+            destroy(chain);
+            chain = next;
+        }
     }
 
     ListLink* head_ = nullptr;
@@ -93,29 +103,29 @@ public:
     T& front() const { return node_of(head_)->value; }
 
     T& emplace_back() { return append(new Node()); }
+    // Appends T(args...), built in place (no temporary moved in).
+    template <typename... A>
+    T& emplace_back(A&&... args) {
+        return append(new Node{{}, T(std::forward<A>(args)...)});
+    }
     T& push_back(T&& value) { return append(new Node{{}, std::move(value)}); }
-    void pop_front() { delete node_of(unlink(head_)); }
+    void pop_front() { erase(head_, &destroy); }
 
     // Removes (and destroys) the element at `item`, an address of an element of this list.
-    [[gnu::noinline]] void remove(const T* item) {
+    void remove(const T* item) {
         for (ListLink* at = head_; at; at = at->next) {
             if (&node_of(at)->value == item) {
-                delete node_of(unlink(at));
+                erase(at, &destroy);
                 return;
             }
         }
     }
 
-    void clear() {
-        ListLink* chain = release();
-        while (chain) {
-            ListLink* next = chain->next;
-            delete node_of(chain);
-            chain = next;
-        }
-    }
+    void clear() { ListBase::clear(&destroy); }
 
 private:
+    static void destroy(ListLink* link) { delete node_of(link); }
+
     T& append(Node* node) {
         link(node);
         return node->value;

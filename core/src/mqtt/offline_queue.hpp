@@ -66,8 +66,10 @@ inline OfflineQueue::Admission OfflineQueue::admit(std::size_t bytes, Error& why
     // One message for every outcome: "<prefix>why".
     const char* prefix = reject ? "publish(): " : newest ? "dropped (drop_newest): " : "dropped (drop_oldest): ";
     Errc code = reject ? Errc::queue_full : Errc::dropped;
-    why = !fits_ever ? error_fmt(code, "%message of % bytes exceeds offline_queue.max_bytes %", prefix, bytes, cfg_.max_bytes)
-                     : error_fmt(code, "%offline queue is full (% messages, % bytes queued)", prefix, list_.size(), bytes_);
+    // One formatting call for both texts (code size on Cortex-M).
+    why = error_fmt(code, fits_ever ? "%offline queue is full (% messages, % bytes queued)"
+                                    : "%message of % bytes exceeds offline_queue.max_bytes %",
+                    prefix, fits_ever ? list_.size() : bytes, fits_ever ? bytes_ : cfg_.max_bytes);
     if (reject) return Admission::rejected;
     if (newest) return Admission::dropped;
     while (!list_.empty() && full_for(bytes)) {  // drop_oldest

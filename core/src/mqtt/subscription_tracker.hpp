@@ -26,6 +26,9 @@ namespace iotlite::mqtt::detail {
 class SubscriptionTracker {
 public:
     struct Subscription {
+        Subscription() = default;
+        Subscription(std::uint32_t id, const std::vector<TopicFilter>& fs) : op_id(id), filters(fs) {}
+
         std::uint32_t op_id = 0;
         std::vector<TopicFilter> filters;  // active; refused by the broker or unsubscribed are removed
         std::vector<TopicFilter> sent;     // as in the SUBSCRIBE awaiting its SUBACK
@@ -33,6 +36,9 @@ public:
         bool acked = false;                // the subscribe() op has completed
     };
     struct Unsubscribe {
+        Unsubscribe() = default;
+        Unsubscribe(std::uint32_t id, const std::vector<std::string>& fs) : op_id(id), filters(fs) {}
+
         std::uint32_t op_id = 0;
         std::vector<std::string> filters;
         std::uint16_t packet_id = 0;  // 0: not sent on this connection yet
@@ -120,29 +126,24 @@ inline std::size_t SubscriptionTracker::distinct_filters(const std::vector<Topic
 }
 
 inline SubscriptionTracker::Subscription& SubscriptionTracker::add(std::uint32_t op_id, const std::vector<TopicFilter>& filters) {
-    Subscription& s = subs_.emplace_back();
-    s.op_id = op_id;
-    s.filters = std::vector<TopicFilter>(filters);
-    return s;
+    return subs_.emplace_back(op_id, filters);
 }
 
 inline SubscriptionTracker::Unsubscribe& SubscriptionTracker::remove(std::uint32_t op_id, const std::vector<std::string>& filters,
                                                               EventQueue& events) {
-    for (auto& s : subs_) remove_filter_names(s.filters, filters.data(), filters.size());
-    // Subscriptions left without filters are gone; one whose SUBACK never came completes now.
-    for (const auto& s : subs_)
-        if (s.filters.empty() && !s.acked)
-            events.emit_error(Event::Type::error,
-                              error_fmt(Errc::closed, "subscribe(): cancelled by unsubscribe() before its SUBACK"), s.op_id);
+    // One pass: subscriptions left without filters are gone; one whose SUBACK never came
+    // completes now.
     for (auto it = subs_.begin(); it != subs_.end();) {
         Subscription& s = *it;
         ++it;  // before removing s
-        if (s.filters.empty()) subs_.remove(&s);
+        remove_filter_names(s.filters, filters.data(), filters.size());
+        if (!s.filters.empty()) continue;
+        if (!s.acked)
+            events.emit_error(Event::Type::error,
+                              error_fmt(Errc::closed, "subscribe(): cancelled by unsubscribe() before its SUBACK"), s.op_id);
+        subs_.remove(&s);
     }
-    Unsubscribe& u = unsubs_.emplace_back();
-    u.op_id = op_id;
-    u.filters = std::vector<std::string>(filters);
-    return u;
+    return unsubs_.emplace_back(op_id, filters);
 }
 
 inline void SubscriptionTracker::sending(Subscription& s, std::uint16_t packet_id) {

@@ -27,8 +27,12 @@ std::size_t length_bytes(std::size_t remaining) {
     return remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4;
 }
 
-constexpr Utf8Field kTopicName{"topic name is truncated (runs past the remaining length)",
-                               "topic name is not valid MQTT UTF-8"};
+// Fields of the packets a client receives whose truncation is a rule: the rule is the field's
+// name, an entry of this table, and inbound_error() adds " is truncated (runs past the remaining
+// length)", stored once (code size on Cortex-M).
+const char kTruncated[][18] = {"variable header", "packet identifier", "topic name"};
+
+constexpr Utf8Field kTopicName{kTruncated[2], "topic name is not valid MQTT UTF-8"};
 // Sentinels (compared by address) whose messages need numbers: see inbound_error().
 const char kReservedType[] = "t";  // never shown
 const char kBadFlags[] = "f";      // never shown
@@ -41,7 +45,6 @@ std::uint8_t required_flags(PacketType type) {
 
 }  // namespace
 
-const char kIdTruncated[] = "packet identifier is truncated (runs past the remaining length)";
 const char kIdZero[] = "packet identifier is 0";
 const char kTrailing[] = "unexpected bytes after the last field";
 
@@ -78,7 +81,7 @@ Rule read_utf8(Reader& r, std::string_view& out, const Utf8Field& field) {
 }
 
 Rule read_id(Reader& r, std::uint16_t& id) {
-    if (!r.u16(id)) return kIdTruncated;
+    if (!r.u16(id)) return kTruncated[1];
     return id == 0 ? kIdZero : nullptr;
 }
 
@@ -164,7 +167,7 @@ Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t siz
         case PacketType::unsubscribe: return nullptr;  // left to decode_body()
         case PacketType::connack: {
             std::uint8_t ack;
-            if (!r.u8(ack) || !r.u8(in.return_code)) return "variable header is truncated (runs past the remaining length)";
+            if (!r.u8(ack) || !r.u8(in.return_code)) return kTruncated[0];
             if (r.left()) return kTrailing;
             if (ack & ~connack_session_present) return "reserved acknowledge flag bits are set";
             if (in.return_code > static_cast<std::uint8_t>(ConnackCode::not_authorized)) return "return code is above 5 (reserved)";
@@ -220,7 +223,10 @@ Error inbound_error(const char* prefix, std::uint8_t first, Rule rule) {
     if (rule == kBadFlags)
         return error_fmt(Errc::protocol_error, "%%: fixed-header flags are %, MQTT requires %", prefix, name,
                          header_flag_bits(first), required_flags(type));
-    return error_fmt(Errc::protocol_error, "%%: %", prefix, name, rule);
+    const char* format = "%%: %";
+    for (const char* field : kTruncated)
+        if (rule == field) format = "%%: % is truncated (runs past the remaining length)";
+    return error_fmt(Errc::protocol_error, format, prefix, name, rule);
 }
 
 void append_compacting(ByteBuffer& buffer, std::size_t& read_pos, const std::uint8_t* data, std::size_t size) {

@@ -156,6 +156,9 @@ struct Event {
     };
     // The target of open_transport is not carried here (it would make every Event ~176 bytes
     // larger for one type): read Client::target() when handling open_transport.
+    // Defined out of line, once for the engine and every driver (code size on Cortex-M).
+    Event();
+
     Type type = Type::error;
     bool session_present = false;
     Error error;
@@ -173,7 +176,8 @@ const char* event_type_name(Event::Type type);
 class Client {
 public:
     // Errc::invalid_argument / limit_exceeded naming the rule when the config breaks one.
-    static Result<std::unique_ptr<Client>> create(Config config);
+    // The engine keeps its own copy of the config (one copy, made here).
+    static Result<std::unique_ptr<Client>> create(const Config& config);
 
     // Starts connecting (emits need_target). Errc::invalid_state if already started.
     Result<void> connect(std::uint64_t now_ms);
@@ -192,7 +196,11 @@ public:
     Result<std::uint32_t> subscribe(const std::vector<TopicFilter>& filters, std::uint64_t now_ms);
     Result<std::uint32_t> unsubscribe(const std::vector<std::string>& filters, std::uint64_t now_ms);
 
-    void provide_target(Result<ConnectionTarget> target, std::uint64_t now_ms);
+    // The target (or why there is none) is moved from; a const one is copied first. (Two
+    // overloads rather than one by value: a driver that has the answer in a variable passes it
+    // on without a move into a parameter; code size on Cortex-M.)
+    void provide_target(Result<ConnectionTarget>&& target, std::uint64_t now_ms);
+    void provide_target(const Result<ConnectionTarget>& target, std::uint64_t now_ms);
     void on_open(std::uint64_t now_ms);
     void on_bytes(const std::uint8_t* data, std::size_t size, std::uint64_t now_ms);
     void on_closed(Error reason, std::uint64_t now_ms);
@@ -221,7 +229,7 @@ public:
     Client& operator=(const Client&) = delete;
 
 private:
-    explicit Client(Config&& config);
+    explicit Client(const Config& config);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -40,7 +40,9 @@ public:
     static constexpr std::size_t max_services = 4;
 
     // Errors: those of mqtt::Client::create (config rules), invalid_argument (missing callback).
-    static Result<std::unique_ptr<Session>> create(mqtt::Config config, Port port, TargetProvider targets,
+    // The config is copied once, into the engine (by reference here: one copy in the whole call
+    // chain instead of a copy at the caller plus a move per layer; code size on Cortex-M).
+    static Result<std::unique_ptr<Session>> create(const mqtt::Config& config, Port port, TargetProvider targets,
                                                    TransportOpener opener);
     ~Session();
     Session(const Session&) = delete;
@@ -90,9 +92,15 @@ private:
     bool drive(bool deliver_events);
     bool deliver();
     std::uint64_t next_deadline() const;
-    void handle(mqtt::Event&& event);
-    void transport_failed(Error error);
+    // Acts on a transport command or offers the event to the services; true when the application
+    // must see it (the caller queues it in pending_).
+    bool handle(const mqtt::Event& event);
+    void transport_failed(const Error& error);
+    void close_transport();  // closes and drops the transport, if any
     IoWait wait_for() const;
+    // run_until() with a plain predicate: stop() waits without building a std::function (code
+    // size on Cortex-M).
+    bool poll_until(bool (*done)(const void* context), const void* context, std::uint32_t timeout_ms);
 
     Port port_;
     TargetProvider targets_;
@@ -105,14 +113,18 @@ private:
     // front), a fraction of std::deque's code on Cortex-M.
     struct PendingEvent {
         mqtt::Event event;
-        PendingEvent* next;
+        PendingEvent* next = nullptr;
     };
     PendingEvent* pending_head_ = nullptr;  // owned; freed by deliver() and ~Session()
     PendingEvent* pending_tail_ = nullptr;
+    // The node the engine's next event is polled into: queued as it is when the application must
+    // see the event, kept for the next one otherwise, so no Event is moved between the two queues
+    // (code size on Cortex-M). Owned; freed by ~Session(). See handle() on re-entrance.
+    PendingEvent* spare_ = nullptr;
     bool opening_ = false;
     std::uint32_t attempts_ = 0;
-    Error last_transport_error_{Errc::ok, std::string()};
-    std::array<std::uint8_t, 1024> rx_{};
+    Error last_transport_error_;  // code set to Errc::ok by the constructor (none yet)
+    std::array<std::uint8_t, 1024> rx_;  // receive scratch: written by recv() before it is read
 };
 
 }  // namespace iotlite::firmware
