@@ -12,6 +12,7 @@
 import { readFileSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import mqtt from 'mqtt';
 import { startAdmin } from './lib/admin.mjs';
 import { startAlpnRelay } from './lib/alpn.mjs';
 import { createCa } from './lib/ca.mjs';
@@ -22,6 +23,7 @@ import { startGateway } from './lib/gateway.mjs';
 import { startMosquitto } from './lib/mosquitto.mjs';
 import { RelayHub } from './lib/relay.mjs';
 import { startHttpsApi } from './lib/https_api.mjs';
+import { RetainedMessages } from './lib/retained.mjs';
 import { ShadowStore } from './lib/shadow_store.mjs';
 import { startShadowService } from './lib/shadow_service.mjs';
 import { createTempDir, sweepStaleTempDirs } from './lib/tempdir.mjs';
@@ -102,7 +104,10 @@ export async function startStandin(options = {}) {
     checkpoint();
     const brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
 
-    const hub = new RelayHub({ brokerPort: () => broker.tcpPort, latencyMs: () => latencyMs, log });
+    const retained = new RetainedMessages({ brokerUrl, nowMs: () => clock.nowMs() });
+    const hub = new RelayHub({
+      brokerPort: () => broker.tcpPort, latencyMs: () => latencyMs, log, onRetained: (topic) => retained.noteStored(topic),
+    });
     parts.push(() => hub.dropAll('stand-in stopping'));
     const serverTls = { key: ca.server.keyPem, cert: ca.server.certPem, ca: ca.caPem };
 
@@ -139,6 +144,8 @@ export async function startStandin(options = {}) {
         tls: serverTls, brokerUrl, store,
         lookupSecret: (accessKeyId) => credentials.validSecret(accessKeyId),
         clockSkewMs: () => clock.skewMs,
+        retained,
+        log,
       });
       parts.push(() => httpsApi.stop());
       checkpoint();
@@ -165,6 +172,22 @@ export async function startStandin(options = {}) {
       expireCredentials: () => credentials.expireTemporary(),
       setCredentialLifetime: (s) => { lifetimeSeconds = s; },
       issueDeviceCert: (thing) => ca.issueDevice(thing),
+      // DeleteConnection (iot-data API reference): closes every relayed connection of the client
+      // id; preventWillMessage discards its Will; cleanSession then removes its persistent
+      // session (a clean-session CONNECT with the same id, then DISCONNECT). Returns how many closed.
+      deleteConnection: async (clientId, { cleanSession = false, preventWillMessage = false } = {}) => {
+        const found = hub.findByClientId(clientId);
+        await Promise.all(found.map((e) => e.kick({
+          preventWill: preventWillMessage,
+          reason: `DeleteConnection (cleanSession=${cleanSession}, preventWillMessage=${preventWillMessage})`,
+        })));
+        if (found.length && cleanSession) {
+          const c = await mqtt.connectAsync(brokerUrl, { clientId, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5_000 });
+          await c.endAsync();
+        }
+        if (found.length) log(`admin: DeleteConnection ${clientId}: ${found.length} closed`);
+        return found.length;
+      },
       reset: async () => {
         clock.skewMs = 0;
         latencyMs = 0;

@@ -6,6 +6,35 @@ import { listen, closeServer } from './net_util.mjs';
 const MAX_BODY = 16 * 1024;
 
 class BadRequest extends Error {}
+class NotFound extends Error {}
+
+function boolParam(params, key) {
+  const v = params.get(key);
+  if (v === null) return false; // AWS's default for both DeleteConnection options
+  if (v !== 'true' && v !== 'false') throw new BadRequest(`"${key}" must be true or false`);
+  return v === 'true';
+}
+
+/**
+ * DELETE /admin/connections/{clientId}?cleanSession=&preventWillMessage=, shaped like the IoT
+ * data plane's DeleteConnection (`DELETE /connections/{clientId}`, API reference): the client id
+ * is percent-encoded, can't start with '$'; both options default to false; 404 when no client
+ * with that id is connected.
+ */
+async function deleteConnection(controls, rawId, params) {
+  let clientId;
+  try { clientId = decodeURIComponent(rawId); } catch { throw new BadRequest('client id is not valid percent-encoding'); }
+  if (!clientId) throw new BadRequest('client id is empty');
+  if (clientId.startsWith('$')) throw new BadRequest(`client id '${clientId}' starts with '$'; DeleteConnection refuses such ids`);
+  const cleanSession = boolParam(params, 'cleanSession');
+  const preventWillMessage = boolParam(params, 'preventWillMessage');
+  const closed = await controls.deleteConnection(clientId, { cleanSession, preventWillMessage });
+  if (closed === 0) {
+    throw new NotFound(`no connection with client id '${clientId}' on the relayed doors (ws, wss, ALPN); `
+      + 'the 8883-style door connects straight to Mosquitto and is not seen here');
+  }
+  return { clientId, closed, cleanSession, preventWillMessage };
+}
 
 function number(body, key, { min = -Infinity, max = Infinity } = {}) {
   const v = body[key];
@@ -53,11 +82,15 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
     req.on('data', (d) => { size += d.length; if (size <= MAX_BODY) chunks.push(d); });
     req.on('end', async () => {
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type' });
+        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': 'content-type' });
         res.end();
         return;
       }
-      const route = routes[`${req.method} ${req.url.split('?')[0]}`];
+      const url = new URL(req.url, 'http://admin.invalid');
+      const conn = /^\/admin\/connections\/([^/]+)$/.exec(req.url.split('?')[0]);
+      const route = conn && req.method === 'DELETE'
+        ? () => deleteConnection(controls, conn[1], url.searchParams)
+        : routes[`${req.method} ${req.url.split('?')[0]}`];
       if (!route) { send(res, 404, { error: `no route ${req.method} ${req.url}`, routes: Object.keys(routes) }); return; }
       try {
         if (size > MAX_BODY) throw new BadRequest('body too large');
@@ -72,6 +105,7 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
         send(res, 200, result);
       } catch (e) {
         if (e instanceof BadRequest) send(res, 400, { error: e.message });
+        else if (e instanceof NotFound) send(res, 404, { error: e.message });
         else { log(`admin: ${req.url} failed: ${e.stack}`); send(res, 500, { error: e.message }); }
       }
     });

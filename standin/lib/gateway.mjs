@@ -1,6 +1,6 @@
-// The WebSocket gateway: GET /mqtt with subprotocol "mqtt" over ws:// and wss://. Each upgrade
-// is authenticated like AWS IoT does (SigV4 presigned URL, or a custom authorizer token),
-// answered 403 otherwise, and then relayed to Mosquitto through the RelayHub.
+// The WebSocket gateway: GET /mqtt with subprotocol "mqtt" or "mqttv3.1" over ws:// and wss://.
+// Each upgrade is authenticated like AWS IoT does (SigV4 presigned URL, or a custom authorizer
+// token), answered 403 otherwise, and then relayed to Mosquitto through the RelayHub.
 import http from 'node:http';
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
@@ -9,6 +9,20 @@ import { listen, closeServer } from './net_util.mjs';
 import { parseQuery, verifyPresignedUrl } from './sigv4_verify.mjs';
 
 const AUTHORIZER_PARAM = 'x-amz-customauthorizer-name';
+
+/**
+ * WebSocket subprotocols the gateway accepts. `mqtt` is the MQTT 3.1.1/5 name; `mqttv3.1` is what
+ * AWS's own v1 JS SDK (aws-iot-device-sdk, device/lib/ws.js) offers, and AWS IoT accepts it.
+ * The answer names the one the client offered (first match in the client's order); an upgrade
+ * offering neither is refused with 400 (kept from before: AWS documents no other name).
+ */
+export const SUBPROTOCOLS = Object.freeze(['mqtt', 'mqttv3.1']);
+
+/** The subprotocol to answer for a Sec-WebSocket-Protocol header, or null. */
+export function pickSubprotocol(header) {
+  const offered = String(header ?? '').split(',').map((s) => s.trim());
+  return offered.find((p) => SUBPROTOCOLS.includes(p)) ?? null;
+}
 
 /**
  * Custom authorizer check. AWS IoT takes `x-amz-customauthorizer-name`, the token under the
@@ -47,7 +61,7 @@ export async function startGateway({ wsPort = 0, wssPort = 0, tls, region, custo
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 512 * 1024,
-    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    handleProtocols: (protocols) => [...protocols].find((p) => SUBPROTOCOLS.includes(p)) ?? false,
   });
   let counter = 0;
 
@@ -60,8 +74,9 @@ export async function startGateway({ wsPort = 0, wssPort = 0, tls, region, custo
     };
     const path = req.url.split('?')[0];
     if (path !== '/mqtt') return reject(404, 'NotFound', `path ${path} is not served; use /mqtt`);
-    const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-    if (!protocols.includes('mqtt')) return reject(400, 'BadRequest', 'Sec-WebSocket-Protocol must offer "mqtt"');
+    if (!pickSubprotocol(req.headers['sec-websocket-protocol'])) {
+      return reject(400, 'BadRequest', `Sec-WebSocket-Protocol must offer ${SUBPROTOCOLS.map((p) => `"${p}"`).join(' or ')}`);
+    }
 
     let verdict = checkCustomAuthorizer(req, customAuthorizers);
     if (!verdict) {

@@ -4,13 +4,16 @@
 //  - the 443-style server, which requires SigV4 header signing (service `iotdata`), checked by
 //    AWS's own signer (@smithy/signature-v4) so that a pass means our signer is right.
 // Routes: POST /topics/{url-encoded topic}?qos=0|1, GET|POST|DELETE /things/{thing}/shadow[?name=],
-// GET /api/things/shadow/ListNamedShadowsForThing/{thing}[?pageSize=&nextToken=].
+// GET /api/things/shadow/ListNamedShadowsForThing/{thing}[?pageSize=&nextToken=],
+// GET /retainedMessage/{url-encoded topic} (GetRetainedMessage),
+// GET /retainedMessage[?maxResults=&nextToken=] (ListRetainedMessages).
 import https from 'node:https';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import mqtt from 'mqtt';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { RetainedMessages } from './retained.mjs';
 
 export const PUBLISH_LIMITS = Object.freeze({
   maxTopicBytes: 256,
@@ -21,6 +24,16 @@ export const PUBLISH_LIMITS = Object.freeze({
 const MAX_BODY_BYTES = 256 * 1024; // read limit; larger bodies are cut off with 413
 const MAX_SKEW_MS = 5 * 60 * 1000;
 const PUBLISH_TIMEOUT_MS = 5_000;
+// ListRetainedMessages: maxResults is 1-200 (API reference); the stand-in's default page is 200.
+const MAX_RETAINED_RESULTS = 200;
+
+/**
+ * The SigV4 service names the data plane accepts. The SDKs' iot-data model signs with `iotdata`;
+ * the developer guide's "Device Shadow REST API" page says "you must use iotdevicegateway as
+ * the service name", and older SDKs (aws-sdk-android AWSIotData, aws_erlang) sign with it.
+ * AWS IoT answers both, so the stand-in accepts both (standin/README.md).
+ */
+export const DATA_PLANE_SERVICES = Object.freeze(['iotdata', 'iotdevicegateway']);
 
 // x-amzn-ErrorType per status, as the iot-data API names its errors.
 const ERROR_TYPES = {
@@ -182,14 +195,14 @@ function readBody(req) {
  * @param {import('./shadow_store.mjs').ShadowStore} o.store
  * @param {(accessKeyId: string) => ({secretAccessKey: string, sessionToken?: string}|undefined)} o.lookupSecret
  * @param {() => number} [o.clockSkewMs] the stand-in clock's offset from real time (fault control)
- * @param {string[]} [o.sigv4Services] credential-scope services accepted; default ['iotdata'] (what
- *   the AWS SDKs' iot-data client signs with). The shadow REST page of the guide also names
- *   'iotdevicegateway'; pass both to accept either.
+ * @param {string[]} [o.sigv4Services] credential-scope services accepted; default
+ *   DATA_PLANE_SERVICES (`iotdata` and `iotdevicegateway`).
+ * @param {RetainedMessages} [o.retained] the retained-message reader (one is made if absent)
  * @param {(line: string) => void} [o.log]
  */
 export async function startHttpsApi({
   host = '127.0.0.1', mtlsPort = 0, sigv4Port = 0, tls, brokerUrl, store, lookupSecret,
-  clockSkewMs = () => 0, sigv4Services = ['iotdata'], log = () => {},
+  clockSkewMs = () => 0, sigv4Services = DATA_PLANE_SERVICES, retained, log = () => {},
 }) {
   const client = await mqtt.connectAsync(brokerUrl, {
     clientId: `iotlite-https-api-${randomUUID().slice(0, 8)}`,
@@ -201,6 +214,7 @@ export async function startHttpsApi({
   client.on('error', (e) => log(`https api: mqtt error: ${e.message}`));
 
   const nowMs = () => Date.now() + clockSkewMs();
+  const retainedReader = retained ?? new RetainedMessages({ brokerUrl, nowMs });
 
   function send(res, status, bodyObj, extraHeaders = {}) {
     const body = typeof bodyObj === 'string' ? bodyObj : JSON.stringify(bodyObj);
@@ -219,12 +233,12 @@ export async function startHttpsApi({
   }
 
   // A broker that goes away mid-publish must not hang the HTTP answer: bounded wait.
-  function brokerPublish(topic, payload, qos) {
+  function brokerPublish(topic, payload, qos, retain = false) {
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error(`publish to ${topic} not acknowledged within ${PUBLISH_TIMEOUT_MS} ms`), { unavailable: true })), PUBLISH_TIMEOUT_MS);
     });
-    return Promise.race([client.publishAsync(topic, payload, { qos }), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([client.publishAsync(topic, payload, { qos, retain }), timeout]).finally(() => clearTimeout(timer));
   }
 
   async function publishAll(messages) {
@@ -250,14 +264,25 @@ export async function startHttpsApi({
       if (body.length > PUBLISH_LIMITS.maxPayloadBytes) {
         return send(res, 413, { message: `payload is ${body.length} bytes; AWS IoT allows ${PUBLISH_LIMITS.maxPayloadBytes}` });
       }
+      // Publish's `retain` query parameter (API reference, iot-data Publish): a boolean.
+      const retainText = query.retain ?? 'false';
+      if (retainText !== 'true' && retainText !== 'false') {
+        return send(res, 400, { message: `retain '${retainText}' is not a boolean (true or false)` });
+      }
+      const retain = retainText === 'true';
       if (!client.connected) return send(res, 503, { message: 'the message broker is not reachable' });
       try {
-        await brokerPublish(topic, body, Number(qosText));
+        await brokerPublish(topic, body, Number(qosText), retain);
       } catch (e) {
         if (e.unavailable) return send(res, 503, { message: e.message });
         throw e;
       }
+      if (retain) retainedReader.noteStored(topic);
       return send(res, 200, { message: 'OK', traceId: randomUUID() });
+    }
+    if (rawPath === '/retainedMessage' || rawPath.startsWith('/retainedMessage/')) {
+      if (req.method !== 'GET') return send(res, 405, { message: `${req.method} is not allowed; use GET` });
+      return retainedRoute(res, rawPath, query);
     }
     const lm = /^\/api\/things\/shadow\/ListNamedShadowsForThing\/([^/]+)$/.exec(rawPath);
     if (lm) {
@@ -293,6 +318,54 @@ export async function startHttpsApi({
       return send(res, r.status, r.body);
     }
     return send(res, 404, { message: `No route for ${req.method} ${rawPath}` });
+  }
+
+  // GetRetainedMessage / ListRetainedMessages (API reference, iot-data): payload and
+  // userProperties are base64; lastModifiedTime is epoch milliseconds; a topic with no retained
+  // message is 404 ResourceNotFoundException.
+  async function retainedRoute(res, rawPath, query) {
+    if (!client.connected) return send(res, 503, { message: 'the message broker is not reachable' });
+    if (rawPath === '/retainedMessage') {
+      let size = MAX_RETAINED_RESULTS;
+      if (query.maxResults !== undefined) {
+        size = Number(query.maxResults);
+        if (!Number.isInteger(size) || size < 1 || size > MAX_RETAINED_RESULTS) {
+          return send(res, 400, { message: `maxResults '${query.maxResults}' is not an integer from 1 to ${MAX_RETAINED_RESULTS}` });
+        }
+      }
+      const all = await retainedReader.list();
+      let start = 0;
+      if (query.nextToken) {
+        // The token is opaque to clients: the last topic of the previous page, base64url.
+        const after = Buffer.from(String(query.nextToken), 'base64url').toString('utf8');
+        start = all.findIndex((m) => m.topic > after);
+        if (start < 0) start = all.length;
+      }
+      const page = all.slice(start, start + size);
+      const out = { retainedTopics: page };
+      if (start + size < all.length) out.nextToken = Buffer.from(page.at(-1).topic, 'utf8').toString('base64url');
+      return send(res, 200, out);
+    }
+    let topic;
+    try {
+      topic = decodeURIComponent(rawPath.slice('/retainedMessage/'.length));
+    } catch {
+      return send(res, 400, { message: 'topic is not valid percent-encoding' });
+    }
+    const topicErr = publishTopicError(topic);
+    if (topicErr) return send(res, 400, { message: topicErr });
+    const m = await retainedReader.get(topic);
+    if (!m) return send(res, 404, { message: `No retained message exists for topic '${topic}'` });
+    const out = { topic: m.topic, payload: m.payload.toString('base64'), qos: m.qos, lastModifiedTime: m.lastModifiedTime };
+    if (m.userProperties && Object.keys(m.userProperties).length) {
+      // A base64 JSON array of one-key objects, e.g. [{"deviceName":"alpha"},{"deviceCnt":"45"}].
+      const list = [];
+      for (const [k, v] of Object.entries(m.userProperties)) {
+        for (const one of [].concat(v)) list.push({ [k]: one });
+      }
+      out.userProperties = Buffer.from(JSON.stringify(list)).toString('base64');
+    }
+    return send(res, 200, out);
   }
 
   function handler(kind) {

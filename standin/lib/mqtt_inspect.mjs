@@ -66,6 +66,10 @@ export class MqttInspector {
     this.pending = Buffer.alloc(0);
     this.connected = false;
     this.protocolLevel = 4;
+    /** The CONNECT's client id (utf-8), once seen: DeleteConnection finds a connection by it. */
+    this.clientId = null;
+    /** Called with the topic of each retained PUBLISH that passes (GetRetainedMessage's time). */
+    this.onRetained = null;
   }
 
   /**
@@ -118,6 +122,7 @@ export class MqttInspector {
     if (clientId.length > LIMITS.clientIdBytes) {
       return `client id is ${clientId.length} bytes; AWS IoT allows ${LIMITS.clientIdBytes}`;
     }
+    this.clientId = clientId.toString('utf8');
     this.connected = true;
     return null;
   }
@@ -134,6 +139,7 @@ export class MqttInspector {
     if (this.protocolLevel === 5) r.skipProperties();
     const payload = body.length - r.pos;
     if (payload > LIMITS.payloadBytes) return `payload is ${payload} bytes; AWS IoT allows ${LIMITS.payloadBytes}`;
+    if ((header & 1) && this.onRetained) this.onRetained(topic);
     return null;
   }
 

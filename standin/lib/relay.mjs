@@ -22,11 +22,13 @@ export class RelayHub {
    * @param {() => number} o.brokerPort   Mosquitto's TCP port
    * @param {() => number} o.latencyMs    current added latency
    * @param {(line: string) => void} o.log
+   * @param {(topic: string) => void} [o.onRetained] each retained PUBLISH a client sends
    */
-  constructor({ brokerPort, latencyMs, log }) {
+  constructor({ brokerPort, latencyMs, log, onRetained = null }) {
     this.brokerPort = brokerPort;
     this.latencyMs = latencyMs;
     this.log = log;
+    this.onRetained = onRetained;
     this.live = new Set();
   }
 
@@ -40,6 +42,7 @@ export class RelayHub {
    */
   attach(client) {
     const inspector = new MqttInspector();
+    inspector.onRetained = this.onRetained;
     const up = delayer(this.latencyMs);
     const down = delayer(this.latencyMs);
     const broker = net.connect({ host: '127.0.0.1', port: this.brokerPort() });
@@ -55,6 +58,24 @@ export class RelayHub {
         broker.destroy();
         client.close(reason);
       },
+      clientId: () => inspector.clientId,
+      /**
+       * DeleteConnection: closes the connection. With preventWill, a DISCONNECT is sent to the
+       * broker first, on the client's behalf, so Mosquitto discards the Will (MQTT 3.1.1
+       * §3.14.4, MQTT 5 reason 0x00); without it the broker sees the connection drop and
+       * publishes the Will, as on any abrupt loss. Resolves when the broker side is closed.
+       */
+      kick: ({ preventWill, reason }) => new Promise((resolve) => {
+        if (closed) { resolve(); return; }
+        closed = true;
+        this.live.delete(entry);
+        this.log(`${client.label}: closed (${reason})`);
+        if (broker.destroyed) resolve();
+        else broker.once('close', () => resolve());
+        if (preventWill) broker.end(Buffer.from([0xe0, 0x00]));
+        else broker.destroy();
+        client.close(reason);
+      }),
     };
     this.live.add(entry);
 
@@ -69,6 +90,11 @@ export class RelayHub {
     broker.on('error', (e) => entry.close(`broker connection error: ${e.code ?? e.message}`));
     broker.on('close', () => down(() => entry.close('broker closed the connection')));
     return entry;
+  }
+
+  /** The live relays whose CONNECT carried `clientId`. */
+  findByClientId(clientId) {
+    return [...this.live].filter((e) => e.clientId() === clientId);
   }
 
   /** Fault control: closes every live relay. Returns how many were dropped. */

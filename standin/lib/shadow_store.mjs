@@ -281,7 +281,14 @@ export class ShadowStore {
     if (s.state.reported) { state.reported = clone(s.state.reported); metadata.reported = clone(s.metadata.reported); }
     if (s.state.desired) {
       const delta = computeDelta(s.state.desired, s.state.reported);
-      if (Object.keys(delta).length) state.delta = delta;
+      // GetThingShadow / get/accepted: the delta comes with its metadata, the desired
+      // timestamps of the same paths (guide, "Device Shadow service documents", "Delta state":
+      // "The delta contains metadata, and its values are equal to the metadata in the desired
+      // field", with `metadata.delta` in its example).
+      if (Object.keys(delta).length) {
+        state.delta = delta;
+        metadata.delta = deltaMetadata(delta, s.metadata.desired);
+      }
     }
     const doc = { state, metadata, version: s.version, timestamp: this.now() };
     if (clientToken !== undefined) doc.clientToken = clientToken;
@@ -324,7 +331,13 @@ export class ShadowStore {
     const bad = this.#nameCheck(thing, name, clientToken);
     if (bad) return bad;
     if (!('state' in req)) return this.#error(400, MSG.missingState, clientToken);
-    const st = req.state;
+    // `"state": null` clears the whole state: the shadow stays (get answers an empty state) and
+    // its version is incremented (guide, "Interacting with shadows", "Deleting a shadow":
+    // "Setting the device's shadow state to null does not delete the shadow. The shadow version
+    // will be incremented"). /accepted echoes the request's null state as it echoes any request
+    // state; the guide shows no example of that answer.
+    const clearAll = req.state === null;
+    const st = clearAll ? { desired: null, reported: null } : req.state;
     if (!isObj(st)) return this.#error(400, MSG.stateNotObject, clientToken);
     for (const k of Object.keys(st)) {
       if (k !== 'desired' && k !== 'reported') {
@@ -387,13 +400,13 @@ export class ShadowStore {
     this.#save();
 
     const accepted = {
-      state: clone(st),
+      state: clearAll ? null : clone(st),
       metadata: {},
       version,
       timestamp: ts,
     };
     for (const sec of ['desired', 'reported']) {
-      if (sec in st) accepted.metadata[sec] = patchMetadata(st[sec], ts);
+      if (!clearAll && sec in st) accepted.metadata[sec] = patchMetadata(st[sec], ts);
     }
     if (clientToken !== undefined) accepted.clientToken = clientToken;
 
@@ -407,8 +420,10 @@ export class ShadowStore {
       }
     }
     const snapshot = (s) => ({ state: clone(s.state), metadata: clone(s.metadata), version: s.version });
-    // A newly created shadow has no previous document (omitted).
-    const documents = live ? { previous: snapshot(prev) } : {};
+    // A newly created shadow (never created, or deleted) has `"previous": null`: the real
+    // service sends the key with a null value (issue 13; the guide's /update/documents examples
+    // all have a previous document).
+    const documents = { previous: live ? snapshot(prev) : null };
     documents.current = snapshot(next);
     documents.timestamp = ts;
     if (clientToken !== undefined) documents.clientToken = clientToken;

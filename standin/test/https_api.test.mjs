@@ -16,6 +16,7 @@ import { ShadowStore } from '../lib/shadow_store.mjs';
 import { startShadowService } from '../lib/shadow_service.mjs';
 import { startHttpsApi } from '../lib/https_api.mjs';
 import { startTestMosquitto, collector } from './helpers_shadowsvc.mjs';
+import mqtt from 'mqtt';
 
 let dir;
 let pem;
@@ -290,7 +291,7 @@ test('HttpsApi_SigV4Rejections_403WithAwsMessages', async () => {
     ['unknown key', { accessKeyId: 'AKIDUNKNOWN' }, /security token included in the request is invalid/],
     ['missing session token', { accessKeyId: 'ASIATEMP', sessionToken: '' }, /security token included in the request is invalid/],
     ['wrong session token', { accessKeyId: 'ASIATEMP', sessionToken: 'other-token' }, /security token included in the request is invalid/],
-    ['wrong service', { service: 'iotdevicegateway' }, /scoped to correct service: 'iotdata'/],
+    ['wrong service', { service: 's3' }, /scoped to correct service: 'iotdata'/],
     ['date 6 minutes old', { signingDate: new Date(Date.now() - 6 * 60_000) }, /^Signature expired: /],
     ['date 6 minutes ahead', { signingDate: new Date(Date.now() + 6 * 60_000) }, /^Signature not yet current: /],
   ];
@@ -352,5 +353,121 @@ test('HttpsApi_BrokerDown_Publish503AndShadowRestStillAnswers', async () => {
     assert.equal(upd.status, 200);
   } finally {
     broker = await startTestMosquitto(port);
+  }
+});
+
+// The data plane is signed for `iotdata` by the SDKs' iot-data client, and for
+// `iotdevicegateway` by the developer guide's Device Shadow REST API page and older SDKs:
+// AWS IoT answers both, and so does the stand-in (standin/README.md).
+test('HttpsApi_SigV4SignedForIotdevicegateway_ShadowRestAndPublishAccepted', async () => {
+  await apiReady();
+  const upd = await signed({ path: '/things/gwThing/shadow', body: '{"state":{"desired":{"fan":"on"}}}', service: 'iotdevicegateway' });
+  assert.equal(upd.status, 200, upd.body);
+  const got = await signed({ method: 'GET', path: '/things/gwThing/shadow', service: 'iotdevicegateway' });
+  assert.equal(got.status, 200, got.body);
+  const doc = JSON.parse(got.body);
+  assert.deepEqual(doc.state.delta, { fan: 'on' });
+  assert.deepEqual(doc.metadata.delta, { fan: { timestamp: NOW } });
+  const pub = await signed({ path: '/topics/gw%2Fpub', query: { qos: '0' }, body: '{}', service: 'iotdevicegateway' });
+  assert.equal(pub.status, 200, pub.body);
+});
+
+/** Waits (bounded) until the API's broker client is connected again after the broker-down test. */
+async function apiReady() {
+  for (let i = 0; i < 100; i++) {
+    const res = await device({ method: 'POST', path: '/topics/ready%2Fprobe?qos=0', body: '{}' });
+    if (res.status === 200) return;
+    await new Promise((r) => { setTimeout(r, 50); });
+  }
+  assert.fail('the HTTPS API did not reconnect to the broker within 5 s');
+}
+
+/** Publishes straight to the broker (as the 8883-style door does) with MQTT 5 options. */
+async function brokerPublish(topic, payload, opts) {
+  const c = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `ret-pub-${Math.random().toString(16).slice(2, 8)}` });
+  try {
+    await c.publishAsync(topic, payload, opts);
+  } finally {
+    await c.endAsync();
+  }
+}
+
+test('HttpsApi_GetRetainedMessage_Base64PayloadQosAndStoreTime', async () => {
+  await apiReady();
+  const before = Date.now();
+  const pub = await device({ method: 'POST', path: `/topics/${encodeURIComponent('ret/get/one')}?qos=1&retain=true`, body: 'hello retained' });
+  assert.equal(pub.status, 200, pub.body);
+  const after = Date.now();
+  for (const get of [
+    () => device({ path: `/retainedMessage/${encodeURIComponent('ret/get/one')}` }),
+    () => signed({ method: 'GET', path: `/retainedMessage/${encodeURIComponent('ret/get/one')}` }),
+  ]) {
+    const res = await get();
+    assert.equal(res.status, 200, res.body);
+    const body = JSON.parse(res.body);
+    assert.equal(body.topic, 'ret/get/one');
+    assert.equal(Buffer.from(body.payload, 'base64').toString(), 'hello retained');
+    assert.equal(body.qos, 1);
+    assert.ok(body.lastModifiedTime >= before && body.lastModifiedTime <= after, `lastModifiedTime ${body.lastModifiedTime} not in [${before}, ${after}]`);
+    assert.equal('userProperties' in body, false);
+  }
+});
+
+test('HttpsApi_GetRetainedMessageWithUserProperties_Base64JsonArrayAndQos0', async () => {
+  await apiReady();
+  await brokerPublish('ret/get/props', Buffer.from([0, 1, 2, 255]), { qos: 0, retain: true, properties: { userProperties: { deviceName: 'alpha', deviceCnt: '45' } } });
+  const res = await device({ path: `/retainedMessage/${encodeURIComponent('ret/get/props')}` });
+  assert.equal(res.status, 200, res.body);
+  const body = JSON.parse(res.body);
+  assert.deepEqual([...Buffer.from(body.payload, 'base64')], [0, 1, 2, 255]);
+  assert.equal(body.qos, 0);
+  assert.deepEqual(JSON.parse(Buffer.from(body.userProperties, 'base64').toString()), [{ deviceName: 'alpha' }, { deviceCnt: '45' }]);
+});
+
+test('HttpsApi_GetRetainedMessageNoneOrCleared_404ResourceNotFound', async () => {
+  await apiReady();
+  const none = await device({ path: `/retainedMessage/${encodeURIComponent('ret/never/set')}` });
+  assert.equal(none.status, 404, none.body);
+  assert.equal(none.headers['x-amzn-errortype'], 'ResourceNotFoundException');
+  await brokerPublish('ret/get/cleared', 'x', { qos: 1, retain: true });
+  assert.equal((await device({ path: `/retainedMessage/${encodeURIComponent('ret/get/cleared')}` })).status, 200);
+  // An empty retained payload removes the retained message (MQTT 3.1.1 §3.3.1.3).
+  await brokerPublish('ret/get/cleared', '', { qos: 1, retain: true });
+  assert.equal((await device({ path: `/retainedMessage/${encodeURIComponent('ret/get/cleared')}` })).status, 404);
+  const bad = await device({ path: `/retainedMessage/${encodeURIComponent('a/+/b')}` });
+  assert.equal(bad.status, 400, bad.body);
+});
+
+test('HttpsApi_ListRetainedMessages_SummariesWithoutPayloadAndPagination', async () => {
+  await apiReady();
+  await brokerPublish('ret/list/a', 'aa', { qos: 0, retain: true });
+  await brokerPublish('ret/list/b', 'bbbb', { qos: 1, retain: true });
+  await brokerPublish('ret/list/c', 'c', { qos: 1, retain: true });
+  const all = await device({ path: '/retainedMessage' });
+  assert.equal(all.status, 200, all.body);
+  const listed = JSON.parse(all.body).retainedTopics.filter((m) => m.topic.startsWith('ret/list/'));
+  assert.deepEqual(listed.map(({ lastModifiedTime, ...rest }) => rest), [
+    { topic: 'ret/list/a', payloadSize: 2, qos: 0 },
+    { topic: 'ret/list/b', payloadSize: 4, qos: 1 },
+    { topic: 'ret/list/c', payloadSize: 1, qos: 1 },
+  ]);
+  for (const m of listed) assert.equal(typeof m.lastModifiedTime, 'number');
+  // Pages of 2 walk the same list, in order, with a nextToken until the last page.
+  const total = JSON.parse(all.body).retainedTopics.map((m) => m.topic);
+  const walked = [];
+  let token;
+  for (let page = 0; page < 20; page++) {
+    const q = `maxResults=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
+    const res = await signed({ method: 'GET', path: '/retainedMessage', query: Object.fromEntries(new URLSearchParams(q)) });
+    assert.equal(res.status, 200, res.body);
+    const body = JSON.parse(res.body);
+    assert.ok(body.retainedTopics.length <= 2);
+    walked.push(...body.retainedTopics.map((m) => m.topic));
+    token = body.nextToken;
+    if (!token) break;
+  }
+  assert.deepEqual(walked, total);
+  for (const bad of ['0', '201', 'x']) {
+    assert.equal((await device({ path: `/retainedMessage?maxResults=${bad}` })).status, 400, bad);
   }
 });

@@ -91,3 +91,20 @@ test('ShadowService_BrokerRestart_ReconnectsAndResubscribes', async (t) => {
   }
   assert.ok(answered, 'the service answered after the broker restart');
 });
+
+test('ShadowService_StateNullOverMosquitto_AcceptedDocumentsAndEmptyGet', async (t) => {
+  const P = '$aws/things/svcNullThing/shadow';
+  const c = await collector(broker.url, [`${P}/update/accepted`, `${P}/update/rejected`, `${P}/update/documents`, `${P}/get/accepted`]);
+  t.after(() => c.close());
+  await c.client.publishAsync(`${P}/update`, '{"state":{"desired":{"a":1}}}', { qos: 1 });
+  assert.equal((await c.next(`${P}/update/accepted`)).version, 1);
+  // A shadow that did not exist: "previous": null is present.
+  assert.equal((await c.next(`${P}/update/documents`)).previous, null);
+  await c.client.publishAsync(`${P}/update`, '{"state":null,"clientToken":"wipe"}', { qos: 1 });
+  assert.deepEqual(await c.next(`${P}/update/accepted`), { state: null, metadata: {}, version: 2, timestamp: now, clientToken: 'wipe' });
+  const docs = await c.next(`${P}/update/documents`);
+  assert.deepEqual(docs.previous.state, { desired: { a: 1 } });
+  assert.deepEqual(docs.current, { state: {}, metadata: {}, version: 2 });
+  await c.client.publishAsync(`${P}/get`, '', { qos: 1 });
+  assert.deepEqual(await c.next(`${P}/get/accepted`), { state: {}, metadata: {}, version: 2, timestamp: now });
+});

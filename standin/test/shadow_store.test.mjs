@@ -48,7 +48,9 @@ test('ShadowStore_FirstDesiredUpdate_AcceptedDeltaAndDocumentsAsInGuide', () => 
     timestamp: T,
     clientToken: 'tok-1',
   });
+  // A shadow that did not exist: AWS sends "previous": null (the key is present).
   assert.deepEqual(out[`${P}/update/documents`], {
+    previous: null,
     current: {
       state: { desired: { color: 'red', power: 'on' } },
       metadata: { desired: { color: { timestamp: T }, power: { timestamp: T } } },
@@ -113,6 +115,7 @@ test('ShadowStore_GuideDeltaExample_GetShowsDeltaOfDesiredKeysOnly', () => {
       metadata: {
         desired: { color: { timestamp: T + 1 }, state: { timestamp: T + 1 } },
         reported: { color: { timestamp: T }, engine: { timestamp: T } },
+        delta: { color: { timestamp: T + 1 }, state: { timestamp: T + 1 } },
       },
       version: 2,
       timestamp: T + 2,
@@ -227,8 +230,9 @@ test('ShadowStore_DeleteThenGet_404AndVersionContinuesOnRecreate', () => {
   // "Deleting a shadow does not reset its version number to 0."
   const again = ask(store, `${P}/update`, { state: { reported: { y: 1 } } });
   assert.equal(again[`${P}/update/accepted`].version, 3);
-  // A re-created shadow starts from an empty state and has no previous document.
+  // A re-created shadow starts from an empty state; AWS sends "previous": null for it.
   assert.deepEqual(again[`${P}/update/documents`], {
+    previous: null,
     current: { state: { reported: { y: 1 } }, metadata: { reported: { y: { timestamp: T } } }, version: 3 },
     timestamp: T,
   });
@@ -250,6 +254,62 @@ test('ShadowStore_NamedShadow_IndependentOfClassicAndOwnTopics', () => {
   assert.equal(ask(store, `${P}/get`)[`${P}/get/accepted`].version, 1);
 });
 
+test('ShadowStore_StateNull_ClearsStateKeepsShadowAndIncrementsVersion', () => {
+  const { store, tick } = makeStore();
+  ask(store, `${P}/update`, { state: { desired: { color: 'red' }, reported: { color: 'green' } } });
+  tick(3);
+  const out = ask(store, `${P}/update`, { state: null, clientToken: 'wipe' });
+  // Accepted (not 400); no delta, since nothing is desired any more.
+  assert.deepEqual(Object.keys(out).sort(), [`${P}/update/accepted`, `${P}/update/documents`]);
+  assert.deepEqual(out[`${P}/update/accepted`], { state: null, metadata: {}, version: 2, timestamp: T + 3, clientToken: 'wipe' });
+  assert.deepEqual(out[`${P}/update/documents`], {
+    previous: {
+      state: { desired: { color: 'red' }, reported: { color: 'green' } },
+      metadata: { desired: { color: { timestamp: T } }, reported: { color: { timestamp: T } } },
+      version: 1,
+    },
+    current: { state: {}, metadata: {}, version: 2 },
+    timestamp: T + 3,
+    clientToken: 'wipe',
+  });
+  // The shadow is kept: get answers an empty state at version 2 (not 404).
+  assert.deepEqual(ask(store, `${P}/get`), {
+    [`${P}/get/accepted`]: { state: {}, metadata: {}, version: 2, timestamp: T + 3 },
+  });
+  // A version check still applies to it.
+  assert.equal(ask(store, `${P}/update`, { state: null, version: 1 })[`${P}/update/rejected`].code, 409);
+  assert.equal(ask(store, `${P}/update`, { state: null, version: 2 })[`${P}/update/accepted`].version, 3);
+});
+
+test('ShadowStore_GetWithNestedDelta_MetadataDeltaHasDesiredTimestampsOfDeltaPaths', () => {
+  const { store, tick } = makeStore();
+  ask(store, `${P}/update`, { state: { reported: { lights: { color: 'red', on: true } } } });
+  tick(2);
+  ask(store, `${P}/update`, { state: { desired: { lights: { color: 'blue', on: true }, fan: [1, 2] } } });
+  tick(1);
+  const got = ask(store, `${P}/get`)[`${P}/get/accepted`];
+  assert.deepEqual(got.state.delta, { lights: { color: 'blue' }, fan: [1, 2] });
+  assert.deepEqual(got.metadata.delta, {
+    lights: { color: { timestamp: T + 2 } },
+    fan: [{ timestamp: T + 2 }, { timestamp: T + 2 }],
+  });
+  // No delta -> neither state.delta nor metadata.delta.
+  ask(store, `${P}/update`, { state: { reported: { lights: { color: 'blue' }, fan: [1, 2] } } });
+  const synced = ask(store, `${P}/get`)[`${P}/get/accepted`];
+  assert.equal('delta' in synced.state, false);
+  assert.equal('delta' in synced.metadata, false);
+});
+
+test('ShadowStore_RestGet_HasMetadataDeltaLikeMqttGet', () => {
+  const { store } = makeStore();
+  store.restUpdate('myLightBulb', null, Buffer.from(JSON.stringify({ state: { desired: { mode: 'eco' } } })));
+  const r = store.restGet('myLightBulb');
+  assert.equal(r.status, 200);
+  const body = JSON.parse(r.body);
+  assert.deepEqual(body.state.delta, { mode: 'eco' });
+  assert.deepEqual(body.metadata.delta, { mode: { timestamp: T } });
+});
+
 // Error table: request body -> [code, message]. Messages are the guide's exact texts.
 const ERROR_CASES = [
   ['not JSON', '{"state":', 400, 'Invalid JSON'],
@@ -257,7 +317,6 @@ const ERROR_CASES = [
   ['empty payload', '', 400, 'Invalid JSON'],
   ['no state', { clientToken: 'x' }, 400, 'Missing required node: state', 'x'],
   ['state is a string', { state: 'on' }, 400, 'State node must be an object'],
-  ['state is null', { state: null }, 400, 'State node must be an object'],
   ['desired is a number', { state: { desired: 5 } }, 400, 'Desired node must be an object'],
   ['desired is an array', { state: { desired: [1] } }, 400, 'Desired node must be an object'],
   ['reported is a string', { state: { reported: 'x' } }, 400, 'Reported node must be an object'],

@@ -117,7 +117,33 @@ describe('SigV4 presigned URL', () => {
   test('Gateway_NoMqttSubprotocol_400', async () => {
     const r = await tryUpgrade(await staticUrl(s), { protocols: [] });
     assert.equal(r.status, 400);
+    // Offering only other names is refused the same way (AWS documents only MQTT's names).
+    const other = await tryUpgrade(await staticUrl(s), { protocols: ['mqttv5', 'wamp'] });
+    assert.equal(other.status, 400);
+    assert.match(other.body.detail, /"mqtt" or "mqttv3\.1"/);
   });
+
+  // AWS's v1 JS SDK (aws-iot-device-sdk, device/lib/ws.js) offers only "mqttv3.1".
+  for (const offered of [['mqtt'], ['mqttv3.1'], ['mqttv3.1', 'mqtt'], ['wamp', 'mqtt']]) {
+    test(`Gateway_Subprotocol${offered.join('And').replace(/\W/g, '')}_AcceptedAndAnsweredWithOfferedName`, async () => {
+      const r = await tryUpgrade(await staticUrl(s), { protocols: offered });
+      assert.equal(r.status, 101);
+      const ws = r.ws;
+      try {
+        // The answer names the first offered name the gateway knows.
+        assert.equal(ws.protocol, offered.find((p) => p === 'mqtt' || p === 'mqttv3.1'));
+        // MQTT 3.1.1 CONNECT (clean session, keep-alive 60, client id "sp") -> CONNACK accepted.
+        const id = Buffer.from('sp-' + offered.join('-').replace(/\W/g, ''));
+        const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 0x02, 0, 60, 0, id.length]), id]);
+        const connack = new Promise((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
+          ws.once('message', (data) => { clearTimeout(t); resolve(Buffer.from(data)); });
+        });
+        ws.send(Buffer.concat([Buffer.from([0x10, body.length]), body]));
+        assert.deepEqual([...(await connack)], [0x20, 0x02, 0x00, 0x00]);
+      } finally { ws.terminate(); }
+    });
+  }
 
   test('Gateway_OtherPath_404', async () => {
     const r = await tryUpgrade((await staticUrl(s)).replace('/mqtt?', '/other?'));

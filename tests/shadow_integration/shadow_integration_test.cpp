@@ -208,14 +208,17 @@ TEST_F(ShadowIntegration, InitialUpdate_DesiredAndReported_AcceptedAtVersion1Wit
         "metadata": {"color": {"timestamp": 0}, "state": {"timestamp": 0}},
         "clientToken": "initial-1"})"));
 
-    // GET: the whole document, delta included (the guide's /get/accepted format).
+    // GET: the whole document, delta included, its metadata too (the guide's /get/accepted format
+    // and "Delta state": "The delta contains metadata, and its values are equal to the metadata in
+    // the desired field").
     auto got = complete({dev}, *dev, dev->shadow().get(id, ShadowPeer::now(), token("get-1")));
     ASSERT_EQ(got.type, Type::accepted) << got.payload;
     EXPECT_EQ(normalized(got), parse(R"({
         "state": {"desired": {"color": "RED", "state": "STOP"}, "reported": {"color": "GREEN", "engine": "ON"},
                   "delta": {"color": "RED", "state": "STOP"}},
         "metadata": {"desired": {"color": {"timestamp": 0}, "state": {"timestamp": 0}},
-                     "reported": {"color": {"timestamp": 0}, "engine": {"timestamp": 0}}},
+                     "reported": {"color": {"timestamp": 0}, "engine": {"timestamp": 0}},
+                     "delta": {"color": {"timestamp": 0}, "state": {"timestamp": 0}}},
         "version": 1, "timestamp": 0, "clientToken": "get-1"})"));
 
     const auto* m = dev->shadow().mirror(id);
@@ -317,7 +320,8 @@ TEST_F(ShadowIntegration, UpdateWithNull_ExistingDesiredKey_RemovesOnlyThatKey) 
         "state": {"desired": {"state": "STOP"}, "reported": {"color": "GREEN", "engine": "ON"},
                   "delta": {"state": "STOP"}},
         "metadata": {"desired": {"state": {"timestamp": 0}},
-                     "reported": {"color": {"timestamp": 0}, "engine": {"timestamp": 0}}},
+                     "reported": {"color": {"timestamp": 0}, "engine": {"timestamp": 0}},
+                     "delta": {"state": {"timestamp": 0}}},
         "version": 2, "timestamp": 0, "clientToken": "after-null"})"));
     EXPECT_EQ(dev->shadow().mirror(id)->desired(), parse(R"({"state":"STOP"})"));
 }
