@@ -26,6 +26,14 @@ export class IotError extends Error {
   readonly service?: 'cognito';
   /** Cognito's error type, e.g. "NotAuthorizedException". */
   readonly cognitoType?: string;
+  /** The MQTT answer behind the error: a CONNACK return code (1..5, e.g. 5 "not authorized"). */
+  readonly mqttReason?: number;
+  /** The rule an input broke, as a stable id ("topic.levels", "topic.bytes", "payload.bytes",
+   *  "client_id.bytes", "keep_alive.seconds", "subscribe.filters", "subscriptions",
+   *  "authorizer.name", ...), with its limit and the value found. */
+  readonly rule?: string;
+  readonly limit?: number;
+  readonly actual?: number;
 }
 
 /** Index = numeric value of the C++ Errc. */
@@ -35,7 +43,8 @@ export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
-  /** When the credentials expire (Date or epoch milliseconds); they are refreshed before. */
+  /** When the credentials expire (Date or epoch milliseconds, AWS's time as STS and Cognito give
+   *  it); they are refreshed before, when core's refresh policy says. */
   expiration?: Date | number;
 }
 
@@ -62,7 +71,8 @@ export interface CognitoOptions {
 }
 
 export interface CustomAuthorizerOptions {
-  /** x-amz-customauthorizer-name */
+  /** x-amz-customauthorizer-name (1..128 of [A-Za-z0-9_=,@-]); omitted: the endpoint's default
+   *  authorizer. */
   name?: string;
   /** Query parameter name carrying the token (default "token"). */
   tokenKeyName?: string;
@@ -107,8 +117,9 @@ export interface IotClientOptions {
   /** Publishes made while offline (integers 0..2^31-1; maxMessages 0 disables the queue).
    *  Default {maxMessages: 100, maxBytes: 256 KiB, policy: "drop_oldest"}. */
   offlineQueue?: { maxMessages?: number; maxBytes?: number; policy?: 'drop_oldest' | 'drop_newest' | 'reject' };
-  /** Added to Date.now() when signing (integer ms, |offset| < 2^31). Also learnt from server Date
-   *  headers when readable. */
+  /** Added to Date.now() when signing: integer ms, kept in whole seconds (SigV4 signs seconds),
+   *  at most 24 h either way (core's clock-skew bound: more is a broken clock). Also learnt from
+   *  server Date headers where readable, changed only by more than 2 s. */
   clockOffsetMs?: number;
   /** From opening the WebSocket until CONNACK: integer ms, 1..2^31-1. Default 10000. */
   connectTimeoutMs?: number;
@@ -150,8 +161,8 @@ export interface IotClientEvents {
   message: IotMessage;
   error: IotError;
   /** Fresh credentials were fetched (Cognito or credentialsProvider), at the first connect and at
-   *  every refresh. Carries no key or token: `expiration` in epoch ms on this machine's clock
-   *  (the learnt clock offset applied), `identityId` for Cognito. */
+   *  every refresh. Carries no key or token: `expiration` in epoch ms, server time (compare
+   *  it with `Date.now() + client.clockOffsetMs`), `identityId` for Cognito. */
   credentials: { expiration?: number; identityId?: string };
 }
 
@@ -187,7 +198,8 @@ export class IotClient {
   readonly state: IotClientState;
   /** The endpoint as the client parsed it: where every connection attempt goes (a copy). */
   readonly endpoint: { secure: boolean; host: string; path: '/mqtt' };
-  /** The clock offset used when signing (configured, or learnt from a server Date header). */
+  /** The clock offset used when signing (configured, or learnt from a server Date header); whole
+   *  seconds. Setting it throws IotError beyond +-24 h. */
   clockOffsetMs: number;
 }
 

@@ -380,7 +380,7 @@ function render() {
   }
   if (!client) $('#fact-expiry').textContent = '—';
   else if (ui.authMode === 'static') $('#fact-expiry').textContent = ui.staticTemporary ? 'unknown (temporary keys given by hand)' : 'never (long-term keys)';
-  else if (ui.credExpiresAt) $('#fact-expiry').textContent = `${seconds(ui.credExpiresAt - Date.now())} (refreshed automatically before)`;
+  else if (ui.credExpiresAt) $('#fact-expiry').textContent = `${seconds(ui.credExpiresAt - Date.now() - ui.client.clockOffsetMs)} (refreshed automatically before)`;
   else $('#fact-expiry').textContent = 'not fetched yet';
   $('#fact-identity').textContent = ui.identityId ?? '—';
   const connected = state === 'connected';

@@ -44,50 +44,6 @@ Result<bool> HttpExchange::step() {
     }
 }
 
-namespace {
-
-int month_index(std::string_view m) {
-    static const char* const names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (int i = 0; i < 12; ++i)
-        if (m == names[i]) return i;
-    return -1;
-}
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(std::string_view s, int& out) {
-    if (s.empty()) return false;
-    out = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + (c - '0');
-    }
-    return true;
-}
-
-}  // namespace
-
-Result<std::int64_t> parse_http_date(std::string_view t) {
-    // "Sun, 06 Nov 1994 08:49:37 GMT"
-    if (t.size() != 29 || t[3] != ',' || t.substr(26) != "GMT")
-        return make_error(Errc::invalid_argument, "HTTP date must look like 'Sun, 06 Nov 1994 08:49:37 GMT'");
-    int day, year, h, mi, s;
-    const int mon = month_index(t.substr(8, 3));
-    if (!digits(t.substr(5, 2), day) || mon < 0 || !digits(t.substr(12, 4), year) || !digits(t.substr(17, 2), h) ||
-        !digits(t.substr(20, 2), mi) || !digits(t.substr(23, 2), s))
-        return make_error(Errc::invalid_argument, "HTTP date must look like 'Sun, 06 Nov 1994 08:49:37 GMT'");
-    return days_from_civil(year, static_cast<unsigned>(mon + 1), static_cast<unsigned>(day)) * 86400 + h * 3600 +
-           mi * 60 + s;
-}
-
 Result<HttpResponse> HttpClient::perform(Transport& transport, const HttpRequest& request, Port port,
                                          std::uint32_t timeout_ms, std::size_t max_body) {
     const std::uint64_t deadline = port.clock.now_ms() + timeout_ms;

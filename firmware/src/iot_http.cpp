@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "iotlite/connection/http_date.hpp"
+#include "iotlite/connection/http_status.hpp"
 #include "iotlite/firmware/tls_transport.hpp"
 #include "iotlite/mqtt/topic.hpp"
 #include "iotlite/services/shadow/names.hpp"
@@ -104,21 +106,18 @@ Result<HttpResponse> IotHttpClient::perform(HttpRequest request, std::uint32_t t
     const HttpResponse& resp = r.value();
     observed_offset_s_ = 0;
     if (const std::string* date = resp.header("date")) {
-        Result<std::int64_t> server = parse_http_date(*date);
-        if (server.ok()) {
-            const std::int64_t local = port_.clock.unix_time_s();
-            observed_offset_s_ = server.value() - local;
-            if (auth_ && auth_->clock_skew != nullptr) (void)auth_->clock_skew->observe(server.value(), local);
-        }
+        // An unreadable Date, or one over the skew bound, is not applied (a hint only).
+        const std::int64_t local = port_.clock.unix_time_s();
+        if (auth_ && auth_->clock_skew != nullptr) (void)auth_->clock_skew->observe_date(*date, local);
+        Result<std::int64_t> server = connection::parse_http_date(*date);
+        if (server.ok()) observed_offset_s_ = server.value() - local;
     }
     if (resp.status >= 200 && resp.status < 300) return r;
     std::string body = resp.body.substr(0, 512);
     const std::string what = request.method + " " + request.target.substr(0, request.target.find('?')) + " -> HTTP " +
                              std::to_string(resp.status) + " " + resp.reason + (body.empty() ? "" : ": " + body);
     const auto status = static_cast<std::uint16_t>(resp.status);  // three digits: the parser checked
-    if (resp.status == 401 || resp.status == 403) return make_error(Errc::auth_failed, what, status);
-    if (resp.status == 409) return make_error(Errc::conflict, what, status);
-    return make_error(Errc::server_error, what, status);
+    return make_error(connection::errc_for_http_status(status), what, status);
 }
 
 }  // namespace iotlite::firmware

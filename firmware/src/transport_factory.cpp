@@ -1,6 +1,7 @@
 #include "iotlite/firmware/transport_factory.hpp"
 
 #include "iotlite/connection/endpoint.hpp"
+#include "iotlite/connection/http_date.hpp"
 #include "iotlite/firmware/http_client.hpp"
 #include "iotlite/firmware/tls_transport.hpp"
 #include "iotlite/firmware/websocket_transport.hpp"
@@ -76,11 +77,11 @@ Result<std::unique_ptr<Transport>> TransportFactory::open(const mqtt::Connection
                 u.secure ? open_tls(u.host, u.port, std::string(), false) : port_.tcp.open(u.host, u.port);
             if (!lower.ok()) return lower.error();
             auto learn_offset = [this](const std::string& date) {
-                Result<std::int64_t> server = parse_http_date(date);
-                if (!server.ok()) return;
+                // An unreadable Date, or one over the skew bound, is not applied (a hint only).
                 const std::int64_t local = port_.clock.unix_time_s();
-                clock_offset_s_ = server.value() - local;
-                if (skew_ != nullptr) (void)skew_->observe(server.value(), local);  // over the bound: not applied
+                if (skew_ != nullptr) (void)skew_->observe_date(date, local);
+                Result<std::int64_t> server = connection::parse_http_date(date);
+                if (server.ok()) clock_offset_s_ = server.value() - local;
             };
             Result<std::unique_ptr<WebSocketTransport>> ws = WebSocketTransport::create(
                 std::move(lower.value()), u.authority, u.resource, port_.random, "mqtt", learn_offset);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http_head.hpp"
+#include "iotlite/connection/http_status.hpp"
 #include "iotlite/firmware/http_answer_parser.hpp"
 
 namespace iotlite::firmware {
@@ -155,11 +156,11 @@ struct WebSocketTransport::Impl {
         for (char& c : shown)
             if (c == '\r' || c == '\n') c = ' ';
         const HttpResponse& refused = answer.answer();
-        const Errc code = (refused.status == 401 || refused.status == 403) ? Errc::auth_failed : Errc::connection_refused;
-        return fail(code,
+        const auto status = static_cast<std::uint16_t>(refused.status);  // never 101 here: that upgraded
+        return fail(connection::errc_for_http_status(status, connection::HttpStatusUse::upgrade),
                     "WebSocket upgrade at " + host + " refused: HTTP " + std::to_string(refused.status) + " " +
                         refused.reason + (shown.empty() ? std::string() : ": " + shown),
-                    static_cast<std::uint16_t>(refused.status));
+                    status);
     }
 };
 

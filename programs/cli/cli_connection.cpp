@@ -160,6 +160,7 @@ void CliConnection::on_event(const mqtt::Event& event) {
             break;
         case T::disconnected:
             connected_ = false;
+            targets_->on_attempt_failed(event.error);
             last_error_ = make_error(event.error.code, explain(event.error));
             debug("disconnected: " + last_error_->message);
             if (is_fatal(event.error)) fatal_ = last_error_;
@@ -169,6 +170,7 @@ void CliConnection::on_event(const mqtt::Event& event) {
             break;
         case T::error:
             if (event.op_id == 0) {
+                targets_->on_attempt_failed(event.error);
                 last_error_ = make_error(event.error.code, explain(event.error));
                 debug("error: " + last_error_->message);
                 if (is_fatal(event.error)) fatal_ = last_error_;

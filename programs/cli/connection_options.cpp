@@ -188,10 +188,7 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     Result<connection::Endpoint> parsed = connection::parse_endpoint(*endpoint);
     if (!parsed.ok()) return usage("--endpoint: " + parsed.error().message);
     o.endpoint = std::move(parsed).value();
-    if (!o.endpoint.resource.empty() && o.endpoint.resource != "/mqtt" && o.endpoint.resource != "/") {
-        return usage("--endpoint: AWS IoT serves MQTT over WebSocket at /mqtt only, not at '" +
-                     o.endpoint.resource.substr(0, 40) + "'");
-    }
+    // A URL's path (/mqtt only) is the TargetBuilder's rule, checked below.
     o.host = o.endpoint.host;
     std::uint64_t port = o.endpoint.port;
 

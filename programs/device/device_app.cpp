@@ -69,6 +69,7 @@ void DeviceApp::on_event(const mqtt::Event& e) {
         }
         case T::disconnected:
             connected_ = false;
+            if (targets_) targets_->on_attempt_failed(e.error);
             std::printf("disconnected: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
             break;
         case T::reconnecting:
@@ -82,6 +83,7 @@ void DeviceApp::on_event(const mqtt::Event& e) {
             std::printf("publish op %u failed: %s\n", e.op_id, e.error.message.c_str());
             break;
         case T::error:
+            if (targets_ && e.op_id == 0) targets_->on_attempt_failed(e.error);  // a failed connect attempt
             std::printf("error: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
             break;
         default:

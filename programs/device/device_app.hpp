@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
 #include "iotlite/services/shadow/shadow_client.hpp"
@@ -38,6 +39,8 @@ public:
     bool done() const { return done_; }
     bool led() const { return led_; }
     Session& session() { return *session_; }
+    // The builder of the session's targets: told about failed attempts (fresh credentials after a 403).
+    void set_target_builder(connection::TargetBuilder* targets) { targets_ = targets; }
 
 private:
     void on_event(const mqtt::Event& event);
@@ -49,6 +52,7 @@ private:
     DeviceOptions options_;
     std::unique_ptr<Session> session_;
     std::unique_ptr<shadow::ShadowClient> shadow_;  // created on session_'s engine in start()
+    connection::TargetBuilder* targets_ = nullptr;
     shadow::ShadowId shadow_id_;
     bool led_ = false;
     bool connected_ = false;

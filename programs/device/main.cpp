@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, [](int) { g_stop = 1; });
 
     device::DeviceApp app(options, std::move(session.value()));
+    app.set_target_builder(&builder);
     std::printf("device %s: %s to %s:%ld\n", options.thing.c_str(), mode.c_str(), endpoint.c_str(), port);
     std::fflush(stdout);
     Result<void> started = app.start();

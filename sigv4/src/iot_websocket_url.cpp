@@ -132,9 +132,7 @@ Result<std::string_view> region_from_host(std::string_view host, std::string_vie
         const std::string_view rest = host.substr(region_end);
         if (rest != ".amazonaws.com" && rest != ".amazonaws.com.cn") continue;
         const std::string_view region = host.substr(region_start, region_end - region_start);
-        bool valid = true;
-        for (char c : region) valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
-        if (valid) return region;
+        if (is_aws_region_name(region)) return region;
     }
     return make_error(Errc::invalid_argument,
                       "cannot infer the AWS region from endpoint '" + shown(endpoint) +
@@ -142,6 +140,28 @@ Result<std::string_view> region_from_host(std::string_view host, std::string_vie
 }
 
 }  // namespace
+
+bool is_aws_region_name(std::string_view r) {
+    if (r.size() < 4 || r.size() > 32) return false;
+    std::size_t words = 0;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t dash = r.find('-', start);
+        const std::string_view part =
+            r.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
+        if (part.empty()) return false;
+        const bool last = dash == std::string_view::npos;
+        for (char c : part) {
+            const bool ok = last ? (c >= '0' && c <= '9') : (c >= 'a' && c <= 'z');
+            if (!ok) return false;
+        }
+        if (words == 0 && part.size() != 2) return false;
+        ++words;
+        if (last) break;
+        start = dash + 1;
+    }
+    return words >= 3;
+}
 
 Result<std::string> infer_iot_region(std::string_view endpoint) {
     Endpoint parsed;
@@ -185,14 +205,6 @@ Result<void> IotUrlSigner::prepare_cache(const IotUrlRequest& request, std::stri
 }
 
 Result<void> IotUrlSigner::presign_into(const IotUrlRequest& request, std::string& url) {
-    const Credentials& creds = request.credentials;
-    if (creds.access_key_id.empty()) return make_error(Errc::invalid_argument, "access key id is empty");
-    if (creds.secret_access_key.empty()) return make_error(Errc::invalid_argument, "secret access key is empty");
-    if (request.service.empty()) return make_error(Errc::invalid_argument, "signing service is empty");
-    if (request.expires_seconds > kMaxIotExpires) {
-        return make_error(Errc::invalid_argument, "X-Amz-Expires " + std::to_string(request.expires_seconds) +
-                                                      " exceeds AWS IoT's maximum of 86400 seconds");
-    }
     Endpoint endpoint;
     if (auto ok = parse_endpoint(request.endpoint, request.scheme, request.keep_default_port, endpoint); !ok) {
         return ok.error();
@@ -202,6 +214,22 @@ Result<void> IotUrlSigner::presign_into(const IotUrlRequest& request, std::strin
         auto inferred = region_from_host(endpoint.host(), request.endpoint);
         if (!inferred) return inferred.error();
         region = inferred.value();
+    }
+    return presign_authority_into(request, endpoint.authority_view(), region, url);
+}
+
+Result<void> IotUrlSigner::presign_authority_into(const IotUrlRequest& request, std::string_view authority,
+                                                  std::string_view region, std::string& url) {
+    const Credentials& creds = request.credentials;
+    if (creds.access_key_id.empty()) return make_error(Errc::invalid_argument, "access key id is empty");
+    if (creds.secret_access_key.empty()) return make_error(Errc::invalid_argument, "secret access key is empty");
+    if (request.service.empty()) return make_error(Errc::invalid_argument, "signing service is empty");
+    if (request.expires_seconds > kMaxIotExpires) {
+        return make_error(Errc::invalid_argument, "X-Amz-Expires " + std::to_string(request.expires_seconds) +
+                                                      " exceeds AWS IoT's maximum of 86400 seconds");
+    }
+    if (authority.empty() || authority.size() > sizeof(Endpoint::authority) || region.empty()) {
+        return make_error(Errc::invalid_argument, "presign: the host is empty or longer than a DNS name, or no region");
     }
     auto date = format_amz_date(request.time);
     if (!date) return date.error();
@@ -227,13 +255,13 @@ Result<void> IotUrlSigner::presign_into(const IotUrlRequest& request, std::strin
     // and hashed in one update.
     constexpr std::string_view kHostHeader = "\nhost:";
     constexpr std::string_view kSignedHeadersLine = "\n\nhost\n";
-    char tail[16 + sizeof expires + kSignedHeadersParam.size() + kHostHeader.size() + sizeof endpoint.authority +
+    char tail[16 + sizeof expires + kSignedHeadersParam.size() + kHostHeader.size() + sizeof(Endpoint::authority) +
               kSignedHeadersLine.size() + kEmptyPayloadHash.size()];
     char* end = put(tail, amz.date_time());
     end = put(end, expires_view);
     end = put(end, kSignedHeadersParam);
     end = put(end, kHostHeader);
-    end = put(end, endpoint.authority_view());
+    end = put(end, authority);
     end = put(end, kSignedHeadersLine);
     end = put(end, kEmptyPayloadHash);
     Sha256 canonical = canonical_prefix_;
@@ -259,10 +287,10 @@ Result<void> IotUrlSigner::presign_into(const IotUrlRequest& request, std::strin
 
     const std::string_view scheme = request.scheme == UrlScheme::wss ? "wss://" : "ws://";
     url.clear();
-    url.reserve(scheme.size() + endpoint.authority_size + 6 + query_prefix_.size() + 16 + expires_size +
+    url.reserve(scheme.size() + authority.size() + 6 + query_prefix_.size() + 16 + expires_size +
                 kSignedHeadersParam.size() + 17 + 64 + (creds.session_token.empty() ? 0 : 22 + creds.session_token.size() * 3));
     url += scheme;
-    url += endpoint.authority_view();
+    url += authority;
     url += "/mqtt?";
     url += query_prefix_;
     url += amz.date_time();

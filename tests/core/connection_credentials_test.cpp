@@ -118,6 +118,15 @@ TEST(ConnectionCredentials, CacheInvalidate_FetchesAgain) {
     EXPECT_EQ(cache.fetch_count(), 2u);
 }
 
+TEST(ConnectionCredentials, RefreshDeadline_TheCachePolicyAsAFunction) {
+    // What the JS package asks the wasm module: the same numbers as the cache's deadlines above.
+    EXPECT_EQ(refresh_deadline_ms(kT0 + 3600000, kT0, -1), kT0 + 3600000 - 300000);  // 5 min of an hour
+    EXPECT_EQ(refresh_deadline_ms(kT0 + 10000, kT0, -1), kT0 + 9000);                // 10 % of 10 s
+    EXPECT_EQ(refresh_deadline_ms(kT0 + 3600000, kT0, 60000), kT0 + 3540000);        // configured margin
+    EXPECT_EQ(refresh_deadline_ms(kT0 + 20000, kT0, 60000), kT0 + 10000);            // floor: half the lifetime
+    EXPECT_EQ(refresh_deadline_ms(kT0 + 4000, kT0, 60000), kT0 + 4000);              // never past expiry
+}
+
 TEST(ConnectionCredentials, ParseExpiration_UtcOffsetAndFractions) {
     EXPECT_EQ(parse_expiration("2026-01-01T00:00:00Z").value(), kT0);
     EXPECT_EQ(parse_expiration("2026-01-01T00:00:00.123Z").value(), kT0);

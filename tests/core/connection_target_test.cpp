@@ -161,8 +161,86 @@ TEST(ConnectionTarget, CustomAuthorizer_QueryEncodedAndCredentialsPassed) {
                      "&x-token=a%20b%2Fc&x-amz-customauthorizer-signature=sig%2B%2F%3D");
     EXPECT_EQ(t.username, "device");
     EXPECT_EQ(t.password, "pw");
-    c.authorizer.name.clear();
-    EXPECT_FALSE(TargetBuilder::create(c, nullptr).ok());
+}
+
+TEST(ConnectionTarget, CustomAuthorizerWithoutName_DefaultAuthorizerQueryWithoutName) {
+    // AWS IoT: a WebSocket connection without an authorizer name invokes the default authorizer.
+    TargetConfig c = config_for("abc-ats.iot.eu-west-1.amazonaws.com", AuthMode::custom_authorizer);
+    c.authorizer.token = "t";
+    auto b = TargetBuilder::create(c, nullptr);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    EXPECT_EQ(b.value().build(1, k2016Ms).value().url, "wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt?token=t");
+    c.authorizer.token.clear();
+    EXPECT_EQ(TargetBuilder::create(c, nullptr).value().build(1, k2016Ms).value().url,
+              "wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt");
+}
+
+TEST(ConnectionTarget, CustomAuthorizerName_AwsCharactersAndLengthEnforced) {
+    TargetConfig c = config_for("abc-ats.iot.eu-west-1.amazonaws.com", AuthMode::custom_authorizer);
+    c.authorizer.name = "Name_with=,@-0";
+    EXPECT_TRUE(TargetBuilder::create(c, nullptr).ok());
+    c.authorizer.name = "bad name";
+    auto spaced = TargetBuilder::create(c, nullptr);
+    ASSERT_FALSE(spaced.ok());
+    EXPECT_NE(spaced.error().message.find("[A-Za-z0-9_=,@-]"), std::string::npos);
+    c.authorizer.name = std::string(129, 'a');
+    auto long_name = TargetBuilder::create(c, nullptr);
+    ASSERT_FALSE(long_name.ok());
+    EXPECT_STREQ(long_name.error().rule, "authorizer.name");
+    EXPECT_EQ(long_name.error().limit, 128u);
+    EXPECT_EQ(long_name.error().actual, 129u);
+    c.authorizer.name = std::string(128, 'a');
+    EXPECT_TRUE(TargetBuilder::create(c, nullptr).ok());
+}
+
+TEST(ConnectionTarget, WebSocketUrlPath_OnlyMqttAccepted) {
+    for (const char* ok : {"wss://h.example.com", "wss://h.example.com/", "wss://h.example.com/mqtt"}) {
+        EXPECT_TRUE(TargetBuilder::create(config_for(ok, AuthMode::custom_authorizer), nullptr).ok()) << ok;
+    }
+    for (const char* bad : {"wss://h.example.com/other", "wss://h.example.com/mqtt?x=1", "ws://h.example.com/mqtt/"}) {
+        auto b = TargetBuilder::create(config_for(bad, AuthMode::custom_authorizer), nullptr);
+        ASSERT_FALSE(b.ok()) << bad;
+        EXPECT_NE(b.error().message.find("/mqtt"), std::string::npos) << bad;
+    }
+}
+
+TEST(ConnectionTarget, AttemptRefusedWith403_CredentialsFetchedAfresh) {
+    int fetches = 0;
+    CallbackCredentialsProvider source([&](std::int64_t) -> Result<TimedCredentials> {
+        ++fetches;
+        return TimedCredentials{sigv4::Credentials{"AKID" + std::to_string(fetches), "secret", ""}, 0};
+    });
+    CredentialsCache cache(source);
+    auto b = TargetBuilder::create(config_for("abc-ats.iot.eu-west-1.amazonaws.com"), &cache);
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE(b.value().build(1, k2016Ms).ok());
+    ASSERT_TRUE(b.value().build(2, k2016Ms).ok());
+    EXPECT_EQ(fetches, 1);  // cached between attempts
+    // Failures that are not the credentials' fault keep them.
+    b.value().on_attempt_failed(Error(Errc::io_error, "connection reset"));
+    b.value().on_attempt_failed(Error(Errc::auth_failed, "CONNACK 5"));  // no HTTP status: an MQTT refusal
+    b.value().on_attempt_failed(Error(Errc::connection_refused, "HTTP 500", 500));
+    EXPECT_NE(b.value().build(3, k2016Ms).value().url.find("AKID1"), std::string::npos);
+    // An upgrade refused with 403: the next attempt signs with freshly fetched credentials.
+    b.value().on_attempt_failed(Error(Errc::auth_failed, "HTTP 403", 403));
+    EXPECT_NE(b.value().build(4, k2016Ms).value().url.find("AKID2"), std::string::npos);
+    EXPECT_EQ(fetches, 2);
+}
+
+TEST(ConnectionTarget, GivenRegion_MustBeAnAwsRegionName) {
+    StaticCredentialsProvider creds(TimedCredentials{sigv4::Credentials{"AKID", "secret", ""}, 0});
+    for (const char* ok : {"us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2"}) {
+        TargetConfig c = config_for("ws://127.0.0.1:8080/mqtt");
+        c.region = ok;
+        EXPECT_TRUE(TargetBuilder::create(c, &creds).ok()) << ok;
+    }
+    for (const char* bad : {"US-EAST-1", "us-east", "useast1", "us_east_1", "us-east-1 ", "x-east-1", "us-east-a"}) {
+        TargetConfig c = config_for("ws://127.0.0.1:8080/mqtt");
+        c.region = bad;
+        auto b = TargetBuilder::create(c, &creds);
+        ASSERT_FALSE(b.ok()) << bad;
+        EXPECT_NE(b.error().message.find("is not an AWS region name"), std::string::npos) << bad;
+    }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // A device (firmware::Session) on WSS + SigV4 with 10-second Cognito credentials for 2 minutes
-// against the stand-in (standin/standin.mjs): the connection layer's CredentialsCache refreshes
-// them before they expire and the TargetBuilder re-signs every attempt, while the stand-in drops
+// against the stand-in (standin/standin.mjs): firmware::CognitoCredentialsProvider (core's
+// CognitoIdentity over the firmware HTTP client) fetches them, the connection layer's
+// CredentialsCache refreshes them before they expire and the TargetBuilder re-signs every
+// attempt, while the stand-in drops
 // the connection every few seconds. QoS 1 traffic runs throughout (the device publishes to a
 // topic it is subscribed to, with a persistent session). Expected: every reconnect succeeds
 // (0 failed attempts, no 403) and every QoS 1 message published is acknowledged and received.
@@ -13,6 +15,7 @@
 
 #include "iotlite/connection/credentials_cache.hpp"
 #include "iotlite/connection/target_builder.hpp"
+#include "iotlite/firmware/cognito_credentials_provider.hpp"
 #include "iotlite/firmware/http_client.hpp"
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/firmware/session.hpp"
@@ -62,51 +65,109 @@ protected:
         return HttpClient::perform(tcp, req, posix_.port(), 10000);
     }
 
-    // One Cognito call (unsigned POST /, AWS JSON 1.1).
-    Result<json> cognito(const char* operation, const json& body) {
-        auto r = post(cognito_port(), "/", body.dump(),
-                      {{"Content-Type", "application/x-amz-json-1.1"},
-                       {"X-Amz-Target", std::string("AWSCognitoIdentityService.") + operation}});
-        if (!r.ok()) return r.error();
-        if (r.value().status != 200) {
-            return make_error(Errc::auth_failed, std::string(operation) + " -> HTTP " + std::to_string(r.value().status),
-                              static_cast<std::uint16_t>(r.value().status));
-        }
-        json j = json::parse(r.value().body, nullptr, false);
-        if (j.is_discarded()) return make_error(Errc::protocol_error, std::string(operation) + ": not JSON");
-        return j;
-    }
-
-    // The provider the application hands to the connection layer: Cognito's unauthenticated
-    // identity, fresh credentials with their expiry on every call.
-    Result<connection::TimedCredentials> fetch_cognito() {
-        if (identity_.empty()) {
-            auto id = cognito("GetId", json{{"IdentityPoolId", info_["identityPools"]["unauthenticated"]}});
-            if (!id.ok()) return id.error();
-            identity_ = id.value()["IdentityId"].get<std::string>();
-        }
-        auto c = cognito("GetCredentialsForIdentity", json{{"IdentityId", identity_}});
-        if (!c.ok()) return c.error();
-        const json& k = c.value()["Credentials"];
-        connection::TimedCredentials out;
-        out.credentials.access_key_id = k["AccessKeyId"].get<std::string>();
-        out.credentials.secret_access_key = k["SecretKey"].get<std::string>();
-        out.credentials.session_token = k["SessionToken"].get<std::string>();
-        out.expiration_ms = k["Expiration"].get<std::int64_t>() * 1000;
-        access_keys_.insert(out.credentials.access_key_id);
-        return out;
+    // The stand-in's Cognito endpoint (plain http on loopback) and its unauthenticated pool.
+    connection::CognitoConfig cognito_config(const char* pool = "unauthenticated") {
+        connection::CognitoConfig config;
+        config.identity_pool_id = info_["identityPools"][pool].get<std::string>();
+        config.endpoint = info_["cognitoUrl"].get<std::string>();
+        return config;
     }
 
     Child standin_;
     json info_;
     PosixPort posix_;
     DeviceCredentials creds_;
-    std::string identity_;
-    std::set<std::string> access_keys_;
 };
 
+// Passes a provider's credentials on and remembers each access key id it handed out.
+class RecordingProvider : public connection::CredentialsProvider {
+public:
+    explicit RecordingProvider(connection::CredentialsProvider& inner) : inner_(inner) {}
+    Result<connection::TimedCredentials> fetch(std::int64_t now_ms) override {
+        Result<connection::TimedCredentials> got = inner_.fetch(now_ms);
+        if (got.ok()) access_keys.insert(got.value().credentials.access_key_id);
+        return got;
+    }
+    std::set<std::string> access_keys;
+
+private:
+    connection::CredentialsProvider& inner_;
+};
+
+// ---- firmware::CognitoCredentialsProvider against the stand-in's Cognito (seconds each) ----
+
+TEST_F(CredentialRefreshTest, CognitoProviderUnauthenticated_CredentialsExpiryAndIdentityKept) {
+    TransportFactory factory(posix_.port(), creds_);
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), cognito_config());
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    const std::int64_t now_ms = posix_.port().clock.unix_time_s() * 1000;
+    auto first = cognito.value().fetch(now_ms);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_FALSE(first.value().credentials.access_key_id.empty());
+    EXPECT_FALSE(first.value().credentials.session_token.empty());
+    EXPECT_GT(first.value().expiration_ms, now_ms);
+    EXPECT_LE(first.value().expiration_ms, now_ms + (kLifetimeS + 5) * 1000);
+    const std::string identity = cognito.value().identity_id();
+    EXPECT_EQ(identity.rfind(info_["region"].get<std::string>() + ":", 0), 0u) << identity;
+    auto second = cognito.value().fetch(now_ms);
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    EXPECT_NE(second.value().credentials.access_key_id, first.value().credentials.access_key_id);
+    EXPECT_EQ(cognito.value().identity_id(), identity);
+}
+
+TEST_F(CredentialRefreshTest, CognitoProviderAuthenticatedPool_LoginNeededThenAccepted) {
+    TransportFactory factory(posix_.port(), creds_);
+    std::vector<connection::CognitoLogin> logins;
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), cognito_config("authenticated"), nullptr,
+                                                      [&] { return logins; });
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    const std::int64_t now_ms = posix_.port().clock.unix_time_s() * 1000;
+    auto refused = cognito.value().fetch(now_ms);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::auth_failed) << refused.error().message;
+    EXPECT_STREQ(refused.error().rule, "cognito.NotAuthorizedException");
+    EXPECT_EQ(refused.error().http_status, 400);
+    logins = {{info_["identityPools"]["loginProvider"].get<std::string>(),
+               info_["identityPools"]["loginToken"].get<std::string>()}};
+    auto accepted = cognito.value().fetch(now_ms);
+    ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+    EXPECT_FALSE(accepted.value().credentials.secret_access_key.empty());
+}
+
+TEST_F(CredentialRefreshTest, CognitoProviderStaleStoredIdentity_StartsOverWithGetId) {
+    TransportFactory factory(posix_.port(), creds_);
+    connection::CognitoConfig config = cognito_config();
+    config.identity_id = info_["region"].get<std::string>() + ":00000000-0000-0000-0000-000000000000";
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), config);
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    auto got = cognito.value().fetch(posix_.port().clock.unix_time_s() * 1000);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_NE(cognito.value().identity_id(), config.identity_id);
+}
+
+TEST_F(CredentialRefreshTest, CognitoProviderServerClockAnHourAhead_SkewLearnedFromDate) {
+    auto skewed = post(admin_port(), "/admin/clock", "{\"skewSeconds\":3600}", {});
+    ASSERT_TRUE(skewed.ok()) << skewed.error().message;
+    ASSERT_EQ(skewed.value().status, 200) << skewed.value().body;
+    TransportFactory factory(posix_.port(), creds_);
+    connection::ClockSkew skew;
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), cognito_config(), &skew);
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    // now_ms in server time, as a CredentialsCache behind a TargetBuilder would pass it: the
+    // credentials' expiry (server time) is then about one lifetime ahead.
+    auto got = cognito.value().fetch(skew.corrected_s(posix_.port().clock.unix_time_s()) * 1000);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_NEAR(static_cast<double>(skew.offset_s()), 3600.0, 5.0);
+    const std::int64_t left_ms = got.value().expiration_ms - skew.corrected_s(posix_.port().clock.unix_time_s()) * 1000;
+    EXPECT_GT(left_ms, 0);
+    EXPECT_LE(left_ms, (kLifetimeS + 5) * 1000);
+}
+
 TEST_F(CredentialRefreshTest, WssTenSecondCredentialsTwoMinutesWithDrops_NoFailedReconnectNoLostQos1) {
-    connection::CallbackCredentialsProvider source([this](std::int64_t) { return fetch_cognito(); });
+    TransportFactory factory(posix_.port(), creds_);
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), cognito_config());
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    RecordingProvider source(cognito.value());
     connection::CredentialsCache cache(source);
     connection::TargetConfig config;
     auto endpoint = connection::parse_endpoint("localhost:" + std::to_string(info_["wssPort"].get<int>()));
@@ -115,8 +176,9 @@ TEST_F(CredentialRefreshTest, WssTenSecondCredentialsTwoMinutesWithDrops_NoFaile
     config.region = info_["region"].get<std::string>();
     auto builder = connection::TargetBuilder::create(config, &cache);
     ASSERT_TRUE(builder.ok()) << builder.error().message;
-    TransportFactory factory(posix_.port(), creds_);
+    // One clock-skew policy: the builder's, fed by the upgrade answers and Cognito's answers.
     factory.set_clock_skew(&builder.value().clock_skew());
+    cognito.value().set_clock_skew(&builder.value().clock_skew());
 
     mqtt::Config c;
     c.client_id = "refresh-device";
@@ -198,7 +260,8 @@ TEST_F(CredentialRefreshTest, WssTenSecondCredentialsTwoMinutesWithDrops_NoFaile
     // The credentials really were refreshed: 2 minutes of 10-second credentials, read lazily at
     // the reconnects (every 7 s: each second one finds them within 1 s of expiry or past it).
     EXPECT_GE(cache.fetch_count(), 6u);
-    EXPECT_EQ(access_keys_.size(), cache.fetch_count());
+    EXPECT_EQ(source.access_keys.size(), cache.fetch_count());
+    EXPECT_FALSE(cognito.value().identity_id().empty());
     std::printf("credential refresh: %d s, %d drops, %d connects, %u credential fetches, %d QoS 1 sent, %d lost\n",
                 static_cast<int>(kRunMs / 1000), drops, connected, cache.fetch_count(), sent, lost);
 }
@@ -207,7 +270,10 @@ TEST_F(CredentialRefreshTest, WssTenSecondCredentialsTwoMinutesWithDrops_NoFaile
 // first Cognito answer). The stand-in refuses the reconnect after they expire, as AWS does: this
 // is what the test above guards against.
 TEST_F(CredentialRefreshTest, WssTenSecondCredentialsNotRefreshed_ReconnectAfterExpiryRefused403) {
-    auto first = fetch_cognito();
+    TransportFactory factory(posix_.port(), creds_);
+    auto cognito = CognitoCredentialsProvider::create(factory, posix_.port(), cognito_config());
+    ASSERT_TRUE(cognito.ok()) << cognito.error().message;
+    auto first = cognito.value().fetch(posix_.port().clock.unix_time_s() * 1000);
     ASSERT_TRUE(first.ok()) << first.error().message;
     connection::StaticCredentialsProvider frozen(connection::TimedCredentials{first.value().credentials, 0});
     connection::TargetConfig config;
@@ -215,7 +281,6 @@ TEST_F(CredentialRefreshTest, WssTenSecondCredentialsNotRefreshed_ReconnectAfter
     config.region = info_["region"].get<std::string>();
     auto builder = connection::TargetBuilder::create(config, &frozen);
     ASSERT_TRUE(builder.ok()) << builder.error().message;
-    TransportFactory factory(posix_.port(), creds_);
     mqtt::Config c;
     c.client_id = "frozen-device";
     c.reconnect.min_delay_ms = 200;

@@ -3,7 +3,7 @@
 //   sigv4::parse_iso8601    "2026-01-01T00:00:00Z", "...:00.123Z", "20260101T000000Z" (CLI --time,
 //                           test-suite X-Amz-Date values)
 //   sigv4::format_amz_date  epoch seconds -> "20260101T000000Z" (every signature's X-Amz-Date)
-//   firmware::parse_http_date  the server's "Date:" header (clock-offset learning after a 403)
+//   connection::parse_http_date  the server's "Date:" header (the clock-skew policy)
 //
 // Input: the whole input is the text given to both parsers; its first 8 bytes (little-endian,
 // when present) are also an epoch-seconds value for format_amz_date.
@@ -12,15 +12,16 @@
 //     back to the same text: the basic form exactly, the extended form once its fraction is
 //     dropped; the formatted text parses back to the same time;
 //   - format_amz_date accepts exactly 0 .. 253402300799 and its output parses back to the input;
-//   - an HTTP date that parses to a time in range and is re-written in IMF-fixdate form from that
-//     time parses back to it (the parser is deterministic and agrees with the calendar).
+//   - an accepted HTTP date lies in 1970..9999, carries the weekday of its date and, re-written in
+//     IMF-fixdate form from its time, gives back the same text (a leap second ":60" excepted: it is
+//     read as the next minute's first second) and the same time.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
-#include "iotlite/firmware/http_client.hpp"
+#include "iotlite/connection/http_date.hpp"
 #include "iotlite/sigv4/amz_date.hpp"
 
 namespace sigv4 = iotlite::sigv4;
@@ -91,19 +92,26 @@ void check_epoch(std::int64_t epoch) {
 }
 
 void check_http_date(std::string_view text) {
-    auto parsed = iotlite::firmware::parse_http_date(text);
+    auto parsed = iotlite::connection::parse_http_date(text);
     if (!parsed) {
-        check(!parsed.error().message.empty());
+        check(parsed.error().code == iotlite::Errc::invalid_argument);
+        check(!parsed.error().message.empty() && parsed.error().rule[0] != '\0');
         return;
     }
     const std::int64_t t = parsed.value();
-    // The parser takes any two digits for day/hour/minute/second (the Date header only nudges a
-    // clock offset), so only times in the formatter's range are re-written and compared.
-    if (t < 0 || t > kMaxEpoch) return;
+    const bool leap_second = text.substr(23, 2) == "60";
+    check(t >= 0 && t <= kMaxEpoch + (leap_second ? 1 : 0));
+    if (leap_second) {
+        // :60 is one second after :59 of the same minute.
+        auto before = iotlite::connection::parse_http_date(std::string(text.substr(0, 23)) + "59 GMT");
+        check(before.ok() && before.value() == t - 1);
+        return;
+    }
     auto formatted = sigv4::format_amz_date(t);
     check(formatted.ok());
     const std::string canonical = http_date_form(t, formatted.value().date_time());
-    auto back = iotlite::firmware::parse_http_date(canonical);
+    check(canonical == text);
+    auto back = iotlite::connection::parse_http_date(canonical);
     check(back.ok() && back.value() == t);
 }
 

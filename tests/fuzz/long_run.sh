@@ -1,10 +1,12 @@
 #!/bin/sh
 # Long libFuzzer runs, one target at a time (bounded: -runs, not open-ended).
 #
-#   tests/fuzz/long_run.sh [-B build-dir] [-n runs] [-x "extra libFuzzer flags"] [target ...]
+#   tests/fuzz/long_run.sh [-B build-dir] [-n runs] [-r] [-x "extra libFuzzer flags"] [target ...]
 #
 #   -B  build tree configured with the host-asan preset (default: build/host-asan)
 #   -n  executions per target (default: 10000000)
+#   -r  resume: keep the corpus a previous run grew (a long run split into bounded parts on the
+#       same code; record the sum of the parts' executions)
 #   -x  extra flags passed to every target (e.g. "-max_len=8192")
 #   target  iotlite_fuzz_* names; default: every fuzz target built in the build tree
 #
@@ -21,12 +23,14 @@ set -u
 build=build/host-asan
 runs=10000000
 extra=""
-while getopts "B:n:x:" opt; do
+resume=0
+while getopts "B:n:rx:" opt; do
   case $opt in
     B) build=$OPTARG ;;
     n) runs=$OPTARG ;;
+    r) resume=1 ;;
     x) extra=$OPTARG ;;
-    *) echo "usage: $0 [-B build-dir] [-n runs] [-x flags] [target ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-B build-dir] [-n runs] [-r] [-x flags] [target ...]" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -68,9 +72,11 @@ for target in "$@"; do
   corpus="$out/corpus-$target"
   artifacts="$out/artifacts-$target"
   log="$out/$target.log"
-  rm -rf "$corpus" "$artifacts"
-  mkdir -p "$corpus" "$artifacts"
-  cp "$seeds"/* "$corpus/"
+  if [ "$resume" -eq 0 ] || [ ! -d "$corpus" ]; then
+    rm -rf "$corpus" "$artifacts"
+    mkdir -p "$corpus" "$artifacts"
+    cp "$seeds"/* "$corpus/"
+  fi
   start=$(date +%s)
   # shellcheck disable=SC2086  # $extra is a list of flags
   "$bin" -runs="$runs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \

@@ -164,6 +164,27 @@ test('IotClient_CredentialsProvider_CalledOnceWhileValidAndItsFailureIsAnAuthErr
   await failing.close();
 });
 
+test('IotClient_ConnackRefused_ErrorCarriesTheReturnCodeAsMqttReason', async () => {
+  // A loopback WebSocket peer that answers every CONNECT with CONNACK return code 5 (not authorized).
+  const { WebSocketServer } = await import('ws');
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'mqtt' });
+  await new Promise((r) => server.once('listening', r));
+  server.on('connection', (sock) => sock.once('message', () => sock.send(Uint8Array.of(0x20, 0x02, 0x00, 0x05))));
+  const client = await pkg.IotClient.create({
+    endpoint: `ws://127.0.0.1:${server.address().port}/mqtt`, clientId: uniqueId('refused'), WebSocket, reconnect: false,
+    customAuthorizer: { name: 'probe', token: 't' },
+  });
+  await assert.rejects(client.connect(), (e) => {
+    assert.ok(e instanceof pkg.IotError, 'an IotError');
+    assert.equal(e.code, 'auth_failed', e.message);
+    assert.equal(e.mqttReason, 5);
+    assert.equal(e.rule, undefined);
+    return true;
+  });
+  await client.close();
+  await new Promise((r) => server.close(r));
+});
+
 test('IotClient_CustomAuthorizer_ConnectsWithTheTokenInTheQuery', async () => {
   const ca = ep.customAuthorizer;
   const client = await pkg.IotClient.create({
@@ -178,20 +199,25 @@ test('IotClient_CustomAuthorizer_ConnectsWithTheTokenInTheQuery', async () => {
 test('IotClient_InvalidTopicsAndPayloads_RejectWithTheRuleNamed', async () => {
   const client = await pkg.IotClient.create(staticOptions());
   await client.connect();
-  const expectError = async (promise, code, pattern) => {
+  // cause: the rule as data (core's Error::rule / limit / actual across the wasm boundary).
+  const expectError = async (promise, code, pattern, cause) => {
     await assert.rejects(promise, (e) => {
       assert.ok(e instanceof pkg.IotError, 'an IotError');
       assert.equal(e.code, code, e.message);
       assert.match(e.message, pattern);
+      if (cause) assert.deepEqual({ rule: e.rule, limit: e.limit, actual: e.actual }, cause);
       return true;
     });
   };
-  await expectError(client.publish('a/b/c/d/e/f/g/h/i', 'x'), 'limit_exceeded', /topic has 8 '\/' levels; AWS IoT allows 7/);
-  await expectError(client.publish(`t/${'x'.repeat(300)}`, 'x'), 'limit_exceeded', /topic has 302 bytes; AWS IoT allows 256/);
+  await expectError(client.publish('a/b/c/d/e/f/g/h/i', 'x'), 'limit_exceeded', /topic has 8 '\/' levels; AWS IoT allows 7/,
+    { rule: 'topic.levels', limit: 7, actual: 8 });
+  await expectError(client.publish(`t/${'x'.repeat(300)}`, 'x'), 'limit_exceeded', /topic has 302 bytes; AWS IoT allows 256/,
+    { rule: 'topic.bytes', limit: 256, actual: 302 });
   await expectError(client.publish('a/+/b', 'x'), 'invalid_topic', /contains a wildcard/);
   await expectError(client.publish('', 'x'), 'invalid_topic', /topic is empty/);
   await expectError(client.subscribe('a/#/b', { qos: 0 }), 'invalid_topic', /'#' must be the last level/);
-  await expectError(client.publish('ok/topic', new Uint8Array(128 * 1024 + 1)), 'limit_exceeded', /payload has 131073 bytes; AWS IoT allows 131072/);
+  await expectError(client.publish('ok/topic', new Uint8Array(128 * 1024 + 1)), 'limit_exceeded', /payload has 131073 bytes; AWS IoT allows 131072/,
+    { rule: 'payload.bytes', limit: 131072, actual: 131073 });
   await expectError(client.publish('ok/topic', 'x', { qos: 2 }), 'invalid_argument', /QoS 2 requested; AWS IoT supports QoS 0 and 1 only/);
   await expectError(client.publish(undefined, 'x'), 'invalid_topic', /must be a string, not undefined/);
   // The connection survived every rejected call.
@@ -204,9 +230,9 @@ test('IotClient_InvalidTopicsAndPayloads_RejectWithTheRuleNamed', async () => {
   await assert.rejects(pkg.IotClient.create(staticOptions({ clientId: 'c'.repeat(129) })),
     (e) => e.code === 'limit_exceeded' && /client id has 129 bytes/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ endpoint: 'iot.example.com', region: undefined })),
-    (e) => e.code === 'invalid_argument' && /cannot infer the AWS region from endpoint 'iot.example.com'/.test(e.message));
+    (e) => e.code === 'invalid_argument' && /endpoint 'iot.example.com': the region cannot be inferred/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ endpoint: 'https://x.iot.us-east-1.amazonaws.com' })),
-    (e) => e.code === 'invalid_argument' && /scheme "https:" is not ws: or wss:/.test(e.message));
+    (e) => e.code === 'invalid_argument' && /scheme 'https:\/\/' is not supported/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ credentials: undefined })),
     (e) => e.code === 'invalid_argument' && /one of credentials, cognito, credentialsProvider, customAuthorizer is required/.test(e.message));
   await assert.rejects(pkg.IotClient.create(staticOptions({ keepAliveSeconds: 5 })),

@@ -1,4 +1,4 @@
-// Property-based tests (fast-check) of the package's JS-side parsing: Cognito answers, the endpoint,
+// Property-based tests (fast-check) of what the package reads: Cognito answers, the endpoint (core's parser),
 // the options of create() and payload conversion. Whatever the input, the answer is a valid value
 // or an IotError — never a TypeError, a crash or a hang. Fixed seed: a failure reproduces.
 import { test, before } from 'node:test';
@@ -11,8 +11,10 @@ import { loadPackage, packageDir, WebSocket } from './helpers.mjs';
 let pkg;
 let client;
 let credentials;
+let native;
 before(async () => {
   pkg = await loadPackage();
+  native = await pkg.init();  // loaded by loadPackage: the engine's bound exports
   client = await import(pathToFileURL(path.join(packageDir, 'client.js')).href);
   credentials = await import(pathToFileURL(path.join(packageDir, 'credentials.js')).href);
 });
@@ -48,7 +50,6 @@ const answer = fc.record({
   getIdBody: body,
   credsBody: body,
   knownId: fc.boolean(),
-  clockOffset: fc.integer({ min: -1e9, max: 1e9 }),
   throwsIn: fc.constantFrom(null, null, null, 'fetch', 'text'),
 });
 
@@ -68,7 +69,7 @@ test('Cognito_ArbitraryAnswers_ValidCredentialsOrIotErrorAndNoRefreshLoop', asyn
     // What the source tells the application about fresh credentials: never a key or a token.
     const onCredentials = (info) => assert.deepEqual(Object.keys(info).sort(), ['expiration', 'identityId']);
     const source = credentials.createCredentialSource({ cognito: { identityPoolId: 'us-east-1:pool', identityId: a.knownId ? 'us-east-1:known' : undefined } },
-      { fetch, wallNow: () => now, clockOffset: () => a.clockOffset, learnServerDate() {}, onError() {}, onCredentials });
+      { fetch, wallNow: () => now, refreshAt: (e, at) => native.refreshAt(e, at, -1), learnServerDate() {}, onError() {}, onCredentials });
     try {
       const c = await source.get();
       assert.ok(typeof c.accessKeyId === 'string' && c.accessKeyId, 'accessKeyId');
@@ -76,12 +77,19 @@ test('Cognito_ArbitraryAnswers_ValidCredentialsOrIotErrorAndNoRefreshLoop', asyn
       assert.ok(c.sessionToken === undefined || c.sessionToken === null || typeof c.sessionToken === 'string', 'sessionToken');
       assert.ok(c.expiration === undefined || Number.isFinite(c.expiration), `expiration ${c.expiration}`);
       const expiration = JSON.parse(a.credsBody).Credentials.Expiration;
-      if (typeof expiration === 'number') assert.equal(c.expiration, expiration * 1000 - a.clockOffset);
+      // Epoch seconds, kept in server time (the frame of ctx.wallNow()).
+      if (typeof expiration === 'number') assert.equal(c.expiration, expiration * 1000);
       assert.equal(typeof c.identityId, 'string');
-      // Cached, even when already expired on arrival (wrong clock): a second get() fetches nothing.
+      // No refresh loop: nothing is fetched on its own, and valid credentials are cached (a second
+      // get() fetches nothing). Credentials expired on arrival (a wrong clock) are not cached: the
+      // next connect attempt, paced by the engine's backoff, fetches again.
       const before = calls;
-      await source.get();
-      assert.equal(calls, before, 'credentials refetched at once');
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal(calls, before, 'credentials fetched on their own');
+      if (!(c.expiration <= now)) {
+        await source.get();
+        assert.equal(calls, before, 'credentials refetched at once');
+      }
     } catch (e) {
       assert.ok(isIotError(e), `not an IotError: ${e && e.name}: ${e && e.message}`);
     } finally {
@@ -100,19 +108,25 @@ const endpointText = fc.oneof(
     .map((p) => p.join('')),
   anything);
 
-test('ParseEndpoint_ArbitraryInput_TargetOrIotError', () => {
-  fc.assert(fc.property(endpointText, (text) => {
-    let target;
+// The endpoint goes to core's parse_endpoint + TargetBuilder (through the wasm boundary): a client
+// whose endpoint is {secure, host, path: '/mqtt'}, or IotError invalid_argument.
+test('CreateWithEndpoint_ArbitraryInput_ClientOrIotError', async () => {
+  await fc.assert(fc.asyncProperty(endpointText, async (text) => {
+    let c;
     try {
-      target = client.parseEndpoint(text);
+      c = await pkg.IotClient.create({ endpoint: text, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 's' }, WebSocket });
     } catch (e) {
       assert.ok(isIotError(e), `not an IotError: ${e && e.name}: ${e && e.message}`);
       assert.equal(e.code, 'invalid_argument');
       return;
     }
+    const target = c.endpoint;
+    await c.close();
     assert.equal(typeof text, 'string');
     assert.equal(typeof target.secure, 'boolean');
-    assert.ok(typeof target.host === 'string' && target.host.length > 0, `host of ${text}`);
+    assert.equal(target.secure, !/^ws:/i.test(text), `secure of ${text}`);
+    assert.ok(typeof target.host === 'string' && target.host.length > 0 && target.host === target.host.toLowerCase(), `host of ${text}`);
+    assert.ok(!target.host.includes('/'), `host of ${text}`);
     assert.equal(target.path, '/mqtt');
   }), { seed: SEED, numRuns: 2000 });
 });

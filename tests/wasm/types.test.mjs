@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   client.on('reconnecting', ({ delayMs, attempt }) => console.log(delayMs.toFixed(0), attempt));
   client.on('disconnect', ({ error }) => console.log(error.code));
   client.on('error', (e) => { const c: string = e.code; console.log(c, e.status); });
+  client.on('disconnect', ({ error }) => { const r: number | undefined = error.mqttReason; const rule: string | undefined = error.rule; console.log(r, rule, error.limit, error.actual); });
+  client.clockOffsetMs = 2000;
   client.on('message', (m: IotMessage) => console.log(m.topic, m.text(), m.payload.byteLength));
   const { sessionPresent } = await client.connect();
   const granted: 0 | 1 = await client.subscribe('a/b', { qos: 1 }, (m) => m.json());

@@ -1,9 +1,10 @@
 // client.js — IotClient: the application's API and the driver of the sans-I/O engine.
 //
 // The driver owns the I/O the engine may not: the WebSocket (subprotocol "mqtt", binary frames),
-// one setTimeout for the engine's next deadline, fetch for Cognito, and the wall clock used to
-// sign. Inputs go into the engine; pump() then drains its output bytes and events. All MQTT
-// rules (topics, payload size, limits, keep-alive, backoff, offline queue) live in the C++ core.
+// one setTimeout for the engine's next deadline, fetch for Cognito, and the wall clock. Inputs go
+// into the engine; pump() then drains its output bytes and events. The rules live in the C++ core:
+// MQTT (topics, payload size, limits, keep-alive, backoff, offline queue) and the connection
+// (endpoint forms, region, signing per attempt, custom authorizer, clock skew, refresh deadline).
 import { loadEngine, encoder, decoder } from './engine.js';
 import {
   EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET, EV_OPEN_TRANSPORT,
@@ -24,7 +25,7 @@ const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be
 // s string, b boolean, f function, o object; integers k 0..65535, p 1..2^31-1, t 0..2^31-1,
 // z -(2^31-1)..2^31-1; "x*" an object whose every member is of kind x (but logins, storage and
 // policy, checked where they are used). credentials are checked by credentials.js.
-const SPEC = 'region clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o cognito customAuthorizer:s* '
+const SPEC = 'region:s clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o cognito customAuthorizer:s* '
   + 'reconnect offlineQueue:t* keepAliveSeconds:k connectTimeoutMs:p refreshBeforeExpiryMs:t clockOffsetMs:z';
 const TYPES = { s: 'string', b: 'boolean', f: 'function', o: 'object' };
 const RANGES = { k: [0, 65535], p: [1, T], t: [0, T], z: [-T, T] };
@@ -52,7 +53,6 @@ function checkOptions(o) {
   const sources = ['credentials', 'cognito', 'credentialsProvider', 'customAuthorizer'];
   const given = sources.filter((k) => o[k] != null);
   if (given.length != 1) throw new IotError('invalid_argument', `exactly one of ${sources.join(', ')} is required (${given.join(', ') || 'none'} given)`);
-  if (o.region && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(o.region)) throw bad('region', 'an AWS region name like us-east-1', o.region);
 }
 
 // The qos of publish/subscribe options (options that are not an object have none). 2 goes on
@@ -82,25 +82,6 @@ export class IotMessage {
   }
   text() { return decoder.decode(this.payload); }
   json() { return JSON.parse(this.text()); }
-}
-
-// "abc-ats.iot.eu-west-1.amazonaws.com", "wss://host[:port][/path]" or "ws://127.0.0.1:port/mqtt".
-export function parseEndpoint(endpoint) {
-  if (typeof endpoint !== 'string' || !endpoint) {
-    throw new IotError('invalid_argument', 'endpoint is required (a host name or a ws:// / wss:// URL)');
-  }
-  const withScheme = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `wss://${endpoint}`;
-  let url;
-  try { url = new URL(withScheme); } catch {
-    throw new IotError('invalid_argument', `endpoint "${endpoint}" is not a host name or a ws:// / wss:// URL`);
-  }
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') {
-    throw new IotError('invalid_argument', `endpoint scheme "${url.protocol}" is not ws: or wss:`);
-  }
-  if (url.pathname !== '/' && url.pathname !== '/mqtt') {
-    throw new IotError('invalid_argument', `endpoint path "${url.pathname}" is not /mqtt`);
-  }
-  return { secure: url.protocol === 'wss:', host: url.host, path: '/mqtt' };
 }
 
 export function toPayload(payload) {
@@ -133,8 +114,9 @@ function watchUpgrade(sock, info) {
 const tooBig = (what, max) => `WebSocket ${what} refused (messages are limited to ${max} bytes)`;
 
 export class IotClient {
-  #n; #o; #endpoint; #region; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
+  #n; #o; #endpoint; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
   #svc = [];  // attached services (attach)
+  #offsetMs = 0;  // the clock offset when the engine was freed (close)
 
   // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
   // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
@@ -147,12 +129,9 @@ export class IotClient {
     checkOptions(options);
     this.#n = native;
     this.#o = options;
-    this.#endpoint = parseEndpoint(options.endpoint);
-    this.#region = options.region || '';
     this.#WebSocket = options.WebSocket || globalThis.WebSocket;
     this.#fetch = options.fetch || (globalThis.fetch && globalThis.fetch.bind(globalThis));
     if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket: pass options.WebSocket (in Node: the "ws" package)');
-    this.clockOffsetMs = options.clockOffsetMs || 0;
     this.#listeners = {};
     this.#ops = new Map();   // op id -> {resolve, reject, filter?}
     this.#subs = new Map();  // subscription id -> {filter, handler}
@@ -168,18 +147,13 @@ export class IotClient {
         if (!this.#fetch) throw new IotError('unsupported', 'no fetch implementation: pass options.fetch');
         return this.#fetch(...a);
       },
-      wallNow: () => Date.now(),
-      clockOffset: () => this.clockOffsetMs,
+      // Server time (the wall clock corrected by the clock-skew policy): what expirations are in.
+      wallNow: () => Date.now() + this.clockOffsetMs,
+      refreshAt: (expiration, now) => native.refreshAt(expiration, now, options.refreshBeforeExpiryMs ?? -1),
       learnServerDate: (d) => this.#learnServerDate(d),
       onError: (e) => this.#emit('error', e),
       onCredentials: (info) => this.#emit('credentials', info),
     };
-    this.#auth = options.customAuthorizer ? null : createCredentialSource(options, ctx);
-
-    // Endpoint and region are checked by the C++ signer now, so a bad one fails create(), not
-    // every connection attempt (a throw-away key: nothing secret is involved).
-    if (this.#auth) native.presign(this.#endpoint.host, this.#region, { accessKeyId: 'AKIDCHECKONLY', secretAccessKey: 'x' }, 1.7e9, this.#endpoint.secure);
-
     const r = options.reconnect === false ? { enabled: false } : { enabled: true, ...(options.reconnect || {}) };
     const q = options.offlineQueue || {};
     if (q.policy != null && !(POLICY[q.policy] >= 0)) {
@@ -197,6 +171,16 @@ export class IotClient {
       seed: Math.floor(Math.random() * 2 ** 32),
       connectTimeoutMs: options.connectTimeoutMs ?? 10000,
     });
+    // Endpoint, region and authorizer are checked once here (core's connection layer, with a
+    // dry-run presign), so a bad one fails create(), not every connection attempt.
+    try {
+      if (typeof options.endpoint != 'string') throw bad('endpoint', 'a host name or a ws:// / wss:// URL', options.endpoint);
+      this.#endpoint = { ...native.configure(this.#h, options.endpoint, options.region, options.customAuthorizer, options.clockOffsetMs || 0), path: '/mqtt' };
+      this.#auth = options.customAuthorizer ? null : createCredentialSource(options, ctx);
+    } catch (e) {
+      native.destroy(this.#h);
+      throw e;
+    }
     if (finalizer) finalizer.register(this, { native, handle: this.#h }, this);
   }
 
@@ -216,9 +200,19 @@ export class IotClient {
     }
   }
 
-  // The endpoint as the client parsed it (one parser: parseEndpoint): where it connects.
+  // The endpoint as core's parse_endpoint read it: where every attempt connects.
   get endpoint() {
     return { ...this.#endpoint };
+  }
+
+  // The clock offset every signature uses (ms, whole seconds): configured, or learnt from a
+  // server's Date by core's clock-skew policy. Setting it throws IotError beyond +-24 h.
+  get clockOffsetMs() {
+    return this.#h ? this.#n.clockOffset(this.#h) : this.#offsetMs;
+  }
+  set clockOffsetMs(ms) {
+    check('clockOffsetMs', ms, 'z');
+    if (this.#h) this.#n.setClockOffset(this.#h, ms);
   }
 
   get state() {
@@ -284,6 +278,7 @@ export class IotClient {
     if (this.#auth) this.#auth.stop();
     clearTimeout(this.#timer);
     if (finalizer) finalizer.unregister(this);
+    this.#offsetMs = this.clockOffsetMs;
     this.#n.destroy(this.#h);
     this.#h = 0;
     const err = new IotError('closed', 'the client was closed');
@@ -319,11 +314,7 @@ export class IotClient {
   }
 
   #learnServerDate(dateHeader) {
-    const server = Date.parse(dateHeader);
-    if (Number.isNaN(server)) return;
-    // Date has 1 s resolution: only act on a disagreement clearly larger than that.
-    const offset = server + 500 - Date.now();
-    if (Math.abs(offset - this.clockOffsetMs) > 2000) this.clockOffsetMs = offset;
+    if (this.#h) this.#n.observeDate(this.#h, String(dateHeader), Date.now());
   }
 
   // Coalesces the pumps of many API calls made in one task (one WebSocket send for a burst).
@@ -466,13 +457,14 @@ export class IotClient {
     return op;
   }
 
-  // need_target: fetch (cached) credentials and presign a fresh URL for this attempt.
+  // need_target: fetch (cached) credentials; core builds this attempt's target with them (a fresh
+  // presigned URL, or the custom authorizer's) and hands it to the engine.
   #makeTarget(attempt) {
     const token = ++this.#attempt;
-    this.#target(attempt).then(
-      (t) => {
+    Promise.resolve(this.#auth && this.#auth.get()).then(
+      (creds) => {
         if (!this.#h || token !== this.#attempt) return;
-        this.#n.provideTarget(this.#h, t.url, t.username, t.password, monotonic());
+        this.#n.target(this.#h, attempt, creds, Date.now(), monotonic());
         this.#pump();
       },
       (e) => {
@@ -485,22 +477,6 @@ export class IotClient {
         this.#n.provideTargetError(this.#h, err.code, err.message, err.status, monotonic());
         this.#pump();
       });
-  }
-
-  async #target() {
-    const { host, path, secure } = this.#endpoint;
-    const ca = this.#o.customAuthorizer;
-    if (ca) {
-      const q = new URLSearchParams();
-      if (ca.name) q.set('x-amz-customauthorizer-name', ca.name);
-      if (ca.token !== undefined) q.set(ca.tokenKeyName || 'token', ca.token);
-      if (ca.signature) q.set('x-amz-customauthorizer-signature', ca.signature);
-      const qs = q.toString();
-      return { url: `${secure ? 'wss' : 'ws'}://${host}${path}${qs ? `?${qs}` : ''}`, username: ca.username, password: ca.password };
-    }
-    const creds = await this.#auth.get();
-    const epochSeconds = Math.floor((Date.now() + this.clockOffsetMs) / 1000);
-    return { url: this.#n.presign(host, this.#region, creds, epochSeconds, secure) };
   }
 
   #open(url) {
@@ -554,7 +530,8 @@ export class IotClient {
       if (this.#sock !== sock || !this.#h) return;
       this.#sock = null;
       const err = this.#closeReason(info, e);
-      this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic());
+      // A 401/403 (core's status table says auth_failed): fetch fresh credentials next time.
+      if (this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic()) === 'auth_failed' && this.#auth) this.#auth.invalidate();
       this.#pump();
     });
   }
@@ -566,12 +543,8 @@ export class IotClient {
     this.#reason = info.body;
     const host = this.#endpoint.host;
     const answer = info.body ? `: ${info.body}` : '';
-    if (info.status) {
-      const auth = info.status === 401 || info.status === 403;
-      if (auth && this.#auth) this.#auth.invalidate();
-      return new IotError(auth ? 'auth_failed' : 'connection_refused', `WebSocket upgrade to ${host} refused: HTTP ${info.status}${answer}${auth
-        ? ` (a bad signature or key, expired credentials or a skewed clock; server date ${info.date || 'unknown'})` : ''}`, { status: info.status });
-    }
+    // The code comes from the status, by core's table (onClosed).
+    if (info.status) return new IotError('connection_refused', `WebSocket upgrade to ${host} refused: HTTP ${info.status}${answer}`, { status: info.status });
     // Status unknown (a browser): it may have been a 403 for revoked credentials, so every
     // second such failure in a row fetches fresh ones (at the engine's backoff pace).
     if (++this.#blindFailures % 2 === 0 && this.#auth) this.#auth.invalidate();

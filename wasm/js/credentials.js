@@ -1,21 +1,16 @@
 // credentials.js — where the SigV4 credentials come from: static keys, a Cognito identity pool
-// (GetId + GetCredentialsForIdentity over fetch, JSON parsed here so no C++ JSON library ships),
+// (GetId + GetCredentialsForIdentity over fetch, JSON parsed here: linking core's
+// connection::CognitoIdentity instead costs the browser package 11 KB gz, see docs/benchmarks.md),
 // or the application's own async provider. Temporary credentials are cached and refreshed before
-// they expire.
+// they expire, when core's refresh policy says (connection::refresh_deadline_ms, through ctx).
+// Times are server time (ctx.wallNow(): the wall clock corrected by the clock-skew policy), the
+// frame AWS's expirations are in.
 import { IotError } from './errors.js';
-
-const FIVE_MINUTES = 5 * 60 * 1000;
-
-// Milliseconds before `expiration` at which to refresh: the configured margin, else the smaller
-// of 5 minutes and 10 % of the credentials' lifetime.
-export function refreshMargin(lifetimeMs, configured) {
-  if (typeof configured === 'number') return configured;
-  return Math.min(FIVE_MINUTES, Math.max(0, lifetimeMs) * 0.1);
-}
 
 const isKey = (v) => typeof v === 'string' && v !== '';
 
 // Checked credentials with `expiration` in epoch ms (or undefined), else IotError `code`.
+// (Their JS types; core checks the values again when it signs.)
 const checked = (c, where, code = 'invalid_argument', details = undefined) => {
   const expiration = c && c.expiration instanceof Date ? c.expiration.getTime() : c && c.expiration;
   if (!c || !isKey(c.accessKeyId) || !isKey(c.secretAccessKey) || (c.sessionToken != null && typeof c.sessionToken != 'string')
@@ -39,7 +34,7 @@ export function createCredentialSource(options, ctx) {
   return null;
 }
 
-// Caches the credentials and refreshes them `refreshMargin` before expiry (and on demand).
+// Caches the credentials and refreshes them at core's deadline (and on demand).
 function cached(fetchCredentials, options, ctx) {
   let current = null;
   let inFlight = null;
@@ -58,13 +53,11 @@ function cached(fetchCredentials, options, ctx) {
     if (!inFlight) {
       inFlight = fetchCredentials().then((c) => {
         const now = ctx.wallNow();
-        const lifetime = c.expiration === undefined ? 0 : c.expiration - now;
-        let refreshAt = c.expiration === undefined ? Infinity : c.expiration - refreshMargin(lifetime, options.refreshBeforeExpiryMs);
-        // Never refresh in a tight loop: a margin longer than the lifetime, or credentials that
-        // look expired on arrival (a wrong local clock), wait at least 5 s / 60 s.
-        refreshAt = Math.max(refreshAt, now + (lifetime > 0 ? Math.max(5000, lifetime / 2) : 60000));
-        current = { ...c, refreshAt };
         inFlight = null;
+        // Already expired on arrival (a wrong clock): used once, not cached; core refuses them
+        // when it signs (auth_failed naming the expiry) and the engine backs off.
+        if (c.expiration !== undefined && c.expiration <= now) return c;
+        current = { ...c, refreshAt: c.expiration === undefined ? Infinity : ctx.refreshAt(c.expiration, now) };
         schedule();
         // What the application may show (never a key or token): when these expire, whose they are.
         ctx.onCredentials({ expiration: c.expiration, identityId: c.identityId });
@@ -157,8 +150,8 @@ function cognitoFetcher(options, ctx) {
         accessKeyId: k.AccessKeyId,
         secretAccessKey: k.SecretKey,
         sessionToken: k.SessionToken,
-        // Expiration is epoch seconds (a number); converted to the local clock's frame with the learnt offset.
-        expiration: e == null ? e : typeof e == 'number' ? e * 1000 - ctx.clockOffset() : NaN,
+        // Expiration is epoch seconds (a number), server time like ctx.wallNow().
+        expiration: e == null ? e : typeof e == 'number' ? e * 1000 : NaN,
       }, 'Cognito GetCredentialsForIdentity', 'server_error', COGNITO),
       identityId: typeof json.IdentityId === 'string' ? json.IdentityId : id,
     };

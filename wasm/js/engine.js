@@ -3,16 +3,17 @@
 // numbers of the boundary (event types, field ids) come from wasm-boundary.js, generated at build
 // time from wasm/src/boundary.hpp and core's enums.
 import {
-  IMPORT_MODULE, IMPORT_ABORT, IMPORT_RESIZE, EXPORT_MEMORY, EXPORT_CTORS, FN_SCRATCH, FN_LEN, FN_ERR_CODE, FN_ERR_MSG,
-  FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_PROVIDE_TARGET,
+  IMPORT_MODULE, IMPORT_ABORT, IMPORT_RESIZE, EXPORT_MEMORY, EXPORT_CTORS, FN_SCRATCH, FN_LEN,
+  FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_CONFIGURE, FN_TARGET,
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
-  FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_PRESIGN, FN_OUT, FN_MAX_INBOUND,
+  FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
+  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
   EV_PUBLISH_FAILED, EV_ERROR, EVN_OP_ID, EVN_DELAY_MS, EVN_ATTEMPT, EVN_SESSION_PRESENT, EVN_ERROR_CODE, EVN_QOS,
-  EVN_RETAIN, EVN_DUP, EVN_HTTP_STATUS, EVB_ERROR_MESSAGE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL,
-  EVB_SUBSCRIPTION_IDS, EVB_GRANTED,
+  EVN_RETAIN, EVN_DUP, EVN_HTTP_STATUS, EVN_MQTT_REASON, EVN_RULE_LIMIT, EVN_RULE_ACTUAL, EVB_ERROR_MESSAGE,
+  EVB_ERROR_RULE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL, EVB_SUBSCRIPTION_IDS, EVB_GRANTED,
 } from './wasm-boundary.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
@@ -82,15 +83,15 @@ export async function instantiate(source, ownNames) {
 function bind(exports, ownNames) {
   const f = (name) => exports[ownNames[name]];
   const memory = exports[EXPORT_MEMORY];
-  const scratch = exports[FN_SCRATCH], len = exports[FN_LEN], errCode = exports[FN_ERR_CODE], errMsg = exports[FN_ERR_MSG];
+  const scratch = exports[FN_SCRATCH], len = exports[FN_LEN];
   const create = exports[FN_CREATE], destroy = exports[FN_DESTROY], connect = exports[FN_CONNECT];
   const disconnect = exports[FN_DISCONNECT], publish = exports[FN_PUBLISH], subscribe = exports[FN_SUBSCRIBE];
-  const unsubscribe = exports[FN_UNSUBSCRIBE], provideTarget = exports[FN_PROVIDE_TARGET];
+  const unsubscribe = exports[FN_UNSUBSCRIBE], configure = exports[FN_CONFIGURE], target = exports[FN_TARGET];
   const provideTargetError = exports[FN_PROVIDE_TARGET_ERROR], onOpen = exports[FN_ON_OPEN], onBytes = exports[FN_ON_BYTES];
   const onClosed = exports[FN_ON_CLOSED], onTick = exports[FN_ON_TICK], deadline = exports[FN_DEADLINE];
   const output = exports[FN_OUTPUT], consume = exports[FN_CONSUME], state = exports[FN_STATE], poll = exports[FN_POLL];
-  const num = exports[FN_EV_NUM], bytes = exports[FN_EV_BYTES], presign = exports[FN_PRESIGN], out = exports[FN_OUT];
-  const maxInbound = exports[FN_MAX_INBOUND];
+  const num = exports[FN_EV_NUM], bytes = exports[FN_EV_BYTES], out = exports[FN_OUT];
+  const maxInbound = exports[FN_MAX_INBOUND], observeDate = exports[FN_OBSERVE_DATE];
   exports[EXPORT_CTORS]();
 
   let heap = new Uint8Array(memory.buffer);
@@ -98,8 +99,17 @@ function bind(exports, ownNames) {
   const HEAP = () => (heap.buffer === memory.buffer ? heap : (heap = new Uint8Array(memory.buffer)));
   const view = (ptr) => HEAP().subarray(ptr, ptr + len());
   const text = (ptr) => decoder.decode(view(ptr));
-  const lastError = () => new IotError(ERROR_CODES[errCode()] || 'invalid_argument', text(errMsg()));
-  const ok = (id) => { if (!id) throw lastError(); return id; };
+  // The polled event's error (h = 0: the last error of a call), its cause as data: the HTTP status,
+  // the MQTT reason code, the rule with its limit and the value found (core's Error fields).
+  const errorOf = (h, fallback) => {
+    const e = new IotError(ERROR_CODES[num(h, EVN_ERROR_CODE)] || fallback, text(bytes(h, EVB_ERROR_MESSAGE)));
+    const rule = text(bytes(h, EVB_ERROR_RULE));
+    if (num(h, EVN_HTTP_STATUS)) e.status = num(h, EVN_HTTP_STATUS);
+    if (num(h, EVN_MQTT_REASON)) e.mqttReason = num(h, EVN_MQTT_REASON);
+    if (rule) Object.assign(e, { rule, limit: num(h, EVN_RULE_LIMIT), actual: num(h, EVN_RULE_ACTUAL) });
+    return e;
+  };
+  const ok = (id) => { if (!id) throw errorOf(0, 'invalid_argument'); return id; };
   const code = (name) => ERROR_CODES.indexOf(name);
 
   // Packs strings / byte arrays into the scratch buffer as [u32 length][bytes] records. Strings
@@ -149,10 +159,28 @@ function bind(exports, ownNames) {
       pack(filter);
       return ok(unsubscribe(h, now));
     },
-    provideTarget(h, url, username, password, now) {
-      pack(url, username || '', password || '');
-      provideTarget(h, now);
+    // Where the client connects, by core's connection layer (endpoint forms, region, custom
+    // authorizer ca, the clock offset): {secure, host}. Throws IotError naming the rule.
+    configure(h, endpoint, region, ca, offsetMs) {
+      pack(endpoint, region || '', ...(ca ? [ca.name, ca.tokenKeyName, ca.token, ca.signature, ca.username, ca.password] : [])
+        .map((v) => v ?? ''));
+      const secure = ok(configure(h, ca ? 1 : 0, offsetMs)) === 2;
+      return { secure, host: text(out()) };
     },
+    // Builds this attempt's target with creds (SigV4; null for a custom authorizer) at wall clock
+    // wallMs and hands it, or why not, to the engine. provide false: returns the presigned URL
+    // instead (throws IotError).
+    target(h, attempt, creds, wallMs, now, provide = true) {
+      pack(...(creds ? [creds.accessKeyId, creds.secretAccessKey, creds.sessionToken || ''] : []));
+      const r = target(h, attempt, wallMs, (creds && creds.expiration) || 0, provide ? 1 : 0, now);
+      if (!provide) return ok(r) && text(out());
+    },
+    // A server's Date header (read by Date.parse), for core's clock-skew policy.
+    observeDate: (h, date, wallMs) => Date.parse(date) > 0 && observeDate(h, Date.parse(date), wallMs),
+    clockOffset: exports[FN_CLOCK_OFFSET],
+    setClockOffset: (h, ms) => ok(exports[FN_SET_CLOCK_OFFSET](h, ms)),
+    // When to refresh credentials (server-time ms; margin -1: the default).
+    refreshAt: exports[FN_REFRESH_AT],
     // status: the HTTP status behind the error (0: none); it comes back in the error event.
     provideTargetError(h, name, message, status, now) {
       pack(message);
@@ -163,9 +191,10 @@ function bind(exports, ownNames) {
       pack(data);
       onBytes(h, now);
     },
+    // status (a refused upgrade's, 0: none) decides the code by core's table; returns the code used.
     onClosed(h, name, message, status, now) {
       pack(message);
-      onClosed(h, code(name), status || 0, now);
+      return ERROR_CODES[onClosed(h, code(name), status || 0, now)];
     },
     // The largest inbound MQTT packet the engine accepts (bytes).
     maxInbound,
@@ -215,18 +244,8 @@ function bind(exports, ownNames) {
         default:
           ev.opId = num(h, EVN_OP_ID);
       }
-      if (type === EV_DISCONNECTED || type === EV_PUBLISH_FAILED || type === EV_ERROR) {
-        // The HTTP status travels through the engine as data (Error::http_status), not as text.
-        ev.error = new IotError(ERROR_CODES[num(h, EVN_ERROR_CODE)] || 'closed', text(bytes(h, EVB_ERROR_MESSAGE)),
-          { status: num(h, EVN_HTTP_STATUS) || undefined });
-      }
+      if (type === EV_DISCONNECTED || type === EV_PUBLISH_FAILED || type === EV_ERROR) ev.error = errorOf(h, 'closed');
       return ev;
-    },
-    // Presigns the AWS IoT WebSocket URL. Throws IotError naming the rule on bad input.
-    presign(endpoint, region, creds, epochSeconds, secure) {
-      pack(endpoint, region || '', creds.accessKeyId, creds.secretAccessKey, creds.sessionToken || '');
-      ok(presign(epochSeconds, secure ? 1 : 0));
-      return text(out());
     },
   };
 }

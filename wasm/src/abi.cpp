@@ -26,6 +26,11 @@ int fail(const Error& e) {
     return 0;
 }
 
+Result<connection::TimedCredentials> HandedCredentials::fetch(std::int64_t now_ms) {
+    if (auto ok = connection::check_credentials(value, now_ms, "credentials"); !ok) return ok.error();
+    return value;
+}
+
 const char* hand_out(const std::string& s) {
     g_len = s.size();
     return s.data();

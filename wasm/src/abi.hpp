@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "iotlite/connection/target_builder.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
 
@@ -34,10 +35,21 @@ extern Error g_error;
 extern std::size_t g_len;  // length of the last string/array handed out
 extern std::string g_out;  // string results (presigned URL, shadow mirror)
 
-// A client plus the event most recently polled (its fields are read by iot_ev_*).
+// The credentials JS fetched (asynchronously: Cognito over fetch, the app's provider) for the
+// attempt being built; the TargetBuilder asks for them synchronously. check_credentials runs here
+// like in every provider (non-empty key and secret, not expired at the corrected time).
+struct HandedCredentials final : connection::CredentialsProvider {
+    connection::TimedCredentials value;
+    Result<connection::TimedCredentials> fetch(std::int64_t now_ms) override;
+};
+
+// A client, where it connects (the connection layer's TargetBuilder: endpoint, auth mode, clock
+// skew), and the event most recently polled (its fields are read by iot_ev_*).
 struct Handle {
     std::unique_ptr<mqtt::Client> client;
     mqtt::Event event;
+    HandedCredentials credentials;
+    std::unique_ptr<connection::TargetBuilder> target;
 };
 
 // Reads the [u32 length][bytes] records JS packed into the scratch buffer.

@@ -4,6 +4,9 @@
 // strings) is abi.hpp's; the numbers JS sees (event types, field ids, enums) are boundary.hpp's.
 // The "iotlite/shadow" build links this file too and adds shadow_bindings.cpp.
 //
+// The connection layer (core/connection) decides where and how each attempt connects: iot_configure
+// and iot_target wrap its TargetBuilder; JS only fetches credentials (I/O) and hands them over.
+//
 // Plain extern "C" functions instead of embind: the facade owns every handle and frees it in
 // close(), so the application never sees a C++ object, and no embind runtime (~9 KB gz) ships.
 
@@ -18,7 +21,9 @@
 #include "boundary.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
-#include "iotlite/sigv4/iot_websocket_url.hpp"
+#include "iotlite/connection/credentials_cache.hpp"
+#include "iotlite/connection/http_status.hpp"
+#include "iotlite/connection/target_builder.hpp"
 
 using iotlite::Errc;
 using iotlite::Error;
@@ -41,8 +46,6 @@ std::uint8_t* iot_scratch(std::uint32_t size) {
 }
 
 std::uint32_t iot_len() { return static_cast<std::uint32_t>(g_len); }
-int iot_err_code() { return static_cast<int>(g_error.code); }
-const char* iot_err_msg() { return hand_out(g_error.message); }
 
 // Scratch: [client_id]. Returns a handle, or 0 with the config error in the last error.
 Handle* iot_create(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,
@@ -106,17 +109,6 @@ double iot_unsubscribe(Handle* h, double now) {
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }
 
-// Scratch: [url][username][password]: a WebSocket target for the pending attempt.
-void iot_provide_target(Handle* h, double now) {
-    Args args;
-    ConnectionTarget target;
-    target.kind = TransportKind::websocket;
-    target.url = std::string(args.next());
-    target.username = std::string(args.next());
-    target.password = std::string(args.next());
-    h->client->provide_target(std::move(target), ms(now));
-}
-
 // Scratch: [message]. The driver could not produce a target (credentials, signing); `status` is
 // the HTTP status behind it (a Cognito answer), 0 when none.
 void iot_provide_target_error(Handle* h, int code, std::uint32_t status, double now) {
@@ -135,12 +127,16 @@ void iot_on_bytes(Handle* h, double now) {
 }
 
 // Scratch: [reason]. `status`: the HTTP status of a refused WebSocket upgrade where the runtime
-// exposes it, else 0; the engine hands it back in the error / disconnected event
-// (EventNumber::http_status).
-void iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
+// exposes it, else 0; it then decides the code, by core's one status table (connection::
+// errc_for_http_status), and the engine hands it back in the error / disconnected event
+// (EventNumber::http_status). Returns the code used.
+int iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
+    using namespace iotlite::connection;
     Args args;
-    h->client->on_closed(Error{static_cast<Errc>(code), std::string(args.next()), static_cast<std::uint16_t>(status)},
-                         ms(now));
+    const auto http_status = static_cast<std::uint16_t>(status);
+    const Errc errc = status != 0 ? errc_for_http_status(http_status, HttpStatusUse::upgrade) : static_cast<Errc>(code);
+    h->client->on_closed(Error{errc, std::string(args.next()), http_status}, ms(now));
+    return static_cast<int>(errc);
 }
 
 // The largest inbound MQTT packet the engine accepts: the driver refuses larger WebSocket
@@ -169,65 +165,138 @@ int iot_poll(Handle* h) {
     return h->client->poll_event(h->event) ? static_cast<int>(h->event.type) : -1;  // poll_event overwrites it whole
 }
 
-// Numeric fields of the polled event (boundary.hpp's EventNumber; 0 for an unknown id).
+// Numeric fields of the polled event (boundary.hpp's EventNumber; 0 for an unknown id). The
+// error_* fields with h = 0: those of the last error (a call that failed).
 double iot_ev_num(Handle* h, int field) {
+    const Error& error = h ? h->event.error : g_error;
+    switch (static_cast<EventNumber>(field)) {
+        case EventNumber::error_code: return static_cast<double>(error.code);
+        case EventNumber::http_status: return error.http_status;
+        case EventNumber::mqtt_reason: return error.mqtt_reason;
+        case EventNumber::rule_limit: return error.limit;
+        case EventNumber::rule_actual: return error.actual;
+        default: break;
+    }
     const Event& e = h->event;
     switch (static_cast<EventNumber>(field)) {
         case EventNumber::op_id: return e.op_id;
         case EventNumber::delay_ms: return e.delay_ms;
         case EventNumber::attempt: return e.attempt;
         case EventNumber::session_present: return e.session_present ? 1 : 0;
-        case EventNumber::error_code: return static_cast<double>(e.error.code);
         case EventNumber::qos: return static_cast<double>(e.message.qos);
         case EventNumber::retain: return e.message.retain ? 1 : 0;
         case EventNumber::dup: return e.message.dup ? 1 : 0;
-        case EventNumber::http_status: return e.error.http_status;
+        default: return 0;
     }
-    return 0;
 }
 
-// Byte fields of the polled event (boundary.hpp's EventBytes): (pointer, iot_len()).
+// Byte fields of the polled event (boundary.hpp's EventBytes): (pointer, iot_len()). The error_*
+// fields with h = 0: those of the last error.
 const void* iot_ev_bytes(Handle* h, int field) {
+    const Error& error = h ? h->event.error : g_error;
+    if (field == static_cast<int>(EventBytes::error_message)) return hand_out(error.message);
+    if (field == static_cast<int>(EventBytes::error_rule)) {
+        g_len = std::strlen(error.rule);
+        return error.rule;
+    }
     Event& e = h->event;
     switch (static_cast<EventBytes>(field)) {
-        case EventBytes::error_message: return hand_out(e.error.message);
         case EventBytes::topic: return hand_out(e.message.topic);
         case EventBytes::payload: g_len = e.message.payload.size(); return e.message.payload.data();
         case EventBytes::target_url: return hand_out(h->client->target().url);
         case EventBytes::subscription_ids: g_len = e.subscription_ids.size(); return e.subscription_ids.data();  // u32 each
         case EventBytes::granted: g_len = e.granted.size(); return e.granted.data();                          // u8 each
+        default: break;
     }
     g_len = 0;
     return nullptr;
 }
 
-// Scratch: [endpoint host[:port]][region (may be empty: inferred)][access key][secret key]
-// [session token (may be empty)]. Presigns the AWS IoT WebSocket URL for `epoch_s`. Returns 1 with
-// the URL in (iot_out(), iot_len()), or 0 with the last error set. The secret never leaves this call.
-int iot_presign(double epoch_s, int secure) {
-    // One request and one signer for the module: the request's strings keep their capacity between
-    // calls (no allocation per presign), and the signer caches the signing key per (credentials,
-    // date, region).
-    static iotlite::sigv4::IotUrlRequest request;
-    static iotlite::sigv4::IotUrlSigner signer;
+// Scratch: [endpoint][region (may be empty: inferred)] and, for a custom authorizer
+// (custom_authorizer = 1), [name][token key name][token][signature][username][password].
+// Where the client connects, by the connection layer (parse_endpoint, TargetBuilder: the endpoint
+// forms, the region rule, a dry-run presign) plus the clock offset the application configured.
+// Returns 2 (wss) or 1 (ws) with the endpoint's host[:port] in (iot_out(), iot_len()), or 0 with
+// the last error set.
+int iot_configure(Handle* h, int custom_authorizer, double clock_offset_ms) {
+    using namespace iotlite::connection;
     Args args;
-    request.endpoint.assign(args.next());
-    request.region.assign(args.next());
-    request.credentials.access_key_id.assign(args.next());
-    auto secret = args.next();
-    request.credentials.secret_access_key.assign(secret);
-    request.credentials.session_token.assign(args.next());
-    request.time = static_cast<std::int64_t>(epoch_s);
-    request.scheme = secure ? iotlite::sigv4::UrlScheme::wss : iotlite::sigv4::UrlScheme::ws;
-    auto r = signer.presign_into(request, g_out);
-    // Wipe the secret's copies: its bytes in the scratch buffer and the request's string.
-    if (!secret.empty()) {
-        const auto at = reinterpret_cast<const std::uint8_t*>(secret.data()) - g_scratch.bytes;
-        std::memset(g_scratch.bytes + at, 0, secret.size());
+    auto endpoint = parse_endpoint(args.next());
+    if (!endpoint) return fail(endpoint.error());
+    TargetConfig config;
+    config.endpoint = std::move(endpoint).value();
+    config.region = std::string(args.next());
+    if (custom_authorizer) {
+        config.mode = AuthMode::custom_authorizer;
+        CustomAuthorizer& a = config.authorizer;
+        for (std::string* field : {&a.name, &a.token_key_name, &a.token, &a.signature, &a.username, &a.password})
+            field->assign(args.next());
     }
-    std::string& kept = request.credentials.secret_access_key;
-    std::memset(&kept[0], 0, kept.size());
-    return r ? 1 : fail(r.error());
+    auto built = TargetBuilder::create(std::move(config), &h->credentials);
+    if (!built) return fail(built.error());
+    h->target = std::make_unique<TargetBuilder>(std::move(built).value());
+    auto offset = h->target->clock_skew().set_offset_s(static_cast<std::int64_t>(clock_offset_ms / 1000));
+    if (!offset) return fail(offset.error());
+    const TargetConfig& c = h->target->config();
+    g_out = c.endpoint.authority(c.secure ? kHttpsPort : kPlainWebSocketPort);
+    return c.secure ? 2 : 1;
+}
+
+// Scratch: [access key][secret key][session token] (SigV4 only; the credentials JS fetched for
+// this attempt, expiring at expiration_ms, 0: never). Builds the target of connect attempt
+// `attempt` at wall-clock `wall_ms` (the clock offset applied here) and hands it, or why it
+// could not be built, to the engine. provide = 0: only the URL, in (iot_out(), iot_len()) (the
+// presign benchmark). Returns 1, or 0 with the last error set. The secret's copies this call owns
+// are wiped before it returns.
+int iot_target(Handle* h, std::uint32_t attempt, double wall_ms, double expiration_ms, int provide, double now) {
+    Args args;
+    iotlite::sigv4::Credentials& c = h->credentials.value.credentials;
+    c.access_key_id.assign(args.next());
+    auto secret = args.next();
+    c.secret_access_key.assign(secret);
+    c.session_token.assign(args.next());
+    h->credentials.value.expiration_ms = static_cast<std::int64_t>(expiration_ms);
+    auto target = h->target->build(attempt, static_cast<std::int64_t>(wall_ms));
+    if (!secret.empty()) {
+        std::memset(g_scratch.bytes + (reinterpret_cast<const std::uint8_t*>(secret.data()) - g_scratch.bytes), 0,
+                    secret.size());
+    }
+    std::memset(&c.secret_access_key[0], 0, c.secret_access_key.size());
+    if (!provide) {
+        if (!target) return fail(target.error());
+        g_out = target.value().url;
+        return 1;
+    }
+    const int ok = target ? 1 : fail(target.error());
+    h->client->provide_target(std::move(target), ms(now));
+    return ok;
+}
+
+// A server's time (the Date of a refused upgrade or a Cognito answer, read by the runtime's own
+// HTTP-date parser: Date.parse, so no second parser ships in the module), observed at wall-clock
+// `wall_ms`, for the shared clock-skew policy (bound and hysteresis). Returns 1 when the offset
+// changed; a disagreement beyond the bound is not applied (as in firmware).
+int iot_observe_date(Handle* h, double server_ms, double wall_ms) {
+    auto changed = h->target->clock_skew().observe(static_cast<std::int64_t>(server_ms / 1000),
+                                                   static_cast<std::int64_t>(wall_ms / 1000));
+    return changed && changed.value() ? 1 : 0;
+}
+
+// The clock offset every signature uses (ms; the policy keeps whole seconds).
+double iot_clock_offset(Handle* h) { return static_cast<double>(h->target->clock_skew().offset_s()) * 1000; }
+
+// The application sets the offset. Returns 1, or 0 with the last error (over the bound).
+int iot_set_clock_offset(Handle* h, double offset_ms) {
+    auto set = h->target->clock_skew().set_offset_s(static_cast<std::int64_t>(offset_ms / 1000));
+    return set ? 1 : fail(set.error());
+}
+
+// When to refresh credentials expiring at expiration_ms fetched at now_ms (server time, ms);
+// margin_ms < 0: the default margin. connection::refresh_deadline_ms.
+double iot_refresh_at(double expiration_ms, double now_ms, double margin_ms) {
+    return static_cast<double>(iotlite::connection::refresh_deadline_ms(static_cast<std::int64_t>(expiration_ms),
+                                                                        static_cast<std::int64_t>(now_ms),
+                                                                        static_cast<std::int64_t>(margin_ms)));
 }
 
 const char* iot_out() { return hand_out(g_out); }

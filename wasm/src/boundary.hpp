@@ -18,10 +18,11 @@
 
 // Numeric fields of the polled mqtt::Event (iot_ev_num(handle, field)); JS: EVN_<FIELD>.
 #define IOTLITE_WASM_EVENT_NUMBERS(X) \
-    X(op_id) X(delay_ms) X(attempt) X(session_present) X(error_code) X(qos) X(retain) X(dup) X(http_status)
+    X(op_id) X(delay_ms) X(attempt) X(session_present) X(error_code) X(qos) X(retain) X(dup) X(http_status) \
+    X(mqtt_reason) X(rule_limit) X(rule_actual)
 // Byte fields of the polled mqtt::Event (iot_ev_bytes(handle, field)); JS: EVB_<FIELD>.
 #define IOTLITE_WASM_EVENT_BYTES(X) \
-    X(error_message) X(topic) X(payload) X(target_url) X(subscription_ids) X(granted)
+    X(error_message) X(topic) X(payload) X(target_url) X(subscription_ids) X(granted) X(error_rule)
 // mqtt::QueuePolicy by value (iot_create's queue_policy); JS: QUEUE_POLICY {name: value}.
 #define IOTLITE_WASM_QUEUE_POLICIES(X) X(drop_oldest) X(drop_newest) X(reject)
 

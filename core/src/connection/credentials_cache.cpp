@@ -4,13 +4,13 @@
 
 namespace iotlite::connection {
 
-std::int64_t CredentialsCache::refresh_at(const TimedCredentials& c, std::int64_t now_ms) const {
-    const std::int64_t lifetime = c.expiration_ms - now_ms;
+std::int64_t refresh_deadline_ms(std::int64_t expiration_ms, std::int64_t now_ms, std::int64_t margin_ms) {
+    const std::int64_t lifetime = expiration_ms - now_ms;
     const std::int64_t margin =
-        margin_ms_ >= 0 ? margin_ms_ : std::min(kDefaultMaxRefreshMarginMs, std::max<std::int64_t>(0, lifetime) / 10);
+        margin_ms >= 0 ? margin_ms : std::min(kDefaultMaxRefreshMarginMs, std::max<std::int64_t>(0, lifetime) / 10);
     const std::int64_t floor = now_ms + (lifetime > 0 ? std::max<std::int64_t>(5000, lifetime / 2) : 60000);
     // The floor never pushes the refresh past expiry: short-lived credentials refresh at expiry at the latest.
-    return std::max(c.expiration_ms - margin, std::min(floor, c.expiration_ms));
+    return std::max(expiration_ms - margin, std::min(floor, expiration_ms));
 }
 
 Result<TimedCredentials> CredentialsCache::fetch(std::int64_t now_ms) {
@@ -27,7 +27,7 @@ Result<TimedCredentials> CredentialsCache::fetch(std::int64_t now_ms) {
         return ok.error();
     }
     cached_ = fresh.value();
-    refresh_at_ms_ = cached_->expiration_ms == 0 ? 0 : refresh_at(*cached_, now_ms);
+    refresh_at_ms_ = cached_->expiration_ms == 0 ? 0 : refresh_deadline_ms(cached_->expiration_ms, now_ms, margin_ms_);
     return fresh;
 }
 

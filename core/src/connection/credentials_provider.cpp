@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "../mqtt/format.hpp"
 #include "iotlite/sigv4/amz_date.hpp"
 
 namespace iotlite::connection {
@@ -34,16 +35,14 @@ Result<std::int64_t> parse_expiration(std::string_view text) {
 }
 
 Result<void> check_credentials(const TimedCredentials& c, std::int64_t now_ms, const char* source) {
-    if (c.credentials.access_key_id.empty()) {
-        return make_error(Errc::invalid_argument, std::string(source) + ": the access key id is empty");
-    }
+    using mqtt::detail::error_fmt;
+    if (c.credentials.access_key_id.empty()) return error_fmt(Errc::invalid_argument, "%: the access key id is empty", source);
     if (c.credentials.secret_access_key.empty()) {
-        return make_error(Errc::invalid_argument, std::string(source) + ": the secret access key is empty");
+        return error_fmt(Errc::invalid_argument, "%: the secret access key is empty", source);
     }
     if (c.expiration_ms != 0 && c.expiration_ms <= now_ms) {
-        return make_error(Errc::auth_failed, std::string(source) + ": the credentials (access key " +
-                                                 c.credentials.access_key_id + ") expired " +
-                                                 std::to_string((now_ms - c.expiration_ms) / 1000) + " s ago");
+        return error_fmt(Errc::auth_failed, "%: the credentials (access key %) expired % s ago", source,
+                         c.credentials.access_key_id, static_cast<std::uint64_t>(now_ms - c.expiration_ms) / 1000);
     }
     return {};
 }

@@ -4,14 +4,22 @@ namespace iotlite::connection {
 
 namespace {
 
-std::string shown(std::string_view text) {
-    std::string out(text.substr(0, 80));
-    if (text.size() > 80) out += "...";
-    return out;
-}
-
-Error broken(std::string_view text, const std::string& rule) {
-    return make_error(Errc::invalid_argument, "endpoint '" + shown(text) + "': " + rule);
+// "endpoint '<text>': <rule>", each '%' of the rule replaced by `value`; texts are cut at 80
+// characters. One out-of-line function, so that every rule costs a call and its literal (the
+// browser package ships this parser).
+[[gnu::noinline]] Error broken(std::string_view text, const char* rule, std::string_view value = {}) {
+    std::string m = "endpoint '";
+    m.append(text.substr(0, 80));
+    if (text.size() > 80) m += "...";
+    m += "': ";
+    for (const char* c = rule; *c != '\0'; ++c) {
+        if (*c == '%') {
+            m.append(value.substr(0, 80));
+        } else {
+            m += *c;
+        }
+    }
+    return Error(Errc::invalid_argument, std::move(m));
 }
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
@@ -26,8 +34,6 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool is_region_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
 // Splits the last label off `host` ("a.b.c" -> "c", host becomes "a.b"); "" when none is left.
 std::string_view pop_label(std::string_view& host) {
     const std::size_t dot = host.rfind('.');
@@ -36,21 +42,19 @@ std::string_view pop_label(std::string_view& host) {
     return label;
 }
 
-Result<std::uint16_t> parse_port(std::string_view text, std::string_view port) {
-    if (port.empty()) return broken(text, "the port after ':' is empty");
-    if (port.size() > 5) {
-        for (char c : port)
-            if (c < '0' || c > '9') return broken(text, "port '" + shown(port) + "' is not a decimal number");
-        return broken(text, "port " + shown(port) + " is over 65535 (a port must be 1..65535)");
-    }
+// The port's value in `out`, or the rule it breaks (each '%' stands for the port text).
+const char* parse_port(std::string_view port, std::uint16_t& out) {
+    if (port.empty()) return "the port after ':' is empty";
     unsigned value = 0;
     for (char c : port) {
-        if (c < '0' || c > '9') return broken(text, "port '" + std::string(port) + "' is not a decimal number");
-        value = value * 10 + static_cast<unsigned>(c - '0');
+        if (c < '0' || c > '9') return "port '%' is not a decimal number";
+        if (value <= 65535) value = value * 10 + static_cast<unsigned>(c - '0');
     }
-    if (value == 0) return broken(text, "port 0 is not a port a client can connect to (a port must be 1..65535)");
-    if (value > 65535) return broken(text, "port " + std::string(port) + " is over 65535 (a port must be 1..65535)");
-    return static_cast<std::uint16_t>(value);
+    if (port.size() > 5) value = 65536;  // leading zeros included: what sigv4's signer accepts
+    if (value == 0) return "port 0 is not a port a client can connect to (a port must be 1..65535)";
+    if (value > 65535) return "port % is over 65535 (a port must be 1..65535)";
+    out = static_cast<std::uint16_t>(value);
+    return nullptr;
 }
 
 }  // namespace
@@ -63,10 +67,14 @@ std::string Endpoint::authority(std::uint16_t default_port) const {
     if (ipv6) out += ']';
     if (port != 0 && port != default_port) {
         out += ':';
-        out += std::to_string(port);
+        char digits[6];
+        std::size_t n = sizeof digits;
+        for (unsigned v = port; v != 0; v /= 10) digits[--n] = static_cast<char>('0' + v % 10);
+        out.append(digits + n, sizeof digits - n);
     }
     return out;
 }
+
 
 std::string infer_region(std::string_view host, EndpointKind* kind) {
     if (kind != nullptr) *kind = EndpointKind::custom;
@@ -78,8 +86,7 @@ std::string infer_region(std::string_view host, EndpointKind* kind) {
     const std::string_view region = pop_label(rest);
     // "iot.<region>.amazonaws.com" without a prefix is read too (the v1 SDKs' regex does).
     if (region.empty() || pop_label(rest) != "iot") return std::string();
-    for (char c : region)
-        if (!is_region_char(c)) return std::string();
+    if (!is_aws_region_name(region)) return std::string();
     if (kind != nullptr) {
         const std::string_view before = pop_label(rest);
         const bool ats = before == "ats" || (before.size() > 4 && before.substr(before.size() - 4) == "-ats");
@@ -88,12 +95,16 @@ std::string infer_region(std::string_view host, EndpointKind* kind) {
     return std::string(region);
 }
 
-Result<Endpoint> parse_endpoint(std::string_view text) {
-    if (text.empty()) return make_error(Errc::invalid_argument, "endpoint is empty");
+namespace {
+
+// Reads `text` into `out`; returns nullptr, or the rule it breaks with `value` the part each '%'
+// of the rule stands for. (Rules as literals and one error constructor: every rule costs its
+// text and a return, which matters in the browser package.)
+const char* scan(std::string_view text, Endpoint& out, std::string_view& value) {
     if (text.size() > kMaxEndpointTextLength) {
-        return broken(text, "longer than " + std::to_string(kMaxEndpointTextLength) + " characters");
+        static_assert(kMaxEndpointTextLength == 16384, "the message below names the limit");
+        return "longer than 16384 characters";
     }
-    Endpoint out;
     std::string_view authority = text;
     if (starts_with_ci(text, "wss://")) {
         out.scheme = EndpointScheme::wss;
@@ -102,8 +113,8 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
         out.scheme = EndpointScheme::ws;
         authority = text.substr(5);
     } else if (const std::size_t sep = text.find("://"); sep != std::string_view::npos) {
-        return broken(text, "scheme '" + shown(text.substr(0, sep)) +
-                                "://' is not supported: give host[:port], or a wss:// or ws:// URL");
+        value = text.substr(0, sep);
+        return "scheme '%://' is not supported: give host[:port], or a wss:// or ws:// URL";
     }
     if (out.scheme != EndpointScheme::none) {
         const std::size_t slash = authority.find('/');
@@ -114,10 +125,10 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
     }
     for (const char c : authority) {
         if (c == '/' || c == '?' || c == '#') {
-            return broken(text, "must be host[:port] (a path or query needs a wss:// or ws:// URL)");
+            return "must be host[:port] (a path or query needs a wss:// or ws:// URL)";
         }
-        if (c == '@') return broken(text, "user info ('@') is not allowed; credentials are given separately");
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return broken(text, "contains white space");
+        if (c == '@') return "user info ('@') is not allowed; credentials are given separately";
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return "contains white space";
     }
 
     std::string_view host = authority;
@@ -125,23 +136,27 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
     bool has_port = false;
     if (!authority.empty() && authority.front() == '[') {
         const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return broken(text, "an IPv6 literal opened with '[' has no ']'");
+        if (close == std::string_view::npos) return "an IPv6 literal opened with '[' has no ']'";
         host = authority.substr(1, close - 1);
         const std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after.front() != ':') return broken(text, "only ':port' may follow an IPv6 literal's ']'");
+            if (after.front() != ':') return "only ':port' may follow an IPv6 literal's ']'";
             has_port = true;
             port = after.substr(1);
         }
-        if (host.empty()) return broken(text, "the IPv6 literal in '[]' is empty");
+        if (host.empty()) return "the IPv6 literal in '[]' is empty";
         if (host.size() > kMaxIpv6Length) {
-            return broken(text, "an IPv6 literal is at most " + std::to_string(kMaxIpv6Length) + " characters");
+            static_assert(kMaxIpv6Length == 45, "the message below names the limit");
+            return "an IPv6 literal is at most 45 characters";
         }
-        if (host.find(':') == std::string_view::npos) return broken(text, "'[" + std::string(host) + "]' is not an IPv6 literal (no ':')");
+        if (host.find(':') == std::string_view::npos) {
+            value = host;
+            return "'[%]' is not an IPv6 literal (no ':')";
+        }
         for (const char c : host) {
             const char l = lower(c);
             if (!(l == ':' || l == '.' || (l >= '0' && l <= '9') || (l >= 'a' && l <= 'f'))) {
-                return broken(text, "an IPv6 literal holds only hex digits, ':' and '.'");
+                return "an IPv6 literal holds only hex digits, ':' and '.'";
             }
         }
         out.ipv6 = true;
@@ -149,38 +164,48 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
         const std::size_t colon = authority.find(':');
         if (colon != std::string_view::npos) {
             if (authority.find(':', colon + 1) != std::string_view::npos) {
-                return broken(text, "an IPv6 literal must be in brackets, e.g. [::1]:8883");
+                return "an IPv6 literal must be in brackets, e.g. [::1]:8883";
             }
             host = authority.substr(0, colon);
             has_port = true;
             port = authority.substr(colon + 1);
         }
-        if (host.empty()) return broken(text, "the host name is empty");
+        if (host.empty()) return "the host name is empty";
         if (host.size() > kMaxHostLength) {
-            return broken(text, "the host name is longer than " + std::to_string(kMaxHostLength) + " characters (DNS)");
+            static_assert(kMaxHostLength == 253, "the message below names the limit");
+            return "the host name is longer than 253 characters (DNS)";
         }
         std::size_t label_size = 0;
         for (const char c : host) {
             const char l = lower(c);
             if (l == '.') {
-                if (label_size == 0) return broken(text, "the host name has an empty label ('..' or a leading/trailing '.')");
+                if (label_size == 0) return "the host name has an empty label ('..' or a leading/trailing '.')";
                 label_size = 0;
             } else if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' || l == '_') {
                 ++label_size;
             } else {
-                return broken(text, "the host name holds a character outside a-z, 0-9, '-', '_' and '.'");
+                return "the host name holds a character outside a-z, 0-9, '-', '_' and '.'";
             }
         }
-        if (label_size == 0) return broken(text, "the host name has an empty label ('..' or a leading/trailing '.')");
+        if (label_size == 0) return "the host name has an empty label ('..' or a leading/trailing '.')";
     }
     if (has_port) {
-        Result<std::uint16_t> value = parse_port(text, port);
-        if (!value.ok()) return value.error();
-        out.port = value.value();
+        value = port;
+        if (const char* rule = parse_port(port, out.port)) return rule;
     }
     out.host.reserve(host.size());
     for (const char c : host) out.host += lower(c);
     if (!out.ipv6) out.region = infer_region(out.host, &out.kind);
+    return nullptr;
+}
+
+}  // namespace
+
+Result<Endpoint> parse_endpoint(std::string_view text) {
+    if (text.empty()) return make_error(Errc::invalid_argument, "endpoint is empty");
+    Result<Endpoint> out = Endpoint{};
+    std::string_view value;
+    if (const char* rule = scan(text, out.value(), value)) return broken(text, rule, value);
     return out;
 }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "iotlite/result.hpp"
 
@@ -31,6 +32,10 @@ public:
     // answer arrived. Returns whether the offset changed. Errc::limit_exceeded when the
     // disagreement is over kMaxClockOffsetS (the offset is left as it was).
     Result<bool> observe(std::int64_t server_s, std::int64_t local_s);
+    // observe() with the server time read from an HTTP `Date` header (http_date.hpp). Errors:
+    // parse_http_date's Errc::invalid_argument as it is (the offset is left as it was), then
+    // observe()'s.
+    Result<bool> observe_date(std::string_view date_header, std::int64_t local_s);
     // Errc::limit_exceeded outside +-kMaxClockOffsetS.
     Result<void> set_offset_s(std::int64_t offset_s);
 

@@ -18,6 +18,11 @@ namespace iotlite::connection {
 
 inline constexpr std::int64_t kDefaultMaxRefreshMarginMs = 5 * 60 * 1000;
 
+// When to refresh credentials that expire at `expiration_ms` (epoch ms, > 0) and were fetched at
+// `now_ms`, by the rules above; margin_ms < 0: the default margin. The one refresh policy of the
+// package: CredentialsCache uses it, and the JS package asks the wasm module for it.
+std::int64_t refresh_deadline_ms(std::int64_t expiration_ms, std::int64_t now_ms, std::int64_t margin_ms);
+
 class CredentialsCache : public CredentialsProvider {
 public:
     // refresh_margin_ms < 0: the default margin above.
@@ -29,7 +34,7 @@ public:
     // call tries again); otherwise the source's error.
     Result<TimedCredentials> fetch(std::int64_t now_ms) override;
     // Forget the cache (e.g. after an upgrade refused with 403 for an expired token).
-    void invalidate() { cached_.reset(); }
+    void invalidate() override { cached_.reset(); }
 
     // When to refresh next (epoch ms), none when nothing is cached or nothing expires.
     std::optional<std::int64_t> next_deadline_ms() const;
@@ -37,7 +42,6 @@ public:
     std::uint32_t fetch_count() const { return fetches_; }
 
 private:
-    std::int64_t refresh_at(const TimedCredentials& c, std::int64_t now_ms) const;
     CredentialsProvider& source_;
     std::int64_t margin_ms_;
     std::optional<TimedCredentials> cached_;

@@ -27,6 +27,9 @@ public:
     // Errors: whatever the source reports; Errc::invalid_argument for credentials without an
     // access key id or secret; Errc::auth_failed for credentials already expired at now_ms.
     virtual Result<TimedCredentials> fetch(std::int64_t now_ms) = 0;
+    // The server refused the credentials last handed out (an upgrade answered 401/403): a
+    // provider that caches forgets them, so the next fetch asks its source again.
+    virtual void invalidate() {}
 };
 
 // An expiry as AWS tools write it (AWS_CREDENTIAL_EXPIRATION, credential_process' Expiration):

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "iotlite/result.hpp"
+#include "iotlite/sigv4/iot_websocket_url.hpp"
 
 namespace iotlite::connection {
 
@@ -59,6 +60,9 @@ struct Endpoint {
 // over 253 characters, has an empty label or a character outside [a-z0-9-._]; a port that is
 // empty, not decimal, 0 or over 65535.
 Result<Endpoint> parse_endpoint(std::string_view text);
+
+// The region-name rule (sigv4::is_aws_region_name): inferred and given regions alike.
+using sigv4::is_aws_region_name;
 
 // The AWS region from an already lowercased host name, or "" when it is not an AWS IoT data
 // endpoint (see the forms above). `kind` receives the endpoint kind when non-null.

@@ -55,7 +55,9 @@ class TargetBuilder {
 public:
     // credentials: required for sigv4 (kept by reference; usually a CredentialsCache), ignored
     // otherwise. Errors (Errc::invalid_argument naming the rule): sigv4 without credentials or
-    // without a region (neither given nor inferable), an authorizer without a name, a ws://
+    // without a region (neither given nor inferable), a given region that is not an AWS region
+    // name (is_aws_region_name), an authorizer name outside AWS's 1..128 of [A-Za-z0-9_=,@-],
+    // a ws:// / wss:// URL with a path other than /mqtt, an authorizer without a name, a ws://
     // endpoint for mtls/alpn, or an endpoint the signer refuses (checked by a dry-run presign
     // with placeholder credentials, so a bad endpoint fails here and not on every attempt).
     static Result<TargetBuilder> create(TargetConfig config, CredentialsProvider* credentials);
@@ -63,6 +65,11 @@ public:
     // The target for connect attempt `attempt` at wall-clock `local_unix_ms`. Errors: the
     // credential provider's (the engine then backs off and asks again), the signer's.
     Result<mqtt::ConnectionTarget> build(std::uint32_t attempt, std::int64_t local_unix_ms);
+
+    // A connect attempt failed with `error` (the engine's error / disconnected event): an upgrade
+    // refused for the credentials (auth_failed with an HTTP status: 401/403, revoked or expired
+    // early) makes the credentials provider forget them, so the next attempt fetches fresh ones.
+    void on_attempt_failed(const Error& error);
 
     ClockSkew& clock_skew() { return skew_; }
     const ClockSkew& clock_skew() const { return skew_; }
@@ -74,6 +81,8 @@ public:
 
 private:
     TargetBuilder(TargetConfig config, CredentialsProvider* credentials);
+    // Presigns `request` (credentials and time set) for this builder's endpoint, region and options.
+    Result<std::string> sign(sigv4::IotUrlRequest& request);
     TargetConfig config_;
     CredentialsProvider* credentials_;
     ClockSkew skew_;

@@ -46,10 +46,6 @@ private:
     HttpResponse response_;
 };
 
-// Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", the Date header) to epoch seconds.
-// Errc::invalid_argument naming the expected form otherwise.
-Result<std::int64_t> parse_http_date(std::string_view text);
-
 class HttpClient {
 public:
     // Opens `transport` (steps connect()), performs the request and closes. Waits with

@@ -49,8 +49,8 @@ public:
                   std::optional<SigV4Auth> auth = std::nullopt);
 
     // 2xx: the response. Otherwise an error with the status in Error::http_status and the
-    // status line and start of the body in its text: auth_failed (401/403), conflict (409),
-    // server_error (other statuses); plus transport errors (crypto_error, io_error, timeout ...),
+    // status line and start of the body in its text, its Errc from connection::errc_for_http_status
+    // (auth_failed 401/403, conflict 409, limit_exceeded 413/429, server_error otherwise); plus transport errors (crypto_error, io_error, timeout ...),
     // the answer's bounds (limit_exceeded, protocol_error; http_client.hpp) and the builders' errors.
     Result<HttpResponse> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
                                  std::uint32_t timeout_ms = kHttpDefaultDeadlineMs);

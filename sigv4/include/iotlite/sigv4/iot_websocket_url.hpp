@@ -43,6 +43,12 @@ struct IotUrlRequest {
 // Errc::invalid_argument naming the expected form when it cannot be inferred.
 Result<std::string> infer_iot_region(std::string_view endpoint);
 
+// An AWS region name as AWS writes them: "us-east-1", "us-gov-west-1", "cn-north-1": a two-letter
+// partition prefix, one or more lowercase words and a number, joined by '-' (4..32 characters).
+// The one region-name rule: inferred regions (infer_iot_region, connection::parse_endpoint) and
+// given ones (connection::TargetBuilder, Cognito) are checked with it.
+bool is_aws_region_name(std::string_view region);
+
 // Signs IoT URLs, caching the signing key and the fixed prefix of the canonical request per
 // (credentials, date, region, service). Reuse one object to sign repeatedly (e.g. every reconnect).
 // Not thread-safe: use one object per thread. The cache only saves work; results never depend on it.
@@ -54,6 +60,14 @@ public:
     Result<std::string> presign(const IotUrlRequest& request);
     // Same, writing into `url` (its capacity is reused).
     Result<void> presign_into(const IotUrlRequest& request, std::string& url);
+    // The same for an endpoint its caller parsed already: connection::TargetBuilder, whose
+    // parse_endpoint accepts only endpoints presign_into accepts, with the same region (the
+    // endpoint fuzz target checks that). `authority` is the lowercased host[:port] exactly as it
+    // is signed and connected to (at most 300 characters), `region` non-empty; request.endpoint,
+    // request.region and request.keep_default_port are not read. Errors as presign, minus the
+    // endpoint's.
+    Result<void> presign_authority_into(const IotUrlRequest& request, std::string_view authority,
+                                        std::string_view region, std::string& url);
 
 private:
     Result<void> prepare_cache(const IotUrlRequest& request, std::string_view date, std::string_view region);
