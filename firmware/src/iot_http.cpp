@@ -108,9 +108,11 @@ Result<HttpResponse> IotHttpClient::perform(HttpRequest request, std::uint32_t t
     if (const std::string* date = resp.header("date")) {
         // An unreadable Date, or one over the skew bound, is not applied (a hint only).
         const std::int64_t local = port_.clock.unix_time_s();
-        if (auth_ && auth_->clock_skew != nullptr) (void)auth_->clock_skew->observe_date(*date, local);
         Result<std::int64_t> server = connection::parse_http_date(*date);
-        if (server.ok()) observed_offset_s_ = server.value() - local;
+        if (server.ok()) {
+            observed_offset_s_ = server.value() - local;
+            if (auth_ && auth_->clock_skew != nullptr) (void)auth_->clock_skew->observe(server.value(), local);
+        }
     }
     if (resp.status >= 200 && resp.status < 300) return r;
     std::string body = resp.body.substr(0, 512);

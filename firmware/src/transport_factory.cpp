@@ -79,9 +79,10 @@ Result<std::unique_ptr<Transport>> TransportFactory::open(const mqtt::Connection
             auto learn_offset = [this](const std::string& date) {
                 // An unreadable Date, or one over the skew bound, is not applied (a hint only).
                 const std::int64_t local = port_.clock.unix_time_s();
-                if (skew_ != nullptr) (void)skew_->observe_date(date, local);
                 Result<std::int64_t> server = connection::parse_http_date(date);
-                if (server.ok()) clock_offset_s_ = server.value() - local;
+                if (!server.ok()) return;
+                clock_offset_s_ = server.value() - local;
+                if (skew_ != nullptr) (void)skew_->observe(server.value(), local);
             };
             Result<std::unique_ptr<WebSocketTransport>> ws = WebSocketTransport::create(
                 std::move(lower.value()), u.authority, u.resource, port_.random, "mqtt", learn_offset);
