@@ -1,5 +1,6 @@
 // Presigned AWS IoT WebSocket URLs per second: the wasm signer (through the package's own call
-// path) vs the `aws4` npm package in the same Node process. Both sign GET /mqtt for
+// path: core's TargetBuilder for a configured client handle, as every connect attempt) vs the
+// `aws4` npm package in the same Node process. Both sign GET /mqtt for
 // iotdevicegateway with a session token appended after the signature (a 900-byte all-letters one,
 // and a 900-byte base64 one, whose '+' and '/' get percent-encoded), or with long-term keys;
 // both cache the signing key.
@@ -14,6 +15,12 @@ const pkg = await import(pathToFileURL(path.join(packageDir, 'index.js')).href);
 const native = await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite.wasm')) });
 
 const host = 'abc123example-ats.iot.us-east-1.amazonaws.com';
+// A client handle configured like IotClient.create does it; target(..., provide = false) returns
+// the URL instead of handing it to the engine.
+const handle = native.create('bench', { keepAliveSeconds: 60, cleanSession: true, reconnect: false, minDelayMs: 1000,
+  maxDelayMs: 30000, queueMessages: 0, queueBytes: 0, queuePolicy: 0, seed: 1, connectTimeoutMs: 10000 });
+native.configure(handle, host, 'us-east-1', null, 0);
+const presign = (c, epochSeconds) => native.target(handle, 1, c, epochSeconds * 1000, 0, false);
 const creds = {
   accessKeyId: 'ASIAIOTLITEBENCH0001',
   secretAccessKey: 'benchSecretKeyNotReal/0123456789abcdefghij',
@@ -53,17 +60,17 @@ const base64Creds = { ...creds, sessionToken: tokenBytes.toString('base64') };
 // sides; aws4 takes the current time itself), so no signer can answer from a per-URL cache.
 const day = Math.floor(Date.now() / 86400000) * 86400;
 const when = (i) => day + 3600 + (i % 3600);
-const ours = (i = 0) => native.presign(host, 'us-east-1', creds, when(i), true);
+const ours = (i = 0) => presign(creds, when(i));
 const anchorWith = (c) => () => {
   const o = aws4.sign({ host, path: '/mqtt', service: 'iotdevicegateway', region: 'us-east-1', signQuery: true },
     { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey });
   return `wss://${host}${o.path}&X-Amz-Security-Token=${encodeURIComponent(c.sessionToken)}`;
 };
 const anchor = anchorWith(creds);
-const oursBase64 = (i = 0) => native.presign(host, 'us-east-1', base64Creds, when(i), true);
+const oursBase64 = (i = 0) => presign(base64Creds, when(i));
 const anchorBase64 = anchorWith(base64Creds);
 const longTerm = { accessKeyId: 'AKIAIOTLITEBENCH0001', secretAccessKey: creds.secretAccessKey };
-const oursNoToken = (i = 0) => native.presign(host, 'us-east-1', longTerm, when(i), true);
+const oursNoToken = (i = 0) => presign(longTerm, when(i));
 const anchorNoToken = () => `wss://${host}${aws4.sign({ host, path: '/mqtt', service: 'iotdevicegateway', region: 'us-east-1', signQuery: true },
   longTerm).path}`;
 // Sanity: both produce a URL of the expected shape, with the token encoded the same way.
