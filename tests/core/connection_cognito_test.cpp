@@ -556,5 +556,19 @@ TEST(ConnectionJsonScan, NumberScaled_ExactDecimal) {
     EXPECT_FALSE(json::number_scaled("", 0, 10).ok());
 }
 
+TEST(ConnectionCognito, ErrorKind_ExceptionTableThenStatus) {
+    // The table the browser package asks for (it reads Cognito's JSON itself).
+    EXPECT_EQ(cognito_error_kind("NotAuthorizedException", 400).code, Errc::auth_failed);
+    EXPECT_STREQ(cognito_error_kind("NotAuthorizedException", 400).rule, "cognito.NotAuthorizedException");
+    EXPECT_EQ(cognito_error_kind("TooManyRequestsException", 400).code, Errc::limit_exceeded);
+    EXPECT_EQ(cognito_error_kind("ResourceConflictException", 400).code, Errc::conflict);
+    EXPECT_EQ(cognito_error_kind("InvalidParameterException", 400).code, Errc::invalid_argument);
+    EXPECT_EQ(cognito_error_kind("SomethingNewException", 503).code, Errc::server_error);
+    EXPECT_STREQ(cognito_error_kind("SomethingNewException", 503).rule, "cognito.error");
+    EXPECT_EQ(cognito_error_kind("", 403).code, Errc::auth_failed);  // the status table
+    EXPECT_EQ(cognito_error_kind("", 200).code, Errc::protocol_error);  // a 2xx that is not the API's
+    EXPECT_STREQ(cognito_error_kind("", 200).rule, "cognito.answer");
+}
+
 }  // namespace
 }  // namespace iotlite::connection

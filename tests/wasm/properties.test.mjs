@@ -69,7 +69,8 @@ test('Cognito_ArbitraryAnswers_ValidCredentialsOrIotErrorAndNoRefreshLoop', asyn
     // What the source tells the application about fresh credentials: never a key or a token.
     const onCredentials = (info) => assert.deepEqual(Object.keys(info).sort(), ['expiration', 'identityId']);
     const source = credentials.createCredentialSource({ cognito: { identityPoolId: 'us-east-1:pool', identityId: a.knownId ? 'us-east-1:known' : undefined } },
-      { fetch, wallNow: () => now, refreshAt: (e, at) => native.refreshAt(e, at, -1), learnServerDate() {}, onError() {}, onCredentials });
+      { fetch, wallNow: () => now, refreshAt: (e, at) => native.refreshAt(e, at, -1),
+        cognitoErrc: (type, status) => native.cognitoErrc(type, status), learnServerDate() {}, onError() {}, onCredentials });
     try {
       const c = await source.get();
       assert.ok(typeof c.accessKeyId === 'string' && c.accessKeyId, 'accessKeyId');

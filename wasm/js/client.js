@@ -151,6 +151,7 @@ export class IotClient {
       wallNow: () => Date.now() + this.clockOffsetMs,
       refreshAt: (expiration, now) => native.refreshAt(expiration, now, options.refreshBeforeExpiryMs ?? -1),
       learnServerDate: (d) => this.#learnServerDate(d),
+      cognitoErrc: (type, status) => native.cognitoErrc(type, status),
       onError: (e) => this.#emit('error', e),
       onCredentials: (info) => this.#emit('credentials', info),
     };

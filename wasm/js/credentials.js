@@ -110,11 +110,11 @@ function cognitoFetcher(options, ctx) {
     try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
     if (typeof json !== 'object') json = null;
     if (!response.ok || !json) {
-      const type = json && (json.__type || json.code) ? String(json.__type || json.code).split('#').pop() : `HTTP ${response.status}`;
+      const name = json && (json.__type || json.code) ? String(json.__type || json.code).split('#').pop() : '';
+      const type = name || `HTTP ${response.status}`;
       const message = (json && (json.message || json.Message)) || text.slice(0, 200);
-      const code = /NotAuthorized/.test(type) ? 'auth_failed'
-        : /ResourceNotFound|InvalidParameter/.test(type) ? 'invalid_argument' : 'server_error';
-      throw new IotError(code, `Cognito ${target}: ${type}${message ? `: ${message}` : ''}`, { ...COGNITO, status: response.status, cognitoType: type });
+      // The code by core's table of Cognito's exceptions (connection::cognito_error_kind).
+      throw new IotError(ctx.cognitoErrc(name, response.status), `Cognito ${target}: ${type}${message ? `: ${message}` : ''}`, { ...COGNITO, status: response.status, cognitoType: type });
     }
     return json;
   };

@@ -7,7 +7,7 @@ import {
   FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_CONFIGURE, FN_TARGET,
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
-  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT,
+  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
@@ -181,6 +181,11 @@ function bind(exports, ownNames) {
     setClockOffset: (h, ms) => ok(exports[FN_SET_CLOCK_OFFSET](h, ms)),
     // When to refresh credentials (server-time ms; margin -1: the default).
     refreshAt: exports[FN_REFRESH_AT],
+    // The error code of a Cognito error answer (exception name, HTTP status), by core's table.
+    cognitoErrc(type, status) {
+      pack(type);
+      return ERROR_CODES[exports[FN_COGNITO_ERRC](status)];
+    },
     // status: the HTTP status behind the error (0: none); it comes back in the error event.
     provideTargetError(h, name, message, status, now) {
       pack(message);

@@ -21,6 +21,7 @@
 #include "boundary.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
+#include "iotlite/connection/cognito.hpp"
 #include "iotlite/connection/credentials_cache.hpp"
 #include "iotlite/connection/http_status.hpp"
 #include "iotlite/connection/target_builder.hpp"
@@ -297,6 +298,14 @@ double iot_refresh_at(double expiration_ms, double now_ms, double margin_ms) {
     return static_cast<double>(iotlite::connection::refresh_deadline_ms(static_cast<std::int64_t>(expiration_ms),
                                                                         static_cast<std::int64_t>(now_ms),
                                                                         static_cast<std::int64_t>(margin_ms)));
+}
+
+// Scratch: [exception name ("" when the answer had none)]. The Errc of a Cognito error answer with
+// HTTP `status`, by core's one table (connection::cognito_error_kind); the browser package reads
+// Cognito's JSON itself (core's Cognito client with its scanner costs the package 11 KB gz).
+int iot_cognito_errc(std::uint32_t status) {
+    Args args;
+    return static_cast<int>(iotlite::connection::cognito_error_kind(args.next(), static_cast<std::uint16_t>(status)).code);
 }
 
 const char* iot_out() { return hand_out(g_out); }

@@ -14,23 +14,22 @@ namespace {
 constexpr std::int64_t kMaxExpirationMs = 253402300799000;
 
 struct KnownException {
-    const char* name;
+    const char* rule;  // "cognito." + the exception's name
     Errc code;
-    const char* rule;
 };
+constexpr std::size_t kRulePrefix = sizeof("cognito.") - 1;
 
 // The exceptions of the GetId and GetCredentialsForIdentity API references.
 constexpr KnownException kExceptions[] = {
-    {"NotAuthorizedException", Errc::auth_failed, "cognito.NotAuthorizedException"},
-    {"ResourceNotFoundException", Errc::invalid_argument, "cognito.ResourceNotFoundException"},
-    {"InvalidParameterException", Errc::invalid_argument, "cognito.InvalidParameterException"},
-    {"TooManyRequestsException", Errc::limit_exceeded, "cognito.TooManyRequestsException"},
-    {"LimitExceededException", Errc::limit_exceeded, "cognito.LimitExceededException"},
-    {"ResourceConflictException", Errc::conflict, "cognito.ResourceConflictException"},
-    {"InvalidIdentityPoolConfigurationException", Errc::server_error,
-     "cognito.InvalidIdentityPoolConfigurationException"},
-    {"ExternalServiceException", Errc::server_error, "cognito.ExternalServiceException"},
-    {"InternalErrorException", Errc::server_error, "cognito.InternalErrorException"},
+    {"cognito.NotAuthorizedException", Errc::auth_failed},
+    {"cognito.ResourceNotFoundException", Errc::invalid_argument},
+    {"cognito.InvalidParameterException", Errc::invalid_argument},
+    {"cognito.TooManyRequestsException", Errc::limit_exceeded},
+    {"cognito.LimitExceededException", Errc::limit_exceeded},
+    {"cognito.ResourceConflictException", Errc::conflict},
+    {"cognito.InvalidIdentityPoolConfigurationException", Errc::server_error},
+    {"cognito.ExternalServiceException", Errc::server_error},
+    {"cognito.InternalErrorException", Errc::server_error},
 };
 
 // A cached identity id refused with one of these is dropped and GetId runs again (once).
@@ -336,20 +335,26 @@ Result<CognitoRequest> CognitoIdentity::start(std::vector<CognitoLogin> logins) 
     return make_request(pending_);
 }
 
+CognitoErrorKind cognito_error_kind(std::string_view exception, std::uint16_t status) {
+    for (const KnownException& e : kExceptions) {
+        if (exception == e.rule + kRulePrefix) return {e.code, e.rule};
+    }
+    // A 2xx answer that is not the API's (the browser reads its own JSON): a protocol error.
+    const Errc by_status = errc_for_http_status(status);
+    if (by_status == Errc::ok) return {Errc::protocol_error, "cognito.answer"};
+    return {by_status, "cognito.error"};
+}
+
 Error CognitoIdentity::answer_error(const CognitoAnswer& answer, std::string_view type,
                                     std::string_view message) const {
     const std::string status = std::to_string(answer.status);
-    const KnownException* known = nullptr;
-    for (const KnownException& e : kExceptions) {
-        if (type == e.name) known = &e;
-    }
+    const CognitoErrorKind kind = cognito_error_kind(type, answer.status);
     std::string text = std::string("Cognito ") + operation_name(pending_) + ": " +
                        (type.empty() ? "HTTP " + status : shown_text(type, logins_, 64));
     const std::string shown = shown_text(message, logins_, kCognitoMaxMessageShown);
     if (!shown.empty()) text += ": " + shown;
     if (!type.empty()) text += " (HTTP " + status + ")";
-    const Errc code = known != nullptr ? known->code : errc_for_http_status(answer.status);
-    return fail(code, known != nullptr ? known->rule : "cognito.error", {text}, answer.status);
+    return fail(kind.code, kind.rule, {text}, answer.status);
 }
 
 Result<CognitoStep> CognitoIdentity::on_answer(const CognitoAnswer& answer, std::int64_t local_ms, ClockSkew* skew) {

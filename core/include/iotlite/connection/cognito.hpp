@@ -98,6 +98,17 @@ struct CognitoStep {
     std::string identity_id;      // the identity id now known ("" after one was dropped)
 };
 
+// The Errc and rule id of a Cognito error answer, from its exception name (`__type` after the last
+// '#'): the table of on_answer below; an unknown name: the status's Errc (errc_for_http_status)
+// and rule "cognito.error", or for a 2xx status (an answer that is not the API's)
+// Errc::protocol_error and rule "cognito.answer". The one table of Cognito's errors: the browser package, which keeps
+// its own JSON reading for size, asks the wasm module for it.
+struct CognitoErrorKind {
+    Errc code;
+    const char* rule;
+};
+CognitoErrorKind cognito_error_kind(std::string_view exception, std::uint16_t status);
+
 class CognitoIdentity {
 public:
     // Errors: Errc::invalid_argument with rule
