@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { startAdmin } from './lib/admin.mjs';
 import { startAlpnRelay } from './lib/alpn.mjs';
+import { startMqttTlsDoor } from './lib/mqtt_tls_door.mjs';
 import { createCa } from './lib/ca.mjs';
 import { Clock } from './lib/clock.mjs';
 import { startCognito } from './lib/cognito.mjs';
@@ -43,12 +44,22 @@ export const DEFAULT_CONFIG = Object.freeze({
   customAuthorizers: [{ name: 'iotlite-authorizer', tokenKeyName: 'token', token: 'iotlite-allow' }],
   shadowService: true,
   httpsApi: true,
+  // AWS IoT broker rules that tests may shorten; AWS's values by default (lib/mqtt_inspect.mjs).
+  awsRules: { keepAliveMinSeconds: 30, keepAliveMaxSeconds: 1200, subscriptionsPerConnection: 50 },
 });
 
 const PORT_KEYS = Object.keys(DEFAULT_CONFIG.ports);
 
 function mergeConfig(base, over = {}) {
-  const out = { ...base, ...over, ports: { ...base.ports, ...(over.ports ?? {}) } };
+  const out = {
+    ...base, ...over, ports: { ...base.ports, ...(over.ports ?? {}) }, awsRules: { ...base.awsRules, ...(over.awsRules ?? {}) },
+  };
+  const { keepAliveMinSeconds: kaMin, keepAliveMaxSeconds: kaMax } = out.awsRules;
+  if (!Number.isInteger(kaMin) || !Number.isInteger(kaMax) || kaMin < 1 || kaMax < kaMin || kaMax > 65535) {
+    throw new Error('awsRules.keepAliveMinSeconds/keepAliveMaxSeconds must be integers with 1 <= min <= max <= 65535');
+  }
+  const subs = out.awsRules.subscriptionsPerConnection;
+  if (!Number.isInteger(subs) || subs < 1) throw new Error('awsRules.subscriptionsPerConnection must be a positive integer');
   for (const k of Object.keys(out.ports)) {
     if (!PORT_KEYS.includes(k)) throw new Error(`unknown port name '${k}'; known: ${PORT_KEYS.join(', ')}`);
     const p = out.ports[k];
@@ -98,7 +109,7 @@ export async function startStandin(options = {}) {
     const ca = await createCa(path.join(dir, 'pki'));
     checkpoint();
 
-    const broker = await startMosquitto({ dir, ca, tcpPort: config.ports.brokerTcp, tlsPort: config.ports.mqttTls, log });
+    const broker = await startMosquitto({ dir, tcpPort: config.ports.brokerTcp, log });
     parts.push(() => broker.stop());
     owned?.setBrokerPid(() => broker.pid());
     checkpoint();
@@ -107,6 +118,7 @@ export async function startStandin(options = {}) {
     const retained = new RetainedMessages({ brokerUrl, nowMs: () => clock.nowMs() });
     const hub = new RelayHub({
       brokerPort: () => broker.tcpPort, latencyMs: () => latencyMs, log, onRetained: (topic) => retained.noteStored(topic),
+      rules: config.awsRules,
     });
     parts.push(() => hub.dropAll('stand-in stopping'));
     const serverTls = { key: ca.server.keyPem, cert: ca.server.certPem, ca: ca.caPem };
@@ -119,6 +131,10 @@ export async function startStandin(options = {}) {
     checkpoint();
     const alpn = await startAlpnRelay({ port: config.ports.alpn, tls: serverTls, hub, log });
     parts.push(() => alpn.stop());
+    checkpoint();
+    // The 8883-style door: client-certificate TLS terminated here, then the same rule engine.
+    const mqttTls = await startMqttTlsDoor({ port: config.ports.mqttTls, tls: serverTls, hub, log, name: 'mqtts' });
+    parts.push(() => mqttTls.stop());
     checkpoint();
     const cognito = await startCognito({
       port: config.ports.cognito, region: config.region, pools: config.identityPools,
@@ -212,7 +228,7 @@ export async function startStandin(options = {}) {
       cognitoUrl: `http://${host}:${cognito.port}/`,
       adminUrl: `http://${host}:${admin.port}/admin`,
       brokerTcpPort: broker.tcpPort,
-      mqttTlsPort: broker.tlsPort,
+      mqttTlsPort: mqttTls.port,
       alpnPort: alpn.port,
       alpnProtocol: 'x-amzn-mqtt-ca',
       httpsMtlsPort: httpsApi?.mtlsPort ?? null,

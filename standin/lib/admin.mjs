@@ -30,8 +30,7 @@ async function deleteConnection(controls, rawId, params) {
   const preventWillMessage = boolParam(params, 'preventWillMessage');
   const closed = await controls.deleteConnection(clientId, { cleanSession, preventWillMessage });
   if (closed === 0) {
-    throw new NotFound(`no connection with client id '${clientId}' on the relayed doors (ws, wss, ALPN); `
-      + 'the 8883-style door connects straight to Mosquitto and is not seen here');
+    throw new NotFound(`no connection with client id '${clientId}' on any door (ws, wss, ALPN, 8883)`);
   }
   return { clientId, closed, cleanSession, preventWillMessage };
 }

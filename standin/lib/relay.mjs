@@ -1,18 +1,26 @@
-// Relays one client connection (WebSocket or ALPN TLS socket) to Mosquitto's loopback TCP
-// listener. Client-to-broker bytes go through the MqttInspector (AWS limits); both directions
-// can be delayed (latency fault). The hub tracks live relays so the admin API can drop them.
+// Relays one client connection (WebSocket, ALPN or 8883-style TLS socket) to Mosquitto's loopback
+// TCP listener. Client-to-broker bytes go through the MqttInspector (AWS limits, keep-alive clamp,
+// subscription quota), broker-to-client bytes through the BrokerStream (retained messages only on
+// exact subscriptions, `#` without the parent level, SUBACK 0x80 for refused filters); both
+// directions can be delayed (latency fault). The hub tracks live relays so the admin API can drop
+// them. Together these are the stand-in's one AWS rule engine: every MQTT door uses it.
 import net from 'node:net';
+import { BrokerStream } from './mqtt_downstream.mjs';
 import { MqttInspector } from './mqtt_inspect.mjs';
 
-/** Delays callbacks by the current latency while keeping their order. */
+/**
+ * Delays callbacks by the current latency while keeping their order. Monotonic time
+ * (performance.now): a wall clock that jumps must not reorder or stall relayed data.
+ */
 function delayer(latencyMs) {
   let lastDue = 0;
   return (fn) => {
     const ms = latencyMs();
-    if (ms <= 0 && lastDue <= Date.now()) { fn(); return; }
-    const due = Math.max(Date.now() + ms, lastDue);
+    const now = performance.now();
+    if (ms <= 0 && lastDue <= now) { fn(); return; }
+    const due = Math.max(now + ms, lastDue);
     lastDue = due;
-    setTimeout(fn, Math.max(0, due - Date.now()));
+    setTimeout(fn, Math.max(0, due - now));
   };
 }
 
@@ -23,9 +31,12 @@ export class RelayHub {
    * @param {() => number} o.latencyMs    current added latency
    * @param {(line: string) => void} o.log
    * @param {(topic: string) => void} [o.onRetained] each retained PUBLISH a client sends
+   * @param {object} [o.rules] overrides of AWS's defaults (`keepAliveMinSeconds`, `keepAliveMaxSeconds`,
+   *                            `subscriptionsPerConnection`)
    */
-  constructor({ brokerPort, latencyMs, log, onRetained = null }) {
+  constructor({ brokerPort, latencyMs, log, onRetained = null, rules = {} }) {
     this.brokerPort = brokerPort;
+    this.rules = rules;
     this.latencyMs = latencyMs;
     this.log = log;
     this.onRetained = onRetained;
@@ -41,8 +52,10 @@ export class RelayHub {
    * @param {(cb: () => void) => void} client.onClose
    */
   attach(client) {
-    const inspector = new MqttInspector();
+    const inspector = new MqttInspector(this.rules);
     inspector.onRetained = this.onRetained;
+    inspector.onRefusal = (line) => this.log(`${client.label}: ${line}`);
+    const downstream = new BrokerStream(inspector, (line) => this.log(`${client.label}: ${line}`));
     const up = delayer(this.latencyMs);
     const down = delayer(this.latencyMs);
     const broker = net.connect({ host: '127.0.0.1', port: this.brokerPort() });
@@ -81,12 +94,23 @@ export class RelayHub {
 
     client.onData((buf) => up(() => {
       if (closed) return;
-      const { packets, violation } = inspector.push(buf);
+      const wasConnected = inspector.connected;
+      const { packets, replies, violation } = inspector.push(buf);
+      if (!wasConnected && inspector.connected && inspector.keepAliveUsed !== inspector.keepAliveRequested) {
+        this.log(`${client.label}: keep-alive ${inspector.keepAliveRequested} s used as ${inspector.keepAliveUsed} s (AWS IoT range ${inspector.keepAlive.minSeconds}-${inspector.keepAlive.maxSeconds} s; quotas, "Keep-alive")`);
+      }
       for (const p of packets) broker.write(p);
+      // Answers the stand-in gives itself go the way broker data goes (same latency, same order).
+      for (const p of replies) down(() => { if (!closed) client.send(p); });
       if (violation) entry.close(`AWS IoT limit: ${violation}`);
     }));
     client.onClose(() => entry.close('client closed'));
-    broker.on('data', (buf) => down(() => { if (!closed) client.send(buf); }));
+    broker.on('data', (buf) => down(() => {
+      if (closed) return;
+      const { toClient, toBroker } = downstream.push(buf);
+      for (const p of toBroker) broker.write(p);
+      if (toClient.length) client.send(toClient.length === 1 ? toClient[0] : Buffer.concat(toClient));
+    }));
     broker.on('error', (e) => entry.close(`broker connection error: ${e.code ?? e.message}`));
     broker.on('close', () => down(() => entry.close('broker closed the connection')));
     return entry;

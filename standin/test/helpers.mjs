@@ -4,6 +4,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import mqtt from 'mqtt';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import WebSocket from 'ws';
 
@@ -106,4 +107,34 @@ export function staticUrl(standin, extra = {}) {
   const e = standin.endpoints;
   const scheme = extra.scheme ?? 'ws';
   return presignWsUrl({ port: scheme === 'ws' ? e.wsPort : e.wssPort, ...e.testCredentials, ...extra });
+}
+
+/** An mqtt.js client over a client-certificate TLS door (8883-style, or ALPN when `alpn` is set). */
+export function connectCert(port, { ca, key, cert, alpn = null, ...opts }) {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
+      protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ca, rejectUnauthorized: true,
+      key, cert, ...(alpn ? { ALPNProtocols: [alpn] } : {}), ...opts,
+    });
+    client.once('connect', () => resolve(client));
+    client.once('error', (e) => { client.end(true); reject(e); });
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
+/**
+ * Every MQTT door of a stand-in, each as `(mqttJsOptions) => Promise<client>`: the SigV4 gateway
+ * over ws and wss, ALPN x-amzn-mqtt-ca and the 8883-style port (both with `device`'s certificate,
+ * from POST /admin/certs). For tests that run one rule on every door.
+ */
+export function doors(standin, device) {
+  const e = standin.endpoints;
+  const ca = readFileSync(e.caCertPath, 'utf8');
+  const cert = { ca, key: device.keyPem, cert: device.certPem };
+  return {
+    Ws: async (opts) => connectWs(await staticUrl(standin), opts),
+    Wss: async (opts) => connectWs(await staticUrl(standin, { scheme: 'wss' }), opts),
+    Alpn443: (opts) => connectCert(e.alpnPort, { ...cert, alpn: 'x-amzn-mqtt-ca', ...opts }),
+    Mqtt8883: (opts) => connectCert(e.mqttTlsPort, { ...cert, ...opts }),
+  };
 }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Clock } from '../lib/clock.mjs';
 import { CredentialStore } from '../lib/credentials.mjs';
-import { MqttInspector, topicLevelSlashes } from '../lib/mqtt_inspect.mjs';
+import { BrokerStream, awsFilterMatches } from '../lib/mqtt_downstream.mjs';
+import { KEEP_ALIVE, MqttInspector, SUBSCRIPTIONS_PER_CONNECTION, clampKeepAlive, isWildcardFilter, topicLevelSlashes } from '../lib/mqtt_inspect.mjs';
 import { verifyPresignedUrl } from '../lib/sigv4_verify.mjs';
 
 function fixedClock(iso) {
@@ -61,9 +62,9 @@ describe('presigned URL verifier vs published vectors', () => {
 });
 
 describe('MQTT limit inspector', () => {
-  const connect = (clientId) => {
+  const connect = (clientId, keepAlive = 60) => {
     const id = Buffer.from(clientId);
-    const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, /* "MQTT" */ 0x04, /* level 4 */ 0x02, /* clean */ 0x00, 0x3c /* keep-alive 60 */]);
+    const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, /* "MQTT" */ 0x04, /* level 4 */ 0x02, /* clean */ keepAlive >> 8, keepAlive & 0xff]);
     const payload = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
     return packet(0x10, Buffer.concat([vh, payload]));
   };
@@ -109,5 +110,181 @@ describe('MQTT limit inspector', () => {
     i.push(connect('dev'));
     assert.equal(i.push(publish('t', 131072, 1)).violation, null);
     assert.match(i.push(publish('t', 131073, 1)).violation, /131073 bytes; AWS IoT allows 131072/);
+  });
+
+  const subscribe = (filter, qos = 1) => {
+    const f = Buffer.from(filter);
+    return packet(0x82, Buffer.concat([Buffer.from([0x00, 0x07 /* packet id */, f.length >> 8, f.length & 0xff]), f, Buffer.from([qos])]));
+  };
+  const unsubscribe = (filter) => {
+    const f = Buffer.from(filter);
+    return packet(0xa2, Buffer.concat([Buffer.from([0x00, 0x08, f.length >> 8, f.length & 0xff]), f]));
+  };
+  /** The keep-alive field of a forwarded v3.1.1 CONNECT: bytes 10-11 of the packet (2-byte header). */
+  const keepAliveOf = (forwarded) => forwarded.readUInt16BE(10);
+
+  test('KeepAlive_AwsRange_ZeroAndAboveMaxUseMaxBelowMinUsesMin', () => {
+    assert.deepEqual(KEEP_ALIVE, { minSeconds: 30, maxSeconds: 1200 });
+    assert.equal(clampKeepAlive(0), 1200);
+    assert.equal(clampKeepAlive(1), 30);
+    assert.equal(clampKeepAlive(29), 30);
+    assert.equal(clampKeepAlive(30), 30);
+    assert.equal(clampKeepAlive(1200), 1200);
+    assert.equal(clampKeepAlive(1201), 1200);
+    assert.equal(clampKeepAlive(65535), 1200);
+  });
+  test('Inspector_ConnectKeepAlive_RewrittenToAwsRangeBeforeTheBroker', () => {
+    for (const [asked, used] of [[0, 1200], [5, 30], [60, 60], [3600, 1200]]) {
+      const i = new MqttInspector();
+      const { packets, violation } = i.push(connect('dev', asked));
+      assert.equal(violation, null);
+      assert.equal(keepAliveOf(packets[0]), used, `keep-alive ${asked}`);
+      assert.equal(i.keepAliveRequested, asked);
+      assert.equal(i.keepAliveUsed, used);
+    }
+  });
+  test('Inspector_WildcardFilters_NotCountedAsExact', () => {
+    assert.equal(isWildcardFilter('a/+/c'), true);
+    assert.equal(isWildcardFilter('a/#'), true);
+    assert.equal(isWildcardFilter('#'), true);
+    assert.equal(isWildcardFilter('$share/g/a/b'), true);
+    assert.equal(isWildcardFilter('a/b+c/d'), false); // '+' inside a level is not a wildcard
+    const i = new MqttInspector();
+    i.push(connect('dev'));
+    i.push(Buffer.concat([subscribe('a/b'), subscribe('a/+'), subscribe('x/y')]));
+    assert.deepEqual([...i.exactFilters].sort(), ['a/b', 'x/y']);
+    i.push(unsubscribe('a/b'));
+    assert.deepEqual([...i.exactFilters], ['x/y']);
+  });
+  test('Inspector_RetainOnReservedTopic_Violation', () => {
+    const i = new MqttInspector();
+    i.push(connect('dev'));
+    const retained = (topic) => { const p = publish(topic, 2); p[0] |= 1; return p; };
+    assert.equal(i.push(retained('plain/topic')).violation, null);
+    assert.equal(i.push(publish('$aws/things/t/shadow/update', 2)).violation, null); // no RETAIN: fine
+    assert.match(i.push(retained('$aws/things/t/shadow/update')).violation, /RETAIN to the reserved topic/);
+  });
+
+  const subscribeMany = (filters, id = 7) => packet(0x82, Buffer.concat([
+    Buffer.from([id >> 8, id & 0xff]),
+    ...filters.map((f) => Buffer.concat([Buffer.from([0, Buffer.byteLength(f)]), Buffer.from(f), Buffer.from([1])])),
+  ]));
+  const filtersOf = (subscribePacket) => {
+    const out = [];
+    for (let at = 4; at < subscribePacket.length;) { // 2-byte header (short packets), packet id
+      const n = subscribePacket.readUInt16BE(at);
+      out.push(subscribePacket.toString('utf8', at + 2, at + 2 + n));
+      at += 2 + n + 1;
+    }
+    return out;
+  };
+  const fill = (i) => {
+    for (let k = 0; k < SUBSCRIPTIONS_PER_CONNECTION; k += 8) {
+      const batch = [...Array(Math.min(8, SUBSCRIPTIONS_PER_CONNECTION - k)).keys()].map((j) => `f/${k + j}`);
+      assert.equal(i.push(subscribeMany(batch, 1 + k)).packets.length, 1);
+    }
+  };
+
+  test('Inspector_SubscriptionQuota_NewFilterPast50RefusedRestForwardedSubackPatched', () => {
+    assert.equal(SUBSCRIPTIONS_PER_CONNECTION, 50);
+    const i = new MqttInspector();
+    i.push(connect('dev'));
+    fill(i);
+    assert.equal(i.subscriptions.size, 50);
+    // 'f/0' is already subscribed (a replacement, not a 51st); 'g/new' would be the 51st.
+    const { packets, replies, violation } = i.push(subscribeMany(['f/0', 'g/new', 'f/1'], 0x0102));
+    assert.equal(violation, null);
+    assert.deepEqual(replies, []);
+    assert.deepEqual(filtersOf(packets[0]), ['f/0', 'f/1']);
+    assert.equal(i.subscriptions.has('g/new'), false);
+    // Mosquitto grants the two it saw; the client gets three codes, 0x80 in the middle.
+    const d = new BrokerStream(i);
+    const out = d.push(Buffer.from([0x90, 0x04, 0x01, 0x02, 0x01, 0x01]));
+    assert.deepEqual(out.toClient, [Buffer.from([0x90, 0x05, 0x01, 0x02, 0x01, 0x80, 0x01])]);
+    // Another SUBACK with the same id later (a new SUBSCRIBE) is not patched again.
+    assert.deepEqual(d.push(Buffer.from([0x90, 0x03, 0x01, 0x02, 0x00])).toClient, [Buffer.from([0x90, 0x03, 0x01, 0x02, 0x00])]);
+  });
+  test('Inspector_SubscriptionQuota_AllRefused_StandInAnswersSubackItself', () => {
+    const i = new MqttInspector();
+    i.push(connect('dev'));
+    fill(i);
+    const { packets, replies } = i.push(subscribeMany(['x/1', 'x/2'], 0x0009));
+    assert.deepEqual(packets, []);
+    assert.deepEqual(replies, [Buffer.from([0x90, 0x04, 0x00, 0x09, 0x80, 0x80])]);
+  });
+  test('Inspector_SubscriptionQuota_UnsubscribeFreesASlot', () => {
+    const i = new MqttInspector({ subscriptionsPerConnection: 2 });
+    i.push(connect('dev'));
+    i.push(subscribeMany(['a', 'b']));
+    assert.deepEqual(i.push(subscribeMany(['c'])).packets, []);
+    i.push(unsubscribe('a'));
+    assert.deepEqual(filtersOf(i.push(subscribeMany(['c'])).packets[0]), ['c']);
+  });
+
+  describe('broker-to-client stream', () => {
+    const retainedPublish = (topic, qos, id = 0x1234) => {
+      const p = publish(topic, 3, qos);
+      p[0] |= 1;
+      if (qos) p.writeUInt16BE(id, 2 + 2 + Buffer.byteLength(topic));
+      return p;
+    };
+    const setup = (...filters) => {
+      const i = new MqttInspector();
+      i.push(connect('dev'));
+      for (const f of filters) i.push(subscribe(f));
+      return new BrokerStream(i);
+    };
+
+    test('BrokerStream_RetainedForWildcardOnly_DroppedAndQos1AckedToBroker', () => {
+      const d = setup('a/+');
+      const out = d.push(retainedPublish('a/b', 1, 0x0102));
+      assert.deepEqual(out.toClient, []);
+      assert.deepEqual(out.toBroker, [Buffer.from([0x40, 0x02, 0x01, 0x02])]);
+      const q0 = d.push(retainedPublish('a/c', 0));
+      assert.deepEqual(q0, { toClient: [], toBroker: [] });
+      assert.equal(d.droppedRetained, 2);
+    });
+    test('BrokerStream_RetainedOnExactSubscription_Delivered', () => {
+      const d = setup('a/+', 'a/b');
+      const p = retainedPublish('a/b', 1);
+      assert.deepEqual(d.push(p), { toClient: [p], toBroker: [] });
+    });
+    test('BrokerStream_LiveMessageOnWildcard_Delivered', () => {
+      const d = setup('a/#');
+      const live = publish('a/b', 5, 1); // RETAIN clear: a live message
+      assert.deepEqual(d.push(live), { toClient: [live], toBroker: [] });
+    });
+    test('AwsFilterMatches_HashNeedsALevel_PlusOneLevel', () => {
+      assert.equal(awsFilterMatches('sensor/#', 'sensor/temperature/room1'), true);
+      assert.equal(awsFilterMatches('sensor/#', 'sensor/'), true);
+      assert.equal(awsFilterMatches('sensor/#', 'sensor'), false); // AWS; MQTT 3.1.1 would match
+      assert.equal(awsFilterMatches('#', 'a'), true);
+      assert.equal(awsFilterMatches('#', '$aws/things/t/shadow/get'), false);
+      assert.equal(awsFilterMatches('a/+/c', 'a/b/c'), true);
+      assert.equal(awsFilterMatches('a/+', 'a/b/c'), false);
+      assert.equal(awsFilterMatches('a/b', 'a/b'), true);
+    });
+    test('BrokerStream_OnlyParentLevelMatch_DroppedAndQos1Acked', () => {
+      const d = setup('sensor/#');
+      const parent = publish('sensor', 2, 1);
+      parent.writeUInt16BE(0x0a0b, 2 + 2 + 'sensor'.length);
+      assert.deepEqual(d.push(parent), { toClient: [], toBroker: [Buffer.from([0x40, 0x02, 0x0a, 0x0b])] });
+      const child = publish('sensor/t', 2);
+      assert.deepEqual(d.push(child), { toClient: [child], toBroker: [] });
+      assert.equal(d.droppedParentLevel, 1);
+    });
+    test('BrokerStream_ParentAlsoSubscribedExactly_Delivered', () => {
+      const d = setup('sensor/#', 'sensor');
+      const parent = publish('sensor', 2);
+      assert.deepEqual(d.push(parent), { toClient: [parent], toBroker: [] });
+    });
+    test('BrokerStream_PacketsSplitAcrossChunks_ReassembledInOrder', () => {
+      const d = setup('a/b');
+      const bytes = Buffer.concat([Buffer.from([0x20, 0x02, 0x00, 0x00]) /* CONNACK */, retainedPublish('a/b', 1), retainedPublish('z/z', 0), publish('a/b', 4)]);
+      const toClient = [];
+      for (const b of bytes) toClient.push(...d.push(Buffer.from([b])).toClient);
+      assert.equal(toClient.length, 3);
+      assert.equal(Buffer.concat(toClient).length, bytes.length - retainedPublish('z/z', 0).length);
+    });
   });
 });
