@@ -54,6 +54,19 @@ const SIG_MISMATCH = 'The request signature we calculated does not match the sig
   + 'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 const BAD_TOKEN = 'The security token included in the request is invalid.';
 
+/** The topic a request path names after `prefix` (percent-decoded, checked like a publish topic):
+ *  {topic}, or {error} with the text of the 400 answer. */
+function topicFromPath(rawPath, prefix) {
+  let topic;
+  try {
+    topic = decodeURIComponent(rawPath.slice(prefix.length));
+  } catch {
+    return { error: 'topic is not valid percent-encoding' };
+  }
+  const error = publishTopicError(topic);
+  return error ? { error } : { topic };
+}
+
 /** Validates an HTTPS publish topic against the AWS IoT limits; returns an error text or null. */
 export function publishTopicError(topic) {
   if (!topic) return 'topic is empty';
@@ -249,13 +262,7 @@ export async function startHttpsApi({
     const query = parseQuery(search);
     if (rawPath.startsWith('/topics/')) {
       if (req.method !== 'POST') return send(res, 405, { message: `${req.method} is not allowed on /topics; use POST` });
-      let topic;
-      try {
-        topic = decodeURIComponent(rawPath.slice('/topics/'.length));
-      } catch {
-        return send(res, 400, { message: 'topic is not valid percent-encoding' });
-      }
-      const topicErr = publishTopicError(topic);
+      const { topic, error: topicErr } = topicFromPath(rawPath, '/topics/');
       if (topicErr) return send(res, 400, { message: topicErr });
       const qosText = query.qos ?? '0';
       if (qosText !== '0' && qosText !== '1') {
@@ -346,13 +353,7 @@ export async function startHttpsApi({
       if (start + size < all.length) out.nextToken = Buffer.from(page.at(-1).topic, 'utf8').toString('base64url');
       return send(res, 200, out);
     }
-    let topic;
-    try {
-      topic = decodeURIComponent(rawPath.slice('/retainedMessage/'.length));
-    } catch {
-      return send(res, 400, { message: 'topic is not valid percent-encoding' });
-    }
-    const topicErr = publishTopicError(topic);
+    const { topic, error: topicErr } = topicFromPath(rawPath, '/retainedMessage/');
     if (topicErr) return send(res, 400, { message: topicErr });
     const m = await retainedReader.get(topic);
     if (!m) return send(res, 404, { message: `No retained message exists for topic '${topic}'` });

@@ -531,8 +531,8 @@ export class IotClient {
       if (this.#sock !== sock || !this.#h) return;
       this.#sock = null;
       const err = this.#closeReason(info, e);
-      // A 401/403 (core's status table says auth_failed): fetch fresh credentials next time.
-      if (this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic()) === 'auth_failed' && this.#auth) this.#auth.invalidate();
+      // Core decides whether the credentials were refused (TargetBuilder::on_attempt_failed).
+      if (this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic()) && this.#auth) this.#auth.invalidate();
       this.#pump();
     });
   }

@@ -104,8 +104,10 @@ function bind(exports, ownNames) {
   const errorOf = (h, fallback) => {
     const e = new IotError(ERROR_CODES[num(h, EVN_ERROR_CODE)] || fallback, text(bytes(h, EVB_ERROR_MESSAGE)));
     const rule = text(bytes(h, EVB_ERROR_RULE));
-    if (num(h, EVN_HTTP_STATUS)) e.status = num(h, EVN_HTTP_STATUS);
-    if (num(h, EVN_MQTT_REASON)) e.mqttReason = num(h, EVN_MQTT_REASON);
+    const status = num(h, EVN_HTTP_STATUS);
+    const mqttReason = num(h, EVN_MQTT_REASON);
+    if (status) e.status = status;
+    if (mqttReason) e.mqttReason = mqttReason;
     if (rule) Object.assign(e, { rule, limit: num(h, EVN_RULE_LIMIT), actual: num(h, EVN_RULE_ACTUAL) });
     return e;
   };
@@ -176,7 +178,10 @@ function bind(exports, ownNames) {
       if (!provide) return ok(r) && text(out());
     },
     // A server's Date header (read by Date.parse), for core's clock-skew policy.
-    observeDate: (h, date, wallMs) => Date.parse(date) > 0 && observeDate(h, Date.parse(date), wallMs),
+    observeDate(h, date, wallMs) {
+      const server = Date.parse(date);
+      if (server > 0) observeDate(h, server, wallMs);
+    },
     clockOffset: exports[FN_CLOCK_OFFSET],
     setClockOffset: (h, ms) => ok(exports[FN_SET_CLOCK_OFFSET](h, ms)),
     // When to refresh credentials (server-time ms; margin -1: the default).
@@ -196,10 +201,11 @@ function bind(exports, ownNames) {
       pack(data);
       onBytes(h, now);
     },
-    // status (a refused upgrade's, 0: none) decides the code by core's table; returns the code used.
+    // status (a refused upgrade's, 0: none) decides the code by core's table. Returns true when
+    // core's target builder says the credentials were refused (fetch fresh ones next time).
     onClosed(h, name, message, status, now) {
       pack(message);
-      return ERROR_CODES[onClosed(h, code(name), status || 0, now)];
+      return onClosed(h, code(name), status || 0, now) === 1;
     },
     // The largest inbound MQTT packet the engine accepts (bytes).
     maxInbound,

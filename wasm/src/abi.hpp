@@ -40,7 +40,9 @@ extern std::string g_out;  // string results (presigned URL, shadow mirror)
 // like in every provider (non-empty key and secret, not expired at the corrected time).
 struct HandedCredentials final : connection::CredentialsProvider {
     connection::TimedCredentials value;
+    bool refused = false;  // the target builder said they were refused: JS drops its cache
     Result<connection::TimedCredentials> fetch(std::int64_t now_ms) override;
+    void invalidate() override { refused = true; }
 };
 
 // A client, where it connects (the connection layer's TargetBuilder: endpoint, auth mode, clock

@@ -130,14 +130,18 @@ void iot_on_bytes(Handle* h, double now) {
 // Scratch: [reason]. `status`: the HTTP status of a refused WebSocket upgrade where the runtime
 // exposes it, else 0; it then decides the code, by core's one status table (connection::
 // errc_for_http_status), and the engine hands it back in the error / disconnected event
-// (EventNumber::http_status). Returns the code used.
+// (EventNumber::http_status). Returns 1 when the target builder judges the credentials refused
+// (TargetBuilder::on_attempt_failed: JS then fetches fresh ones), else 0.
 int iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
     using namespace iotlite::connection;
     Args args;
     const auto http_status = static_cast<std::uint16_t>(status);
     const Errc errc = status != 0 ? errc_for_http_status(http_status, HttpStatusUse::upgrade) : static_cast<Errc>(code);
-    h->client->on_closed(Error{errc, std::string(args.next()), http_status}, ms(now));
-    return static_cast<int>(errc);
+    Error error{errc, std::string(args.next()), http_status};
+    h->credentials.refused = false;
+    h->target->on_attempt_failed(error);
+    h->client->on_closed(std::move(error), ms(now));
+    return h->credentials.refused ? 1 : 0;
 }
 
 // The largest inbound MQTT packet the engine accepts: the driver refuses larger WebSocket

@@ -4,6 +4,7 @@
 
 #include "iotlite/connection/endpoint.hpp"
 #include "iotlite/connection/http_status.hpp"
+#include "ascii.hpp"
 #include "json_scan.hpp"
 
 namespace iotlite::connection {
@@ -78,16 +79,6 @@ bool region_guid(std::string_view id) {
     return true;
 }
 
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != prefix[i]) return false;
-    }
-    return true;
-}
 
 void append_json_string(std::string& out, std::string_view s) {
     static const char kHex[] = "0123456789abcdef";
@@ -249,9 +240,9 @@ Result<CognitoIdentity> CognitoIdentity::create(CognitoConfig config) {
         out.authority_ = out.host_;
     } else {
         std::string_view text = config.endpoint;
-        if (starts_with_ci(text, "https://")) {
+        if (detail::starts_with_ci(text, "https://")) {
             text.remove_prefix(8);
-        } else if (starts_with_ci(text, "http://")) {
+        } else if (detail::starts_with_ci(text, "http://")) {
             out.secure_ = false;
             text.remove_prefix(7);
         } else if (text.find("://") != std::string_view::npos) {

@@ -1,8 +1,13 @@
 #include "iotlite/connection/endpoint.hpp"
 
+#include "ascii.hpp"
+
 namespace iotlite::connection {
 
 namespace {
+
+using detail::ascii_lower;
+using detail::starts_with_ci;
 
 // "endpoint '<text>': <rule>", each '%' of the rule replaced by `value`; texts are cut at 80
 // characters. One out-of-line function, so that every rule costs a call and its literal (the
@@ -21,18 +26,6 @@ namespace {
     }
     return Error(Errc::invalid_argument, std::move(m));
 }
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != prefix[i]) return false;
-    }
-    return true;
-}
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Splits the last label off `host` ("a.b.c" -> "c", host becomes "a.b"); "" when none is left.
 std::string_view pop_label(std::string_view& host) {
@@ -74,7 +67,6 @@ std::string Endpoint::authority(std::uint16_t default_port) const {
     }
     return out;
 }
-
 
 std::string infer_region(std::string_view host, EndpointKind* kind) {
     if (kind != nullptr) *kind = EndpointKind::custom;
@@ -154,7 +146,7 @@ const char* scan(std::string_view text, Endpoint& out, std::string_view& value) 
             return "'[%]' is not an IPv6 literal (no ':')";
         }
         for (const char c : host) {
-            const char l = lower(c);
+            const char l = ascii_lower(c);
             if (!(l == ':' || l == '.' || (l >= '0' && l <= '9') || (l >= 'a' && l <= 'f'))) {
                 return "an IPv6 literal holds only hex digits, ':' and '.'";
             }
@@ -177,7 +169,7 @@ const char* scan(std::string_view text, Endpoint& out, std::string_view& value) 
         }
         std::size_t label_size = 0;
         for (const char c : host) {
-            const char l = lower(c);
+            const char l = ascii_lower(c);
             if (l == '.') {
                 if (label_size == 0) return "the host name has an empty label ('..' or a leading/trailing '.')";
                 label_size = 0;
@@ -194,7 +186,7 @@ const char* scan(std::string_view text, Endpoint& out, std::string_view& value) 
         if (const char* rule = parse_port(port, out.port)) return rule;
     }
     out.host.reserve(host.size());
-    for (const char c : host) out.host += lower(c);
+    for (const char c : host) out.host += ascii_lower(c);
     if (!out.ipv6) out.region = infer_region(out.host, &out.kind);
     return nullptr;
 }

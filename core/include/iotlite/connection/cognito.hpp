@@ -101,8 +101,8 @@ struct CognitoStep {
 // The Errc and rule id of a Cognito error answer, from its exception name (`__type` after the last
 // '#'): the table of on_answer below; an unknown name: the status's Errc (errc_for_http_status)
 // and rule "cognito.error", or for a 2xx status (an answer that is not the API's)
-// Errc::protocol_error and rule "cognito.answer". The one table of Cognito's errors: the browser package, which keeps
-// its own JSON reading for size, asks the wasm module for it.
+// Errc::protocol_error and rule "cognito.answer". The one table of Cognito's errors: the browser
+// package, which keeps its own JSON reading for size, asks the wasm module for it.
 struct CognitoErrorKind {
     Errc code;
     const char* rule;
