@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "frame_stager.hpp"
 #include "http_head.hpp"
 #include "iotlite/connection/http_status.hpp"
 #include "iotlite/firmware/http_answer_parser.hpp"
@@ -44,7 +45,7 @@ struct WebSocketTransport::Impl {
     std::string key;
     HttpAnswerParser answer{0, HttpAnswerParser::Until::end_of_head};  // the upgrade answer's head
     std::string body;       // start of a refused answer's body, to show why
-    std::string leftover;   // bytes after a 101 head, fed to wslay first
+    FrameStager staged;     // server bytes not yet handed to wslay (from the 101 head on)
     std::size_t body_expected = 0;
     wslay_event_context_ptr ws = nullptr;
     std::vector<std::uint8_t> inbound;  // data-frame payload not yet handed to recv()
@@ -67,17 +68,33 @@ struct WebSocketTransport::Impl {
 
     static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t* buf, size_t len, int, void* user) {
         auto* im = static_cast<Impl*>(user);
-        if (!im->leftover.empty()) {
-            std::size_t n = std::min(len, im->leftover.size());
-            std::memcpy(buf, im->leftover.data(), n);
-            im->leftover.erase(0, n);
-            return static_cast<ssize_t>(n);
-        }
         if (im->text_refused || im->inbound.size() - im->inbound_pos >= kMaxInboundBytes) {
             wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
             return -1;
         }
-        return im->lower_result(ctx, im->lower->recv(buf, len));
+        for (;;) {
+            if (const std::size_t n = im->staged.ready(len); n > 0) {
+                im->staged.take(buf, n);
+                return static_cast<ssize_t>(n);
+            }
+            if (im->lower_failed) {  // its error is kept; what was held has been handed over
+                wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+                return -1;
+            }
+            // wslay's buffer doubles as the landing place for the lower transport's bytes.
+            const std::int32_t got = im->lower->recv(buf, len);
+            if (got == 0) {
+                wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+                return -1;
+            }
+            if (got > 0) {
+                im->staged.add(buf, static_cast<std::size_t>(got));
+            } else {
+                im->lower_failed = true;
+                im->error = im->lower->last_error();
+                im->staged.end();
+            }
+        }
     }
     static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t* data, size_t len, int, void* user) {
         auto* im = static_cast<Impl*>(user);
@@ -243,7 +260,7 @@ Result<bool> WebSocketTransport::connect(std::uint64_t now_ms) {
             if (const std::string* date = head.header("date")) im.on_server_date(*date);
         }
         if (head.status == 101) {
-            im.leftover.assign(rest, size - used);
+            im.staged.add(reinterpret_cast<const std::uint8_t*>(rest), size - used);
             return im.check_upgrade(head);
         }
         // Refused: read the (short) body to show why, e.g. AWS's 403 text.
@@ -306,9 +323,20 @@ std::int32_t WebSocketTransport::recv(std::uint8_t* data, std::size_t size) {
             im.failure_pending = true;
             wslay_event_queue_close(im.ws, WSLAY_CODE_UNSUPPORTED_DATA, nullptr, 0);
             wslay_event_send(im.ws);  // best effort
-        } else if (wslay_event_want_write(im.ws) && wslay_event_send(im.ws) != 0 && im.lower_failed) {
-            // Flushing what wslay queued itself (pongs, close replies) failed below.
-            im.failure_pending = true;
+        } else {
+            // Flush what wslay queued itself (pongs, close replies).
+            const bool flush_failed = wslay_event_want_write(im.ws) && wslay_event_send(im.ws) != 0 && im.lower_failed;
+            if (!wslay_event_get_read_enabled(im.ws) && !wslay_event_get_close_received(im.ws)) {
+                // wslay refused a frame (masked, bad opcode or length, invalid close...) and reads no
+                // more; the refusal is the cause even when its close reply could not be sent.
+                std::string why = "malformed WebSocket frame from the server";
+                if (wslay_event_get_close_sent(im.ws))
+                    why += " (closed with status " + std::to_string(wslay_event_get_status_code_sent(im.ws)) + ")";
+                im.error = make_error(Errc::protocol_error, std::move(why));
+                im.failure_pending = true;
+            } else if (flush_failed) {
+                im.failure_pending = true;
+            }
         }
     }
     if (im.inbound_pos < im.inbound.size()) {
@@ -324,13 +352,6 @@ std::int32_t WebSocketTransport::recv(std::uint8_t* data, std::size_t size) {
     if (wslay_event_get_close_received(im.ws)) {
         im.fail(Errc::closed, "the server closed the WebSocket (status " +
                                   std::to_string(wslay_event_get_status_code_received(im.ws)) + ")");
-        return -1;
-    }
-    if (!wslay_event_get_read_enabled(im.ws)) {
-        // wslay refused a frame (masked, bad opcode or length, invalid close...): it queued a
-        // close with its status and reads no more; without this recv() would say "try again" forever.
-        im.fail(Errc::protocol_error, "malformed WebSocket frame from the server (closed with status " +
-                                          std::to_string(wslay_event_get_status_code_sent(im.ws)) + ")");
         return -1;
     }
     return 0;
@@ -349,7 +370,8 @@ void WebSocketTransport::close() {
 IoWait WebSocketTransport::io_wait() const {
     IoWait w = impl_->lower->io_wait();
     if (impl_->phase == Impl::Phase::open) {
-        if (impl_->inbound_pos < impl_->inbound.size() || !impl_->leftover.empty() || impl_->failure_pending)
+        if (impl_->inbound_pos < impl_->inbound.size() || impl_->staged.ready(SIZE_MAX) > 0 ||
+            impl_->failure_pending)
             w.ready_now = true;
         if (wslay_event_want_write(impl_->ws) && wslay_event_get_queued_msg_count(impl_->ws) > 0) w.write = true;
     }
