@@ -1,25 +1,25 @@
 # mbedTLS: Debian's libmbedtls-dev on the host; compiled from Debian's mbedtls source
 # package (fetched by scripts/install.sh into .deps/) for Emscripten and the ARM build.
 # Either way the result is the target iotlite::mbedcrypto (and iotlite::mbedtls on the host).
-set(IOTLITE_MBEDTLS_SOURCE_DIR "${CMAKE_SOURCE_DIR}/.deps/mbedtls" CACHE PATH "mbedTLS source tree (Emscripten / ARM builds; host SHA-256 with the x86 ALT hook)")
+set(IOTLITE_MBEDTLS_SOURCE_DIR "${PROJECT_SOURCE_DIR}/.deps/mbedtls" CACHE PATH "mbedTLS source tree (Emscripten / ARM builds; host SHA-256 with the x86 ALT hook)")
 option(IOTLITE_SHA256_X86_ALT "x86-64 host: mbedTLS SHA-256 with MBEDTLS_SHA256_PROCESS_ALT backed by the SHA extensions" ON)
 
 if(IOTLITE_IS_HOST)
-  find_path(MBEDTLS_INCLUDE_DIR mbedtls/sha256.h REQUIRED)
-  find_library(MBEDCRYPTO_LIBRARY mbedcrypto REQUIRED)
-  find_library(MBEDX509_LIBRARY mbedx509 REQUIRED)
-  find_library(MBEDTLS_LIBRARY mbedtls REQUIRED)
+  # cmake/FindMbedTLS.cmake (also installed with the package, for iotliteConfig.cmake).
+  find_package(MbedTLS REQUIRED)
   add_library(iotlite_mbedcrypto INTERFACE)
-  target_include_directories(iotlite_mbedcrypto SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
 
   # SHA-256 with the SHA extensions, still through mbedTLS: our own copy of library/sha256.c
   # (same version as the installed headers, compiled against them) with mbedTLS's documented
   # hook MBEDTLS_SHA256_PROCESS_ALT, whose block function is sigv4/src/sha256_block_x86.cpp.
-  # Every public symbol of that copy is renamed mbedtls_* -> iotlite_mbedtls_* (the same -D macros
-  # are given to everything that links iotlite::mbedcrypto). Not renaming would make the
-  # executable's copy interpose the one inside Debian's libmbedcrypto.so (which calls its own
+  # Every public symbol of that copy is renamed mbedtls_* -> iotlite_mbedtls_*, and the same -D
+  # macros are given (PRIVATE) to its one caller, sigv4/src/sha256.cpp, through
+  # IOTLITE_SHA256_RENAMES: no public header calls an mbedtls_sha256_* function (sha256.hpp only
+  # names the context type), so users of the libraries never see the renames. Not renaming would
+  # make the executable's copy interpose the one inside Debian's libmbedcrypto.so (which calls its own
   # SHA-256 through the PLT), silently swapping the hash under TLS, X.509 and the DRBGs too.
   set(iotlite_sha256_alt OFF)
+  set(IOTLITE_SHA256_RENAMES "")
   if(IOTLITE_SHA256_X86_ALT AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     set(iotlite_src_version "")
     if(EXISTS "${IOTLITE_MBEDTLS_SOURCE_DIR}/library/sha256.c")
@@ -49,8 +49,8 @@ if(IOTLITE_IS_HOST)
       list(APPEND iotlite_sha256_renames "${symbol}=iotlite_${symbol}")
     endforeach()
 
-    add_library(iotlite_sha256_block_x86 STATIC ${CMAKE_SOURCE_DIR}/sigv4/src/sha256_block_x86.cpp)
-    target_include_directories(iotlite_sha256_block_x86 PUBLIC ${CMAKE_SOURCE_DIR}/sigv4/include)
+    add_library(iotlite_sha256_block_x86 STATIC ${PROJECT_SOURCE_DIR}/sigv4/src/sha256_block_x86.cpp)
+    target_include_directories(iotlite_sha256_block_x86 PRIVATE ${PROJECT_SOURCE_DIR}/sigv4/include)
     target_include_directories(iotlite_sha256_block_x86 SYSTEM PRIVATE ${MBEDTLS_INCLUDE_DIR})
     target_compile_definitions(iotlite_sha256_block_x86 PRIVATE ${iotlite_sha256_renames})
     iotlite_strict(iotlite_sha256_block_x86)
@@ -61,16 +61,16 @@ if(IOTLITE_IS_HOST)
     add_library(iotlite_mbedtls_sha256 STATIC ${IOTLITE_MBEDTLS_SOURCE_DIR}/library/sha256.c)
     target_include_directories(iotlite_mbedtls_sha256 SYSTEM PRIVATE ${MBEDTLS_INCLUDE_DIR})
     target_compile_definitions(iotlite_mbedtls_sha256 PRIVATE ${iotlite_sha256_renames}
-      "MBEDTLS_USER_CONFIG_FILE=\"${CMAKE_SOURCE_DIR}/sigv4/src/mbedtls_sha256_alt_config.h\"")
+      "MBEDTLS_USER_CONFIG_FILE=\"${PROJECT_SOURCE_DIR}/sigv4/src/mbedtls_sha256_alt_config.h\"")
     # The block function; mbedtls_platform_zeroize comes from Debian's libmbedcrypto.
-    target_link_libraries(iotlite_mbedtls_sha256 PUBLIC iotlite_sha256_block_x86 ${MBEDCRYPTO_LIBRARY})
+    target_link_libraries(iotlite_mbedtls_sha256 PUBLIC iotlite_sha256_block_x86 MbedTLS::mbedcrypto)
 
-    target_compile_definitions(iotlite_mbedcrypto INTERFACE ${iotlite_sha256_renames} IOTLITE_SHA256_X86_ALT=1)
+    set(IOTLITE_SHA256_RENAMES ${iotlite_sha256_renames})
     target_link_libraries(iotlite_mbedcrypto INTERFACE iotlite_mbedtls_sha256)
   endif()
-  target_link_libraries(iotlite_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
+  target_link_libraries(iotlite_mbedcrypto INTERFACE MbedTLS::mbedcrypto)
   add_library(iotlite_mbedtls INTERFACE)
-  target_link_libraries(iotlite_mbedtls INTERFACE ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} iotlite_mbedcrypto)
+  target_link_libraries(iotlite_mbedtls INTERFACE MbedTLS::mbedtls iotlite_mbedcrypto)
   add_library(iotlite::mbedtls ALIAS iotlite_mbedtls)
 else()
   if(NOT EXISTS "${IOTLITE_MBEDTLS_SOURCE_DIR}/library/sha256.c")

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libmbedtls-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libpaho-mqtt-dev mosquitto mosquitto-clients openssl libwslay-dev
   emscripten node-acorn
-  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   chromium valgrind dpkg-dev
 )
 

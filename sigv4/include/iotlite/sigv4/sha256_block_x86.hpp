@@ -1,6 +1,7 @@
 // SHA-256 block compression for x86-64 hosts, plugged into mbedTLS through
 // MBEDTLS_SHA256_PROCESS_ALT (see cmake/mbedtls.cmake). Only built on x86-64 host builds, where
-// the compile definition IOTLITE_SHA256_X86_ALT is set for everything that links iotlite::mbedcrypto.
+// the compile definition IOTLITE_SHA256_X86_ALT is set on iotlite_sigv4 (privately) and on the
+// sigv4 test suite, the two places that call it; users of the package do not see it.
 //
 // mbedtls_internal_sha256_process() dispatches at run time: the SHA extensions (SHA-NI) when the
 // CPU has them (CPUID leaf 7 EBX bit 29, plus SSSE3 and SSE4.1), otherwise a portable

@@ -1,0 +1,22 @@
+# Included by the downstream projects: what iotlite's targets hand to their users. They must ask for
+# C++17 (cxx_std_17) and must not pass on compile definitions or options (-Werror, -fno-exceptions,
+# JSON_NOEXCEPTION, the SHA-256 renames stay iotlite's own).
+function(iotlite_check_usage_requirements)
+  foreach(target iotlite::base iotlite::sigv4 iotlite::core iotlite::firmware iotlite::mbedcrypto iotlite::mbedtls)
+    if(NOT TARGET ${target})
+      message(FATAL_ERROR "package: target ${target} is missing")
+    endif()
+    foreach(property INTERFACE_COMPILE_DEFINITIONS INTERFACE_COMPILE_OPTIONS)
+      get_target_property(value ${target} ${property})
+      if(value)
+        message(FATAL_ERROR "package: ${target} passes ${property} '${value}' on to its users")
+      endif()
+    endforeach()
+  endforeach()
+  foreach(target iotlite::base iotlite::sigv4 iotlite::core iotlite::firmware)
+    get_target_property(features ${target} INTERFACE_COMPILE_FEATURES)
+    if(NOT "cxx_std_17" IN_LIST features)
+      message(FATAL_ERROR "package: ${target} does not require cxx_std_17 of its users (has '${features}')")
+    endif()
+  endforeach()
+endfunction()
