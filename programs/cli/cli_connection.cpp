@@ -98,7 +98,9 @@ CliConnection::CliConnection(std::string command, ConnectionOptions options)
               return make_error(Errc::auth_failed,
                                 "the temporary credentials from " + options_.credentials_source + " expired " +
                                     std::to_string((now_ms - c.value().expiration_ms) / 1000) +
-                                    " s ago (AWS_CREDENTIAL_EXPIRATION) and no fresh ones are there");
+                                    " s ago (" +
+                                    (options_.credentials_spec.environment ? "AWS_CREDENTIAL_EXPIRATION" : "their Expiration") +
+                                    ") and no fresh ones are there");
           }
           return c;
       }),

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "aws_profile.hpp"
+#include "profile_credentials.hpp"
 #include "bounded_file.hpp"
 #include "iotlite/firmware/tls_context.hpp"
 #include "iotlite/mqtt/topic.hpp"
@@ -23,6 +24,19 @@ const char* hex_digits = "0123456789abcdef";
 
 std::string CredentialsSpec::describe() const {
     return environment ? std::string("the environment") : "profile '" + profile + "'";
+}
+
+Result<CredentialsSpec> credentials_spec_for(const std::string* profile_flag) {
+    CredentialsSpec spec;
+    if (profile_flag == nullptr && !env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
+        spec.environment = true;
+        return spec;
+    }
+    if (profile_flag != nullptr && profile_flag->empty()) return usage("--profile is empty");
+    spec.profile = profile_flag != nullptr ? *profile_flag : env_or_empty("AWS_PROFILE");
+    spec.explicit_profile = !spec.profile.empty();
+    if (spec.profile.empty()) spec.profile = "default";
+    return spec;
 }
 
 Result<connection::TimedCredentials> read_sigv4_credentials(const CredentialsSpec& spec, std::string* region) {
@@ -44,20 +58,35 @@ Result<connection::TimedCredentials> read_sigv4_credentials(const CredentialsSpe
         }
         return out;
     }
-    Result<AwsProfile> loaded = load_aws_profile(spec.profile);
-    if (!loaded.ok()) {
-        // No file at all (io_error) without a profile asked for: there are no credentials.
-        // A file that is there but refused (not a regular file, too big, malformed) is
-        // reported as it is.
-        if (spec.explicit_profile) return usage("--profile: " + loaded.error().message);
-        if (loaded.error().code == Errc::io_error) {
-            return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
-                         "or use --cert/--key (" + loaded.error().message + ")");
-        }
-        return usage(loaded.error().message);
+    // The profile from ~/.aws/config and ~/.aws/credentials (profile_credentials.hpp).
+    int files_found = 0;
+    Result<AwsSharedConfig> config = load_aws_shared_config(&files_found);
+    if (!config.ok()) {
+        // A file that is there but refused (not a regular file, too big, malformed) is reported
+        // as it is.
+        return usage((spec.explicit_profile ? "--profile: " : "") + config.error().message);
     }
-    out.credentials = loaded.value().credentials;
-    if (region != nullptr) *region = loaded.value().region;
+    const std::string config_path = shared_config_path();
+    const std::string credentials_path = shared_credentials_path();
+    const std::string files = config_path.empty() && credentials_path.empty()
+                                  ? std::string("the AWS config or credentials file (HOME is unset)")
+                                  : config_path + " or " + credentials_path;
+    if (files_found == 0 && !spec.explicit_profile) {
+        return usage("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, "
+                     "or use --cert/--key (no " + files + ")");
+    }
+    Result<ResolvedCredentials> resolved =
+        resolve_profile_credentials(config.value(), spec.profile, files, system_profile_sources());
+    if (!resolved.ok()) {
+        const Error& e = resolved.error();
+        // Bad input stays a usage error (exit 2); a source that failed at run time (STS refused,
+        // credential_process failed) keeps its code (exit 1).
+        const std::string text = (spec.explicit_profile ? "--profile: " : "") + e.message;
+        if (e.code == Errc::invalid_argument || e.code == Errc::unsupported || e.code == Errc::limit_exceeded) return usage(text);
+        return make_error(e.code, text, e.http_status);
+    }
+    out = resolved.value().credentials;
+    if (region != nullptr) *region = resolved.value().region;
     return out;
 }
 
@@ -113,11 +142,15 @@ const char* connection_options_help() {
            "  --endpoint HOST[:PORT]  AWS IoT data endpoint (xxxx-ats.iot.REGION.amazonaws.com)\n"
            "  (default) MQTT over WSS with a SigV4-presigned URL, port 443. Credentials from\n"
            "            AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else --profile\n"
-           "            (or AWS_PROFILE, else 'default') from ~/.aws/credentials\n"
-           "            (AWS_SHARED_CREDENTIALS_FILE overrides the path); re-signed on every attempt.\n"
+           "            (or AWS_PROFILE, else 'default') from ~/.aws/config and ~/.aws/credentials\n"
+           "            (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE override the paths): static keys,\n"
+           "            credential_process, or role_arn + source_profile (STS AssumeRole; endpoint from\n"
+           "            AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL / endpoint_url, CA from AWS_CA_BUNDLE /\n"
+           "            ca_bundle). Not supported: sso_*, web_identity_token_file, credential_source,\n"
+           "            mfa_serial (refused naming the key). Re-signed on every attempt.\n"
            "            Temporary credentials: AWS_CREDENTIAL_EXPIRATION (ISO 8601) gives their expiry;\n"
            "            they are read again shortly before it (10 % of the lifetime, at most 5 min)\n"
-           "  --profile NAME          use this profile of the shared credentials file\n"
+           "  --profile NAME          use this profile of the AWS config and credentials files\n"
            "  --region R              signing region; default: inferred from the endpoint, else\n"
            "                          AWS_REGION / AWS_DEFAULT_REGION, else the profile's region\n"
            "  --cert FILE --key FILE  MQTT over TLS with this client certificate, port 8883\n"
@@ -280,15 +313,9 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     if (o.mode == ConnectionMode::mtls || o.mode == ConnectionMode::alpn) return o;
 
     // SigV4 credentials: --profile, else the environment, else AWS_PROFILE / 'default'.
-    const std::string* profile = flags.get("--profile");
-    if (profile == nullptr && !env_or_empty("AWS_ACCESS_KEY_ID").empty()) {
-        o.credentials_spec.environment = true;
-    } else {
-        if (profile != nullptr && profile->empty()) return usage("--profile is empty");
-        o.credentials_spec.profile = profile != nullptr ? *profile : env_or_empty("AWS_PROFILE");
-        o.credentials_spec.explicit_profile = !o.credentials_spec.profile.empty();
-        if (o.credentials_spec.profile.empty()) o.credentials_spec.profile = "default";
-    }
+    Result<CredentialsSpec> spec = credentials_spec_for(flags.get("--profile"));
+    if (!spec.ok()) return spec.error();
+    o.credentials_spec = spec.value();
     std::string profile_region;
     Result<connection::TimedCredentials> loaded = read_sigv4_credentials(o.credentials_spec, &profile_region);
     if (!loaded.ok()) return usage(loaded.error().message);
@@ -297,9 +324,10 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     if (o.credentials_expiration_ms != 0) {
         const std::int64_t now_ms = static_cast<std::int64_t>(std::time(nullptr)) * 1000;
         if (o.credentials_expiration_ms <= now_ms) {
-            return usage("the temporary credentials from the environment expired " +
-                         std::to_string((now_ms - o.credentials_expiration_ms) / 1000) +
-                         " s ago (AWS_CREDENTIAL_EXPIRATION): get fresh ones");
+            return usage("the temporary credentials from " + o.credentials_spec.describe() + " expired " +
+                         std::to_string((now_ms - o.credentials_expiration_ms) / 1000) + " s ago (" +
+                         (o.credentials_spec.environment ? "AWS_CREDENTIAL_EXPIRATION" : "their Expiration") +
+                         "): get fresh ones");
         }
     }
     o.credentials_source = o.credentials_spec.describe();
@@ -314,11 +342,18 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
         o.region = env_or_empty("AWS_REGION");
     } else if (!env_or_empty("AWS_DEFAULT_REGION").empty()) {
         o.region = env_or_empty("AWS_DEFAULT_REGION");
-    } else if (!profile_region.empty()) {
-        o.region = profile_region;
     } else {
-        return usage("--region is required: it cannot be inferred from the endpoint (expected "
-                     "*.iot.<region>.amazonaws.com) and AWS_REGION is not set");
+        // With credentials from the environment, the region of AWS_PROFILE / 'default' in the
+        // AWS config file still applies (as in the AWS CLI).
+        if (o.credentials_spec.environment) {
+            const std::string active = env_or_empty("AWS_PROFILE");
+            profile_region = aws_profile_region(active.empty() ? "default" : active);
+        }
+        if (profile_region.empty()) {
+            return usage("--region is required: it cannot be inferred from the endpoint (expected "
+                         "*.iot.<region>.amazonaws.com) and AWS_REGION is not set");
+        }
+        o.region = profile_region;
     }
 
     // Build the target builder once now (it presigns a dry run) so that a bad input is reported

@@ -41,6 +41,11 @@ struct CredentialsSpec {
     std::string describe() const;   // "the environment", "profile 'x'"
 };
 
+// Where credentials come from, given --profile (null when not given): --profile, else the
+// environment when AWS_ACCESS_KEY_ID is set, else AWS_PROFILE, else 'default' (botocore's order:
+// only an explicit --profile overrides credentials in the environment). Error: --profile empty.
+Result<CredentialsSpec> credentials_spec_for(const std::string* profile_flag);
+
 // Reads the credentials `spec` names; `region` (may be null) receives the profile's region.
 // Errors: invalid_argument, one line naming the variable, file, profile or missing key (never a
 // value); AWS_CREDENTIAL_EXPIRATION that is not ISO 8601.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cli_util.hpp"
+#include "iotlite/version.hpp"
 
 namespace iotlite::cli {
 int run_sigv4(int argc, char** argv);
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     }
     if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
         print_usage(stdout);
+        return iotlite::cli::kExitOk;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) {
+        std::printf("iotlite %s\n", IOTLITE_VERSION_STRING);
         return iotlite::cli::kExitOk;
     }
     for (const auto& c : kCommands) {

@@ -61,11 +61,44 @@ test('sign-url: flags and environment credentials give the URL AWS\'s JS signer 
   const viaFlags = run([...args, '--access-key-id', AKID, '--secret-access-key', SECRET, '--session-token', TOKEN]);
   assert.equal(viaFlags.code, 0, viaFlags.err);
   assert.equal(viaFlags.out, expected + '\n');
+  // Secrets as flags still work, with a warning saying why they should not be there.
+  assert.equal(viaFlags.err, 'iotlite sign-url: warning: --secret-access-key on the command line is visible to other users (ps) ' +
+    'and stays in the shell history; use AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or --profile\n');
   assert.ok(!viaFlags.out.includes(SECRET), 'the secret key never appears in the URL');
   const viaEnv = run(args, { AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN });
   assert.equal(viaEnv.code, 0, viaEnv.err);
   assert.equal(viaEnv.out, expected + '\n');
   assert.equal(viaEnv.err, '');
+});
+
+test('sign-url: --profile and AWS_PROFILE read the AWS config and credentials files; the profile region signs a custom endpoint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotlite-signurl-'));
+  try {
+    writeFileSync(join(dir, 'credentials'), `[dev]\naws_access_key_id = ${AKID}\naws_secret_access_key = ${SECRET}\naws_session_token = ${TOKEN}\n`);
+    writeFileSync(join(dir, 'config'), '[profile dev]\nregion = eu-west-1\n[profile sso]\nsso_session = corp\n');
+    const env = { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') };
+    const args = ['sign-url', '--endpoint', 'Example-ATS.iot.eu-west-1.amazonaws.com', '--time', '2026-01-01T00:00:00Z', '--expires', '3600'];
+    const expected = await smithyUrl({ host: 'example-ats.iot.eu-west-1.amazonaws.com', region: 'eu-west-1',
+      time: Date.UTC(2026, 0, 1), token: TOKEN, expires: 3600 });
+    const viaProfile = run([...args, '--profile', 'dev'], env);
+    assert.equal(viaProfile.code, 0, viaProfile.err);
+    assert.equal(viaProfile.out, expected + '\n');
+    assert.equal(viaProfile.err, '');
+    const viaAwsProfile = run(args, { ...env, AWS_PROFILE: 'dev' });
+    assert.equal(viaAwsProfile.out, expected + '\n');
+    const custom = run(['sign-url', '--endpoint', 'broker.example.com', '--profile', 'dev'], env);
+    assert.equal(custom.code, 0, custom.err);
+    assert.match(custom.out, /X-Amz-Credential=AKIDEXAMPLE%2F\d{8}%2Feu-west-1%2Fiotdevicegateway/);
+    // Credentials from the environment: AWS_PROFILE's region still applies, as in the AWS CLI.
+    const envCreds = run(['sign-url', '--endpoint', 'broker.example.com'],
+      { ...env, AWS_PROFILE: 'dev', AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: SECRET });
+    assert.equal(envCreds.code, 0, envCreds.err);
+    assert.match(envCreds.out, /X-Amz-Credential=AKIDFROMENV%2F\d{8}%2Feu-west-1%2Fiotdevicegateway/);
+    expectUsageError(run([...args, '--profile', 'nosuch'], env), /--profile: profile 'nosuch' not found in .*config or .*credentials/);
+    expectUsageError(run([...args, '--profile', 'sso'], env), /profile 'sso': sso_session \(IAM Identity Center \(SSO\)\) is not supported/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sign-url: explicit region, port and ws scheme for a local stand-in', () => {
@@ -88,9 +121,11 @@ test('sign-url: without --time the current time is used', () => {
 test('sign-url: bad input exits 2 with one line naming the problem and no secret', () => {
   const creds = ['--access-key-id', AKID, '--secret-access-key', SECRET, '--session-token', TOKEN];
   const ok = ['--endpoint', 'a-ats.iot.us-east-1.amazonaws.com', '--time', '2026-01-01T00:00:00Z'];
-  expectUsageError(run(['sign-url', ...ok]), /no credentials: pass --access-key-id and --secret-access-key or set AWS_ACCESS_KEY_ID/);
-  expectUsageError(run(['sign-url', ...ok], { AWS_ACCESS_KEY_ID: AKID }), /no credentials/);
-  expectUsageError(run(['sign-url', ...ok, '--access-key-id', AKID, '--session-token', TOKEN]), /no credentials/);
+  expectUsageError(run(['sign-url', ...ok]), /no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile/);
+  expectUsageError(run(['sign-url', ...ok], { AWS_ACCESS_KEY_ID: AKID }), /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/);
+  expectUsageError(run(['sign-url', ...ok, '--access-key-id', AKID, '--session-token', TOKEN]),
+    /--access-key-id and --secret-access-key must be given together/);
+  expectUsageError(run(['sign-url', ...ok, ...creds, '--profile', 'x']), /--profile and --access-key-id.* exclude each other/);
   expectUsageError(run(['sign-url', '--endpoint', 'a-ats.iot.us-east-1.amazonaws.com', '--time', '2026-13-01T00:00:00Z', ...creds]),
     /--time: time '2026-13-01T00:00:00Z' has a month outside 01-12; expected ISO-8601 UTC such as 2026-01-01T00:00:00Z/);
   expectUsageError(run(['sign-url', '--endpoint', 'a-ats.iot.us-east-1.amazonaws.com', '--time', 'tomorrow', ...creds]), /--time: .*is malformed/);
