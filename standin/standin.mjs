@@ -3,7 +3,7 @@
 // port + a Cognito identity endpoint + the shadow service + HTTPS publish/shadow + fault
 // controls, all on 127.0.0.1. See standin/README.md.
 //
-//   node standin/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--quiet]
+//   node standin/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--policy file.json] [--quiet]
 //
 // Prints one JSON line with the endpoints on stdout, logs to stderr, stops on SIGINT/SIGTERM/
 // SIGHUP or when its parent goes away (even during its start), never leaves a mosquitto behind,
@@ -23,6 +23,8 @@ import { CredentialStore } from './lib/credentials.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { startMosquitto } from './lib/mosquitto.mjs';
 import { RelayHub } from './lib/relay.mjs';
+import { AWS_QUOTAS, validateQuotas } from './lib/quotas.mjs';
+import { PolicyAuthority, parsePolicySet } from './lib/policy_set.mjs';
 import { startHttpsApi } from './lib/https_api.mjs';
 import { RetainedMessages } from './lib/retained.mjs';
 import { ShadowStore } from './lib/shadow_store.mjs';
@@ -41,11 +43,19 @@ export const DEFAULT_CONFIG = Object.freeze({
       logins: { 'login.iotlite.test': 'iotlite-test-login-token' } },
   ],
   credentialLifetimeSeconds: 3600,
+  // The AWS account the stand-in plays (IoT policy resource ARNs: arn:aws:iot:<region>:<account>:...).
+  accountId: '123456789012',
+  // IoT policies (standin/README.md, "IoT policies"): null = allow everything; a policy set (the
+  // JSON of --policy FILE) = AWS's evaluation with default deny.
+  policies: null,
+  // A custom authorizer may carry `policyDocuments`: what its Lambda would return.
   customAuthorizers: [{ name: 'iotlite-authorizer', tokenKeyName: 'token', token: 'iotlite-allow' }],
   shadowService: true,
   httpsApi: true,
   // AWS IoT broker rules that tests may shorten; AWS's values by default (lib/mqtt_inspect.mjs).
-  awsRules: { keepAliveMinSeconds: 30, keepAliveMaxSeconds: 1200, subscriptionsPerConnection: 50 },
+  // The quotas (publishes/s, bytes/s, CONNECTs/s per client id, unacknowledged QoS 1 each way,
+  // WebSocket lifetime, persistent session expiry): lib/quotas.mjs.
+  awsRules: { keepAliveMinSeconds: 30, keepAliveMaxSeconds: 1200, subscriptionsPerConnection: 50, ...AWS_QUOTAS },
 });
 
 const PORT_KEYS = Object.keys(DEFAULT_CONFIG.ports);
@@ -60,6 +70,9 @@ function mergeConfig(base, over = {}) {
   }
   const subs = out.awsRules.subscriptionsPerConnection;
   if (!Number.isInteger(subs) || subs < 1) throw new Error('awsRules.subscriptionsPerConnection must be a positive integer');
+  validateQuotas(out.awsRules);
+  // A bad policy set (or authorizer policyDocuments) fails here, before anything is started.
+  if (out.policies) parsePolicySet(out.policies);
   for (const k of Object.keys(out.ports)) {
     if (!PORT_KEYS.includes(k)) throw new Error(`unknown port name '${k}'; known: ${PORT_KEYS.join(', ')}`);
     const p = out.ports[k];
@@ -109,18 +122,23 @@ export async function startStandin(options = {}) {
     const ca = await createCa(path.join(dir, 'pki'));
     checkpoint();
 
-    const broker = await startMosquitto({ dir, tcpPort: config.ports.brokerTcp, log });
+    const broker = await startMosquitto({
+      dir, tcpPort: config.ports.brokerTcp, log, maxInflight: config.awsRules.outboundUnackedQos1,
+      sessionHours: Math.max(1, Math.ceil(config.awsRules.persistentSessionSeconds / 3600)),
+    });
     parts.push(() => broker.stop());
     owned?.setBrokerPid(() => broker.pid());
     checkpoint();
     const brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
 
     const retained = new RetainedMessages({ brokerUrl, nowMs: () => clock.nowMs() });
+    const policies = new PolicyAuthority({ region: config.region, accountId: config.accountId, customAuthorizers: config.customAuthorizers, log });
+    if (config.policies) policies.load(config.policies);
     const hub = new RelayHub({
       brokerPort: () => broker.tcpPort, latencyMs: () => latencyMs, log, onRetained: (topic) => retained.noteStored(topic),
-      rules: config.awsRules,
+      rules: config.awsRules, policies,
     });
-    parts.push(() => hub.dropAll('stand-in stopping'));
+    parts.push(() => hub.stop());
     const serverTls = { key: ca.server.keyPem, cert: ca.server.certPem, ca: ca.caPem };
 
     const gateway = await startGateway({
@@ -162,6 +180,8 @@ export async function startStandin(options = {}) {
         clockSkewMs: () => clock.skewMs,
         retained,
         log,
+        policies,
+        identityForKey: (accessKeyId) => credentials.identity(accessKeyId),
       });
       parts.push(() => httpsApi.stop());
       checkpoint();
@@ -188,6 +208,10 @@ export async function startStandin(options = {}) {
       expireCredentials: () => credentials.expireTemporary(),
       setCredentialLifetime: (s) => { lifetimeSeconds = s; },
       issueDeviceCert: (thing) => ca.issueDevice(thing),
+      // IoT policies: the loaded set (null = allow all); replacing it applies to the next check
+      // on every connection. An invalid set throws and the old one stays.
+      getPolicies: () => ({ loaded: policies.loaded, policySet: policies.set?.source ?? null }),
+      setPolicies: (set) => { policies.load(set); log(`policies: ${set === null ? 'none loaded (allow all)' : 'policy set loaded'}`); },
       // DeleteConnection (iot-data API reference): closes every relayed connection of the client
       // id; preventWillMessage discards its Will; cleanSession then removes its persistent
       // session (a clean-session CONNECT with the same id, then DISCONNECT). Returns how many closed.
@@ -215,9 +239,16 @@ export async function startStandin(options = {}) {
     parts.push(() => admin.stop());
     checkpoint();
 
+    // STS AssumeRole for CLI profiles (role_arn + source_profile): lib/sts.mjs, its own HTTPS port.
+    const { startSts } = await import('./lib/sts.mjs');
+    const sts = await startSts({ port: config.sts?.port ?? 0, tls: serverTls, accountId: config.accountId, roles: config.sts?.roles ?? null, credentials, clock, log });
+    parts.push(() => sts.stop());
+    checkpoint();
     const host = '127.0.0.1';
     const endpoints = {
       event: 'ready',
+      stsUrl: `https://localhost:${sts.port}/`,  // "localhost": mbedTLS matches DNS names only
+      stsPort: sts.port,
       pid: process.pid,
       region: config.region,
       host,
@@ -274,6 +305,11 @@ function parseArgs(argv) {
         opts.ports[k] = Number(v);
       }
     } else if (a === '--credential-lifetime') opts.credentialLifetimeSeconds = Number(value());
+    else if (a === '--policy') {
+      const file = value();
+      // Checked here, so a bad policy file stops the start before anything is made (exit 2).
+      try { opts.policies = JSON.parse(readFileSync(file, 'utf8')); parsePolicySet(opts.policies); } catch (e) { throw new Error(`cannot read policy file ${file}: ${e.message}`); }
+    }
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') opts.help = true;
     else throw new Error(`unknown argument '${a}' (try --help)`);
@@ -282,7 +318,7 @@ function parseArgs(argv) {
 }
 
 const USAGE = `usage: node standin/standin.mjs [--config file.json] [--ports name=port,...]
-                     [--credential-lifetime seconds] [--quiet]
+                     [--credential-lifetime seconds] [--policy policies.json] [--quiet]
 port names: ${PORT_KEYS.join(', ')} (0 = free port)`;
 
 /** How long a stop may take before the process exits anyway (the 'exit' hook removes the temp dir). */

@@ -3,7 +3,8 @@
 import http from 'node:http';
 import { listen, closeServer } from './net_util.mjs';
 
-const MAX_BODY = 16 * 1024;
+// Policy sets (PUT /admin/policies) are the largest bodies: a set for many principals can pass 16 KB.
+const MAX_BODY = 256 * 1024;
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -67,6 +68,14 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
       }
     },
     'POST /admin/reset': async () => { await controls.reset(); return controls.state(); },
+    // IoT policies (standin/README.md, "IoT policies"): the body is a policy set, as in
+    // --policy FILE; DELETE goes back to allow-all. An invalid set is 400 and changes nothing.
+    'GET /admin/policies': () => controls.getPolicies(),
+    'PUT /admin/policies': (b) => {
+      try { controls.setPolicies(b); } catch (e) { throw new BadRequest(e.message); }
+      return controls.getPolicies();
+    },
+    'DELETE /admin/policies': () => { controls.setPolicies(null); return controls.getPolicies(); },
   };
 
   function send(res, status, obj) {
@@ -81,7 +90,7 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
     req.on('data', (d) => { size += d.length; if (size <= MAX_BODY) chunks.push(d); });
     req.on('end', async () => {
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': 'content-type' });
+        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, PUT, DELETE', 'access-control-allow-headers': 'content-type' });
         res.end();
         return;
       }

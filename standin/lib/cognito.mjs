@@ -74,7 +74,9 @@ export async function startCognito({ port = 0, region, pools, lifetimeSeconds, c
       if (!identity) throw new CognitoError('ResourceNotFoundException', `Identity '${identityId}' not found.`);
       const pool = pools.find((p) => p.id === identity.poolId);
       checkLogins(pool, body.Logins);
-      const c = credentials.issue({ lifetimeSeconds: lifetimeSeconds(), identityId });
+      const c = credentials.issue({
+        lifetimeSeconds: lifetimeSeconds(), identityId, poolId: pool.id, poolName: pool.name, authenticated: identity.authenticated,
+      });
       return {
         IdentityId: identityId,
         Credentials: {

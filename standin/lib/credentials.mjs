@@ -12,14 +12,17 @@ export class CredentialStore {
     }
   }
 
-  /** Issues temporary credentials valid for lifetimeSeconds (by the stand-in's clock). */
-  issue({ lifetimeSeconds, identityId }) {
+  /**
+   * Issues temporary credentials valid for lifetimeSeconds (by the stand-in's clock). The Cognito
+   * identity they belong to (id, pool, authenticated or not) decides their IoT policies.
+   */
+  issue({ lifetimeSeconds, identityId, poolId, poolName, authenticated = false }) {
     const accessKeyId = 'ASIA' + randomBytes(8).toString('hex').toUpperCase();
     const secretAccessKey = randomBytes(30).toString('base64');
     // Real session tokens contain '/', '+' and '=': keep them so clients must URI-encode it.
     const sessionToken = 'IQoJb3JpZ2luX2Vj/' + randomBytes(48).toString('base64') + '+' + randomUUID() + '==';
     const expiresAtMs = this.clock.nowMs() + lifetimeSeconds * 1000;
-    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAtMs, kind: 'temporary', identityId });
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAtMs, kind: 'temporary', identityId, poolId, poolName, authenticated });
     return { accessKeyId, secretAccessKey, sessionToken, expiresAtMs };
   }
 
@@ -37,6 +40,18 @@ export class CredentialStore {
     const c = this.keys.get(accessKeyId);
     if (!c || c.expiresAtMs <= this.clock.nowMs()) return undefined;
     return { secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+  }
+
+  /**
+   * The identity IoT policies are evaluated for (lib/policy_set.mjs): a Cognito identity for
+   * credentials it issued, the IAM user's static key otherwise. Never carries the secret.
+   */
+  identity(accessKeyId) {
+    const c = this.keys.get(accessKeyId);
+    if (c?.kind === 'temporary' && c.identityId) {
+      return { kind: 'cognito', identityId: c.identityId, poolId: c.poolId, poolName: c.poolName, authenticated: c.authenticated };
+    }
+    return { kind: 'static', accessKeyId };
   }
 
   /** Fault control: every issued temporary credential is expired from now on. */

@@ -44,7 +44,7 @@ function checkCustomAuthorizer(req, authorizers) {
   const token = param(auth.tokenKeyName);
   if (token === undefined) return { ok: false, reason: 'AuthorizerDenied', message: `missing token '${auth.tokenKeyName}'` };
   if (token !== auth.token) return { ok: false, reason: 'AuthorizerDenied', message: 'the custom authorizer denied the token' };
-  return { ok: true, principal: `authorizer:${name}` };
+  return { ok: true, principal: `authorizer:${name}`, authorizer: name };
 }
 
 /**
@@ -91,6 +91,9 @@ export async function startGateway({ wsPort = 0, wssPort = 0, tls, region, custo
       log(`${id}: accepted (${verdict.principal ?? verdict.accessKeyId})`);
       hub.attach({
         label: id,
+        webSocket: true, // AWS's WebSocket connection duration quota applies (lib/relay.mjs)
+        // The identity the IoT policies apply to (lib/policy_set.mjs).
+        identity: verdict.authorizer ? { kind: 'authorizer', name: verdict.authorizer } : credentials.identity(verdict.accessKeyId),
         send: (buf) => { if (ws.readyState === ws.OPEN) ws.send(buf, { binary: true }); },
         close: (reason) => {
           if (ws.readyState === ws.CLOSED) return;

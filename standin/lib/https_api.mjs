@@ -14,6 +14,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { RetainedMessages } from './retained.mjs';
+import { reservedPublishError, topicNameError } from './topic_rules.mjs';
 
 export const PUBLISH_LIMITS = Object.freeze({
   maxTopicBytes: 256,
@@ -67,21 +68,12 @@ function topicFromPath(rawPath, prefix) {
   return error ? { error } : { topic };
 }
 
-/** Validates an HTTPS publish topic against the AWS IoT limits; returns an error text or null. */
+/**
+ * Validates an HTTPS publish topic against the AWS IoT limits; returns an error text or null. The
+ * same check as every MQTT door's (lib/topic_rules.mjs).
+ */
 export function publishTopicError(topic) {
-  if (!topic) return 'topic is empty';
-  const bytes = Buffer.byteLength(topic);
-  if (bytes > PUBLISH_LIMITS.maxTopicBytes) {
-    return `topic is ${bytes} bytes; AWS IoT allows ${PUBLISH_LIMITS.maxTopicBytes}`;
-  }
-  if (/[+#]/.test(topic)) return `topic '${topic}' contains a wildcard (+ or #); a publish topic cannot`;
-  if (topic.includes('\u0000')) return 'topic contains a NUL character';
-  const counted = topic.replace(/^\$aws\/rules\/[^/]+\//i, '');
-  const slashes = (counted.match(/\//g) ?? []).length;
-  if (slashes > PUBLISH_LIMITS.maxTopicSlashes) {
-    return `topic has ${slashes} '/' levels; AWS IoT allows ${PUBLISH_LIMITS.maxTopicSlashes}`;
-  }
-  return null;
+  return topicNameError(topic);
 }
 
 function amzDateToMs(s) {
@@ -179,6 +171,17 @@ export async function verifySigV4({ method, rawPath, search, headers, body, look
   return null;
 }
 
+/** The access key id of a (verified) SigV4 Authorization header. */
+function sigv4KeyId(authorization) {
+  return /Credential=([^/,\s]+)\//.exec(String(authorization ?? ''))?.[1];
+}
+
+/** The identity of a client-certificate connection: IoT policies attach to the certificate. */
+function certificateIdentity(socket) {
+  const peer = socket.getPeerCertificate?.() ?? {};
+  return { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } };
+}
+
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -212,10 +215,13 @@ function readBody(req) {
  *   DATA_PLANE_SERVICES (`iotdata` and `iotdevicegateway`).
  * @param {RetainedMessages} [o.retained] the retained-message reader (one is made if absent)
  * @param {(line: string) => void} [o.log]
+ * @param {import('./policy_set.mjs').PolicyAuthority} [o.policies] IoT policies (allow-all when absent)
+ * @param {(accessKeyId: string) => object} [o.identityForKey] the identity a SigV4 key stands for
  */
 export async function startHttpsApi({
   host = '127.0.0.1', mtlsPort = 0, sigv4Port = 0, tls, brokerUrl, store, lookupSecret,
   clockSkewMs = () => 0, sigv4Services = DATA_PLANE_SERVICES, retained, log = () => {},
+  policies = null, identityForKey = (accessKeyId) => ({ kind: 'static', accessKeyId }),
 }) {
   const client = await mqtt.connectAsync(brokerUrl, {
     clientId: `iotlite-https-api-${randomUUID().slice(0, 8)}`,
@@ -277,6 +283,15 @@ export async function startHttpsApi({
         return send(res, 400, { message: `retain '${retainText}' is not a boolean (true or false)` });
       }
       const retain = retainText === 'true';
+      // Reserved topics: HTTPS publish follows the MQTT doors' rule (a response topic, an unknown
+      // `$aws/` topic or any other `$` topic is refused), answered as AWS answers an unauthorized
+      // publish: 403 ForbiddenException.
+      const reserved = reservedPublishError(topic);
+      if (reserved) {
+        log(`https (${req.iotDoor ?? 'publish'}): publish refused 403: ${reserved}`);
+        return send(res, 403, { message: 'Forbidden', traceId: randomUUID() });
+      }
+      if (forbidden(req, res, retain ? ['iot:Publish', 'iot:RetainPublish'] : ['iot:Publish'], `topic/${topic}`)) return undefined;
       if (!client.connected) return send(res, 503, { message: 'the message broker is not reachable' });
       try {
         await brokerPublish(topic, body, Number(qosText), retain);
@@ -289,7 +304,7 @@ export async function startHttpsApi({
     }
     if (rawPath === '/retainedMessage' || rawPath.startsWith('/retainedMessage/')) {
       if (req.method !== 'GET') return send(res, 405, { message: `${req.method} is not allowed; use GET` });
-      return retainedRoute(res, rawPath, query);
+      return retainedRoute(req, res, rawPath, query);
     }
     const lm = /^\/api\/things\/shadow\/ListNamedShadowsForThing\/([^/]+)$/.exec(rawPath);
     if (lm) {
@@ -312,6 +327,9 @@ export async function startHttpsApi({
         return send(res, 400, { message: 'thing name is not valid percent-encoding' });
       }
       const name = query.name === undefined ? null : String(query.name);
+      const action = { GET: 'iot:GetThingShadow', POST: 'iot:UpdateThingShadow', DELETE: 'iot:DeleteThingShadow' }[req.method];
+      // Shadow actions are on thing/<thing>[/<shadow name>] (guide, "AWS IoT Core action resources").
+      if (action && forbidden(req, res, [action], `thing/${thing}${name === null ? '' : `/${name}`}`)) return undefined;
       let r;
       if (req.method === 'GET') r = store.restGet(thing, name);
       else if (req.method === 'POST') r = store.restUpdate(thing, name, body);
@@ -327,10 +345,29 @@ export async function startHttpsApi({
     return send(res, 404, { message: `No route for ${req.method} ${rawPath}` });
   }
 
+  /**
+   * IoT policy check of the request's identity: answers 403 ForbiddenException and returns true
+   * when a policy denies one of `actions` on `resource`. The body is AWS's: {"message":
+   * "Forbidden", "traceId"} (as the iot-data SDKs report it, e.g. aws-sdk-js-v3 issue #5562);
+   * the stand-in's log line names the deciding statement.
+   */
+  function forbidden(req, res, actions, resource) {
+    if (!policies?.loaded) return false;
+    for (const action of actions) {
+      const v = policies.authorize(req.iotIdentity, action, resource, { label: `https (${req.iotDoor})` });
+      if (!v.allowed) {
+        const traceId = randomUUID();
+        send(res, 403, { message: 'Forbidden', traceId });
+        return true;
+      }
+    }
+    return false;
+  }
+
   // GetRetainedMessage / ListRetainedMessages (API reference, iot-data): payload and
   // userProperties are base64; lastModifiedTime is epoch milliseconds; a topic with no retained
   // message is 404 ResourceNotFoundException.
-  async function retainedRoute(res, rawPath, query) {
+  async function retainedRoute(req, res, rawPath, query) {
     if (!client.connected) return send(res, 503, { message: 'the message broker is not reachable' });
     if (rawPath === '/retainedMessage') {
       let size = MAX_RETAINED_RESULTS;
@@ -355,6 +392,7 @@ export async function startHttpsApi({
     }
     const { topic, error: topicErr } = topicFromPath(rawPath, '/retainedMessage/');
     if (topicErr) return send(res, 400, { message: topicErr });
+    if (forbidden(req, res, ['iot:GetRetainedMessage'], `topic/${topic}`)) return undefined;
     const m = await retainedReader.get(topic);
     if (!m) return send(res, 404, { message: `No retained message exists for topic '${topic}'` });
     const out = { topic: m.topic, payload: m.payload.toString('base64'), qos: m.qos, lastModifiedTime: m.lastModifiedTime };
@@ -393,6 +431,8 @@ export async function startHttpsApi({
           });
           if (err) return send(res, err.status, { message: err.message }, { 'x-amzn-errortype': err.type });
         }
+        req.iotDoor = kind;
+        req.iotIdentity = kind === 'sigv4' ? identityForKey(sigv4KeyId(req.headers.authorization)) : certificateIdentity(req.socket);
         await route(req, res, body, rawPath, search);
       } catch (e) {
         log(`https api (${kind}): ${e.message}`);

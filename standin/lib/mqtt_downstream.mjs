@@ -13,10 +13,17 @@
 //   is dropped (and acknowledged to the broker, as above).
 // - The SUBACK for a SUBSCRIBE the inspector trimmed (filters over the subscriptions-per-
 //   connection quota) gets 0x80 back in the refused filters' places.
+// - MQTT 5: the CONNACK carries Server Keep Alive when the keep-alive used is not the one the
+//   client asked for (AWS's range, lib/mqtt_inspect.mjs), so the client pings in time, and Session
+//   Expiry Interval when the client asked for more than the persistent session quota.
+// - The broker's PUBACKs free the client's inbound unacknowledged QoS 1 places (quotas).
 // Framing only: anything else passes as is.
 import { encodePacket } from './mqtt_inspect.mjs';
+import { encodeProperties, readProperties, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
 
+const CONNACK = 2;
 const PUBLISH = 3;
+const PUBACK = 4;
 const SUBACK = 9;
 
 /** MQTT topic matching with AWS's `#`: it needs at least one level (`a/#` does not match `a`). */
@@ -65,6 +72,8 @@ export class BrokerStream {
     this.droppedRetained = 0;
     /** How many messages were held back because only a `#` parent-level match delivered them. */
     this.droppedParentLevel = 0;
+    /** How many messages were held back because the IoT policies deny iot:Receive. */
+    this.droppedUnauthorized = 0;
   }
 
   /**
@@ -92,11 +101,68 @@ export class BrokerStream {
         toClient.push(this.withRefusedFilters(packet, len.next));
         continue;
       }
+      if (packet[0] >> 4 === CONNACK) {
+        toClient.push(this.withServerValues(packet, len.next));
+        continue;
+      }
+      if (packet[0] >> 4 === PUBACK && packet.length >= len.next + 2) {
+        this.inspector.inboundUnacked.delete(packet.readUInt16BE(len.next));
+      }
       const ack = this.heldBack(packet, len.next);
-      if (ack === null) toClient.push(packet);
+      if (ack === null) {
+        toClient.push(packet);
+        this.noteOutbound(packet, len.next);
+      }
       else if (ack !== undefined) toBroker.push(ack);
     }
     return { toClient, toBroker };
+  }
+
+  /**
+   * An MQTT 5 CONNACK telling the client the values AWS's rules made the server use:
+   * - Server Keep Alive, when AWS's range changed the client's keep-alive (MQTT 5.0 §3.2.2.3.14:
+   *   the client must then use it);
+   * - Session Expiry Interval, when the client asked for more than the persistent session quota
+   *   (MQTT 5.0 §3.2.2.3.2: the server's value is the one in use).
+   * MQTT 3.1.1 has no such fields: the client is not told.
+   */
+  withServerValues(packet, bodyAt) {
+    const ins = this.inspector;
+    if (ins.protocolLevel !== 5 || packet.length < bodyAt + 2) return packet;
+    const set = [];
+    if (ins.keepAliveUsed !== null && ins.keepAliveUsed !== ins.keepAliveRequested) {
+      set.push(u16Property(PROPERTY.serverKeepAlive, ins.keepAliveUsed));
+      this.log(`CONNACK carries Server Keep Alive ${ins.keepAliveUsed} s (the client asked for ${ins.keepAliveRequested} s; AWS IoT range ${ins.keepAlive.minSeconds}-${ins.keepAlive.maxSeconds} s)`);
+    }
+    if (ins.sessionExpirySeconds > ins.maxSessionSeconds) {
+      set.push(u32Property(PROPERTY.sessionExpiryInterval, ins.maxSessionSeconds));
+      this.log(`CONNACK carries Session Expiry Interval ${ins.maxSessionSeconds} s (the client asked for ${ins.sessionExpirySeconds} s; quotas, "Persistent session expiry period")`);
+    }
+    if (!set.length) return packet;
+    let props;
+    try {
+      props = packet.length > bodyAt + 2 ? readProperties(packet, bodyAt + 2).props : [];
+    } catch {
+      return packet; // not a CONNACK we can read: unchanged
+    }
+    const raws = props.filter((p) => !set.some((q) => q[0] === p.id)).map((p) => p.raw);
+    return encodePacket(packet[0], Buffer.concat([packet.subarray(bodyAt, bodyAt + 2), encodeProperties([...raws, ...set])]));
+  }
+
+  /**
+   * Counts a QoS 1 message sent to the client until it acknowledges it (lib/mqtt_inspect.mjs
+   * sees the PUBACK). At the quota, Mosquitto's max_inflight_messages holds the next ones back:
+   * "no new publish requests are sent to the client until the client acknowledges" (quotas).
+   */
+  noteOutbound(packet, bodyAt) {
+    if (packet[0] >> 4 !== PUBLISH || ((packet[0] >> 1) & 3) !== 1 || packet.length < bodyAt + 2) return;
+    const idAt = bodyAt + 2 + packet.readUInt16BE(bodyAt);
+    if (packet.length < idAt + 2) return;
+    const ins = this.inspector;
+    ins.outboundUnacked.add(packet.readUInt16BE(idAt));
+    if (ins.outboundUnacked.size === ins.maxOutboundUnacked) {
+      this.log(`QoS 1 messages to the client held back: ${ins.outboundUnacked.size} sent and not yet acknowledged; AWS IoT allows ${ins.maxOutboundUnacked} (quotas, "Maximum outbound unacknowledged QoS 1 publish requests")`);
+    }
   }
 
   /** A SUBACK with 0x80 inserted where the inspector refused filters of that SUBSCRIBE. */
@@ -151,7 +217,12 @@ export class BrokerStream {
     const topicLen = packet.readUInt16BE(bodyAt);
     if (topicLen === 0 || packet.length < bodyAt + 2 + topicLen) return null; // topic alias: keep
     const topic = packet.toString('utf8', bodyAt + 2, bodyAt + 2 + topicLen);
-    if (this.onlyThroughParentLevel(topic)) {
+    // iot:Receive is checked on every delivery (guide, "AWS IoT Core policy actions"): a denied
+    // message is held back (the policy check logs why).
+    const receive = this.inspector.authorize?.('iot:Receive', `topic/${topic}`);
+    if (receive && !receive.allowed) {
+      this.droppedUnauthorized += 1;
+    } else if (this.onlyThroughParentLevel(topic)) {
       this.droppedParentLevel += 1;
       this.log(`message on '${topic}' not delivered: AWS IoT's '#' does not match the parent level (guide, "MQTT")`);
     } else {

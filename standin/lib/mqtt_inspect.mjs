@@ -6,6 +6,13 @@
 // broker-to-client direction needs (lib/mqtt_downstream.mjs): the protocol level and the
 // subscriptions.
 // MQTT 3.1, 3.1.1 and 5 framing.
+// The topic rules (limits, reserved topics) are lib/topic_rules.mjs, shared with HTTPS publish; the
+// per-connection quotas (publishes/s, unacknowledged QoS 1, CONNECTs per client id) lib/quotas.mjs.
+import { readProperties, PROPERTY } from './mqtt_properties.mjs';
+import { AWS_QUOTAS, TokenBucket } from './quotas.mjs';
+import { reservedPublishError, reservedSubscribeError, topicLevelSlashes, topicNameError, topicSizeError } from './topic_rules.mjs';
+
+export { topicLevelSlashes };
 
 export const LIMITS = Object.freeze({
   clientIdBytes: 128,
@@ -45,26 +52,13 @@ export function isWildcardFilter(filter) {
   return filter.startsWith('$share/') || /(^|\/)[+#](\/|$)/.test(filter);
 }
 
-const TYPE = { CONNECT: 1, PUBLISH: 3, SUBSCRIBE: 8, UNSUBSCRIBE: 10 };
+const TYPE = { CONNECT: 1, PUBLISH: 3, PUBACK: 4, SUBSCRIBE: 8, UNSUBSCRIBE: 10 };
 // The largest packet that can be valid: a 128 KB payload, a 256-byte topic and headers
 // (MQTT 5 properties included, generously).
 const MAX_REMAINING = LIMITS.payloadBytes + 64 * 1024;
 
-/** Counts the '/' levels AWS counts: the `$aws/rules/<rule>/` prefix of Basic Ingest is free. */
-export function topicLevelSlashes(topic) {
-  const m = /^\$aws\/rules\/[^/]+\//.exec(topic);
-  const rest = m ? topic.slice(m[0].length) : topic;
-  return (rest.match(/\//g) ?? []).length;
-}
-
-/** Returns a message naming the broken rule, or null. */
-export function checkTopic(topic, what = 'topic') {
-  const bytes = Buffer.byteLength(topic, 'utf8');
-  if (bytes > LIMITS.topicBytes) return `${what} is ${bytes} bytes; AWS IoT allows ${LIMITS.topicBytes}`;
-  const slashes = topicLevelSlashes(topic);
-  if (slashes > LIMITS.topicSlashes) return `${what} has ${slashes} '/' levels; AWS IoT allows ${LIMITS.topicSlashes}`;
-  return null;
-}
+/** Returns a message naming the broken size rule of a topic or filter, or null (lib/topic_rules.mjs). */
+export const checkTopic = topicSizeError;
 
 function readVarint(buf, pos, maxBytes = 4) {
   let value = 0;
@@ -131,6 +125,35 @@ export class MqttInspector {
     this.refusedByPacketId = new Map();
     /** Set by a check that changes what is forwarded: { packet: Buffer | null, reply?: Buffer }. */
     this.rewrite = null;
+    /**
+     * IoT policy check (lib/policy_set.mjs), or null (allow all): `(action, resource)` with the
+     * resource as `client/<id>`, `topic/<name>` or `topicfilter/<filter>` -> {allowed, why}.
+     */
+    this.authorize = null;
+    // Quotas per connection (lib/quotas.mjs; `awsRules`, AWS's defaults when absent).
+    this.publishBucket = new TokenBucket(rules.publishesPerSecond ?? AWS_QUOTAS.publishesPerSecond);
+    this.maxInboundUnacked = rules.inboundUnackedQos1 ?? AWS_QUOTAS.inboundUnackedQos1;
+    /** Packet ids of the client's QoS 1 PUBLISHes forwarded and not yet acknowledged by the broker. */
+    this.inboundUnacked = new Set();
+    /**
+     * Packet ids of QoS 1 messages sent to the client and not yet acknowledged by it: at the
+     * quota Mosquitto (max_inflight_messages) holds the next ones back; the stand-in logs it.
+     */
+    this.outboundUnacked = new Set();
+    this.maxOutboundUnacked = rules.outboundUnackedQos1 ?? AWS_QUOTAS.outboundUnackedQos1;
+    /** PUBLISHes dropped over the publishes-per-second quota (the first is logged, then every 100th). */
+    this.droppedOverRate = 0;
+    /**
+     * Admission of the CONNECT (1 CONNECT/s per client id, shared by every door), or null:
+     * `(clientId) => refusal text | null` (lib/relay.mjs).
+     */
+    this.admitConnect = null;
+    /** Whether the session outlives the connection: clean session 0 (3.1.1), Session Expiry > 0 (5). */
+    this.persistentSession = false;
+    /** MQTT 5 Session Expiry Interval of the CONNECT (seconds; 0xFFFFFFFF = never). */
+    this.sessionExpirySeconds = 0;
+    /** The persistent session expiry quota: an MQTT 5 client asking for more is told this. */
+    this.maxSessionSeconds = rules.persistentSessionSeconds ?? AWS_QUOTAS.persistentSessionSeconds;
   }
 
   /**
@@ -172,6 +195,7 @@ export class MqttInspector {
       if (type === TYPE.PUBLISH) return this.checkPublish(header, body);
       if (type === TYPE.SUBSCRIBE) return this.checkSubscribe(body);
       if (type === TYPE.UNSUBSCRIBE) return this.noteUnsubscribe(body);
+      if (type === TYPE.PUBACK && body.length >= 2) this.outboundUnacked.delete(body.readUInt16BE(0));
     } catch (e) {
       return `malformed packet: ${e.message}`;
     }
@@ -183,21 +207,36 @@ export class MqttInspector {
     const r = new Reader(body);
     r.str(); // protocol name
     this.protocolLevel = r.u8();
+    const flagsAt = r.pos;
     const flags = r.u8();
     const keepAliveAt = r.pos;
     const requested = r.u16();
-    if (this.protocolLevel === 5) r.skipProperties();
+    if (this.protocolLevel === 5) {
+      const { props, next } = readProperties(body, r.pos);
+      r.pos = next;
+      this.sessionExpirySeconds = props.find((p) => p.id === PROPERTY.sessionExpiryInterval)?.value ?? 0;
+    }
+    this.persistentSession = this.protocolLevel === 5 ? this.sessionExpirySeconds > 0 : (flags & 0x02) === 0;
     const clientId = r.str();
     if (clientId.length > LIMITS.clientIdBytes) {
       return `client id is ${clientId.length} bytes; AWS IoT allows ${LIMITS.clientIdBytes}`;
     }
+    // The data plane's connection APIs (GetConnection, DeleteConnection, ListSubscriptions) take
+    // only client ids matching `^[^$].*`: a '$' id is reserved, refused at CONNECT.
+    if (clientId[0] === 0x24) {
+      return `client id '${clientId.toString('utf8')}' starts with '$'; AWS IoT client ids can't (API reference, DeleteConnection: pattern ^[^$].*)`;
+    }
+    let strip = null; // a Will on a reserved topic: taken out of the CONNECT Mosquitto sees
     if (flags & 0x04) {
+      const willAt = r.pos;
       const willQos = (flags >> 3) & 3;
       if (willQos === 2) return 'Will with QoS 2; AWS IoT supports QoS 0 and 1 only';
       if (this.protocolLevel === 5) r.skipProperties();
       const willTopic = r.str().toString('utf8');
-      const bad = checkTopic(willTopic, 'Will topic');
+      const bad = topicNameError(willTopic, { what: 'Will topic' });
       if (bad) return bad;
+      r.str(); // Will payload
+      if (willTopic.startsWith('$')) strip = { from: willAt, to: r.pos, topic: willTopic };
     }
     // AWS's keep-alive range, written into the CONNECT Mosquitto sees: Mosquitto then closes the
     // connection after 1.5 x the clamped interval without a packet, as AWS does.
@@ -205,6 +244,19 @@ export class MqttInspector {
     this.keepAliveUsed = clampKeepAlive(requested, this.keepAlive);
     body.writeUInt16BE(this.keepAliveUsed, keepAliveAt);
     this.clientId = clientId.toString('utf8');
+    // iot:Connect on client/<id>: AWS closes the connection when the policy denies it.
+    const connect = this.authorize?.('iot:Connect', `client/${this.clientId}`);
+    if (connect && !connect.allowed) return `not authorized: iot:Connect on client/${this.clientId} (${connect.why})`;
+    const tooSoon = this.admitConnect?.(this.clientId);
+    if (tooSoon) return tooSoon;
+    if (strip) {
+      // AWS never publishes a Will on a reserved topic: the broker must not get it. The connection
+      // stays; flags Will, Will QoS and Will Retain are cleared, Will properties/topic/payload cut.
+      const out = Buffer.concat([body.subarray(0, strip.from), body.subarray(strip.to)]);
+      out[flagsAt] = flags & ~0x3c;
+      this.rewrite = { packet: encodePacket(0x10, out) };
+      this.onRefusal?.(`Will on the reserved topic '${strip.topic}' ignored: AWS IoT does not publish Wills to reserved ($) topics (guide, "Reserved topics")`);
+    }
     this.connected = true;
     return null;
   }
@@ -215,15 +267,53 @@ export class MqttInspector {
     if (qos === 2) return 'PUBLISH with QoS 2; AWS IoT supports QoS 0 and 1 only';
     const r = new Reader(body);
     const topic = r.str().toString('utf8');
-    const bad = checkTopic(topic);
+    const bad = topicNameError(topic, { allowEmpty: this.protocolLevel === 5 });
     if (bad) return bad;
     if ((header & 1) && topic.startsWith('$')) {
       return `PUBLISH with RETAIN to the reserved topic '${topic}'; AWS IoT does not retain on reserved ($) topics`;
     }
-    if (qos > 0) r.u16();
+    const packetId = qos > 0 ? r.u16() : 0;
     if (this.protocolLevel === 5) r.skipProperties();
     const payload = body.length - r.pos;
     if (payload > LIMITS.payloadBytes) return `payload is ${payload} bytes; AWS IoT allows ${LIMITS.payloadBytes}`;
+    const reserved = reservedPublishError(topic);
+    if (reserved) {
+      // As a policy denial below: MQTT 3.1.1 closes the connection ("Unsupported publish or
+      // subscribe operations to reserved topics can result in a terminated connection"); MQTT 5
+      // answers PUBACK 0x87 (QoS 1) or drops (QoS 0).
+      if (this.protocolLevel !== 5) return `PUBLISH refused: ${reserved}`;
+      this.onRefusal?.(`PUBLISH refused${qos ? ' with PUBACK 0x87' : ''}: ${reserved}`);
+      this.rewrite = { packet: null, reply: qos ? encodePacket(0x40, Buffer.from([packetId >> 8, packetId & 0xff, 0x87, 0x00])) : undefined };
+      return null;
+    }
+    const denied = this.publishDenied(topic, (header & 1) === 1);
+    if (denied) {
+      // MQTT 3.1.1 has no way to refuse a PUBLISH: AWS closes the connection. MQTT 5 answers a
+      // QoS 1 PUBLISH with PUBACK 0x87 (Not authorized) and drops a QoS 0 one.
+      // (The policy check has logged the denial with the deciding statement.)
+      if (this.protocolLevel !== 5) return denied;
+      this.rewrite = { packet: null, reply: qos ? encodePacket(0x40, Buffer.from([packetId >> 8, packetId & 0xff, 0x87])) : undefined };
+      return null;
+    }
+    if (!this.publishBucket.take()) {
+      // "Publish requests that exceed this limit are discarded": no PUBACK for a QoS 1 one.
+      this.droppedOverRate += 1;
+      if (this.droppedOverRate === 1 || this.droppedOverRate % 100 === 0) {
+        this.onRefusal?.(`PUBLISH to '${topic}' dropped (${this.droppedOverRate} so far): over ${this.publishBucket.rate} publishes/s on this connection (quotas, "Publish requests per second per connection")`);
+      }
+      this.rewrite = { packet: null };
+      return null;
+    }
+    if (qos === 1) {
+      if (this.inboundUnacked.size >= this.maxInboundUnacked && !this.inboundUnacked.has(packetId)) {
+        // "no new publish requests are accepted from this client until a PUBACK message is
+        // returned by the server": dropped, no PUBACK.
+        this.onRefusal?.(`QoS 1 PUBLISH to '${topic}' dropped: ${this.inboundUnacked.size} QoS 1 PUBLISHes of this connection are not yet acknowledged; AWS IoT allows ${this.maxInboundUnacked} (quotas, "Maximum inbound unacknowledged QoS 1 publish requests")`);
+        this.rewrite = { packet: null };
+        return null;
+      }
+      this.inboundUnacked.add(packetId);
+    }
     if ((header & 1) && this.onRetained) this.onRetained(topic);
     return null;
   }
@@ -253,7 +343,15 @@ export class MqttInspector {
     // The quota: a filter already subscribed replaces its subscription; a new one past the quota
     // is refused with SUBACK 0x80, the rest of the SUBSCRIBE goes on.
     const refused = [];
+    // Reserved topics: SUBACK 0x80 for a filter AWS does not let clients subscribe to.
+    const denied = filters.flatMap((f, i) => {
+      const why = reservedSubscribeError(f);
+      if (why) this.onRefusal?.(`SUBACK 0x80 for '${f}': ${why}`);
+      return why ? [i] : [];
+    });
+    for (const i of this.subscribeDenied(filters)) if (!denied.includes(i)) denied.push(i);
     filters.forEach((f, i) => {
+      if (denied.includes(i)) { refused.push(i); return; }
       if (this.subscriptions.has(f)) return;
       if (this.subscriptions.size >= this.maxSubscriptions) { refused.push(i); return; }
       this.subscriptions.add(f);
@@ -261,8 +359,8 @@ export class MqttInspector {
     filters.forEach((f, i) => { if (!refused.includes(i) && !isWildcardFilter(f)) this.exactFilters.add(f); });
     if (retainAsPublished) this.retainAsPublished = true;
     if (refused.length) {
-      const names = refused.map((i) => `'${filters[i]}'`).join(', ');
-      this.onRefusal?.(`SUBACK 0x80 for ${names}: the connection has ${this.subscriptions.size} subscriptions; AWS IoT allows ${this.maxSubscriptions} per connection`);
+      const names = refused.filter((i) => !denied.includes(i)).map((i) => `'${filters[i]}'`).join(', ');
+      if (names) this.onRefusal?.(`SUBACK 0x80 for ${names}: the connection has ${this.subscriptions.size} subscriptions; AWS IoT allows ${this.maxSubscriptions} per connection`);
       if (refused.length === filters.length) {
         // Nothing left for the broker: the stand-in answers the SUBACK itself.
         const head5 = this.protocolLevel === 5 ? [0x00] : []; // MQTT 5: empty SUBACK properties
@@ -274,6 +372,25 @@ export class MqttInspector {
       }
     }
     return null;
+  }
+
+  /** iot:Publish (and iot:RetainPublish for RETAIN) on topic/<topic>: a refusal text, or null. */
+  publishDenied(topic, retain) {
+    if (!this.authorize) return null;
+    for (const action of retain ? ['iot:Publish', 'iot:RetainPublish'] : ['iot:Publish']) {
+      const v = this.authorize(action, `topic/${topic}`);
+      if (!v.allowed) return `not authorized: ${action} on topic/${topic} (${v.why})`;
+    }
+    return null;
+  }
+
+  /**
+   * Indexes of the filters iot:Subscribe denies: SUBACK 0x80 for each, the rest goes on (the
+   * policy check logs each denial with the deciding statement).
+   */
+  subscribeDenied(filters) {
+    if (!this.authorize) return [];
+    return filters.flatMap((f, i) => (this.authorize('iot:Subscribe', `topicfilter/${f}`).allowed ? [] : [i]));
   }
 
   noteUnsubscribe(body) {

@@ -51,8 +51,12 @@ export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alp
     }
     log(`${id}: accepted (certificate CN=${cn})`);
     socket.setNoDelay(true);
+    const peer = socket.getPeerCertificate();
     hub.attach({
       label: id,
+      // IoT policies attach to the certificate (lib/policy_set.mjs); its subject and issuer
+      // fields are the certificate policy variables.
+      identity: { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } },
       send: (buf) => { if (!socket.destroyed) socket.write(buf); },
       close: () => socket.destroy(),
       onData: (cb) => socket.on('data', cb),

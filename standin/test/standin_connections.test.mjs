@@ -21,6 +21,9 @@ function arrivesWithin(client, topic, ms) {
   return nextMessage(client, topic, ms).then(() => true, () => false);
 }
 
+/** AWS IoT admits 1 CONNECT per second per client id (lib/quotas.mjs): wait before reconnecting one. */
+const connectGap = () => new Promise((r) => { setTimeout(r, 1_200); });
+
 async function persistentClient(clientId, willTopic) {
   return connectWs(await staticUrl(s), {
     clientId, clean: false, will: { topic: willTopic, payload: Buffer.from(`${clientId} gone`), qos: 1, retain: false },
@@ -43,6 +46,7 @@ test('DeleteConnection_DefaultOptions_ClosesPublishesWillAndKeepsSession', async
     assert.equal(String(await will), 'dc-keep gone');
     // The persistent session survives: a QoS 1 message sent meanwhile is delivered on return.
     await observer.publishAsync('dc/queue/keep', 'while away', { qos: 1 });
+    await connectGap();
     const url = await staticUrl(s);
     const back = mqtt.connect(url, {
       clientId: 'dc-keep', clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, transformWsUrl: () => url,
@@ -73,6 +77,7 @@ test('DeleteConnection_PreventWillAndCleanSession_NoWillAndSessionGone', async (
     await gone;
     device.end(true);
     assert.equal(await will, false, 'the Will was published although preventWillMessage=true');
+    await connectGap();
     const back = await connectWs(await staticUrl(s), { clientId: 'dc-clean', clean: false });
     try {
       assert.equal(back.connected, true);

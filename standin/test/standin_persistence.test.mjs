@@ -17,7 +17,12 @@ const uid = (what) => `iotlite-persist-${what}-${process.pid}-${Math.random().to
 
 let s;
 const logLines = [];
-before(async () => { s = await startStandin({ log: (line) => logLines.push(line) }); });
+// The 10,000-message run offers about 1,250 QoS 1 messages/s on one connection, far past AWS's
+// per-connection quotas (100 publishes/s, 100 unacknowledged QoS 1; lib/quotas.mjs): this suite
+// tests the broker's persistence, so those two quotas are lifted here.
+before(async () => {
+  s = await startStandin({ log: (line) => logLines.push(line), awsRules: { publishesPerSecond: 1_000_000, inboundUnackedQos1: 1_000_000 } });
+});
 /** The stand-in's "mosquitto exited (<code or signal>)" lines: (0) is a clean exit after SIGTERM. */
 const brokerExits = () => logLines.filter((l) => l.startsWith('mosquitto exited')).map((l) => l.split(':')[0]);
 after(async () => { await s?.stop(); });
@@ -82,6 +87,8 @@ test('Persistence_GracefulRestart_KeepsSessionSubscriptionQueuedAndRetained', as
   assert.deepEqual(brokerExits().slice(exitsBefore), ['mosquitto exited (0)']);
 
   const got = [];
+  // AWS IoT admits 1 CONNECT per second per client id (lib/quotas.mjs): not sooner than that.
+  await sleep(1_200);
   // The handler is there before CONNACK: queued messages follow it at once.
   const back = retryingClient(url, { clientId, resubscribe: false, reconnectPeriod: 0 });
   back.on('message', (t, p) => { if (t === `${topic}/data`) got.push(String(p)); });

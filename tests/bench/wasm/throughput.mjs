@@ -5,7 +5,8 @@
 //                     subscription; M sequential samples; p50 / p99.
 // Ours (the wasm package in Node, `ws` injected) vs MQTT.js 5 in Node (URL presigned with aws4),
 // in the same run, the stand-in in a separate process. Usage: node throughput.mjs <package dir> [N] [M]
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -24,7 +25,11 @@ await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite.wasm'))
 // The stand-in runs in its own process, so the clients measured here do not share their event
 // loop with the gateway's relay. It prints its endpoints as one JSON line and stops when its stdin
 // closes.
-const standinProc = spawn(process.execPath, [path.join(repoRoot, 'standin/standin.mjs'), '--quiet'],
+// Throughput is the point here, so AWS's per-connection publish quotas (100 publishes/s, 100
+// unacknowledged QoS 1), which the stand-in enforces by default, are lifted for both clients.
+const quotaConfig = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotlite-bench-')), 'standin.json');
+writeFileSync(quotaConfig, JSON.stringify({ awsRules: { publishesPerSecond: 1e9, inboundUnackedQos1: 1e9, inboundBytesPerSecond: 1e12 } }));
+const standinProc = spawn(process.execPath, [path.join(repoRoot, 'standin/standin.mjs'), '--quiet', '--config', quotaConfig],
   { stdio: ['pipe', 'pipe', 'inherit'] });
 const ep = await new Promise((resolve, reject) => {
   let buf = '';
