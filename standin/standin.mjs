@@ -64,6 +64,11 @@ function mergeConfig(base, over = {}) {
   const out = {
     ...base, ...over, ports: { ...base.ports, ...(over.ports ?? {}) }, awsRules: { ...base.awsRules, ...(over.awsRules ?? {}) },
   };
+  // One AWS quota counts publishes both ways: the outbound meter follows publishesPerSecond
+  // unless it is given on its own (lib/quotas.mjs).
+  if (over.awsRules?.publishesPerSecond !== undefined && over.awsRules.outboundPublishesPerSecond === undefined) {
+    out.awsRules.outboundPublishesPerSecond = out.awsRules.publishesPerSecond;
+  }
   const { keepAliveMinSeconds: kaMin, keepAliveMaxSeconds: kaMax } = out.awsRules;
   if (!Number.isInteger(kaMin) || !Number.isInteger(kaMax) || kaMin < 1 || kaMax < kaMin || kaMax > 65535) {
     throw new Error('awsRules.keepAliveMinSeconds/keepAliveMaxSeconds must be integers with 1 <= min <= max <= 65535');

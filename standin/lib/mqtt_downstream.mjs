@@ -17,6 +17,8 @@
 //   client asked for (AWS's range, lib/mqtt_inspect.mjs), so the client pings in time, and Session
 //   Expiry Interval when the client asked for more than the persistent session quota.
 // - The broker's PUBACKs free the client's inbound unacknowledged QoS 1 places (quotas).
+// - Publishes per second per connection count the messages sent to the client too (quotas,
+//   "inbound and outbound"): over the rate a message is dropped (QoS 1 acknowledged, as above).
 // Framing only: anything else passes as is.
 import { encodePacket } from './mqtt_inspect.mjs';
 import { encodeProperties, readProperties, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
@@ -74,6 +76,8 @@ export class BrokerStream {
     this.droppedParentLevel = 0;
     /** How many messages were held back because the IoT policies deny iot:Receive. */
     this.droppedUnauthorized = 0;
+    /** How many messages to the client were dropped over the publishes-per-second quota. */
+    this.droppedOverRate = 0;
   }
 
   /**
@@ -165,7 +169,7 @@ export class BrokerStream {
     }
   }
 
-  /** A SUBACK with 0x80 inserted where the inspector refused filters of that SUBSCRIBE. */
+  /** A SUBACK with the refusal codes (0x80; MQTT 5 0x87 for a denial) where the inspector refused filters. */
   withRefusedFilters(packet, bodyAt) {
     if (packet.length < bodyAt + 2) return packet;
     const packetId = packet.readUInt16BE(bodyAt);
@@ -187,7 +191,9 @@ export class BrokerStream {
     }
     const granted = [...packet.subarray(codesAt)];
     const codes = [];
-    for (let i = 0; i < trimmed.count; i++) codes.push(trimmed.refused.includes(i) ? 0x80 : (granted.shift() ?? 0x80));
+    for (let i = 0; i < trimmed.count; i++) {
+      codes.push(trimmed.refused.includes(i) ? (trimmed.codes?.get(i) ?? 0x80) : (granted.shift() ?? 0x80));
+    }
     return encodePacket(packet[0], Buffer.concat([packet.subarray(bodyAt, codesAt), Buffer.from(codes)]));
   }
 
@@ -215,8 +221,28 @@ export class BrokerStream {
     if (header >> 4 !== PUBLISH) return null;
     if (packet.length < bodyAt + 2) return null;
     const topicLen = packet.readUInt16BE(bodyAt);
-    if (topicLen === 0 || packet.length < bodyAt + 2 + topicLen) return null; // topic alias: keep
+    if (packet.length < bodyAt + 2 + topicLen) return null;
     const topic = packet.toString('utf8', bodyAt + 2, bodyAt + 2 + topicLen);
+    // An empty topic is a broker topic alias (MQTT 5): only the rate applies to it.
+    const semantics = topicLen === 0 ? null : this.semanticsHoldBack(header, topic);
+    if (semantics === null) {
+      if (this.inspector.outboundPublishBucket.take()) return null;
+      // "Publish requests per second per connection" counts outbound publishes too; the excess
+      // is discarded as inbound (quotas), a QoS 1 one acknowledged to the broker below.
+      this.droppedOverRate += 1;
+      if (this.droppedOverRate === 1 || this.droppedOverRate % 100 === 0) {
+        this.log(`message on '${topic || '(topic alias)'}' to the client dropped (${this.droppedOverRate} so far): over ${this.inspector.outboundPublishBucket.rate} publishes/s to this connection (quotas, "Publish requests per second per connection", inbound and outbound)`);
+      }
+    }
+    const qos = (header >> 1) & 3;
+    if (qos === 0) return undefined;
+    const idAt = bodyAt + 2 + topicLen;
+    if (packet.length < idAt + 2) return null;
+    return Buffer.from([0x40, 0x02, packet[idAt], packet[idAt + 1]]);
+  }
+
+  /** null when AWS's delivery rules let the message through; otherwise true (dropped, counted, logged). */
+  semanticsHoldBack(header, topic) {
     // iot:Receive is checked on every delivery (guide, "AWS IoT Core policy actions"): a denied
     // message is held back (the policy check logs why).
     const receive = this.inspector.authorize?.('iot:Receive', `topic/${topic}`);
@@ -232,10 +258,6 @@ export class BrokerStream {
       this.droppedRetained += 1;
       this.log(`retained message on '${topic}' not delivered: AWS IoT delivers retained messages only to exact-topic subscriptions (guide, "MQTT")`);
     }
-    const qos = (header >> 1) & 3;
-    if (qos === 0) return undefined;
-    const idAt = bodyAt + 2 + topicLen;
-    if (packet.length < idAt + 2) return null;
-    return Buffer.from([0x40, 0x02, packet[idAt], packet[idAt + 1]]);
+    return true;
   }
 }

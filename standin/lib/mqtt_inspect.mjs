@@ -2,7 +2,8 @@
 // applies per connection before anything reaches Mosquitto. Complete packets that pass are
 // returned for forwarding (the CONNECT with its keep-alive clamped to AWS's range); the first
 // violation ends the connection (AWS disconnects too). A SUBSCRIBE past the subscriptions-per-
-// connection quota is trimmed instead (SUBACK 0x80 for the rest). It also remembers what the
+// connection quota is trimmed instead (SUBACK 0x80 for the rest). MQTT 5 topic aliases are
+// resolved, so every rule sees the real topic. It also remembers what the
 // broker-to-client direction needs (lib/mqtt_downstream.mjs): the protocol level and the
 // subscriptions.
 // MQTT 3.1, 3.1.1 and 5 framing.
@@ -123,6 +124,10 @@ export class MqttInspector {
      * for the rest gets 0x80 inserted at those places (lib/mqtt_downstream.mjs).
      */
     this.refusedByPacketId = new Map();
+    /** MQTT 5 topic aliases the client set on this connection: alias -> topic (§3.3.2.3.4). */
+    this.topicAliases = new Map();
+    /** The aliases as the broker knows them (only forwarded PUBLISHes set them there). */
+    this.brokerAliases = new Map();
     /** Set by a check that changes what is forwarded: { packet: Buffer | null, reply?: Buffer }. */
     this.rewrite = null;
     /**
@@ -132,6 +137,8 @@ export class MqttInspector {
     this.authorize = null;
     // Quotas per connection (lib/quotas.mjs; `awsRules`, AWS's defaults when absent).
     this.publishBucket = new TokenBucket(rules.publishesPerSecond ?? AWS_QUOTAS.publishesPerSecond);
+    /** The same quota for PUBLISHes the broker sends to this client (lib/mqtt_downstream.mjs). */
+    this.outboundPublishBucket = new TokenBucket(rules.outboundPublishesPerSecond ?? rules.publishesPerSecond ?? AWS_QUOTAS.outboundPublishesPerSecond);
     this.maxInboundUnacked = rules.inboundUnackedQos1 ?? AWS_QUOTAS.inboundUnackedQos1;
     /** Packet ids of the client's QoS 1 PUBLISHes forwarded and not yet acknowledged by the broker. */
     this.inboundUnacked = new Set();
@@ -227,6 +234,7 @@ export class MqttInspector {
       return `client id '${clientId.toString('utf8')}' starts with '$'; AWS IoT client ids can't (API reference, DeleteConnection: pattern ^[^$].*)`;
     }
     let strip = null; // a Will on a reserved topic: taken out of the CONNECT Mosquitto sees
+    let will = null; // any other Will: { topic, retain }, checked against the policies below
     if (flags & 0x04) {
       const willAt = r.pos;
       const willQos = (flags >> 3) & 3;
@@ -237,6 +245,7 @@ export class MqttInspector {
       if (bad) return bad;
       r.str(); // Will payload
       if (willTopic.startsWith('$')) strip = { from: willAt, to: r.pos, topic: willTopic };
+      else will = { topic: willTopic, retain: (flags & 0x20) !== 0 };
     }
     // AWS's keep-alive range, written into the CONNECT Mosquitto sees: Mosquitto then closes the
     // connection after 1.5 x the clamped interval without a packet, as AWS does.
@@ -247,6 +256,12 @@ export class MqttInspector {
     // iot:Connect on client/<id>: AWS closes the connection when the policy denies it.
     const connect = this.authorize?.('iot:Connect', `client/${this.clientId}`);
     if (connect && !connect.allowed) return `not authorized: iot:Connect on client/${this.clientId} (${connect.why})`;
+    // The Will is a publish the client asks for at CONNECT: iot:Publish (and iot:RetainPublish for
+    // a retained Will) on its topic, as AWS's "Policy to connect and publish retained Will
+    // messages" grants them. Denied: the CONNECT is refused like a denied iot:Connect (the
+    // stand-in's reading: AWS documents the permissions, not the outcome of their absence).
+    const willDenied = will && this.publishDenied(will.topic, will.retain);
+    if (willDenied) return `Will refused at CONNECT: ${willDenied}`;
     const tooSoon = this.admitConnect?.(this.clientId);
     if (tooSoon) return tooSoon;
     if (strip) {
@@ -266,14 +281,27 @@ export class MqttInspector {
     if (qos === 3) return 'PUBLISH with QoS 3 is malformed';
     if (qos === 2) return 'PUBLISH with QoS 2; AWS IoT supports QoS 0 and 1 only';
     const r = new Reader(body);
-    const topic = r.str().toString('utf8');
-    const bad = topicNameError(topic, { allowEmpty: this.protocolLevel === 5 });
+    const named = r.str().toString('utf8');
+    const packetId = qos > 0 ? r.u16() : 0;
+    let topic = named;
+    let alias;
+    if (this.protocolLevel === 5) {
+      const { props, next } = readProperties(body, r.pos);
+      r.pos = next;
+      alias = props.find((p) => p.id === PROPERTY.topicAlias)?.value;
+      // MQTT 5.0 §3.3.2.3.4: a topic with an alias sets the alias; an empty topic uses it. Every
+      // rule below is checked against the topic the message really goes to.
+      if (alias !== undefined && named) this.topicAliases.set(alias, named);
+      if (alias !== undefined && !named) {
+        topic = this.topicAliases.get(alias);
+        if (topic === undefined) return `PUBLISH with topic alias ${alias}, which this connection never set (MQTT 5.0 §3.3.2.3.4: protocol error)`;
+      }
+    }
+    const bad = topicNameError(topic);
     if (bad) return bad;
     if ((header & 1) && topic.startsWith('$')) {
       return `PUBLISH with RETAIN to the reserved topic '${topic}'; AWS IoT does not retain on reserved ($) topics`;
     }
-    const packetId = qos > 0 ? r.u16() : 0;
-    if (this.protocolLevel === 5) r.skipProperties();
     const payload = body.length - r.pos;
     if (payload > LIMITS.payloadBytes) return `payload is ${payload} bytes; AWS IoT allows ${LIMITS.payloadBytes}`;
     const reserved = reservedPublishError(topic);
@@ -315,7 +343,22 @@ export class MqttInspector {
       this.inboundUnacked.add(packetId);
     }
     if ((header & 1) && this.onRetained) this.onRetained(topic);
+    if (alias !== undefined) this.forwardAlias(header, body, alias, named, topic);
     return null;
+  }
+
+  /**
+   * Keeps the broker's alias map in step with the client's: a PUBLISH that set an alias may have
+   * been dropped here (denied, over a quota), so an alias-only PUBLISH whose mapping the broker
+   * has not seen is forwarded with its topic name too (which sets the alias there as well).
+   */
+  forwardAlias(header, body, alias, named, topic) {
+    if (!named && this.brokerAliases.get(alias) !== topic) {
+      const name = Buffer.from(topic, 'utf8');
+      const len = Buffer.from([name.length >> 8, name.length & 0xff]);
+      this.rewrite = { packet: encodePacket(header, Buffer.concat([len, name, body.subarray(2)])) };
+    }
+    this.brokerAliases.set(alias, topic);
   }
 
   checkSubscribe(body) {
@@ -343,10 +386,14 @@ export class MqttInspector {
     // The quota: a filter already subscribed replaces its subscription; a new one past the quota
     // is refused with SUBACK 0x80, the rest of the SUBSCRIBE goes on.
     const refused = [];
-    // Reserved topics: SUBACK 0x80 for a filter AWS does not let clients subscribe to.
+    // A filter the client may not subscribe to: SUBACK 0x80 (MQTT 3.1.1's only failure code);
+    // MQTT 5 has 0x87 Not authorized (MQTT 5.0 §3.9.3), the code AWS IoT answers there.
+    const deniedCode = this.protocolLevel === 5 ? 0x87 : 0x80;
+    const deniedHex = `0x${deniedCode.toString(16)}`;
+    // Reserved topics: refused for a filter AWS does not let clients subscribe to.
     const denied = filters.flatMap((f, i) => {
       const why = reservedSubscribeError(f);
-      if (why) this.onRefusal?.(`SUBACK 0x80 for '${f}': ${why}`);
+      if (why) this.onRefusal?.(`SUBACK ${deniedHex} for '${f}': ${why}`);
       return why ? [i] : [];
     });
     for (const i of this.subscribeDenied(filters)) if (!denied.includes(i)) denied.push(i);
@@ -364,9 +411,11 @@ export class MqttInspector {
       if (refused.length === filters.length) {
         // Nothing left for the broker: the stand-in answers the SUBACK itself.
         const head5 = this.protocolLevel === 5 ? [0x00] : []; // MQTT 5: empty SUBACK properties
-        this.rewrite = { packet: null, reply: encodePacket(0x90, Buffer.from([packetId >> 8, packetId & 0xff, ...head5, ...filters.map(() => 0x80)])) };
+        const codes = filters.map((_, i) => (denied.includes(i) ? deniedCode : 0x80));
+        this.rewrite = { packet: null, reply: encodePacket(0x90, Buffer.from([packetId >> 8, packetId & 0xff, ...head5, ...codes])) };
       } else {
-        this.refusedByPacketId.set(packetId, { count: filters.length, refused });
+        const codes = new Map(denied.map((i) => [i, deniedCode]));
+        this.refusedByPacketId.set(packetId, { count: filters.length, refused, codes });
         const kept = entries.filter((_, i) => !refused.includes(i));
         this.rewrite = { packet: encodePacket(0x82, Buffer.concat([head, ...kept])) };
       }
@@ -385,7 +434,7 @@ export class MqttInspector {
   }
 
   /**
-   * Indexes of the filters iot:Subscribe denies: SUBACK 0x80 for each, the rest goes on (the
+   * Indexes of the filters iot:Subscribe denies: SUBACK 0x80 (MQTT 5: 0x87) for each, the rest goes on (the
    * policy check logs each denial with the deciding statement).
    */
   subscribeDenied(filters) {

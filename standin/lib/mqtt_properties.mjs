@@ -14,7 +14,7 @@ const TYPES = new Map([
   [0x26, 'pair'],
 ]);
 
-export const PROPERTY = Object.freeze({ sessionExpiryInterval: 0x11, serverKeepAlive: 0x13 });
+export const PROPERTY = Object.freeze({ sessionExpiryInterval: 0x11, serverKeepAlive: 0x13, topicAlias: 0x23 });
 
 /** A variable byte integer at `pos`: {value, next}, or null when malformed or cut short. */
 export function readVarint(buf, pos) {

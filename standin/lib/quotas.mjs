@@ -7,6 +7,11 @@ export const AWS_QUOTAS = Object.freeze({
   // "Publish requests per second per connection": 100; "Publish requests that exceed this limit
   // are discarded." (inbound, counted per connection; the excess is dropped, no PUBACK).
   publishesPerSecond: 100,
+  // The same quota counts the PUBLISHes the broker sends to the connection ("inbound and
+  // outbound"): over it a message to the client is dropped (a QoS 1 one acknowledged to the
+  // broker on the client's behalf). A config that sets only publishesPerSecond sets this too
+  // (standin.mjs), so raising the rate for a benchmark raises it both ways.
+  outboundPublishesPerSecond: 100,
   // "Throughput per connection": 512 KiB/s; "Data that exceeds the maximum throughput is delayed
   // in processing." (inbound bytes are delayed, never dropped).
   inboundBytesPerSecond: 512 * 1024,

@@ -2,7 +2,8 @@
 // TCP listener. Client-to-broker bytes are delayed to the throughput quota, then go through the
 // MqttInspector (AWS limits, reserved topics, keep-alive clamp, subscription and publish quotas),
 // broker-to-client bytes through the BrokerStream (retained messages only on exact subscriptions,
-// `#` without the parent level, SUBACK 0x80 for refused filters, MQTT 5 Server Keep Alive); both
+// `#` without the parent level, SUBACK 0x80 / MQTT 5 0x87 for refused filters, the outbound
+// publish rate, MQTT 5 Server Keep Alive); both
 // directions can be delayed (latency fault). The hub also applies the quotas that outlive one
 // connection: 1 CONNECT/s per client id, the WebSocket duration, the persistent session expiry;
 // and it tracks live relays so the admin API can drop them. Together these are the stand-in's

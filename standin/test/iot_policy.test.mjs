@@ -248,3 +248,111 @@ test('InspectorPolicy_ReceiveDenied_HeldBackAndQos1AcknowledgedToBroker', () => 
   const shown = down.push(publish('shown', { qos: 0 }));
   assert.equal(shown.toClient.length, 1);
 });
+
+const connectWithWill = (clientId, willTopic, { retain = false } = {}) => encodePacket(0x10, Buffer.concat([
+  // flags: Will (0x04), Will QoS 1 (0x08), Will Retain (0x20) when asked, clean session (0x02)
+  str('MQTT'), Buffer.from([4, 0x0e | (retain ? 0x20 : 0), 0x00, 60]), str(clientId), str(willTopic), str('gone'),
+]));
+
+test('InspectorPolicy_WillTopicDenied_ConnectRefusedNamingTheWill', () => {
+  const ins = inspectorWith(/iot:Publish topic\/status\/secret/);
+  const out = ins.push(connectWithWill('c', 'status/secret'));
+  assert.equal(out.packets.length, 0);
+  assert.equal(out.violation, 'Will refused at CONNECT: not authorized: iot:Publish on topic/status/secret (test says no)');
+  const ok = inspectorWith(/iot:Publish topic\/status\/secret/);
+  const allowed = ok.push(connectWithWill('c', 'status/c'));
+  assert.deepEqual([allowed.violation, allowed.packets.length], [null, 1]);
+  assert.deepEqual(ok.calls, ['iot:Connect client/c', 'iot:Publish topic/status/c']);
+});
+
+test('InspectorPolicy_RetainedWillWithoutRetainPublish_ConnectRefused', () => {
+  const plain = inspectorWith(/RetainPublish/);
+  assert.equal(plain.push(connectWithWill('c', 'status/c')).violation, null, 'a Will without RETAIN needs iot:Publish only');
+  const retained = inspectorWith(/RetainPublish/);
+  assert.equal(retained.push(connectWithWill('c', 'status/c', { retain: true })).violation,
+    'Will refused at CONNECT: not authorized: iot:RetainPublish on topic/status/c (test says no)');
+});
+
+test('InspectorPolicy_NoPolicySet_WillAccepted', () => {
+  const ins = new MqttInspector();
+  assert.deepEqual([ins.push(connectWithWill('c', 'any/topic', { retain: true })).violation], [null]);
+});
+
+/** An MQTT 5 PUBLISH with a Topic Alias property (0x23); `topic` '' uses the alias. */
+const publishAlias = (topic, alias, { qos = 1, id = 5 } = {}) => encodePacket(0x30 | (qos << 1), Buffer.concat([
+  str(topic), qos ? Buffer.from([id >> 8, id & 0xff]) : Buffer.alloc(0), Buffer.from([3, 0x23, alias >> 8, alias & 0xff]), Buffer.from('x'),
+]));
+
+test('InspectorPolicy_Mqtt5TopicAlias_CheckedAgainstTheResolvedTopic', () => {
+  const ins = inspectorWith(/iot:Publish topic\/(no|)$/);
+  ins.push(connect('c', 5));
+  const set = ins.push(publishAlias('ok/t', 1));
+  assert.deepEqual([set.violation, set.packets.length], [null, 1]);
+  const used = ins.push(publishAlias('', 1, { id: 6 }));
+  assert.deepEqual([used.violation, used.packets.length, used.replies.length], [null, 1, 0], 'alias 1 is ok/t: allowed');
+  assert.deepEqual(used.packets[0], publishAlias('', 1, { id: 6 }), 'the broker knows alias 1: forwarded unchanged');
+  ins.push(publishAlias('no', 2, { id: 7 }));
+  const denied = ins.push(publishAlias('', 2, { id: 8 }));
+  assert.deepEqual([denied.packets.length, [...denied.replies[0]]], [0, [0x40, 0x03, 0, 8, 0x87]], 'alias 2 is no: denied');
+  assert.deepEqual(ins.calls.slice(1), ['iot:Publish topic/ok/t', 'iot:Publish topic/ok/t', 'iot:Publish topic/no', 'iot:Publish topic/no']);
+});
+
+test('InspectorMqtt5TopicAlias_NeverSet_ProtocolErrorClosesTheConnection', () => {
+  const ins = new MqttInspector();
+  ins.push(connect('c', 5));
+  assert.match(ins.push(publishAlias('', 4)).violation, /topic alias 4, which this connection never set \(MQTT 5.0 §3.3.2.3.4/);
+});
+
+test('InspectorMqtt5TopicAlias_ReservedTopicRulesUseTheResolvedTopic', () => {
+  const ins = new MqttInspector();
+  const lines = [];
+  ins.onRefusal = (l) => lines.push(l);
+  ins.push(connect('c', 5));
+  // '$aws/things/T/shadow/update/accepted' is a response topic: clients may not publish there.
+  ins.push(publishAlias('$aws/things/T/shadow/update/accepted', 3, { id: 1 }));
+  const out = ins.push(publishAlias('', 3, { id: 2 }));
+  assert.deepEqual([out.packets.length, [...out.replies[0]]], [0, [0x40, 0x04, 0, 2, 0x87, 0x00]]);
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], /\$aws\/things\/T\/shadow\/update\/accepted/);
+});
+
+test('InspectorMqtt5TopicAlias_SetterDroppedHere_AliasOnlyPublishForwardedWithItsTopic', () => {
+  // The PUBLISH that set alias 1 was refused (so the broker never learnt it); after the policy
+  // changes, the alias-only PUBLISH goes to the broker with the topic name (re-setting the alias).
+  let denyAll = true;
+  const ins = new MqttInspector();
+  ins.authorize = (action) => ({ allowed: action === 'iot:Connect' || !denyAll, why: 'test' });
+  ins.push(connect('c', 5));
+  assert.equal(ins.push(publishAlias('a/b', 1, { id: 1 })).packets.length, 0);
+  denyAll = false;
+  const out = ins.push(publishAlias('', 1, { id: 2 }));
+  assert.deepEqual(out.packets, [publishAlias('a/b', 1, { id: 2 })]);
+  assert.deepEqual(ins.push(publishAlias('', 1, { id: 3 })).packets, [publishAlias('', 1, { id: 3 })], 'from then on unchanged');
+});
+
+const subscribe5 = (id, ...filters) => encodePacket(0x82, Buffer.concat([
+  Buffer.from([id >> 8, id & 0xff, 0]), ...filters.map((f) => Buffer.concat([str(f), Buffer.from([1])])),
+]));
+
+test('InspectorPolicy_Mqtt5SubscribeDenied_Suback0x87WhileMqtt311Gets0x80', () => {
+  const ins = inspectorWith(/topicfilter\/secret/);
+  ins.push(connect('c', 5));
+  const out = ins.push(subscribe5(9, 'open/#', 'secret/#', '$aws/things/T/jobs/get'));
+  assert.equal(out.packets.length, 1);
+  // The broker grants the one filter it saw; the client gets 0x87 for the policy and the reserved-topic refusals.
+  const down = new BrokerStream(ins);
+  const { toClient } = down.push(encodePacket(0x90, Buffer.from([0, 9, 0, 1])));
+  assert.deepEqual([...toClient[0]], [0x90, 0x06, 0, 9, 0, 1, 0x87, 0x87]);
+  // Every filter refused: the stand-in's own SUBACK, 0x87 too.
+  const all = ins.push(subscribe5(10, 'secret/a', '$aws/things/T/jobs/get'));
+  assert.deepEqual([all.packets.length, [...all.replies[0]]], [0, [0x90, 0x05, 0, 10, 0, 0x87, 0x87]]);
+});
+
+test('InspectorMqtt5_SubscriptionQuotaRefusal_Stays0x80', () => {
+  const ins = new MqttInspector({ subscriptionsPerConnection: 1 });
+  ins.push(connect('c', 5));
+  const out = ins.push(subscribe5(4, 'a', 'b'));
+  const { toClient } = new BrokerStream(ins).push(encodePacket(0x90, Buffer.from([0, 4, 0, 1])));
+  assert.equal(out.packets.length, 1);
+  assert.deepEqual([...toClient[0]], [0x90, 0x05, 0, 4, 0, 1, 0x80]);
+});

@@ -339,3 +339,101 @@ test('PolicyCli_PolicyFile_LoadedAtStartAndBadFileExit2', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const staticSet = (...Statement) => ({ staticCredentials: { '*': [{ Version: '2012-10-17', Statement }] } });
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+
+test('PolicyWill_Ws_WillTopicOutsideThePolicy_ConnectRefusedAndLogSaysWhy', async () => {
+  assert.equal((await setPolicies(staticSet(
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+    { Effect: 'Allow', Action: 'iot:Publish', Resource: `${ARN}:topic/will/ok` },
+  ))).status, 200);
+  const url = await staticUrl(s);
+  const will = (topic, retain = false) => ({ topic, payload: Buffer.from('gone'), qos: 1, retain });
+  let n = logs.length;
+  await assert.rejects(connectWs(url, { clientId: `will-a-${process.pid}`, will: will('will/other') }), /closed before CONNACK|connack|close/i);
+  assert.match(logSince(n), /iot:Publish on arn:aws:iot:us-east-1:123456789012:topic\/will\/other denied for static key .*: no statement allows it/);
+  assert.match(logSince(n), /Will refused at CONNECT: not authorized: iot:Publish on topic\/will\/other/);
+  // A retained Will also needs iot:RetainPublish, which this policy does not grant.
+  n = logs.length;
+  await assert.rejects(connectWs(url, { clientId: `will-b-${process.pid}`, will: will('will/ok', true) }), /closed before CONNACK|connack|close/i);
+  assert.match(logSince(n), /Will refused at CONNECT: not authorized: iot:RetainPublish on topic\/will\/ok/);
+  // The control: the allowed topic without RETAIN connects.
+  const c = await connectWs(url, { clientId: `will-c-${process.pid}`, will: will('will/ok') });
+  await c.endAsync();
+});
+
+test('PolicyWill_Mqtt8883_WillOnAnotherThingsTopic_ConnectRefused', async () => {
+  assert.equal((await setPolicies(certSet())).status, 200);
+  const e = s.endpoints;
+  const opts = { ca: readFileSync(e.caCertPath, 'utf8'), key: device.keyPem, cert: device.certPem, clientId: 'lamp-1' };
+  await sleep(1_200); // 1 CONNECT/s per client id: earlier tests connected as lamp-1
+  const n = logs.length;
+  await assert.rejects(connectCert(e.mqttTlsPort, { ...opts, will: { topic: 'things/lamp-2/status', payload: Buffer.from('x'), qos: 0, retain: false } }));
+  assert.match(logSince(n), /Will refused at CONNECT: not authorized: iot:Publish on topic\/things\/lamp-2\/status/);
+  await sleep(1_200);
+  const c = await connectCert(e.mqttTlsPort, { ...opts, will: { topic: 'things/lamp-1/status', payload: Buffer.from('x'), qos: 0, retain: false } });
+  await c.endAsync();
+});
+
+/** The SUBACK codes the client receives for one SUBSCRIBE (read from the packet, whatever mqtt.js makes of them). */
+function subackCodes(client, filters) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no SUBACK within 5 s')), 5000);
+    const onPacket = (p) => {
+      if (p.cmd !== 'suback') return;
+      clearTimeout(t);
+      client.off('packetreceive', onPacket);
+      resolve(p.granted);
+    };
+    client.on('packetreceive', onPacket);
+    client.subscribe(filters, { qos: 1 }, () => {});
+  });
+}
+
+test('PolicyMqtt5_SubscribeDenied_Suback0x87AndMqtt311Keeps0x80', async () => {
+  assert.equal((await setPolicies(staticSet(
+    { Effect: 'Allow', Action: ['iot:Connect', 'iot:Receive', 'iot:Publish'], Resource: '*' },
+    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [`${ARN}:topicfilter/v5/open`, `${ARN}:topicfilter/$aws/things/T/jobs/get`] },
+  ))).status, 200);
+  const url = await staticUrl(s);
+  // Denied by policy (v5/closed) and by the reserved-topic rules ($aws/.../jobs/get, allowed by the policy).
+  const filters = ['v5/open', 'v5/closed', '$aws/things/T/jobs/get'];
+  const c5 = await connectWs(url, { clientId: `sub5-${process.pid}`, protocolVersion: 5 });
+  const c4 = await connectWs(url, { clientId: `sub4-${process.pid}` });
+  try {
+    assert.deepEqual(await subackCodes(c5, filters), [1, 0x87, 0x87]);
+    assert.equal(c5.connected, true);
+    assert.deepEqual(await subackCodes(c4, filters), [1, 0x80, 0x80]);
+  } finally {
+    await Promise.all([c5.endAsync(), c4.endAsync()]);
+  }
+});
+
+test('PolicyMqtt5_TopicAlias_CheckedAgainstTheAliasedTopic', async () => {
+  assert.equal((await setPolicies(staticSet(
+    { Effect: 'Allow', Action: ['iot:Connect', 'iot:Subscribe', 'iot:Receive'], Resource: '*' },
+    { Effect: 'Allow', Action: 'iot:Publish', Resource: `${ARN}:topic/alias/open` },
+  ))).status, 200);
+  const url = await staticUrl(s);
+  const sub = await connectWs(url, { clientId: `alias-sub-${process.pid}` });
+  const c = await connectWs(url, { clientId: `alias-pub-${process.pid}`, protocolVersion: 5 });
+  try {
+    await sub.subscribeAsync('alias/open', { qos: 1 });
+    // Alias 1 = alias/open (allowed), then used alone: delivered under its topic.
+    const first = nextMessage(sub, 'alias/open');
+    await c.publishAsync('alias/open', 'first', { qos: 1, properties: { topicAlias: 1 } });
+    assert.equal(String(await first), 'first');
+    const got = nextMessage(sub, 'alias/open');
+    await c.publishAsync('', 'by-alias', { qos: 1, properties: { topicAlias: 1 } });
+    assert.equal(String(await got), 'by-alias');
+    // Alias 2 = alias/closed (denied): the alias alone is denied as well (PUBACK 0x87).
+    await assert.rejects(c.publishAsync('alias/closed', 'no', { qos: 1, properties: { topicAlias: 2 } }), (e) => e.code === 0x87);
+    const n = logs.length;
+    await assert.rejects(c.publishAsync('', 'no', { qos: 1, properties: { topicAlias: 2 } }), (e) => e.code === 0x87);
+    assert.match(logSince(n), /iot:Publish on arn:aws:iot:us-east-1:123456789012:topic\/alias\/closed denied/);
+    assert.equal(c.connected, true);
+  } finally {
+    await Promise.all([sub.endAsync(), c.endAsync()]);
+  }
+});

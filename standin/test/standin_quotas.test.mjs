@@ -1,6 +1,6 @@
 // AWS IoT's per-connection quotas on every MQTT door of the stand-in (ws, wss, ALPN x-amzn-mqtt-ca,
 // 8883-style), each with a small configured value (`awsRules`) so that it shows within seconds:
-// publishes per second (excess dropped), inbound bytes per second (excess delayed), CONNECTs per
+// publishes per second each way (excess dropped), inbound bytes per second (excess delayed), CONNECTs per
 // second per client id (excess refused), unacknowledged QoS 1 each way, the WebSocket connection
 // duration, the persistent session expiry, the MQTT 5 Server Keep Alive and the duplicate client
 // id take-over. AWS's defaults are checked in standin_units.
@@ -64,6 +64,26 @@ for (const door of ['Ws', 'Wss', 'Alpn443', 'Mqtt8883']) {
       pub.publish(topic, 'after');
       assert.equal(String(await again), 'after');
     } finally { await Promise.all([sub.endAsync(), pub.endAsync()]); }
+  });
+
+  test(`Quotas_${door}_OutboundPublishesOverTheRate_ExcessDropped`, async () => {
+    // Two publishers, each within its own inbound rate (10 each), send 20 to one subscriber at
+    // once: the quota counts the publishes the broker sends to the connection too (AWS: inbound
+    // and outbound), so about one second's worth (10) reaches it.
+    const topic = `quotas/${door}/outbound`;
+    const sub = await connect();
+    const pubs = [await connect(), await connect()];
+    try {
+      await sub.subscribeAsync(topic, { qos: 0 });
+      const counted = countFor(sub, topic, 2_000);
+      for (const p of pubs) for (let i = 0; i < 10; i++) p.publish(topic, `m${i}`);
+      const n = await counted;
+      assert.ok(n >= 5 && n <= 15, `${n} of 20 delivered; expected about ${RULES.publishesPerSecond}`);
+      // The control: a second later a message reaches the subscriber again.
+      const again = nextMessage(sub, topic);
+      pubs[0].publish(topic, 'after');
+      assert.equal(String(await again), 'after');
+    } finally { await Promise.all([sub.endAsync(), ...pubs.map((p) => p.endAsync())]); }
   });
 
   test(`Quotas_${door}_BytesOverTheThroughput_DelayedNotDropped`, async () => {

@@ -96,7 +96,7 @@ test('ConnectThrottle_OnePerSecondPerClientId_OtherIdsIndependent', () => {
 
 test('AwsQuotas_Defaults_AsTheQuotaTable', () => {
   assert.deepEqual({ ...AWS_QUOTAS }, {
-    publishesPerSecond: 100, inboundBytesPerSecond: 512 * 1024, connectsPerSecondPerClientId: 1, inboundUnackedQos1: 100,
+    publishesPerSecond: 100, outboundPublishesPerSecond: 100, inboundBytesPerSecond: 512 * 1024, connectsPerSecondPerClientId: 1, inboundUnackedQos1: 100,
     outboundUnackedQos1: 100, webSocketMaxSeconds: 86400, persistentSessionSeconds: 3600,
   });
   assert.throws(() => validateQuotas({ ...AWS_QUOTAS, publishesPerSecond: 0 }), /awsRules.publishesPerSecond/);
@@ -172,4 +172,30 @@ test('BrokerStream_Mqtt5SessionExpiryOverTheQuota_ConnackCarriesTheQuota', () =>
   const { toClient } = new BrokerStream(ins).push(Buffer.from([0x20, 3, 0, 0, 0]));
   // Session Expiry Interval = 3600 (0x00000e10); no Server Keep Alive (60 s was in range).
   assert.deepEqual(toClient, [Buffer.from([0x20, 8, 0, 0, 5, 0x11, 0, 0, 0x0e, 0x10])]);
+});
+
+test('BrokerStream_OutboundPublishesOverTheRate_DroppedQos1AcknowledgedOneLogLine', () => {
+  const ins = new MqttInspector({ outboundPublishesPerSecond: 3 });
+  ins.push(encodePacket(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, 0, 60]), str('sub-1')])));
+  ins.push(encodePacket(0x82, Buffer.concat([Buffer.from([0, 1]), str('out/x'), Buffer.from([1])])));
+  const lines = [];
+  const down = new BrokerStream(ins, (line) => lines.push(line));
+  const msg = (id) => encodePacket(0x32, Buffer.concat([str('out/x'), Buffer.from([0, id]), Buffer.from('p')]));
+  // Five QoS 1 messages at once to a 3/s connection: three delivered, two acknowledged to the broker.
+  const out = down.push(Buffer.concat([1, 2, 3, 4, 5].map(msg)));
+  assert.equal(out.toClient.length, 3);
+  assert.deepEqual(out.toBroker.map((b) => [...b]), [[0x40, 2, 0, 4], [0x40, 2, 0, 5]]);
+  assert.equal(down.droppedOverRate, 2);
+  const rated = lines.filter((l) => /publishes\/s/.test(l));
+  assert.equal(rated.length, 1, 'the first drop is logged, not every one');
+  assert.match(rated[0], /over 3 publishes\/s to this connection \(quotas, "Publish requests per second per connection", inbound and outbound\)/);
+  // Non-PUBLISH packets are not metered.
+  assert.equal(down.push(encodePacket(0xd0, Buffer.alloc(0))).toClient.length, 1);
+});
+
+test('BrokerStream_OutboundRate_DefaultsToPublishesPerSecondThenAws', () => {
+  assert.equal(new MqttInspector().outboundPublishBucket.rate, 100);
+  assert.equal(new MqttInspector({ publishesPerSecond: 7 }).outboundPublishBucket.rate, 7);
+  assert.equal(new MqttInspector({ publishesPerSecond: 7, outboundPublishesPerSecond: 2 }).outboundPublishBucket.rate, 2);
+  assert.equal(new MqttInspector({ publishesPerSecond: 7, outboundPublishesPerSecond: 2 }).publishBucket.rate, 7);
 });
