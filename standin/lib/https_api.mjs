@@ -13,6 +13,7 @@ import mqtt from 'mqtt';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { readBody } from './net_util.mjs';
 import { RetainedMessages } from './retained.mjs';
 import { reservedPublishError, topicNameError } from './topic_rules.mjs';
 
@@ -180,24 +181,6 @@ function sigv4KeyId(authorization) {
 function certificateIdentity(socket) {
   const peer = socket.getPeerCertificate?.() ?? {};
   return { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } };
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error('body too large'), { tooLarge: true }));
-        req.pause();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -416,7 +399,7 @@ export async function startHttpsApi({
         const search = q < 0 ? '' : url.slice(q + 1);
         let body;
         try {
-          body = await readBody(req);
+          body = await readBody(req, MAX_BODY_BYTES);
         } catch (e) {
           if (e.tooLarge) {
             res.once('finish', () => req.destroy());

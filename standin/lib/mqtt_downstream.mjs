@@ -21,7 +21,7 @@
 //   "inbound and outbound"): over the rate a message is dropped (QoS 1 acknowledged, as above).
 // Framing only: anything else passes as is.
 import { encodePacket } from './mqtt_inspect.mjs';
-import { encodeProperties, readProperties, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
+import { encodeProperties, readProperties, readVarint, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
 
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -46,19 +46,6 @@ export function awsFilterMatches(filter, topic) {
 function ownFilter(filter) {
   const m = /^\$share\/[^/]+\//.exec(filter);
   return m ? filter.slice(m[0].length) : filter;
-}
-
-function remainingLength(buf) {
-  let value = 0;
-  let mult = 1;
-  for (let i = 1; i <= 4; i++) {
-    if (i >= buf.length) return { incomplete: true };
-    const b = buf[i];
-    value += (b & 0x7f) * mult;
-    if ((b & 0x80) === 0) return { value, next: i + 1 };
-    mult *= 128;
-  }
-  return { malformed: true };
 }
 
 export class BrokerStream {
@@ -89,7 +76,7 @@ export class BrokerStream {
     const toClient = [];
     const toBroker = [];
     while (this.pending.length >= 2) {
-      const len = remainingLength(this.pending);
+      const len = readVarint(this.pending, 1);  // the remaining length
       if (len.malformed) {
         // Mosquitto never sends this; pass the rest through untouched rather than guess.
         toClient.push(this.pending);

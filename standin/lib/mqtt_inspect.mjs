@@ -9,7 +9,7 @@
 // MQTT 3.1, 3.1.1 and 5 framing.
 // The topic rules (limits, reserved topics) are lib/topic_rules.mjs, shared with HTTPS publish; the
 // per-connection quotas (publishes/s, unacknowledged QoS 1, CONNECTs per client id) lib/quotas.mjs.
-import { readProperties, PROPERTY } from './mqtt_properties.mjs';
+import { encodeVarint, readProperties, readVarint, PROPERTY } from './mqtt_properties.mjs';
 import { AWS_QUOTAS, TokenBucket } from './quotas.mjs';
 import { reservedPublishError, reservedSubscribeError, topicLevelSlashes, topicNameError, topicSizeError } from './topic_rules.mjs';
 
@@ -28,10 +28,7 @@ export const SUBSCRIPTIONS_PER_CONNECTION = 50;
 
 /** A packet with its fixed header: `header` byte, remaining length, `body`. */
 export function encodePacket(header, body) {
-  const len = [];
-  let n = body.length;
-  do { let b = n % 128; n = Math.floor(n / 128); if (n) b |= 0x80; len.push(b); } while (n);
-  return Buffer.concat([Buffer.from([header, ...len]), body]);
+  return Buffer.concat([Buffer.from([header]), encodeVarint(body.length), body]);
 }
 
 /**
@@ -60,19 +57,6 @@ const MAX_REMAINING = LIMITS.payloadBytes + 64 * 1024;
 
 /** Returns a message naming the broken size rule of a topic or filter, or null (lib/topic_rules.mjs). */
 export const checkTopic = topicSizeError;
-
-function readVarint(buf, pos, maxBytes = 4) {
-  let value = 0;
-  let mult = 1;
-  for (let i = 0; i < maxBytes; i++) {
-    if (pos + i >= buf.length) return { incomplete: true };
-    const b = buf[pos + i];
-    value += (b & 0x7f) * mult;
-    if ((b & 0x80) === 0) return { value, next: pos + i + 1 };
-    mult *= 128;
-  }
-  return { malformed: true };
-}
 
 class Reader {
   constructor(buf) { this.buf = buf; this.pos = 0; }

@@ -16,18 +16,22 @@ const TYPES = new Map([
 
 export const PROPERTY = Object.freeze({ sessionExpiryInterval: 0x11, serverKeepAlive: 0x13, topicAlias: 0x23 });
 
-/** A variable byte integer at `pos`: {value, next}, or null when malformed or cut short. */
+/**
+ * A variable byte integer at `pos` (MQTT §1.5.5; the fixed header's remaining length and every
+ * property length): `{value, next}`, `{incomplete: true}` when the buffer ends inside it, or
+ * `{malformed: true}` when it runs past 4 bytes.
+ */
 export function readVarint(buf, pos) {
   let value = 0;
   let mult = 1;
   for (let i = 0; i < 4; i++) {
-    if (pos + i >= buf.length) return null;
+    if (pos + i >= buf.length) return { incomplete: true };
     const b = buf[pos + i];
     value += (b & 0x7f) * mult;
     if ((b & 0x80) === 0) return { value, next: pos + i + 1 };
     mult *= 128;
   }
-  return null;
+  return { malformed: true };
 }
 
 export function encodeVarint(n) {
@@ -42,7 +46,7 @@ export function encodeVarint(n) {
  */
 export function readProperties(buf, pos) {
   const len = readVarint(buf, pos);
-  if (!len || len.next + len.value > buf.length) throw new Error('malformed properties length');
+  if (len.value === undefined || len.next + len.value > buf.length) throw new Error('malformed properties length');
   const end = len.next + len.value;
   const props = [];
   let p = len.next;
@@ -56,7 +60,7 @@ export function readProperties(buf, pos) {
     if (type === 'u8') value = buf[p++];
     else if (type === 'u16') { value = buf.readUInt16BE(p); p += 2; }
     else if (type === 'u32') { value = buf.readUInt32BE(p); p += 4; }
-    else if (type === 'varint') { const v = readVarint(buf, p); if (!v) throw new Error('malformed property'); value = v.value; p = v.next; }
+    else if (type === 'varint') { const v = readVarint(buf, p); if (v.value === undefined) throw new Error('malformed property'); value = v.value; p = v.next; }
     else if (type === 'pair') value = [str(), str()];
     else value = str();
     if (p > end) throw new Error('property longer than its block');

@@ -57,6 +57,28 @@ export function listen(server, port) {
   });
 }
 
+/**
+ * A request's body, at most `maxBytes`: resolves with it, or rejects with an error marked
+ * `tooLarge` (the request is then paused; answer 413 and destroy it).
+ */
+export function readBody(req, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > maxBytes) {
+        reject(Object.assign(new Error('body too large'), { tooLarge: true }));
+        req.pause();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 /** Closes a server, destroying its open sockets; resolves once closed. */
 export function closeServer(server, sockets) {
   return new Promise((resolve) => {

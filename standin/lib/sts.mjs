@@ -14,7 +14,7 @@
 import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { verifySigV4 } from './https_api.mjs';
-import { listen, closeServer } from './net_util.mjs';
+import { closeServer, listen, readBody } from './net_util.mjs';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -120,46 +120,43 @@ export async function startSts({ port = 0, tls, accountId, roles = null, credent
     res.end(xml);
   }
 
-  const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, async (req, res) => {
     const requestId = randomUUID();
-    const chunks = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (d) => {
-      size += d.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true; else chunks.push(d);
-    });
-    req.on('end', async () => {
+    try {
+      let body;
       try {
-        if (tooLarge) throw new StsError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
-        if (req.method !== 'POST') throw new StsError(400, 'InvalidAction', `${req.method} is not supported by this stand-in; POST a form`);
-        const body = Buffer.concat(chunks);
-        const qpos = req.url.indexOf('?');
-        const err = await verifySigV4({
-          method: req.method, rawPath: qpos < 0 ? req.url : req.url.slice(0, qpos), search: qpos < 0 ? '' : req.url.slice(qpos + 1),
-          headers: req.headers, body, lookupSecret: (id) => credentials.validSecret(id), nowMs: clock.nowMs(), services: ['sts'],
-        });
-        if (err) {
-          const [status, code] = SIGNATURE_CODES[err.type] ?? [403, 'AccessDenied'];
-          throw new StsError(status, code, err.message);
-        }
-        const ctype = String(req.headers['content-type'] ?? '');
-        if (!ctype.startsWith('application/x-www-form-urlencoded')) {
-          throw new StsError(400, 'InvalidParameterValue', `Content-Type must be application/x-www-form-urlencoded, got '${ctype.slice(0, 80)}'`);
-        }
-        const params = new URLSearchParams(body.toString('utf8'));
-        const asked = checkAssumeRole(params, { accountId, roles });
-        const issued = credentials.issue({ lifetimeSeconds: asked.durationSeconds });
-        const expiration = new Date(issued.expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        log(`sts: AssumeRole ${asked.roleArn} as ${asked.sessionName} for ${asked.durationSeconds} s ok`);
-        reply(res, 200, assumeRoleXml({ ...asked, credentials: issued, expiration, requestId, accountId }), requestId);
+        body = await readBody(req, MAX_BODY_BYTES);
       } catch (e) {
-        const stsError = e instanceof StsError ? e : new StsError(500, 'InternalFailure', 'internal error', 'Receiver');
-        if (!(e instanceof StsError)) log(`sts: ${e.message}`);
-        log(`sts: ${stsError.code}: ${stsError.message}`);
-        reply(res, stsError.status, errorXml(stsError.code, stsError.message, requestId, stsError.type), requestId);
+        if (e.tooLarge) throw new StsError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+        throw e;
       }
-    });
+      if (req.method !== 'POST') throw new StsError(400, 'InvalidAction', `${req.method} is not supported by this stand-in; POST a form`);
+      const qpos = req.url.indexOf('?');
+      const err = await verifySigV4({
+        method: req.method, rawPath: qpos < 0 ? req.url : req.url.slice(0, qpos), search: qpos < 0 ? '' : req.url.slice(qpos + 1),
+        headers: req.headers, body, lookupSecret: (id) => credentials.validSecret(id), nowMs: clock.nowMs(), services: ['sts'],
+      });
+      if (err) {
+        const [status, code] = SIGNATURE_CODES[err.type] ?? [403, 'AccessDenied'];
+        throw new StsError(status, code, err.message);
+      }
+      const ctype = String(req.headers['content-type'] ?? '');
+      if (!ctype.startsWith('application/x-www-form-urlencoded')) {
+        throw new StsError(400, 'InvalidParameterValue', `Content-Type must be application/x-www-form-urlencoded, got '${ctype.slice(0, 80)}'`);
+      }
+      const params = new URLSearchParams(body.toString('utf8'));
+      const asked = checkAssumeRole(params, { accountId, roles });
+      const issued = credentials.issue({ lifetimeSeconds: asked.durationSeconds });
+      const expiration = new Date(issued.expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      log(`sts: AssumeRole ${asked.roleArn} as ${asked.sessionName} for ${asked.durationSeconds} s ok`);
+      reply(res, 200, assumeRoleXml({ ...asked, credentials: issued, expiration, requestId, accountId }), requestId);
+    } catch (e) {
+      const stsError = e instanceof StsError ? e : new StsError(500, 'InternalFailure', 'internal error', 'Receiver');
+      if (!(e instanceof StsError)) log(`sts: ${e.message}`);
+      log(`sts: ${stsError.code}: ${stsError.message}`);
+      if (stsError.status === 413) res.once('finish', () => req.destroy());  // the rest of the body is not read
+      reply(res, stsError.status, errorXml(stsError.code, stsError.message, requestId, stsError.type), requestId);
+    }
   });
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });

@@ -129,3 +129,14 @@ test('Sts_ConfiguredRoles_OnlyThoseWithTheirExternalId', async () => {
     await own.stop();
   }
 });
+
+test('Sts_BodyOverTheReadLimit_413RequestEntityTooLarge', async () => {
+  // The stand-in reads at most 16 KB of a request (lib/sts.mjs MAX_BODY_BYTES); the rest is not
+  // read, so the server may close before the client has written it all: never a 200.
+  const r = await sts(assumeForm({ Policy: 'p'.repeat(20_000) })).catch((e) => ({ error: e }));
+  if (r.error) assert.match(`${r.error.code} ${r.error.message}`, /ECONNRESET|EPIPE|socket hang up/);
+  else {
+    assert.equal(r.status, 413, r.text);
+    assert.equal(tag(r.text, 'Code'), 'RequestEntityTooLarge');
+  }
+});
