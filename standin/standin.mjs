@@ -24,6 +24,7 @@ import { startGateway } from './lib/gateway.mjs';
 import { startMosquitto } from './lib/mosquitto.mjs';
 import { RelayHub } from './lib/relay.mjs';
 import { AWS_QUOTAS, validateQuotas } from './lib/quotas.mjs';
+import { AWS_MQTT5 } from './lib/mqtt5_rules.mjs';
 import { PolicyAuthority, parsePolicySet } from './lib/policy_set.mjs';
 import { startHttpsApi } from './lib/https_api.mjs';
 import { RetainedMessages } from './lib/retained.mjs';
@@ -55,7 +56,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   // AWS IoT broker rules that tests may shorten; AWS's values by default (lib/mqtt_inspect.mjs).
   // The quotas (publishes/s, bytes/s, CONNECTs/s per client id, unacknowledged QoS 1 each way,
   // WebSocket lifetime, persistent session expiry): lib/quotas.mjs.
-  awsRules: { keepAliveMinSeconds: 30, keepAliveMaxSeconds: 1200, subscriptionsPerConnection: 50, ...AWS_QUOTAS },
+  awsRules: { keepAliveMinSeconds: 30, keepAliveMaxSeconds: 1200, subscriptionsPerConnection: 50, ...AWS_QUOTAS, ...AWS_MQTT5 },
 });
 
 const PORT_KEYS = Object.keys(DEFAULT_CONFIG.ports);

@@ -95,8 +95,10 @@ export async function startGateway({ wsPort = 0, wssPort = 0, tls, region, custo
         // The identity the IoT policies apply to (lib/policy_set.mjs).
         identity: verdict.authorizer ? { kind: 'authorizer', name: verdict.authorizer } : credentials.identity(verdict.accessKeyId),
         send: (buf) => { if (ws.readyState === ws.OPEN) ws.send(buf, { binary: true }); },
-        close: (reason) => {
+        // lastPacket: the MQTT 5 CONNACK/DISCONNECT naming the rule (lib/relay.mjs), sent first.
+        close: (reason, lastPacket) => {
           if (ws.readyState === ws.CLOSED) return;
+          if (lastPacket && ws.readyState === ws.OPEN) ws.send(lastPacket, { binary: true });
           ws.close(reason.startsWith('AWS IoT limit') ? 1008 : 1000, reason.slice(0, 120));
           setTimeout(() => ws.terminate(), 1000).unref();
         },

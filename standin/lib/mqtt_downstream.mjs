@@ -13,7 +13,9 @@
 //   is dropped (and acknowledged to the broker, as above).
 // - The SUBACK for a SUBSCRIBE the inspector trimmed (filters over the subscriptions-per-
 //   connection quota) gets 0x80 back in the refused filters' places.
-// - MQTT 5: the CONNACK carries Server Keep Alive when the keep-alive used is not the one the
+// - MQTT 5: the CONNACK advertises what AWS IoT Core's does (lib/mqtt5_rules.mjs: Receive
+//   Maximum, Maximum QoS 1, Maximum Packet Size, Topic Alias Maximum 8, no subscription
+//   identifiers...) instead of Mosquitto's own values, and carries Server Keep Alive when the keep-alive used is not the one the
 //   client asked for (AWS's range, lib/mqtt_inspect.mjs), so the client pings in time, and Session
 //   Expiry Interval when the client asked for more than the persistent session quota.
 // - The broker's PUBACKs free the client's inbound unacknowledged QoS 1 places (quotas).
@@ -22,6 +24,7 @@
 // Framing only: anything else passes as is.
 import { encodePacket } from './mqtt_inspect.mjs';
 import { encodeProperties, readProperties, readVarint, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
+import { ADVERTISED_IDS, advertisedConnackProperties } from './mqtt5_rules.mjs';
 
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -111,6 +114,8 @@ export class BrokerStream {
 
   /**
    * An MQTT 5 CONNACK telling the client the values AWS's rules made the server use:
+   * - what AWS IoT Core advertises (lib/mqtt5_rules.mjs), replacing Mosquitto's values for the
+   *   same properties (a refusing CONNACK, reason code 0x80 or above, passes unchanged);
    * - Server Keep Alive, when AWS's range changed the client's keep-alive (MQTT 5.0 §3.2.2.3.14:
    *   the client must then use it);
    * - Session Expiry Interval, when the client asked for more than the persistent session quota
@@ -119,8 +124,8 @@ export class BrokerStream {
    */
   withServerValues(packet, bodyAt) {
     const ins = this.inspector;
-    if (ins.protocolLevel !== 5 || packet.length < bodyAt + 2) return packet;
-    const set = [];
+    if (ins.protocolLevel !== 5 || packet.length < bodyAt + 2 || packet[bodyAt + 1] >= 0x80) return packet;
+    const set = advertisedConnackProperties(ins.mqtt5);
     if (ins.keepAliveUsed !== null && ins.keepAliveUsed !== ins.keepAliveRequested) {
       set.push(u16Property(PROPERTY.serverKeepAlive, ins.keepAliveUsed));
       this.log(`CONNACK carries Server Keep Alive ${ins.keepAliveUsed} s (the client asked for ${ins.keepAliveRequested} s; AWS IoT range ${ins.keepAlive.minSeconds}-${ins.keepAlive.maxSeconds} s)`);
@@ -129,14 +134,13 @@ export class BrokerStream {
       set.push(u32Property(PROPERTY.sessionExpiryInterval, ins.maxSessionSeconds));
       this.log(`CONNACK carries Session Expiry Interval ${ins.maxSessionSeconds} s (the client asked for ${ins.sessionExpirySeconds} s; quotas, "Persistent session expiry period")`);
     }
-    if (!set.length) return packet;
     let props;
     try {
       props = packet.length > bodyAt + 2 ? readProperties(packet, bodyAt + 2).props : [];
     } catch {
       return packet; // not a CONNACK we can read: unchanged
     }
-    const raws = props.filter((p) => !set.some((q) => q[0] === p.id)).map((p) => p.raw);
+    const raws = props.filter((p) => !ADVERTISED_IDS.has(p.id) && !set.some((q) => q[0] === p.id)).map((p) => p.raw);
     return encodePacket(packet[0], Buffer.concat([packet.subarray(bodyAt, bodyAt + 2), encodeProperties([...raws, ...set])]));
   }
 

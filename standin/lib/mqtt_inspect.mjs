@@ -10,6 +10,7 @@
 // The topic rules (limits, reserved topics) are lib/topic_rules.mjs, shared with HTTPS publish; the
 // per-connection quotas (publishes/s, unacknowledged QoS 1, CONNECTs per client id) lib/quotas.mjs.
 import { encodeVarint, readProperties, readVarint, PROPERTY } from './mqtt_properties.mjs';
+import { mqtt5Rules, REASON } from './mqtt5_rules.mjs';
 import { AWS_QUOTAS, TokenBucket } from './quotas.mjs';
 import { reservedPublishError, reservedSubscribeError, topicLevelSlashes, topicNameError, topicSizeError } from './topic_rules.mjs';
 
@@ -50,7 +51,12 @@ export function isWildcardFilter(filter) {
   return filter.startsWith('$share/') || /(^|\/)[+#](\/|$)/.test(filter);
 }
 
-const TYPE = { CONNECT: 1, PUBLISH: 3, PUBACK: 4, SUBSCRIBE: 8, UNSUBSCRIBE: 10 };
+const TYPE = { CONNECT: 1, PUBLISH: 3, PUBACK: 4, SUBSCRIBE: 8, UNSUBSCRIBE: 10, AUTH: 15 };
+// MQTT 5 property identifiers the rules read (MQTT 5.0 §2.2.2.2).
+const MESSAGE_EXPIRY_INTERVAL = 0x02;
+const SUBSCRIPTION_IDENTIFIER = 0x0b;
+const AUTHENTICATION_METHOD = 0x15;
+const MAXIMUM_PACKET_SIZE = 0x27;
 // The largest packet that can be valid: a 128 KB payload, a 256-byte topic and headers
 // (MQTT 5 properties included, generously).
 const MAX_REMAINING = LIMITS.payloadBytes + 64 * 1024;
@@ -145,6 +151,18 @@ export class MqttInspector {
     this.sessionExpirySeconds = 0;
     /** The persistent session expiry quota: an MQTT 5 client asking for more is told this. */
     this.maxSessionSeconds = rules.persistentSessionSeconds ?? AWS_QUOTAS.persistentSessionSeconds;
+    /** AWS's MQTT 5 limits (lib/mqtt5_rules.mjs): topic alias maximum, packet size, message expiry. */
+    this.mqtt5 = mqtt5Rules(rules);
+    /** The CONNECT's Maximum Packet Size (MQTT 5): the stand-in's own packets to the client respect it. */
+    this.clientMaximumPacketSize = null;
+    /** The MQTT 5 reason code of the last violation (MQTT 5.0 §2.4): the DISCONNECT/CONNACK that ends the connection. */
+    this.reasonCode = null;
+  }
+
+  /** Records the MQTT 5 reason code of a violation and returns its text. */
+  refuse(code, text) {
+    this.reasonCode = code;
+    return text;
   }
 
   /**
@@ -158,12 +176,16 @@ export class MqttInspector {
     const replies = [];
     while (this.pending.length >= 2) {
       const len = readVarint(this.pending, 1);
-      if (len.malformed) return { packets, replies, violation: 'malformed remaining length' };
+      if (len.malformed) return { packets, replies, violation: this.refuse(REASON.malformedPacket, 'malformed remaining length') };
       if (len.incomplete) break;
-      if (len.value > MAX_REMAINING) {
-        return { packets, replies, violation: `packet of ${len.value} bytes is larger than AWS IoT's 128 KB message limit` };
-      }
       const total = len.next + len.value;
+      if (len.value > MAX_REMAINING) {
+        return { packets, replies, violation: this.refuse(REASON.packetTooLarge, `packet of ${len.value} bytes is larger than AWS IoT's 128 KB message limit`) };
+      }
+      if (this.protocolLevel === 5 && this.connected && total > this.mqtt5.maximumPacketSize) {
+        // MQTT 5.0 §3.2.2.3.6: the server's Maximum Packet Size, advertised in its CONNACK.
+        return { packets, replies, violation: this.refuse(REASON.packetTooLarge, `packet of ${total} bytes is over the Maximum Packet Size of ${this.mqtt5.maximumPacketSize} bytes AWS IoT advertised in CONNACK`) };
+      }
       if (this.pending.length < total) break;
       // A copy: the check may rewrite fields in place (the CONNECT's keep-alive).
       const packet = Buffer.from(this.pending.subarray(0, total));
@@ -180,21 +202,26 @@ export class MqttInspector {
 
   check(header, body) {
     const type = header >> 4;
-    if (!this.connected && type !== TYPE.CONNECT) return 'the first packet must be CONNECT';
+    if (!this.connected && type !== TYPE.CONNECT) return this.refuse(REASON.protocolError, 'the first packet must be CONNECT');
     try {
       if (type === TYPE.CONNECT) return this.checkConnect(body);
+      if (type === TYPE.AUTH) {
+        // MQTT 5.0 §4.12: AUTH without an Authentication Method in CONNECT is a protocol error;
+        // the stand-in refuses any (AWS IoT has no enhanced authentication).
+        return this.refuse(REASON.protocolError, 'AUTH packet: AWS IoT does not support MQTT 5 enhanced authentication');
+      }
       if (type === TYPE.PUBLISH) return this.checkPublish(header, body);
       if (type === TYPE.SUBSCRIBE) return this.checkSubscribe(body);
       if (type === TYPE.UNSUBSCRIBE) return this.noteUnsubscribe(body);
       if (type === TYPE.PUBACK && body.length >= 2) this.outboundUnacked.delete(body.readUInt16BE(0));
     } catch (e) {
-      return `malformed packet: ${e.message}`;
+      return this.refuse(REASON.malformedPacket, `malformed packet: ${e.message}`);
     }
     return null;
   }
 
   checkConnect(body) {
-    if (this.connected) return 'a second CONNECT on the same connection';
+    if (this.connected) return this.refuse(REASON.protocolError, 'a second CONNECT on the same connection');
     const r = new Reader(body);
     r.str(); // protocol name
     this.protocolLevel = r.u8();
@@ -206,27 +233,33 @@ export class MqttInspector {
       const { props, next } = readProperties(body, r.pos);
       r.pos = next;
       this.sessionExpirySeconds = props.find((p) => p.id === PROPERTY.sessionExpiryInterval)?.value ?? 0;
+      this.clientMaximumPacketSize = props.find((p) => p.id === MAXIMUM_PACKET_SIZE)?.value ?? null;
+      const method = props.find((p) => p.id === AUTHENTICATION_METHOD);
+      if (method) {
+        // MQTT 5.0 §3.1.2.11.9: a server that does not support the method answers CONNACK 0x8C.
+        return this.refuse(REASON.badAuthenticationMethod, `CONNECT with Authentication Method '${method.value.toString('utf8').slice(0, 64)}': AWS IoT does not support MQTT 5 enhanced authentication`);
+      }
     }
     this.persistentSession = this.protocolLevel === 5 ? this.sessionExpirySeconds > 0 : (flags & 0x02) === 0;
     const clientId = r.str();
     if (clientId.length > LIMITS.clientIdBytes) {
-      return `client id is ${clientId.length} bytes; AWS IoT allows ${LIMITS.clientIdBytes}`;
+      return this.refuse(REASON.clientIdentifierNotValid, `client id is ${clientId.length} bytes; AWS IoT allows ${LIMITS.clientIdBytes}`);
     }
     // The data plane's connection APIs (GetConnection, DeleteConnection, ListSubscriptions) take
     // only client ids matching `^[^$].*`: a '$' id is reserved, refused at CONNECT.
     if (clientId[0] === 0x24) {
-      return `client id '${clientId.toString('utf8')}' starts with '$'; AWS IoT client ids can't (API reference, DeleteConnection: pattern ^[^$].*)`;
+      return this.refuse(REASON.clientIdentifierNotValid, `client id '${clientId.toString('utf8')}' starts with '$'; AWS IoT client ids can't (API reference, DeleteConnection: pattern ^[^$].*)`);
     }
     let strip = null; // a Will on a reserved topic: taken out of the CONNECT Mosquitto sees
     let will = null; // any other Will: { topic, retain }, checked against the policies below
     if (flags & 0x04) {
       const willAt = r.pos;
       const willQos = (flags >> 3) & 3;
-      if (willQos === 2) return 'Will with QoS 2; AWS IoT supports QoS 0 and 1 only';
+      if (willQos === 2) return this.refuse(REASON.qosNotSupported, 'Will with QoS 2; AWS IoT supports QoS 0 and 1 only');
       if (this.protocolLevel === 5) r.skipProperties();
       const willTopic = r.str().toString('utf8');
       const bad = topicNameError(willTopic, { what: 'Will topic' });
-      if (bad) return bad;
+      if (bad) return this.refuse(REASON.topicNameInvalid, bad);
       r.str(); // Will payload
       if (willTopic.startsWith('$')) strip = { from: willAt, to: r.pos, topic: willTopic };
       else will = { topic: willTopic, retain: (flags & 0x20) !== 0 };
@@ -239,15 +272,15 @@ export class MqttInspector {
     this.clientId = clientId.toString('utf8');
     // iot:Connect on client/<id>: AWS closes the connection when the policy denies it.
     const connect = this.authorize?.('iot:Connect', `client/${this.clientId}`);
-    if (connect && !connect.allowed) return `not authorized: iot:Connect on client/${this.clientId} (${connect.why})`;
+    if (connect && !connect.allowed) return this.refuse(REASON.notAuthorized, `not authorized: iot:Connect on client/${this.clientId} (${connect.why})`);
     // The Will is a publish the client asks for at CONNECT: iot:Publish (and iot:RetainPublish for
     // a retained Will) on its topic, as AWS's "Policy to connect and publish retained Will
     // messages" grants them. Denied: the CONNECT is refused like a denied iot:Connect (the
     // stand-in's reading: AWS documents the permissions, not the outcome of their absence).
     const willDenied = will && this.publishDenied(will.topic, will.retain);
-    if (willDenied) return `Will refused at CONNECT: ${willDenied}`;
+    if (willDenied) return this.refuse(REASON.notAuthorized, `Will refused at CONNECT: ${willDenied}`);
     const tooSoon = this.admitConnect?.(this.clientId);
-    if (tooSoon) return tooSoon;
+    if (tooSoon) return this.refuse(REASON.connectionRateExceeded, tooSoon);
     if (strip) {
       // AWS never publishes a Will on a reserved topic: the broker must not get it. The connection
       // stays; flags Will, Will QoS and Will Retain are cleared, Will properties/topic/payload cut.
@@ -262,8 +295,8 @@ export class MqttInspector {
 
   checkPublish(header, body) {
     const qos = (header >> 1) & 3;
-    if (qos === 3) return 'PUBLISH with QoS 3 is malformed';
-    if (qos === 2) return 'PUBLISH with QoS 2; AWS IoT supports QoS 0 and 1 only';
+    if (qos === 3) return this.refuse(REASON.malformedPacket, 'PUBLISH with QoS 3 is malformed');
+    if (qos === 2) return this.refuse(REASON.qosNotSupported, 'PUBLISH with QoS 2; AWS IoT supports QoS 0 and 1 only');
     const r = new Reader(body);
     const named = r.str().toString('utf8');
     const packetId = qos > 0 ? r.u16() : 0;
@@ -273,27 +306,29 @@ export class MqttInspector {
       const { props, next } = readProperties(body, r.pos);
       r.pos = next;
       alias = props.find((p) => p.id === PROPERTY.topicAlias)?.value;
+      const refused = this.checkPublishProperties(props, alias);
+      if (refused) return refused;
       // MQTT 5.0 §3.3.2.3.4: a topic with an alias sets the alias; an empty topic uses it. Every
       // rule below is checked against the topic the message really goes to.
       if (alias !== undefined && named) this.topicAliases.set(alias, named);
       if (alias !== undefined && !named) {
         topic = this.topicAliases.get(alias);
-        if (topic === undefined) return `PUBLISH with topic alias ${alias}, which this connection never set (MQTT 5.0 §3.3.2.3.4: protocol error)`;
+        if (topic === undefined) return this.refuse(REASON.protocolError, `PUBLISH with topic alias ${alias}, which this connection never set (MQTT 5.0 §3.3.2.3.4: protocol error)`);
       }
     }
     const bad = topicNameError(topic);
-    if (bad) return bad;
+    if (bad) return this.refuse(REASON.topicNameInvalid, bad);
     if ((header & 1) && topic.startsWith('$')) {
-      return `PUBLISH with RETAIN to the reserved topic '${topic}'; AWS IoT does not retain on reserved ($) topics`;
+      return this.refuse(REASON.topicNameInvalid, `PUBLISH with RETAIN to the reserved topic '${topic}'; AWS IoT does not retain on reserved ($) topics`);
     }
     const payload = body.length - r.pos;
-    if (payload > LIMITS.payloadBytes) return `payload is ${payload} bytes; AWS IoT allows ${LIMITS.payloadBytes}`;
+    if (payload > LIMITS.payloadBytes) return this.refuse(REASON.packetTooLarge, `payload is ${payload} bytes; AWS IoT allows ${LIMITS.payloadBytes}`);
     const reserved = reservedPublishError(topic);
     if (reserved) {
       // As a policy denial below: MQTT 3.1.1 closes the connection ("Unsupported publish or
       // subscribe operations to reserved topics can result in a terminated connection"); MQTT 5
       // answers PUBACK 0x87 (QoS 1) or drops (QoS 0).
-      if (this.protocolLevel !== 5) return `PUBLISH refused: ${reserved}`;
+      if (this.protocolLevel !== 5) return this.refuse(REASON.notAuthorized, `PUBLISH refused: ${reserved}`);
       this.onRefusal?.(`PUBLISH refused${qos ? ' with PUBACK 0x87' : ''}: ${reserved}`);
       this.rewrite = { packet: null, reply: qos ? encodePacket(0x40, Buffer.from([packetId >> 8, packetId & 0xff, 0x87, 0x00])) : undefined };
       return null;
@@ -303,7 +338,7 @@ export class MqttInspector {
       // MQTT 3.1.1 has no way to refuse a PUBLISH: AWS closes the connection. MQTT 5 answers a
       // QoS 1 PUBLISH with PUBACK 0x87 (Not authorized) and drops a QoS 0 one.
       // (The policy check has logged the denial with the deciding statement.)
-      if (this.protocolLevel !== 5) return denied;
+      if (this.protocolLevel !== 5) return this.refuse(REASON.notAuthorized, denied);
       this.rewrite = { packet: null, reply: qos ? encodePacket(0x40, Buffer.from([packetId >> 8, packetId & 0xff, 0x87])) : undefined };
       return null;
     }
@@ -332,6 +367,28 @@ export class MqttInspector {
   }
 
   /**
+   * AWS's MQTT 5 rules on a client PUBLISH's properties (MQTT 5.0 §3.3.2.3): a topic alias within
+   * 1..Topic Alias Maximum (the CONNACK's, §3.3.2.3.4: else DISCONNECT 0x94), no Subscription
+   * Identifier from a client (§3.3.4: protocol error), and a Message Expiry Interval above AWS's
+   * 7 days used as 7 days (written into the packet Mosquitto gets; the stand-in's reading of
+   * AWS's "1 to 604800 seconds"). A violation's text, or null.
+   */
+  checkPublishProperties(props, alias) {
+    if (alias !== undefined && (alias === 0 || alias > this.mqtt5.topicAliasMaximum)) {
+      return this.refuse(REASON.topicAliasInvalid, `PUBLISH with topic alias ${alias}; AWS IoT's Topic Alias Maximum is ${this.mqtt5.topicAliasMaximum} (aliases 1..${this.mqtt5.topicAliasMaximum})`);
+    }
+    if (props.some((p) => p.id === SUBSCRIPTION_IDENTIFIER)) {
+      return this.refuse(REASON.protocolError, 'PUBLISH from a client with a Subscription Identifier (MQTT 5.0 §3.3.4: protocol error)');
+    }
+    const expiry = props.find((p) => p.id === MESSAGE_EXPIRY_INTERVAL);
+    if (expiry && expiry.value > this.mqtt5.messageExpiryMaxSeconds) {
+      expiry.raw.writeUInt32BE(this.mqtt5.messageExpiryMaxSeconds, 1);  // the packet is the inspector's copy
+      this.onRefusal?.(`PUBLISH Message Expiry Interval ${expiry.value} s used as ${this.mqtt5.messageExpiryMaxSeconds} s: AWS IoT's maximum is 7 days`);
+    }
+    return null;
+  }
+
+  /**
    * Keeps the broker's alias map in step with the client's: a PUBLISH that set an alias may have
    * been dropped here (denied, over a quota), so an alias-only PUBLISH whose mapping the broker
    * has not seen is forwarded with its topic name too (which sets the alias there as well).
@@ -348,7 +405,15 @@ export class MqttInspector {
   checkSubscribe(body) {
     const r = new Reader(body);
     const packetId = r.u16();
-    if (this.protocolLevel === 5) r.skipProperties();
+    if (this.protocolLevel === 5) {
+      const { props, next } = readProperties(body, r.pos);
+      r.pos = next;
+      // CONNACK said Subscription Identifier Available 0 (AWS IoT does not support them):
+      // MQTT 5.0 §3.2.2.3.12, the server then answers DISCONNECT 0xA1.
+      if (props.some((p) => p.id === SUBSCRIPTION_IDENTIFIER)) {
+        return this.refuse(REASON.subscriptionIdentifiersNotSupported, 'SUBSCRIBE with a Subscription Identifier; AWS IoT does not support subscription identifiers');
+      }
+    }
     const head = body.subarray(0, r.pos); // packet id and properties, kept as they are
     const filters = [];
     const entries = []; // each filter's raw bytes (length, filter, options)
@@ -360,12 +425,12 @@ export class MqttInspector {
       filters.push(filter);
       entries.push(body.subarray(at, r.pos));
       const bad = checkTopic(filter, 'topic filter');
-      if (bad) return bad;
-      if ((options & 3) === 2) return 'SUBSCRIBE with QoS 2; AWS IoT supports QoS 0 and 1 only';
+      if (bad) return this.refuse(REASON.topicFilterInvalid, bad);
+      if ((options & 3) === 2) return this.refuse(REASON.qosNotSupported, 'SUBSCRIBE with QoS 2; AWS IoT supports QoS 0 and 1 only');
       if (this.protocolLevel === 5 && (options & 0x08)) retainAsPublished = true;
     }
     if (filters.length > LIMITS.filtersPerSubscribe) {
-      return `SUBSCRIBE has ${filters.length} filters; AWS IoT allows ${LIMITS.filtersPerSubscribe}`;
+      return this.refuse(REASON.quotaExceeded, `SUBSCRIBE has ${filters.length} filters; AWS IoT allows ${LIMITS.filtersPerSubscribe}`);
     }
     // The quota: a filter already subscribed replaces its subscription; a new one past the quota
     // is refused with SUBACK 0x80, the rest of the SUBSCRIBE goes on.

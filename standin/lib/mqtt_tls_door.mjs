@@ -58,7 +58,14 @@ export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alp
       // fields are the certificate policy variables.
       identity: { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } },
       send: (buf) => { if (!socket.destroyed) socket.write(buf); },
-      close: () => socket.destroy(),
+      // lastPacket: the MQTT 5 CONNACK/DISCONNECT naming the rule (lib/relay.mjs), written
+      // before the TLS close; a client that never reads it is cut off after a second.
+      close: (reason, lastPacket) => {
+        if (socket.destroyed) return;
+        if (!lastPacket) { socket.destroy(); return; }
+        socket.end(lastPacket);
+        setTimeout(() => socket.destroy(), 1000).unref();
+      },
       onData: (cb) => socket.on('data', cb),
       onClose: (cb) => socket.on('close', cb),
     });

@@ -12,6 +12,7 @@ import net from 'node:net';
 import mqtt from 'mqtt';
 import { BrokerStream } from './mqtt_downstream.mjs';
 import { MqttInspector } from './mqtt_inspect.mjs';
+import { refusalPacket, REASON } from './mqtt5_rules.mjs';
 import { AWS_QUOTAS, ByteShaper, ConnectThrottle, OrderedTimeline } from './quotas.mjs';
 
 /**
@@ -22,6 +23,19 @@ import { AWS_QUOTAS, ByteShaper, ConnectThrottle, OrderedTimeline } from './quot
 function delayer(latencyMs) {
   const timeline = new OrderedTimeline();
   return (fn) => timeline.at(performance.now() + Math.max(0, latencyMs()), fn);
+}
+
+/**
+ * What an MQTT 5 client gets before the rule engine closes its connection: the CONNACK refusing
+ * its CONNECT or a DISCONNECT, with the reason code of the rule and the rule as Reason String
+ * (lib/mqtt5_rules.mjs). MQTT 3.1.1 has neither (the connection just closes), nor do closes that
+ * are not a rule's (the client or the broker went away, the admin API dropped it): null.
+ */
+function lastPacket(inspector, reason) {
+  if (inspector.protocolLevel !== 5 || inspector.reasonCode === null) return null;
+  return refusalPacket({
+    connecting: !inspector.connected, code: inspector.reasonCode, reason, clientMaximumPacketSize: inspector.clientMaximumPacketSize,
+  });
 }
 
 export class RelayHub {
@@ -118,9 +132,10 @@ export class RelayHub {
     broker.setNoDelay(true);
     let closed = false;
     // "WebSocket connection duration": a WebSocket connection is closed after 24 hours.
-    const lifetime = client.webSocket ? setTimeout(() => entry.close(
-      `AWS IoT quota: a WebSocket connection lasts at most ${this.quota('webSocketMaxSeconds')} s (quotas, "WebSocket connection duration")`,
-    ), this.quota('webSocketMaxSeconds') * 1000) : null;
+    const lifetime = client.webSocket ? setTimeout(() => {
+      inspector.reasonCode = REASON.maximumConnectTime;
+      entry.close(`AWS IoT quota: a WebSocket connection lasts at most ${this.quota('webSocketMaxSeconds')} s (quotas, "WebSocket connection duration")`);
+    }, this.quota('webSocketMaxSeconds') * 1000) : null;
     lifetime?.unref();
     const ended = () => {
       clearTimeout(lifetime);
@@ -129,6 +144,8 @@ export class RelayHub {
     };
     const entry = {
       label: client.label,
+      /** Set when a newer connection with the same client id connected (see handle). */
+      takenOver: false,
       close: (reason) => {
         if (closed) return;
         closed = true;
@@ -136,7 +153,7 @@ export class RelayHub {
         this.live.delete(entry);
         this.log(`${client.label}: closed (${reason})`);
         broker.destroy();
-        client.close(reason);
+        client.close(reason, lastPacket(inspector, reason));
       },
       clientId: () => inspector.clientId,
       /**
@@ -164,6 +181,12 @@ export class RelayHub {
       if (closed) return;
       const wasConnected = inspector.connected;
       const { packets, replies, violation } = inspector.push(buf);
+      if (!wasConnected && inspector.connected) {
+        // The broker ends any older connection of this client id (MQTT 5.0 §3.1.4); AWS tells an
+        // MQTT 5 one why with DISCONNECT 0x8E, which Mosquitto 2.0 does not send: the relay does,
+        // when the broker closes that connection.
+        for (const older of this.findByClientId(inspector.clientId)) if (older !== entry) older.takenOver = true;
+      }
       if (!wasConnected && inspector.connected && inspector.keepAliveUsed !== inspector.keepAliveRequested) {
         this.log(`${client.label}: keep-alive ${inspector.keepAliveRequested} s used as ${inspector.keepAliveUsed} s (AWS IoT range ${inspector.keepAlive.minSeconds}-${inspector.keepAlive.maxSeconds} s; quotas, "Keep-alive")`);
       }
@@ -188,7 +211,11 @@ export class RelayHub {
       if (toClient.length) client.send(toClient.length === 1 ? toClient[0] : Buffer.concat(toClient));
     }));
     broker.on('error', (e) => entry.close(`broker connection error: ${e.code ?? e.message}`));
-    broker.on('close', () => down(() => entry.close('broker closed the connection')));
+    broker.on('close', () => down(() => {
+      if (!entry.takenOver) { entry.close('broker closed the connection'); return; }
+      inspector.reasonCode = REASON.sessionTakenOver;
+      entry.close(`session taken over: another connection connected with client id '${inspector.clientId}'`);
+    }));
     return entry;
   }
 
