@@ -35,7 +35,7 @@ Result<connection::TimedCredentials> CognitoCredentialsProvider::fetch(std::int6
             HttpClient::perform(*transport.value(), http, port_, timeout_ms_, connection::kCognitoMaxAnswerBytes);
         if (!answer.ok()) {
             Error e = answer.error();
-            e.message = "Cognito at " + request.authority + ": " + e.message;
+            e.message = IOTLITE_TEXT("Cognito at " + request.authority + ": " + e.message);
             return e;
         }
         const HttpResponse& a = answer.value();
@@ -51,7 +51,7 @@ Result<connection::TimedCredentials> CognitoCredentialsProvider::fetch(std::int6
         }
         request = std::move(step.value().request);
     }
-    return make_error(Errc::protocol_error, "Cognito: no credentials after 3 exchanges");  // on_answer allows 3
+    return make_error(Errc::protocol_error, IOTLITE_TEXT("Cognito: no credentials after 3 exchanges"));  // on_answer allows 3
 }
 
 }  // namespace iotlite::firmware

@@ -6,7 +6,7 @@ namespace iotlite::firmware {
 
 namespace {
 
-std::string longer_than(const char* what, std::size_t limit) {
+[[maybe_unused]] std::string longer_than(const char* what, std::size_t limit) {
     return std::string("HTTP answer: ") + what + " is longer than the limit of " + std::to_string(limit) + " bytes";
 }
 
@@ -37,18 +37,18 @@ Result<bool> HttpAnswerParser::fail(Errc code, std::string message) {
 }
 
 // Adds one byte to the current line; line_done once its LF came (the CR before it dropped).
-Result<bool> HttpAnswerParser::line_byte(char c, std::size_t limit, const char* what, bool& line_done) {
+Result<bool> HttpAnswerParser::line_byte(char c, std::size_t limit, [[maybe_unused]] const char* what, bool& line_done) {
     const bool after_cr = !line_.empty() && line_.back() == '\r';
     if (c == '\n') {
         if (after_cr) line_.pop_back();
         line_done = true;
         return false;
     }
-    if (after_cr) return fail(Errc::protocol_error, std::string("HTTP answer: a CR without LF in the ") + what);
-    if (c == '\0') return fail(Errc::protocol_error, std::string("HTTP answer: a NUL byte in the ") + what);
+    if (after_cr) return fail(Errc::protocol_error, IOTLITE_TEXT(std::string("HTTP answer: a CR without LF in the ") + what));
+    if (c == '\0') return fail(Errc::protocol_error, IOTLITE_TEXT(std::string("HTTP answer: a NUL byte in the ") + what));
     line_ += c;
     // The LF still to come makes the line at least one byte longer.
-    if (line_.size() >= limit) return fail(Errc::limit_exceeded, longer_than(what, limit));
+    if (line_.size() >= limit) return fail(Errc::limit_exceeded, IOTLITE_TEXT(longer_than(what, limit)));
     return false;
 }
 
@@ -68,7 +68,7 @@ Result<bool> HttpAnswerParser::feed_at(const std::uint8_t* data, std::size_t siz
             case State::status_line:
             case State::headers: {
                 const char c = static_cast<char>(data[i++]);
-                if (++head_bytes_ > kHttpMaxHeadBytes) return fail(Errc::limit_exceeded, longer_than("head", kHttpMaxHeadBytes));
+                if (++head_bytes_ > kHttpMaxHeadBytes) return fail(Errc::limit_exceeded, IOTLITE_TEXT(longer_than("head", kHttpMaxHeadBytes)));
                 const bool status = state_ == State::status_line;
                 bool done = false;
                 Result<bool> r = line_byte(c, status ? kHttpMaxStatusLine : kHttpMaxHeaderLine,
@@ -112,7 +112,7 @@ Result<bool> HttpAnswerParser::feed_at(const std::uint8_t* data, std::size_t siz
                 i += n;
                 if (n < avail) {
                     ++i;  // the first byte over the limit
-                    return fail(Errc::limit_exceeded, longer_than("body", max_body_));
+                    return fail(Errc::limit_exceeded, IOTLITE_TEXT(longer_than("body", max_body_)));
                 }
                 break;
             }
@@ -123,7 +123,7 @@ Result<bool> HttpAnswerParser::feed_at(const std::uint8_t* data, std::size_t siz
                 } else if (c == '\n') {
                     state_ = State::chunk_size;
                 } else {
-                    return fail(Errc::protocol_error, "HTTP answer: chunk data is not followed by CRLF");
+                    return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: chunk data is not followed by CRLF"));
                 }
                 break;
             }
@@ -141,11 +141,11 @@ Result<bool> HttpAnswerParser::finish() {
         case State::done: return true;
         case State::body_until_close: state_ = State::done; return true;
         case State::status_line:
-        case State::headers: return fail(Errc::closed, "HTTP answer: the connection closed before the end of the head");
+        case State::headers: return fail(Errc::closed, IOTLITE_TEXT("HTTP answer: the connection closed before the end of the head"));
         case State::body_length:
-            return fail(Errc::closed, "HTTP answer: the connection closed " + std::to_string(remaining_) +
-                                          " bytes before the end of the Content-Length body");
-        default: return fail(Errc::closed, "HTTP answer: the connection closed inside the chunked body");
+            return fail(Errc::closed, IOTLITE_TEXT("HTTP answer: the connection closed " + std::to_string(remaining_) +
+                                          " bytes before the end of the Content-Length body"));
+        default: return fail(Errc::closed, IOTLITE_TEXT("HTTP answer: the connection closed inside the chunked body"));
     }
 }
 
@@ -153,14 +153,14 @@ Result<bool> HttpAnswerParser::on_status_line() {
     // "HTTP/1.x NNN[ reason]"
     const std::string_view line = line_;
     if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
-        return fail(Errc::protocol_error, "HTTP answer: malformed status line (not 'HTTP/1.x NNN reason')");
+        return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed status line (not 'HTTP/1.x NNN reason')"));
     int status = 0;
     for (std::size_t i = 9; i < 12; ++i) {
-        if (line[i] < '0' || line[i] > '9') return fail(Errc::protocol_error, "HTTP answer: malformed status code");
+        if (line[i] < '0' || line[i] > '9') return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed status code"));
         status = status * 10 + (line[i] - '0');
     }
     if (status < 100 || status > 599)
-        return fail(Errc::protocol_error, "HTTP answer: status code " + std::to_string(status) + " is outside 100-599");
+        return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: status code " + std::to_string(status) + " is outside 100-599"));
     answer_.status = status;
     answer_.reason = std::string(detail::trim(line.size() > 12 ? line.substr(13) : std::string_view()));
     state_ = State::headers;
@@ -169,12 +169,12 @@ Result<bool> HttpAnswerParser::on_status_line() {
 
 Result<bool> HttpAnswerParser::on_header_line() {
     if (++header_lines_ > kHttpMaxHeaders)
-        return fail(Errc::limit_exceeded, "HTTP answer: more header lines than the limit of " + std::to_string(kHttpMaxHeaders));
+        return fail(Errc::limit_exceeded, IOTLITE_TEXT("HTTP answer: more header lines than the limit of " + std::to_string(kHttpMaxHeaders)));
     const std::string_view h = line_;
     const std::size_t colon = h.find(':');
     // No name, or white space in it (including obsolete line folding).
     if (colon == std::string_view::npos || colon == 0 || h.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
-        return fail(Errc::protocol_error, "HTTP answer: malformed header line (not 'name: value')");
+        return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed header line (not 'name: value')"));
     answer_.headers.emplace_back(detail::lower(h.substr(0, colon)), std::string(detail::trim(h.substr(colon + 1))));
     return false;
 }
@@ -195,15 +195,15 @@ Result<bool> HttpAnswerParser::on_head_end() {
         std::size_t v = 0;
         bool over = false;
         for (char c : h.second) {
-            if (c < '0' || c > '9') return fail(Errc::protocol_error, "HTTP answer: malformed Content-Length");
+            if (c < '0' || c > '9') return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed Content-Length"));
             if (!over) v = v * 10 + static_cast<std::size_t>(c - '0');
             over = over || v > max_body_;
         }
-        if (h.second.empty()) return fail(Errc::protocol_error, "HTTP answer: malformed Content-Length");
+        if (h.second.empty()) return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed Content-Length"));
         if (over)
-            return fail(Errc::limit_exceeded, "HTTP answer: Content-Length " + h.second.substr(0, 24) +
-                                                  " is over the body limit of " + std::to_string(max_body_) + " bytes");
-        if (have_length && v != remaining_) return fail(Errc::protocol_error, "HTTP answer: two different Content-Length values");
+            return fail(Errc::limit_exceeded, IOTLITE_TEXT("HTTP answer: Content-Length " + h.second.substr(0, 24) +
+                                                  " is over the body limit of " + std::to_string(max_body_) + " bytes"));
+        if (have_length && v != remaining_) return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: two different Content-Length values"));
         have_length = true;
         remaining_ = v;
     }
@@ -227,15 +227,15 @@ Result<bool> HttpAnswerParser::on_chunk_size_line() {
     std::size_t rest = i;
     while (rest < line_.size() && (line_[rest] == ' ' || line_[rest] == '\t')) ++rest;
     if (i == 0 || (rest < line_.size() && line_[rest] != ';'))
-        return fail(Errc::protocol_error, "HTTP answer: malformed chunk-size line");
+        return fail(Errc::protocol_error, IOTLITE_TEXT("HTTP answer: malformed chunk-size line"));
     if (over)
-        return fail(Errc::limit_exceeded, "HTTP answer: chunk size 0x" + line_.substr(0, i) + " is over the limit of " +
-                                              std::to_string(kHttpMaxChunkSize) + " bytes");
+        return fail(Errc::limit_exceeded, IOTLITE_TEXT("HTTP answer: chunk size 0x" + line_.substr(0, i) + " is over the limit of " +
+                                              std::to_string(kHttpMaxChunkSize) + " bytes"));
     if (size == 0) {
         state_ = State::trailers;
         return false;
     }
-    if (answer_.body.size() + size > max_body_) return fail(Errc::limit_exceeded, longer_than("body", max_body_));
+    if (answer_.body.size() + size > max_body_) return fail(Errc::limit_exceeded, IOTLITE_TEXT(longer_than("body", max_body_)));
     remaining_ = size;
     state_ = State::chunk_data;
     return false;
@@ -248,7 +248,7 @@ Result<bool> HttpAnswerParser::on_trailer_line() {
     }
     // Trailers are not used by AWS: counted with the headers, then dropped.
     if (++header_lines_ > kHttpMaxHeaders)
-        return fail(Errc::limit_exceeded, "HTTP answer: more header lines than the limit of " + std::to_string(kHttpMaxHeaders));
+        return fail(Errc::limit_exceeded, IOTLITE_TEXT("HTTP answer: more header lines than the limit of " + std::to_string(kHttpMaxHeaders)));
     return false;
 }
 

@@ -30,7 +30,7 @@ Result<bool> HttpExchange::step() {
         Result<bool> r = true;
         if (n < 0) {
             const Error& e = transport_.last_error();
-            if (e.code != Errc::closed) return make_error(e.code, "HTTP answer: " + e.message);
+            if (e.code != Errc::closed) return make_error(e.code, IOTLITE_TEXT("HTTP answer: " + e.message));
             r = parser_.finish();  // completes a body delimited by the close
         } else {
             std::size_t used = 0;
@@ -63,10 +63,10 @@ Result<HttpResponse> HttpClient::perform(Transport& transport, const HttpRequest
             if (r.value()) return {};
             if (remaining() == 0) {
                 transport.close();
-                const std::string what = exchange != nullptr
-                                             ? "HTTP: no complete answer from " + request.host
-                                             : "HTTP: connection to " + request.host + " not open";
-                return make_error(Errc::timeout, what + " within the deadline of " + std::to_string(timeout_ms) + " ms");
+                const std::string what = IOTLITE_TEXT(exchange != nullptr
+                                                          ? "HTTP: no complete answer from " + request.host
+                                                          : "HTTP: connection to " + request.host + " not open");
+                return make_error(Errc::timeout, IOTLITE_TEXT(what + " within the deadline of " + std::to_string(timeout_ms) + " ms"));
             }
             port.waiter.wait(transport.io_wait(), std::min<std::uint32_t>(remaining(), 100));
         }

@@ -38,7 +38,7 @@ Result<HttpRequest> make_shadow_request(std::string_view host, ShadowOp op, std:
     r.target = "/things/" + std::string(thing) + "/shadow";
     if (!shadow_name.empty()) r.target += "?name=" + std::string(shadow_name);
     if (op == ShadowOp::update) {
-        if (body.empty()) return make_error(Errc::invalid_argument, "a shadow update needs a JSON document body");
+        if (body.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("a shadow update needs a JSON document body"));
         r.body = std::string(body);
         r.headers.emplace_back("Content-Type", "application/json");
     }

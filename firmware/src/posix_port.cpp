@@ -33,7 +33,7 @@ Result<void> PosixRandom::fill(std::uint8_t* out, std::size_t size) {
         ssize_t n = getrandom(out + done, size - done, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return make_error(Errc::crypto_error, std::string("getrandom failed: ") + std::strerror(errno));
+            return make_error(Errc::crypto_error, IOTLITE_TEXT(std::string("getrandom failed: ") + std::strerror(errno)));
         }
         done += static_cast<std::size_t>(n);
     }
@@ -54,7 +54,76 @@ void PosixWaiter::wait(const IoWait& wait, std::uint32_t timeout_ms) {
     ::poll(&p, 1, timeout);
 }
 
-PosixTcpTransport::PosixTcpTransport(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
+Result<std::vector<IpAddress>> PosixResolver::resolve(const std::string& host, std::uint16_t port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* list = nullptr;
+    const std::string port_text = std::to_string(port);
+    int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &list);
+    if (rc != 0 || list == nullptr) {
+        if (list) freeaddrinfo(list);
+        return make_error(Errc::io_error, IOTLITE_TEXT("cannot resolve " + host + ": " + gai_strerror(rc)));
+    }
+    std::vector<IpAddress> out;
+    for (const addrinfo* a = list; a; a = a->ai_next) {
+        IpAddress ip;
+        ip.port = port;
+        if (a->ai_family == AF_INET) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+            std::memcpy(ip.bytes, &in->sin_addr, 4);
+        } else if (a->ai_family == AF_INET6) {
+            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+            ip.family = IpAddress::Family::v6;
+            std::memcpy(ip.bytes, &in6->sin6_addr, 16);
+        } else {
+            continue;
+        }
+        out.push_back(ip);
+    }
+    freeaddrinfo(list);
+    if (out.empty()) return make_error(Errc::io_error, IOTLITE_TEXT("cannot resolve " + host + ": no IPv4 or IPv6 address"));
+    return out;
+}
+
+namespace {
+
+PosixResolver& default_resolver() {
+    static PosixResolver resolver;  // stateless
+    return resolver;
+}
+
+// "192.0.2.1:8883" / "[2001:db8::1]:8883"
+std::string address_text(const IpAddress& a) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(a.family == IpAddress::Family::v6 ? AF_INET6 : AF_INET, a.bytes, text, sizeof text);
+    const std::string port = ":" + std::to_string(a.port);
+    return a.family == IpAddress::Family::v6 ? "[" + std::string(text) + "]" + port : text + port;
+}
+
+socklen_t to_sockaddr(const IpAddress& a, sockaddr_storage& out) {
+    out = sockaddr_storage{};
+    if (a.family == IpAddress::Family::v6) {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(a.port);
+        std::memcpy(&in6->sin6_addr, a.bytes, 16);
+        return sizeof(sockaddr_in6);
+    }
+    auto* in = reinterpret_cast<sockaddr_in*>(&out);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(a.port);
+    std::memcpy(&in->sin_addr, a.bytes, 4);
+    return sizeof(sockaddr_in);
+}
+
+}  // namespace
+
+PosixTcpTransport::PosixTcpTransport(std::string host, std::uint16_t port)
+    : PosixTcpTransport(std::move(host), port, default_resolver()) {}
+
+PosixTcpTransport::PosixTcpTransport(std::string host, std::uint16_t port, Resolver& resolver)
+    : host_(std::move(host)), port_(port), resolver_(resolver) {}
 
 PosixTcpTransport::~PosixTcpTransport() { close(); }
 
@@ -63,60 +132,90 @@ std::int32_t PosixTcpTransport::fail(Errc code, std::string message) {
     return -1;
 }
 
-Result<bool> PosixTcpTransport::connect(std::uint64_t) {
-    if (open_) return true;
-    const std::string where = host_ + ":" + std::to_string(port_);
-    if (!connecting_) {
-        if (fd_ >= 0) return make_error(Errc::invalid_state, "TCP transport to " + where + " already failed; create a new one");
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* list = nullptr;
-        const std::string port_text = std::to_string(port_);
-        int rc = getaddrinfo(host_.c_str(), port_text.c_str(), &hints, &list);
-        if (rc != 0 || list == nullptr) {
-            fail(Errc::io_error, "cannot resolve " + host_ + ": " + gai_strerror(rc));
-            return error_;
-        }
-        // First address only: a device talks to one endpoint; retries come from the backoff.
-        fd_ = ::socket(list->ai_family, list->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, list->ai_protocol);
+void PosixTcpTransport::address_failed(int err) {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    connecting_ = false;
+    if (!failures_.empty()) failures_ += "; ";
+    failures_ += address_text(addresses_[next_ - 1]) + ": " + std::strerror(err);
+    last_errno_ = err;
+}
+
+bool PosixTcpTransport::start_next() {
+    while (next_ < addresses_.size()) {
+        const IpAddress& address = addresses_[next_++];
+        sockaddr_storage sa;
+        const socklen_t sa_len = to_sockaddr(address, sa);
+        fd_ = ::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd_ < 0) {
-            freeaddrinfo(list);
-            fail(Errc::io_error, std::string("socket() failed: ") + std::strerror(errno));
-            return error_;
+            socket_failed_ = true;
+            address_failed(errno);
+            continue;
         }
+        socket_failed_ = false;
         int one = 1;
         setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        rc = ::connect(fd_, list->ai_addr, list->ai_addrlen);
-        const int err = errno;
-        freeaddrinfo(list);
-        if (rc == 0) {
+        if (::connect(fd_, reinterpret_cast<const sockaddr*>(&sa), sa_len) == 0) {
             open_ = true;
             return true;
         }
-        if (err != EINPROGRESS) {
-            fail(Errc::io_error, "TCP connect to " + where + " failed: " + std::strerror(err));
+        if (errno == EINPROGRESS) {
+            connecting_ = true;
+            return true;
+        }
+        address_failed(errno);
+    }
+    // Every address failed. One address: the message as it always was; several: each one's reason.
+    const std::string where = host_ + ":" + std::to_string(port_);
+    if (addresses_.size() == 1)
+        fail(Errc::io_error, IOTLITE_TEXT(socket_failed_ ? std::string("socket() failed: ") + std::strerror(last_errno_)
+                                            : "TCP connect to " + where + " failed: " + std::strerror(last_errno_)));
+    else
+        fail(Errc::io_error, IOTLITE_TEXT("TCP connect to " + where + " failed on all " + std::to_string(addresses_.size()) +
+                                 " addresses: " + failures_));
+    return false;
+}
+
+Result<bool> PosixTcpTransport::connect(std::uint64_t) {
+    if (open_) return true;
+    if (!connecting_) {
+        if (resolved_)
+            return make_error(Errc::invalid_state, IOTLITE_TEXT("TCP transport to " + host_ + ":" + std::to_string(port_) +
+                                                       " already failed; create a new one"));
+        resolved_ = true;
+        Result<std::vector<IpAddress>> list = resolver_.resolve(host_, port_);
+        if (!list) {
+            error_ = list.error();
             return error_;
         }
-        connecting_ = true;
-        return false;
+        addresses_ = std::move(list).value();
+        if (addresses_.empty()) {
+            fail(Errc::io_error, IOTLITE_TEXT("cannot resolve " + host_ + ": the resolver returned no address"));
+            return error_;
+        }
+        if (!start_next()) return error_;
+        return open_;
     }
     pollfd p{fd_, POLLOUT, 0};
     if (::poll(&p, 1, 0) <= 0) return false;
     int so_error = 0;
     socklen_t len = sizeof so_error;
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &len);
-    connecting_ = false;
     if (so_error != 0) {
-        fail(Errc::io_error, "TCP connect to " + where + " failed: " + std::strerror(so_error));
-        return error_;
+        // This address refused or is unreachable: on to the next one, in this same step.
+        address_failed(so_error);
+        if (!start_next()) return error_;
+        return open_;
     }
+    connecting_ = false;
     open_ = true;
     return true;
 }
 
 std::int32_t PosixTcpTransport::send(const std::uint8_t* data, std::size_t size) {
-    if (!open_) return fail(Errc::invalid_state, "TCP transport is not open");
+    if (!open_) return fail(Errc::invalid_state, IOTLITE_TEXT("TCP transport is not open"));
     if (size > 0x7fffffffu) size = 0x7fffffffu;
     ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
     if (n >= 0) {
@@ -127,17 +226,17 @@ std::int32_t PosixTcpTransport::send(const std::uint8_t* data, std::size_t size)
         want_write_ = true;
         return 0;
     }
-    return fail(Errc::io_error, std::string("TCP send failed: ") + std::strerror(errno));
+    return fail(Errc::io_error, IOTLITE_TEXT(std::string("TCP send failed: ") + std::strerror(errno)));
 }
 
 std::int32_t PosixTcpTransport::recv(std::uint8_t* data, std::size_t size) {
-    if (!open_) return fail(Errc::invalid_state, "TCP transport is not open");
+    if (!open_) return fail(Errc::invalid_state, IOTLITE_TEXT("TCP transport is not open"));
     if (size > 0x7fffffffu) size = 0x7fffffffu;
     ssize_t n = ::recv(fd_, data, size, 0);
     if (n > 0) return static_cast<std::int32_t>(n);
-    if (n == 0) return fail(Errc::closed, "the peer closed the TCP connection");
+    if (n == 0) return fail(Errc::closed, IOTLITE_TEXT("the peer closed the TCP connection"));
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    return fail(Errc::io_error, std::string("TCP receive failed: ") + std::strerror(errno));
+    return fail(Errc::io_error, IOTLITE_TEXT(std::string("TCP receive failed: ") + std::strerror(errno)));
 }
 
 void PosixTcpTransport::close() {
@@ -147,6 +246,11 @@ void PosixTcpTransport::close() {
     }
     open_ = false;
     connecting_ = false;
+    // A closed transport may connect() again, from a fresh resolution.
+    resolved_ = false;
+    addresses_.clear();
+    next_ = 0;
+    failures_.clear();
 }
 
 IoWait PosixTcpTransport::io_wait() const {
@@ -157,9 +261,11 @@ IoWait PosixTcpTransport::io_wait() const {
     return w;
 }
 
+PosixTcpConnector::PosixTcpConnector() : resolver_(&default_resolver()) {}
+
 Result<std::unique_ptr<Transport>> PosixTcpConnector::open(const std::string& host, std::uint16_t port) {
-    if (host.empty() || port == 0) return make_error(Errc::invalid_argument, "TCP target needs a host and a non-zero port");
-    return std::unique_ptr<Transport>(new PosixTcpTransport(host, port));
+    if (host.empty() || port == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("TCP target needs a host and a non-zero port"));
+    return std::unique_ptr<Transport>(new PosixTcpTransport(host, port, *resolver_));
 }
 
 }  // namespace iotlite::firmware

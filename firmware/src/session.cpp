@@ -21,11 +21,12 @@ Session::~Session() {
 Result<void> Session::attach(mqtt::Service& service) {
     mqtt::Service** free_slot = nullptr;
     for (mqtt::Service*& slot : services_) {
-        if (slot == &service) return make_error(Errc::invalid_state, "this service is already attached to the session");
+        if (slot == &service) return make_error(Errc::invalid_state, IOTLITE_TEXT("this service is already attached to the session"));
         if (!slot && !free_slot) free_slot = &slot;
     }
-    static_assert(max_services == 4, "keep the message below in step");
-    if (!free_slot) return make_error(Errc::limit_exceeded, "a session holds at most 4 attached services (Session::max_services)");
+    if (!free_slot)
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("a session holds at most " IOTLITE_STRINGIFY(
+                                                    IOTLITE_SESSION_MAX_SERVICES) " attached services (Session::max_services)"));
     *free_slot = &service;
     return {};
 }
@@ -47,7 +48,7 @@ std::uint64_t Session::next_deadline() const {
 
 Result<std::unique_ptr<Session>> Session::create(const mqtt::Config& config, Port port, TargetProvider targets,
                                                  TransportOpener opener) {
-    if (!targets || !opener) return make_error(Errc::invalid_argument, "Session needs a target provider and a transport opener");
+    if (!targets || !opener) return make_error(Errc::invalid_argument, IOTLITE_TEXT("Session needs a target provider and a transport opener"));
     Result<std::unique_ptr<mqtt::Client>> client = mqtt::Client::create(config);
     if (!client.ok()) return client.error();
     std::unique_ptr<Session> s(new Session(port, std::move(targets), std::move(opener)));
@@ -111,6 +112,7 @@ void Session::close_transport() {
 // copied into last_transport_error_ first, and only that copy is used afterwards.
 void Session::transport_failed(const Error& error) {
     last_transport_error_ = error;
+    IOTLITE_LOG_WARN("iotlite: transport failed: %s %s", errc_name(error.code), error.message.c_str());
     close_transport();
     opening_ = false;
     client_->on_closed(last_transport_error_, now_ms());
@@ -131,6 +133,7 @@ bool Session::handle(const mqtt::Event& event) {
         case T::open_transport: {
             close_transport();
             ++attempts_;
+            IOTLITE_LOG_INFO("iotlite: connect attempt %u", static_cast<unsigned>(event.attempt));
             Result<std::unique_ptr<Transport>> t = opener_(client_->target());
             if (!t.ok()) {
                 transport_failed(t.error());

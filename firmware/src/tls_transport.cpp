@@ -75,7 +75,7 @@ struct TlsTransport::Impl {
 
     // Turns a fatal handshake result into an error that names the cause.
     Error handshake_error(int rc) {
-        const std::string where = "TLS handshake with " + hostname;
+        const std::string where = IOTLITE_TEXT("TLS handshake with " + hostname);
         if (lower_failed) {
             // The server may have sent an alert and closed while we were still writing our
             // Certificate/Finished flight (EPIPE on send): look for that alert record.
@@ -83,7 +83,7 @@ struct TlsTransport::Impl {
             std::int32_t n = lower->recv(alert, sizeof alert);
             if (n == 7 && alert[0] == 21 && alert[3] == 0 && alert[4] == 2 && alert[5] == 2)
                 return alert_error(alert[6]);
-            return make_error(error.code, where + ": " + error.message);
+            return make_error(error.code, IOTLITE_TEXT(where + ": " + error.message));
         }
         if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
             char info[512];
@@ -92,7 +92,7 @@ struct TlsTransport::Impl {
             std::string text = n > 0 ? std::string(info, static_cast<std::size_t>(n)) : std::string("unknown reason");
             while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
             for (char& c : text) if (c == '\n') c = ';';
-            return make_error(Errc::crypto_error, where + ": server certificate verification failed: " + text)
+            return make_error(Errc::crypto_error, IOTLITE_TEXT(where + ": server certificate verification failed: " + text))
                 .with_tls(rc, 0, flags);
         }
         if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
@@ -102,26 +102,26 @@ struct TlsTransport::Impl {
         const std::uint16_t mfl = context->settings().max_fragment_len;
         if (rc == MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE && mfl != 0)
             return make_error(Errc::invalid_argument,
-                              where + ": max_fragment_len " + std::to_string(mfl) +
+                              IOTLITE_TEXT(where + ": max_fragment_len " + std::to_string(mfl) +
                                   " is smaller than a handshake message we must send (e.g. our certificate); "
-                                  "mbedTLS 2.28 cannot fragment handshake messages, use a larger value");
-        return make_error(Errc::crypto_error, where + " failed: " + mbedtls_error_text(rc)).with_tls(rc);
+                                  "mbedTLS 2.28 cannot fragment handshake messages, use a larger value"));
+        return make_error(Errc::crypto_error, IOTLITE_TEXT(where + " failed: " + mbedtls_error_text(rc))).with_tls(rc);
     }
 
     Error alert_error(unsigned char code) {
-        const std::string where = "TLS handshake with " + hostname;
+        const std::string where = IOTLITE_TEXT("TLS handshake with " + hostname);
         {
             const std::string alert = std::string("TLS alert ") + std::to_string(code) + " " + alert_name(code);
             constexpr int kFatalAlert = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
             if (code == 120)
                 return make_error(Errc::connection_refused,
-                                  where + ": the server accepted none of our ALPN protocols ('" +
-                                      context->settings().alpn + "'): " + alert)
+                                  IOTLITE_TEXT(where + ": the server accepted none of our ALPN protocols ('" +
+                                      context->settings().alpn + "'): " + alert))
                     .with_tls(kFatalAlert, code);
             if ((code >= 41 && code <= 49) || code == 116)
-                return make_error(Errc::auth_failed, where + ": the server rejected our client certificate: " + alert)
+                return make_error(Errc::auth_failed, IOTLITE_TEXT(where + ": the server rejected our client certificate: " + alert))
                     .with_tls(kFatalAlert, code);
-            return make_error(Errc::crypto_error, where + ": the server aborted the handshake: " + alert)
+            return make_error(Errc::crypto_error, IOTLITE_TEXT(where + ": the server aborted the handshake: " + alert))
                 .with_tls(kFatalAlert, code);
         }
     }
@@ -133,18 +133,18 @@ TlsTransport::~TlsTransport() { close(); }
 Result<std::unique_ptr<TlsTransport>> TlsTransport::create(std::unique_ptr<Transport> lower,
                                                            std::shared_ptr<TlsContext> context,
                                                            const std::string& hostname) {
-    if (!lower || !context) return make_error(Errc::invalid_argument, "TLS transport needs a lower transport and a context");
-    if (hostname.empty()) return make_error(Errc::invalid_argument, "TLS needs the server host name (SNI and certificate check)");
+    if (!lower || !context) return make_error(Errc::invalid_argument, IOTLITE_TEXT("TLS transport needs a lower transport and a context"));
+    if (hostname.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("TLS needs the server host name (SNI and certificate check)"));
     std::unique_ptr<TlsTransport> t(new TlsTransport);
     Impl& im = *t->impl_;
     im.lower = std::move(lower);
     im.context = std::move(context);
     im.hostname = hostname;
     int rc = mbedtls_ssl_setup(&im.ssl, static_cast<const mbedtls_ssl_config*>(im.context->ssl_config()));
-    if (rc != 0) return make_error(Errc::crypto_error, "mbedtls_ssl_setup failed: " + mbedtls_error_text(rc));
+    if (rc != 0) return make_error(Errc::crypto_error, IOTLITE_TEXT("mbedtls_ssl_setup failed: " + mbedtls_error_text(rc)));
     // Sets SNI and the name the certificate must carry.
     rc = mbedtls_ssl_set_hostname(&im.ssl, im.hostname.c_str());
-    if (rc != 0) return make_error(Errc::invalid_argument, "bad TLS host name: " + mbedtls_error_text(rc));
+    if (rc != 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("bad TLS host name: " + mbedtls_error_text(rc)));
     mbedtls_ssl_set_bio(&im.ssl, &im, &Impl::bio_send, &Impl::bio_recv, nullptr);
     return t;
 }
@@ -175,8 +175,8 @@ Result<bool> TlsTransport::connect(std::uint64_t now_ms) {
         const char* got = mbedtls_ssl_get_alpn_protocol(&im.ssl);
         if (got == nullptr || wanted != got) {
             im.failed = true;
-            im.error = make_error(Errc::connection_refused, "TLS handshake with " + im.hostname +
-                                                                ": the server did not select ALPN protocol '" + wanted + "'");
+            im.error = make_error(Errc::connection_refused, IOTLITE_TEXT("TLS handshake with " + im.hostname +
+                                                                ": the server did not select ALPN protocol '" + wanted + "'"));
             return im.error;
         }
     }
@@ -230,7 +230,7 @@ void TlsTransport::close() {
     if (im.handshake_done && !im.failed) mbedtls_ssl_close_notify(&im.ssl);  // best effort, non-blocking
     im.handshake_done = false;
     im.failed = true;
-    if (im.error.message.empty()) im.error = make_error(Errc::closed, "TLS transport closed");
+    if (im.error.message.empty()) im.error = make_error(Errc::closed, IOTLITE_TEXT("TLS transport closed"));
     if (im.lower) im.lower->close();
 }
 

@@ -13,7 +13,7 @@ Result<WebSocketUrl> parse_websocket_url(const std::string& url) {
     if (!parsed.ok()) return parsed.error();
     const connection::Endpoint& e = parsed.value();
     if (e.scheme == connection::EndpointScheme::none) {
-        return make_error(Errc::invalid_argument, "WebSocket URL must start with wss:// or ws://");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("WebSocket URL must start with wss:// or ws://"));
     }
     WebSocketUrl out;
     out.secure = e.scheme == connection::EndpointScheme::wss;
@@ -40,7 +40,7 @@ Result<std::shared_ptr<TlsContext>> TransportFactory::context(const std::string&
     settings.ca_pem = credentials_.ca_pem;
     if (with_client_cert) {
         if (credentials_.cert_pem.empty())
-            return make_error(Errc::invalid_argument, "this target needs the device certificate and key, none configured");
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT("this target needs the device certificate and key, none configured"));
         settings.cert_pem = credentials_.cert_pem;
         settings.key_pem = credentials_.key_pem;
     }
@@ -90,7 +90,7 @@ Result<std::unique_ptr<Transport>> TransportFactory::open(const mqtt::Connection
             return std::unique_ptr<Transport>(std::move(ws.value()));
         }
     }
-    return make_error(Errc::invalid_argument, "unknown transport kind");
+    return make_error(Errc::invalid_argument, IOTLITE_TEXT("unknown transport kind"));
 }
 
 }  // namespace iotlite::firmware

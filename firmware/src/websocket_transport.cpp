@@ -19,10 +19,10 @@ namespace iotlite::firmware {
 namespace {
 
 constexpr std::size_t kMaxBodyShown = 512;
-constexpr std::size_t kMaxQueuedBytes = 64 * 1024;  // beyond this send() says "try again"
+constexpr std::size_t kMaxQueuedBytes = IOTLITE_WS_MAX_QUEUED_BYTES;  // 64 KB by default; beyond this send() says "try again"
 // Frame payload held for recv() before wslay is told "would block" (it then stops reading the
 // lower transport until recv() drained it): a fast server cannot grow it without bound.
-constexpr std::size_t kMaxInboundBytes = 16 * 1024;
+constexpr std::size_t kMaxInboundBytes = IOTLITE_WS_MAX_INBOUND_BYTES;  // 16 KB by default
 
 std::string base64(const unsigned char* data, std::size_t size) {
     unsigned char out[64];
@@ -142,7 +142,7 @@ struct WebSocketTransport::Impl {
         callbacks.on_frame_recv_start_callback = &Impl::ws_frame_start;
         callbacks.on_frame_recv_chunk_callback = &Impl::ws_frame_chunk;
         if (wslay_event_context_client_init(&ws, &callbacks, this) != 0)
-            return fail(Errc::io_error, "out of memory for the WebSocket context");
+            return fail(Errc::io_error, IOTLITE_TEXT("out of memory for the WebSocket context"));
         wslay_event_config_set_no_buffering(ws, 1);
         phase = Phase::open;
         return true;
@@ -156,15 +156,15 @@ struct WebSocketTransport::Impl {
         const std::string* proto = h.header("sec-websocket-protocol");
         if (upgrade == nullptr || detail::lower(*upgrade) != "websocket" || connection == nullptr ||
             !detail::has_token(*connection, "upgrade"))
-            return fail(Errc::protocol_error, where + ": 101 answer without 'Upgrade: websocket' / 'Connection: Upgrade'");
+            return fail(Errc::protocol_error, IOTLITE_TEXT(where + ": 101 answer without 'Upgrade: websocket' / 'Connection: Upgrade'"));
         std::string magic = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
         unsigned char digest[20];
         if (mbedtls_sha1_ret(reinterpret_cast<const unsigned char*>(magic.data()), magic.size(), digest) != 0)
-            return fail(Errc::crypto_error, where + ": SHA-1 failed");
+            return fail(Errc::crypto_error, IOTLITE_TEXT(where + ": SHA-1 failed"));
         if (accept == nullptr || *accept != base64(digest, sizeof digest))
-            return fail(Errc::protocol_error, where + ": Sec-WebSocket-Accept does not match our Sec-WebSocket-Key");
+            return fail(Errc::protocol_error, IOTLITE_TEXT(where + ": Sec-WebSocket-Accept does not match our Sec-WebSocket-Key"));
         if (!subprotocol.empty() && (proto == nullptr || *proto != subprotocol))
-            return fail(Errc::connection_refused, where + ": the server did not accept subprotocol '" + subprotocol + "'");
+            return fail(Errc::connection_refused, IOTLITE_TEXT(where + ": the server did not accept subprotocol '" + subprotocol + "'"));
         return start_frames();
     }
 
@@ -187,10 +187,10 @@ WebSocketTransport::~WebSocketTransport() { close(); }
 Result<std::unique_ptr<WebSocketTransport>> WebSocketTransport::create(
     std::unique_ptr<Transport> lower, std::string host, std::string resource, Random& random, std::string subprotocol,
     std::function<void(const std::string&)> on_server_date) {
-    if (!lower) return make_error(Errc::invalid_argument, "WebSocket transport needs a lower transport");
-    if (host.empty()) return make_error(Errc::invalid_argument, "WebSocket transport needs the Host header value");
+    if (!lower) return make_error(Errc::invalid_argument, IOTLITE_TEXT("WebSocket transport needs a lower transport"));
+    if (host.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("WebSocket transport needs the Host header value"));
     if (resource.empty() || resource[0] != '/')
-        return make_error(Errc::invalid_argument, "WebSocket resource must start with '/' (path and query)");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("WebSocket resource must start with '/' (path and query)"));
     std::unique_ptr<WebSocketTransport> t(new WebSocketTransport);
     Impl& im = *t->impl_;
     im.lower = std::move(lower);
@@ -315,11 +315,11 @@ std::int32_t WebSocketTransport::recv(std::uint8_t* data, std::size_t size) {
         if (rc != 0) {
             if (!im.lower_failed)
                 im.error = make_error(Errc::protocol_error,
-                                      "malformed WebSocket frame from the server (wslay " + std::to_string(rc) + ")");
+                                      IOTLITE_TEXT("malformed WebSocket frame from the server (wslay " + std::to_string(rc) + ")"));
             im.failure_pending = true;
         } else if (im.text_refused) {
             im.error = make_error(Errc::protocol_error,
-                                  "the server sent a WebSocket text frame: MQTT over WebSocket uses binary frames only");
+                                  IOTLITE_TEXT("the server sent a WebSocket text frame: MQTT over WebSocket uses binary frames only"));
             im.failure_pending = true;
             wslay_event_queue_close(im.ws, WSLAY_CODE_UNSUPPORTED_DATA, nullptr, 0);
             wslay_event_send(im.ws);  // best effort

@@ -5,11 +5,15 @@
 #   out4k     MBEDTLS_SSL_OUT_CONTENT_LEN 4096 (works with any server)
 #   inout4k   IN and OUT 4096 + MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (needs the server to accept
 #             the max_fragment_length extension; the device requests 4096)
+#   minimal   the shipped device configuration, firmware/mbedtls/iotlite_mbedtls_config.h, as
+#             the whole config (MBEDTLS_CONFIG_FILE; every file compiled with it): TLS 1.2
+#             client, ECDHE-ECDSA/RSA AES-128-GCM, RSA + P-256, OUT 4096 / IN 16384
 #   tests/firmware/build_small_mbedtls.sh [out-dir]    (default build/firmware-mbedtls)
 # Use: configure a host tree with -DMBEDTLS_INCLUDE_DIR=.deps/mbedtls/include,
 # -DMBEDTLS_LIBRARY=-DMBEDX509_LIBRARY=-DMBEDCRYPTO_LIBRARY=<out>/<variant>/lib/libmbedall.a and
 # -DMBEDTLS_USER_CONFIG_FILE='"<out>/<variant>/include-config/user_config.h"' in CMAKE_C_FLAGS and
-# CMAKE_CXX_FLAGS (the struct layouts depend on the config), see docs/firmware.md.
+# CMAKE_CXX_FLAGS (the struct layouts depend on the config), see docs/firmware.md. For `minimal`
+# the flag is -DMBEDTLS_CONFIG_FILE='"<root>/firmware/mbedtls/iotlite_mbedtls_config.h"' instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 src=$root/.deps/mbedtls
@@ -37,4 +41,11 @@ for variant in out4k inout4k; do
   # One archive with everything: static link order then cannot matter.
   ar rcs "$d/lib/libmbedall.a" "$d"/obj/*.o "$out"/common/*.o
 done
+# minimal: the config replaces mbedTLS's config.h, so every file is compiled with it (modules it
+# leaves out compile to empty objects).
+d=$out/minimal
+mkdir -p "$d/obj" "$d/lib"
+compile "$d/obj" "-DMBEDTLS_CONFIG_FILE=\\\"$root/firmware/mbedtls/iotlite_mbedtls_config.h\\\"" $(ls "$src"/library/*.c)
+rm -f "$d/lib/"*.a
+ar rcs "$d/lib/libmbedall.a" "$d"/obj/*.o
 echo "built in $out"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # .text that the MQTT engine + codec (core/src/mqtt) add to a Cortex-M4 image.
 #
-#   tests/size/engine_arm.sh [build-dir] [--symbols N]   (default: build/firmware-arm, the preset's dir)
+#   tests/size/engine_arm.sh [build-dir] [--symbols N] [--texts-out]
+#     default build-dir: build/firmware-arm (the preset's dir), build/firmware-arm-textsout with
+#     --texts-out: the library and the probe built with tests/size/texts_out_config.h
+#     (IOTLITE_ERROR_TEXTS 0, -DIOTLITE_CONFIG_FILE; see base/include/iotlite/config.hpp).
 #
 # Builds iotlite_core with the firmware-arm preset (arm-none-eabi-g++ -Os, -fno-exceptions
 # -fno-rtti, newlib-nano; flags from cmake/arm-none-eabi.cmake), then links
@@ -12,18 +15,27 @@
 # difference, then the biggest symbols the engine image adds (--symbols N, default 25).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build/firmware-arm
+build=
 nsyms=25
+config=
 while [ $# -gt 0 ]; do
   case "$1" in
     --symbols) nsyms=$2; shift 2 ;;
+    --texts-out) config=$root/tests/size/texts_out_config.h; shift ;;
     *) build=$1; shift ;;
   esac
 done
+[ -n "$build" ] || build=$root/build/firmware-arm${config:+-textsout}
 case "$build" in /*) ;; *) build=$root/$build ;; esac
 cd "$root"
 if [ ! -f "$build/build.ninja" ]; then
-  cmake --preset firmware-arm -B "$build" >/dev/null
+  cmake --preset firmware-arm -B "$build" -DIOTLITE_CONFIG_FILE="$config" >/dev/null
+fi
+# The tree's config header must be the one asked for (the probe below is compiled with it too).
+tree_config=$(sed -n 's/^IOTLITE_CONFIG_FILE:FILEPATH=//p' "$build/CMakeCache.txt")
+if [ "$tree_config" != "$config" ]; then
+  echo "$build is configured with IOTLITE_CONFIG_FILE='$tree_config', not '$config'" >&2
+  exit 1
 fi
 if ! cmake --build "$build" --target iotlite_core -j2 >"$build/mqtt-size.log" 2>&1; then
   cat "$build/mqtt-size.log" >&2
@@ -33,6 +45,7 @@ fi
 arch_flags=$(sed -n 's/^set(IOTLITE_ARM_FLAGS "\(.*\)")$/\1/p' cmake/arm-none-eabi.cmake)
 [ -n "$arch_flags" ] || { echo "could not read IOTLITE_ARM_FLAGS from cmake/arm-none-eabi.cmake" >&2; exit 1; }
 cxx_flags="$arch_flags -fno-exceptions -fno-rtti -Os -DNDEBUG -std=c++17 -Wall -Wextra -Werror"
+[ -z "$config" ] || cxx_flags="$cxx_flags -DIOTLITE_CONFIG_FILE=\"$config\""
 out=$build/mqtt-size
 mkdir -p "$out"
 lib=$build/core/libiotlite_core.a

@@ -2,7 +2,11 @@
 # Per-component code size on Cortex-M4 (arm-none-eabi-gcc -Os, -fno-exceptions -fno-rtti,
 # newlib-nano), written into docs/firmware.md between the size-table markers.
 #
-#   tests/size/size_table.sh [build-dir]      (default: build/firmware-armx)
+#   tests/size/size_table.sh [build-dir] [--texts-out]      (default: build/firmware-armx)
+#
+# --texts-out also builds the MQTT-only image in <build-dir>-textsout, a tree configured with
+# tests/size/texts_out_config.h (IOTLITE_ERROR_TEXTS 0, see base/include/iotlite/config.hpp), and
+# adds its figures next to the default ones.
 #
 # Two views:
 #   1. "linked": two images of tests/size/ linked with --gc-sections (nosys.specs); every kept
@@ -14,16 +18,34 @@
 # .text here = everything `size` counts as text (.text + .rodata + .ARM.exidx ...).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build/firmware-armx}
+build=
+texts_out=
+for arg in "$@"; do
+  case "$arg" in
+    --texts-out) texts_out=1 ;;
+    *) build=$arg ;;
+  esac
+done
+build=${build:-$root/build/firmware-armx}
+case "$build" in /*) ;; *) build=$root/$build ;; esac
 cd "$root"
 if [ ! -f "$build/build.ninja" ]; then
   cmake --preset firmware-arm -B "$build" >/dev/null
 fi
 cmake --build "$build" --target iotlite_size_image iotlite_size_session_mqtt -j2 >/dev/null
+tout_image=
+if [ -n "$texts_out" ]; then
+  tout=$build-textsout
+  if [ ! -f "$tout/build.ninja" ]; then
+    cmake --preset firmware-arm -B "$tout" -DIOTLITE_CONFIG_FILE="$root/tests/size/texts_out_config.h" >/dev/null
+  fi
+  cmake --build "$tout" --target iotlite_size_session_mqtt -j2 >/dev/null
+  tout_image=$tout/tests/size/iotlite_size_session_mqtt
+fi
 
-python3 - "$build" "$root/docs/firmware.md" <<'PY'
+python3 - "$build" "$root/docs/firmware.md" "$tout_image" <<'PY'
 import os, re, subprocess, sys
-build, doc = sys.argv[1], sys.argv[2]
+build, doc, tout_image = sys.argv[1], sys.argv[2], sys.argv[3]
 images = os.path.join(build, 'tests', 'size')
 
 # Which core objects are the engine and which the shadow: core/CMakeLists.txt's two source lists.
@@ -137,6 +159,19 @@ lines.append('')
 lines.append(f'- MQTT-only device (Session): **{mqtt_only} B .text** for the whole image, C++ runtime and libc included '
              '(target ≤ 24576). ' + ('within target.' if mqtt_only <= 24576 else 'OVER the target.'))
 lines.append('')
+if tout_image:
+    tout_sizes, _ = linked(tout_image + '.map')
+    tout_total = int(size_of(tout_image)[0])
+    on_engine = linked(os.path.join(images, 'iotlite_size_session_mqtt') + '.map')[0].get(order[0], {}).get('text', 0)
+    tout_engine = tout_sizes.get(order[0], {}).get('text', 0)
+    lines.append('The same MQTT-only image with the error texts compiled out (`IOTLITE_ERROR_TEXTS 0`, '
+                 '`tests/size/texts_out_config.h`; `size_table.sh --texts-out`), bytes of .text:')
+    lines.append('')
+    lines.append('| | texts on (default) | texts out | change |')
+    lines.append('|---|---:|---:|---:|')
+    lines.append(f'| MQTT engine + codec (core/src/mqtt) | {on_engine} | {tout_engine} | {tout_engine - on_engine} |')
+    lines.append(f'| `arm-none-eabi-size` of the image | {mqtt_only} | {tout_total} | {tout_total - mqtt_only} |')
+    lines.append('')
 demangled = subprocess.run(['arm-none-eabi-c++filt'], input='\n'.join(re.sub(r'^\.(text|rodata)\.', '', n) for _, n in sorted(engine_syms, reverse=True)[:12]),
                            capture_output=True, text=True).stdout.splitlines()
 lines.append('Largest input sections charged to the engine + codec (templates instantiated there included):')

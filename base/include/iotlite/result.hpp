@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "iotlite/config.hpp"
+
 namespace iotlite {
 
 // Every status any iotlite function can report. Functions document which of these they return.

@@ -70,9 +70,14 @@ Result<void> validate_message(std::string_view topic, std::size_t size, QoS qos)
 // `error` with its message prefixed by `prefix` ("will: ..."); the code and every cause field
 // are kept. (Rather than std::string::insert, whose range-checked path links its own texts.)
 Error prefixed(const Error& error, const char* prefix) {
+#if IOTLITE_ERROR_TEXTS
     Error out = error;
     out.message = detail::error_fmt(error.code, "%%", prefix, error.message).message;
     return out;
+#else
+    (void)prefix;
+    return error;
+#endif
 }
 
 // CONNACK return codes 1..5 (the decoder has refused anything above 5). The meanings are char
@@ -279,7 +284,7 @@ struct Client::Impl {
         keep_alive.received(now);
         if (state == State::connecting) {
             if (in.type != PacketType::connack) {
-                lose(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", packet_type_name(in.type)),
+                lose(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", IOTLITE_TEXT(packet_type_name(in.type))),
                      now, true);
                 return false;
             }
@@ -308,7 +313,7 @@ struct Client::Impl {
             case PacketType::unsuback: subs.on_unsuback(in.packet_id, events); break;
             case PacketType::pingresp: keep_alive.stop_waiting(); break;
             default:
-                lose(error_fmt(Errc::protocol_error, "protocol error: unexpected % from the broker", packet_type_name(in.type)),
+                lose(error_fmt(Errc::protocol_error, "protocol error: unexpected % from the broker", IOTLITE_TEXT(packet_type_name(in.type))),
                      now, true);
                 return false;
         }
@@ -325,12 +330,12 @@ struct Client::Impl {
             int got = detail::parse_fixed_header(p, avail, header, length);
             if (got == 0) return;
             if (got < 0) {
-                lose(detail::long_length_error("protocol error: "), now, true);
+                lose(detail::long_length_error(IOTLITE_TEXT("protocol error: ")), now, true);
                 return;
             }
             std::size_t total = header + length;
             if (total > cfg.max_inbound_packet) {
-                lose(detail::oversize_error("protocol error: ", total, cfg.max_inbound_packet), now, true);
+                lose(detail::oversize_error(IOTLITE_TEXT("protocol error: "), total, cfg.max_inbound_packet), now, true);
                 return;
             }
             if (avail < total) return;
@@ -339,7 +344,7 @@ struct Client::Impl {
             if (rx_pos == rx.size()) reset_rx();
             detail::Inbound in;
             if (detail::Rule rule = detail::parse_inbound(p[0], p + header, length, in)) {
-                lose(detail::inbound_error("protocol error: ", p[0], rule), now, true);
+                lose(detail::inbound_error(IOTLITE_TEXT("protocol error: "), p[0], rule), now, true);
                 return;
             }
             if (!on_packet(in, now)) return;
@@ -528,9 +533,9 @@ void Client::provide_target(Result<ConnectionTarget>&& target, std::uint64_t now
     if (target) {
         const ConnectionTarget& t = target.value();
         if (t.kind == TransportKind::websocket && t.url.empty())
-            incomplete = "a websocket target needs a url";
+            incomplete = IOTLITE_TEXT("a websocket target needs a url");  // "" (not null) with texts off
         else if (t.kind != TransportKind::websocket && (t.host.empty() || t.port == 0))
-            incomplete = "a tcp/tls target needs a host and a non-zero port";
+            incomplete = IOTLITE_TEXT("a tcp/tls target needs a host and a non-zero port");  // "" (not null) with texts off
     }
     if (!target || incomplete) {
         // The provider's error keeps its cause fields as data.

@@ -36,18 +36,18 @@ Error too_long(const char* field) {
 
 Result<void> check_body(std::size_t body_size) {
     if (body_size > max_remaining_length)
-        return make_error(Errc::invalid_argument, "packet body exceeds MQTT's maximum remaining length 268435455");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("packet body exceeds MQTT's maximum remaining length 268435455"));
     return {};
 }
 
-constexpr Utf8Field kClientId{"client identifier is truncated (runs past the remaining length)",
-                              "client identifier is not valid MQTT UTF-8"};
-constexpr Utf8Field kWillTopic{"will topic is truncated (runs past the remaining length)",
-                               "will topic is not valid MQTT UTF-8"};
-constexpr Utf8Field kUserName{"user name is truncated (runs past the remaining length)",
-                              "user name is not valid MQTT UTF-8"};
-constexpr Utf8Field kTopicFilter{"topic filter is truncated (runs past the remaining length)",
-                                 "topic filter is not valid MQTT UTF-8"};
+constexpr Utf8Field kClientId{IOTLITE_TEXT("client identifier is truncated (runs past the remaining length)"),
+                              IOTLITE_TEXT("client identifier is not valid MQTT UTF-8")};
+constexpr Utf8Field kWillTopic{IOTLITE_TEXT("will topic is truncated (runs past the remaining length)"),
+                               IOTLITE_TEXT("will topic is not valid MQTT UTF-8")};
+constexpr Utf8Field kUserName{IOTLITE_TEXT("user name is truncated (runs past the remaining length)"),
+                              IOTLITE_TEXT("user name is not valid MQTT UTF-8")};
+constexpr Utf8Field kTopicFilter{IOTLITE_TEXT("topic filter is truncated (runs past the remaining length)"),
+                                 IOTLITE_TEXT("topic filter is not valid MQTT UTF-8")};
 
 Rule read_utf8(Reader& r, std::string& out, const Utf8Field& field) {
     std::string_view v;
@@ -60,25 +60,25 @@ Rule read_utf8(Reader& r, std::string& out, const Utf8Field& field) {
 Rule decode_connect(Reader& r, ConnectPacket& c) {
     std::string_view protocol;
     std::uint8_t level, flags;
-    if (!r.bytes(protocol)) return "protocol name is truncated (runs past the remaining length)";
-    if (protocol != "MQTT") return "protocol name is not \"MQTT\"";
-    if (!r.u8(level)) return "protocol level is missing";
-    if (level != protocol_level_311) return "protocol level is not 4 (MQTT 3.1.1)";
-    if (!r.u8(flags)) return "connect flags are missing";
-    if (flags & connect_flags::reserved) return "reserved connect flag bit 0 is set";
-    if (!r.u16(c.keep_alive_s)) return "keep alive is truncated (runs past the remaining length)";
+    if (!r.bytes(protocol)) return IOTLITE_TEXT("protocol name is truncated (runs past the remaining length)");
+    if (protocol != "MQTT") return IOTLITE_TEXT("protocol name is not \"MQTT\"");
+    if (!r.u8(level)) return IOTLITE_TEXT("protocol level is missing");
+    if (level != protocol_level_311) return IOTLITE_TEXT("protocol level is not 4 (MQTT 3.1.1)");
+    if (!r.u8(flags)) return IOTLITE_TEXT("connect flags are missing");
+    if (flags & connect_flags::reserved) return IOTLITE_TEXT("reserved connect flag bit 0 is set");
+    if (!r.u16(c.keep_alive_s)) return IOTLITE_TEXT("keep alive is truncated (runs past the remaining length)");
     bool will = flags & connect_flags::will, user = flags & connect_flags::username, pass = flags & connect_flags::password;
     unsigned will_qos = (flags & connect_flags::will_qos_mask) >> connect_flags::will_qos_shift;
-    if (!will && (will_qos != 0 || (flags & connect_flags::will_retain))) return "will QoS/retain set without will flag";
-    if (will_qos > 1) return "will QoS above 1 is not supported";
-    if (pass && !user) return "password flag set without username flag";
+    if (!will && (will_qos != 0 || (flags & connect_flags::will_retain))) return IOTLITE_TEXT("will QoS/retain set without will flag");
+    if (will_qos > 1) return IOTLITE_TEXT("will QoS above 1 is not supported");
+    if (pass && !user) return IOTLITE_TEXT("password flag set without username flag");
     c.clean_session = flags & connect_flags::clean_session;
     if (Rule e = read_utf8(r, c.client_id, kClientId)) return e;
     if (will) {
         Will& w = c.will.emplace();
         std::string_view payload;
         if (Rule e = read_utf8(r, w.topic, kWillTopic)) return e;
-        if (!r.bytes(payload)) return "will message is truncated (runs past the remaining length)";
+        if (!r.bytes(payload)) return IOTLITE_TEXT("will message is truncated (runs past the remaining length)");
         w.payload.assign(payload.begin(), payload.end());
         w.qos = static_cast<QoS>(will_qos);
         w.retain = flags & connect_flags::will_retain;
@@ -88,7 +88,7 @@ Rule decode_connect(Reader& r, ConnectPacket& c) {
     }
     if (pass) {
         std::string_view password;
-        if (!r.bytes(password)) return "password is truncated (runs past the remaining length)";
+        if (!r.bytes(password)) return IOTLITE_TEXT("password is truncated (runs past the remaining length)");
         c.password.emplace(password);
     }
     return r.left() ? kTrailing : nullptr;
@@ -100,12 +100,12 @@ Rule decode_subscribe(Reader& r, SubscribePacket& s) {
         TopicFilter& f = s.filters.emplace_back();
         std::uint8_t qos;
         if (Rule e = read_utf8(r, f.filter, kTopicFilter)) return e;
-        if (!r.u8(qos)) return "requested QoS is missing";
-        if (qos > 2) return "requested QoS byte has reserved bits set";
-        if (qos == 2) return "requested QoS 2 is not supported";
+        if (!r.u8(qos)) return IOTLITE_TEXT("requested QoS is missing");
+        if (qos > 2) return IOTLITE_TEXT("requested QoS byte has reserved bits set");
+        if (qos == 2) return IOTLITE_TEXT("requested QoS 2 is not supported");
         f.qos = static_cast<QoS>(qos);
     }
-    return s.filters.empty() ? "no topic filter (at least one is required)" : nullptr;
+    return s.filters.empty() ? IOTLITE_TEXT("no topic filter (at least one is required)") : nullptr;
 }
 
 Rule decode_unsubscribe(Reader& r, UnsubscribePacket& u) {
@@ -113,7 +113,7 @@ Rule decode_unsubscribe(Reader& r, UnsubscribePacket& u) {
     while (r.left() > 0) {
         if (Rule e = read_utf8(r, u.filters.emplace_back(), kTopicFilter)) return e;
     }
-    return u.filters.empty() ? "no topic filter (at least one is required)" : nullptr;
+    return u.filters.empty() ? IOTLITE_TEXT("no topic filter (at least one is required)") : nullptr;
 }
 
 
@@ -137,21 +137,21 @@ void encode_remaining_length(std::uint32_t value, std::vector<std::uint8_t>& out
 }
 
 Result<void> encode(const ConnectPacket& c, std::vector<std::uint8_t>& out) {
-    if (c.client_id.size() > 0xFFFF) return too_long("client identifier");
+    if (c.client_id.size() > 0xFFFF) return too_long(IOTLITE_TEXT("client identifier"));
     std::size_t body = 10 + 2 + c.client_id.size();
     if (c.will) {
-        if (c.will->topic.size() > 0xFFFF) return too_long("will topic");
-        if (c.will->payload.size() > 0xFFFF) return too_long("will message");
+        if (c.will->topic.size() > 0xFFFF) return too_long(IOTLITE_TEXT("will topic"));
+        if (c.will->payload.size() > 0xFFFF) return too_long(IOTLITE_TEXT("will message"));
         body += 4 + c.will->topic.size() + c.will->payload.size();
     }
     if (c.password && !c.username)
-        return make_error(Errc::invalid_argument, "CONNECT password given without a user name (MQTT 3.1.2.9)");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("CONNECT password given without a user name (MQTT 3.1.2.9)"));
     if (c.username) {
-        if (c.username->size() > 0xFFFF) return too_long("user name");
+        if (c.username->size() > 0xFFFF) return too_long(IOTLITE_TEXT("user name"));
         body += 2 + c.username->size();
     }
     if (c.password) {
-        if (c.password->size() > 0xFFFF) return too_long("password");
+        if (c.password->size() > 0xFFFF) return too_long(IOTLITE_TEXT("password"));
         body += 2 + c.password->size();
     }
     auto ok = check_body(body);
@@ -170,9 +170,9 @@ Result<void> encode(const ConnackPacket& c, std::vector<std::uint8_t>& out) {
 }
 
 Result<void> encode(const PublishPacket& p, std::vector<std::uint8_t>& out) {
-    if (p.topic.size() > 0xFFFF) return too_long("topic name");
+    if (p.topic.size() > 0xFFFF) return too_long(IOTLITE_TEXT("topic name"));
     bool qos1 = p.qos == QoS::at_least_once;
-    if (qos1 && p.packet_id == 0) return make_error(Errc::invalid_argument, "QoS 1 PUBLISH needs a packet id 1..65535");
+    if (qos1 && p.packet_id == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("QoS 1 PUBLISH needs a packet id 1..65535"));
     auto ok = check_body(2 + p.topic.size() + (qos1 ? 2 : 0) + p.payload.size());
     if (!ok) return ok;
     append_written(out, [&](detail::ByteBuffer& b) {
@@ -189,11 +189,11 @@ Result<void> encode(const PubackPacket& p, std::vector<std::uint8_t>& out) {
 }
 
 Result<void> encode(const SubscribePacket& s, std::vector<std::uint8_t>& out) {
-    if (s.filters.empty()) return make_error(Errc::invalid_argument, "SUBSCRIBE needs at least one topic filter");
-    if (s.packet_id == 0) return make_error(Errc::invalid_argument, "SUBSCRIBE needs a packet id 1..65535");
+    if (s.filters.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("SUBSCRIBE needs at least one topic filter"));
+    if (s.packet_id == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("SUBSCRIBE needs a packet id 1..65535"));
     std::size_t body = 2;
     for (const auto& f : s.filters) {
-        if (f.filter.size() > 0xFFFF) return too_long("topic filter");
+        if (f.filter.size() > 0xFFFF) return too_long(IOTLITE_TEXT("topic filter"));
         body += 3 + f.filter.size();
     }
     auto ok = check_body(body);
@@ -213,11 +213,11 @@ Result<void> encode(const SubackPacket& s, std::vector<std::uint8_t>& out) {
 }
 
 Result<void> encode(const UnsubscribePacket& u, std::vector<std::uint8_t>& out) {
-    if (u.filters.empty()) return make_error(Errc::invalid_argument, "UNSUBSCRIBE needs at least one topic filter");
-    if (u.packet_id == 0) return make_error(Errc::invalid_argument, "UNSUBSCRIBE needs a packet id 1..65535");
+    if (u.filters.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("UNSUBSCRIBE needs at least one topic filter"));
+    if (u.packet_id == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("UNSUBSCRIBE needs a packet id 1..65535"));
     std::size_t body = 2;
     for (const auto& f : u.filters) {
-        if (f.size() > 0xFFFF) return too_long("topic filter");
+        if (f.size() > 0xFFFF) return too_long(IOTLITE_TEXT("topic filter"));
         body += 2 + f.size();
     }
     auto ok = check_body(body);
@@ -294,19 +294,19 @@ Result<Packet> decode_body(std::uint8_t first_byte, const std::uint8_t* body, st
 }
 
 Result<Packet> decode_packet(const std::uint8_t* data, std::size_t size) {
-    if (size < 2) return make_error(Errc::protocol_error, "packet is shorter than a 2-byte fixed header");
+    if (size < 2) return make_error(Errc::protocol_error, IOTLITE_TEXT("packet is shorter than a 2-byte fixed header"));
     std::uint32_t length = 0;
     std::size_t i = 1;
     for (unsigned shift = 0;; shift += 7) {
-        if (i > 4) return make_error(Errc::protocol_error, "remaining length is longer than 4 bytes");
-        if (i >= size) return make_error(Errc::protocol_error, "remaining length is cut short");
+        if (i > 4) return make_error(Errc::protocol_error, IOTLITE_TEXT("remaining length is longer than 4 bytes"));
+        if (i >= size) return make_error(Errc::protocol_error, IOTLITE_TEXT("remaining length is cut short"));
         std::uint8_t b = data[i++];
         length |= static_cast<std::uint32_t>(b & remaining_length_value_bits) << shift;
         if (!(b & remaining_length_continuation)) break;
     }
     if (size - i != length)
-        return make_error(Errc::protocol_error, size - i < length ? "packet is shorter than its remaining length"
-                                                                   : "bytes follow the end of the packet");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT(size - i < length ? "packet is shorter than its remaining length"
+                                                                                : "bytes follow the end of the packet"));
     return decode_body(data[0], data + i, length);
 }
 

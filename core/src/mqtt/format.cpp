@@ -4,6 +4,8 @@
 
 namespace iotlite::mqtt::detail {
 
+#if IOTLITE_ERROR_TEXTS
+
 Error format_error(Errc code, const char* format, const Arg* args, std::size_t count) {
     Error error{code, std::string()};
     std::string& out = error.message;
@@ -38,5 +40,19 @@ Error format_rule_error(const RuleBreak& broken, Errc code, const char* format, 
     error.actual = broken.actual;
     return error;
 }
+
+#else
+
+Error code_error(Errc code) { return Error{code, std::string()}; }
+
+Error code_rule_error(const RuleBreak& broken, Errc code) {
+    Error error{code, std::string()};
+    error.rule = broken.rule;
+    error.limit = broken.limit;
+    error.actual = broken.actual;
+    return error;
+}
+
+#endif  // IOTLITE_ERROR_TEXTS
 
 }  // namespace iotlite::mqtt::detail

@@ -2,6 +2,11 @@
 // one out-of-line formatter so that each call site stays small (code size matters on Cortex-M):
 //   error_fmt(Errc::limit_exceeded, "topic has % '/' levels; AWS IoT allows %", slashes, 7)
 // Each '%' is replaced by the next argument: text, or an unsigned integer in decimal.
+//
+// IOTLITE_ERROR_TEXTS 0 (iotlite/config.hpp): error_fmt / fail / fail_rule keep their signatures
+// but are forced inline and never look at the format or the arguments, so no call site
+// references its literal and the compiler leaves it out of the image; the Error keeps its code
+// and rule fields, its message is empty (no allocation either).
 #pragma once
 
 #include <cstddef>
@@ -27,15 +32,17 @@ struct Arg {
     Arg(T value) : text(nullptr), n(static_cast<std::size_t>(value)) {}            // NOLINT
 };
 
-// An Error whose message is `format` with each '%' replaced by the next of args[0..count).
-Error format_error(Errc code, const char* format, const Arg* args, std::size_t count);
-
 // The limit an input broke, as Error::rule / limit / actual carry it.
 struct RuleBreak {
     const char* rule;
     std::uint32_t limit;
     std::uint32_t actual;
 };
+
+#if IOTLITE_ERROR_TEXTS
+// An Error whose message is `format` with each '%' replaced by the next of args[0..count).
+Error format_error(Errc code, const char* format, const Arg* args, std::size_t count);
+
 // format_error() plus the rule fields: error_fmt(...).with_rule(...) in one out-of-line call, so
 // each rule site costs one call instead of a format, a field copy and two Error moves.
 Error format_rule_error(const RuleBreak& broken, Errc code, const char* format, const Arg* args, std::size_t count);
@@ -75,6 +82,34 @@ Result<T> fail_rule(const RuleBreak& broken, Errc code, const char* format, cons
     const Arg list[] = {Arg(args)...};
     return fail_rule_result<T>(broken, code, format, list, sizeof...(A));
 }
+
+#else
+// Texts compiled out: one out-of-line constructor per shape, the literal and the arguments unused.
+Error code_error(Errc code);
+Error code_rule_error(const RuleBreak& broken, Errc code);
+
+template <typename... A>
+[[gnu::always_inline]] inline Error error_fmt(Errc code, const char*, const A&...) {
+    return code_error(code);
+}
+template <typename T>
+[[gnu::noinline]] Result<T> fail_code(Errc code) {
+    return code_error(code);
+}
+template <typename T, typename... A>
+[[gnu::always_inline]] inline Result<T> fail(Errc code, const char*, const A&...) {
+    return fail_code<T>(code);
+}
+template <typename T>
+[[gnu::noinline]] Result<T> fail_rule_code(const RuleBreak& broken, Errc code) {
+    return code_rule_error(broken, code);
+}
+template <typename T, typename... A>
+[[gnu::always_inline]] inline Result<T> fail_rule(const RuleBreak& broken, Errc code, const char*, const A&...) {
+    return fail_rule_code<T>(broken, code);
+}
+
+#endif  // IOTLITE_ERROR_TEXTS
 
 // A successful Result<void>, out of line: its Error member makes every `return {}` a zeroing and
 // a constructor call (code size on Cortex-M).

@@ -30,9 +30,11 @@ std::size_t length_bytes(std::size_t remaining) {
 // Fields of the packets a client receives whose truncation is a rule: the rule is the field's
 // name, an entry of this table, and inbound_error() adds " is truncated (runs past the remaining
 // length)", stored once (code size on Cortex-M).
-const char kTruncated[][18] = {"variable header", "packet identifier", "topic name"};
+// With IOTLITE_ERROR_TEXTS 0 each entry is a distinct 1-byte "" (they are compared by address).
+const char kTruncated[][IOTLITE_ERROR_TEXTS ? 18 : 1] = {IOTLITE_TEXT("variable header"), IOTLITE_TEXT("packet identifier"),
+                                                         IOTLITE_TEXT("topic name")};
 
-constexpr Utf8Field kTopicName{kTruncated[2], "topic name is not valid MQTT UTF-8"};
+constexpr Utf8Field kTopicName{kTruncated[2], IOTLITE_TEXT("topic name is not valid MQTT UTF-8")};
 // Sentinels (compared by address) whose messages need numbers: see inbound_error().
 const char kReservedType[] = "t";  // never shown
 const char kBadFlags[] = "f";      // never shown
@@ -45,8 +47,8 @@ std::uint8_t required_flags(PacketType type) {
 
 }  // namespace
 
-const char kIdZero[] = "packet identifier is 0";
-const char kTrailing[] = "unexpected bytes after the last field";
+const char kIdZero[] = IOTLITE_TEXT("packet identifier is 0");
+const char kTrailing[] = IOTLITE_TEXT("unexpected bytes after the last field");
 
 std::uint8_t* begin_packet(ByteBuffer& out, std::uint8_t first, std::size_t body) {
     std::uint8_t* p = out.grow(1 + length_bytes(body) + body);
@@ -169,23 +171,23 @@ Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t siz
             std::uint8_t ack;
             if (!r.u8(ack) || !r.u8(in.return_code)) return kTruncated[0];
             if (r.left()) return kTrailing;
-            if (ack & ~connack_session_present) return "reserved acknowledge flag bits are set";
-            if (in.return_code > static_cast<std::uint8_t>(ConnackCode::not_authorized)) return "return code is above 5 (reserved)";
-            if (in.return_code != 0 && (ack & connack_session_present)) return "session present set with a non-zero return code";
+            if (ack & ~connack_session_present) return IOTLITE_TEXT("reserved acknowledge flag bits are set");
+            if (in.return_code > static_cast<std::uint8_t>(ConnackCode::not_authorized)) return IOTLITE_TEXT("return code is above 5 (reserved)");
+            if (in.return_code != 0 && (ack & connack_session_present)) return IOTLITE_TEXT("session present set with a non-zero return code");
             in.session_present = ack & connack_session_present;
             return nullptr;
         }
         case PacketType::publish: {
             unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
-            if (qos == 3) return "QoS bits are 3 (reserved)";
-            if (qos == 2) return "QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)";
+            if (qos == 3) return IOTLITE_TEXT("QoS bits are 3 (reserved)");
+            if (qos == 2) return IOTLITE_TEXT("QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)");
             in.qos = static_cast<QoS>(qos);
             in.dup = flags & header_flags::publish_dup;
             in.retain = flags & header_flags::publish_retain;
-            if (in.dup && qos == 0) return "DUP flag set on a QoS 0 message";
+            if (in.dup && qos == 0) return IOTLITE_TEXT("DUP flag set on a QoS 0 message");
             if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
-            if (in.topic.empty()) return "topic name is empty";
-            if (in.topic.find_first_of("+#") != std::string_view::npos) return "topic name contains a wildcard";
+            if (in.topic.empty()) return IOTLITE_TEXT("topic name is empty");
+            if (in.topic.find_first_of("+#") != std::string_view::npos) return IOTLITE_TEXT("topic name contains a wildcard");
             if (qos > 0) {
                 if (Rule e = read_id(r, in.packet_id)) return e;
             }
@@ -199,18 +201,18 @@ Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t siz
             break;
         case PacketType::suback:
             if (Rule e = read_id(r, in.packet_id)) return e;
-            if (r.left() == 0) return "no return code (at least one is required)";
+            if (r.left() == 0) return IOTLITE_TEXT("no return code (at least one is required)");
             in.data = r.p + r.pos;
             in.size = r.left();
             for (std::size_t i = 0; i < in.size; ++i) {
                 std::uint8_t code = in.data[i];
-                if (code > static_cast<std::uint8_t>(SubackCode::granted_qos2) && code != static_cast<std::uint8_t>(SubackCode::failure)) return "return code is not 0x00, 0x01, 0x02 or 0x80";
+                if (code > static_cast<std::uint8_t>(SubackCode::granted_qos2) && code != static_cast<std::uint8_t>(SubackCode::failure)) return IOTLITE_TEXT("return code is not 0x00, 0x01, 0x02 or 0x80");
             }
             return nullptr;
         case PacketType::pingreq:
         case PacketType::pingresp:
         case PacketType::disconnect: break;
-        default: return "QoS 2 flow is not supported";  // PUBREC, PUBREL, PUBCOMP
+        default: return IOTLITE_TEXT("QoS 2 flow is not supported");  // PUBREC, PUBREL, PUBCOMP
     }
     return r.left() ? kTrailing : nullptr;
 }
@@ -219,7 +221,7 @@ Error inbound_error(const char* prefix, std::uint8_t first, Rule rule) {
     auto type = static_cast<PacketType>(packet_type_bits(first));
     if (rule == kReservedType)
         return error_fmt(Errc::protocol_error, "%packet type % is reserved", prefix, packet_type_bits(first));
-    const char* name = packet_type_name(type);
+    const char* name = IOTLITE_TEXT(packet_type_name(type));
     if (rule == kBadFlags)
         return error_fmt(Errc::protocol_error, "%%: fixed-header flags are %, MQTT requires %", prefix, name,
                          header_flag_bits(first), required_flags(type));

@@ -79,22 +79,22 @@ struct ReconnectConfig {
 // Errc::closed when the client closes). A message larger than max_bytes on its own is never
 // queued: dropped (drop_* policies) or rejected (reject).
 struct OfflineQueueConfig {
-    std::size_t max_messages = 100;        // 0 disables queueing: publish while offline fails
-    std::size_t max_bytes = 256 * 1024;    // sum of topic + payload bytes queued
+    std::size_t max_messages = IOTLITE_OFFLINE_QUEUE_MAX_MESSAGES;  // 100; 0 disables queueing: publish while offline fails
+    std::size_t max_bytes = IOTLITE_OFFLINE_QUEUE_MAX_BYTES;        // 256 KB; sum of topic + payload bytes queued
     QueuePolicy policy = QueuePolicy::drop_oldest;
 };
 
 // Capacities and behaviour. Validated by Client::create().
 struct Config {
     std::string client_id;                    // AWS: 1..128 bytes
-    std::uint16_t keep_alive_s = 60;          // AWS: 30..1200
+    std::uint16_t keep_alive_s = IOTLITE_KEEP_ALIVE_S;  // 60; AWS: 30..1200 (iotlite/config.hpp: IOTLITE_*)
     bool clean_session = true;
     std::optional<Will> will;
     ReconnectConfig reconnect;
     OfflineQueueConfig offline_queue;
-    std::size_t max_inbound_packet = 128 * 1024 + 1024;  // larger inbound packets are a protocol error
-    std::size_t max_inflight = 32;            // QoS 1 publishes awaiting PUBACK
-    std::size_t max_subscriptions = 50;       // AWS: 50 per connection
+    std::size_t max_inbound_packet = IOTLITE_MAX_INBOUND_PACKET;  // 128 KB + 1 KB; larger inbound packets are a protocol error
+    std::size_t max_inflight = IOTLITE_MAX_INFLIGHT;            // 32; QoS 1 publishes awaiting PUBACK
+    std::size_t max_subscriptions = IOTLITE_MAX_SUBSCRIPTIONS;  // 50; AWS: 50 per connection
     std::uint32_t connect_timeout_ms = 10000; // from open_transport until CONNACK
     std::uint32_t ping_timeout_ms = 10000;    // PINGRESP must arrive within this (at most keep_alive_s / 2 applies)
     std::uint64_t rng_seed = 1;               // seeds the backoff jitter (tests fix it)

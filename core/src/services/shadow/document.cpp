@@ -64,7 +64,7 @@ Result<std::optional<std::uint64_t>> optional_u64(const Json& object, const char
     const auto it = object.find(key);
     if (it == object.end() || it->is_null()) return std::optional<std::uint64_t>{};
     if (!it->is_number_unsigned())
-        return make_error(Errc::protocol_error, std::string("\"") + key + "\" is not a non-negative integer");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT(std::string("\"") + key + "\" is not a non-negative integer"));
     return std::optional<std::uint64_t>{it->get<std::uint64_t>()};
 }
 
@@ -155,22 +155,22 @@ Result<Json> parse_json(std::string_view text) {
     DomBuilder builder(value, kMaxInboundDepth);
     const bool ok = Json::sax_parse(text.begin(), text.end(), &builder, nlohmann::detail::input_format_t::json, true);
     if (builder.too_deep())
-        return make_error(Errc::protocol_error, "JSON nests more than " + std::to_string(kMaxInboundDepth) + " levels");
-    if (!ok) return make_error(Errc::protocol_error, "invalid JSON");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT("JSON nests more than " + std::to_string(kMaxInboundDepth) + " levels"));
+    if (!ok) return make_error(Errc::protocol_error, IOTLITE_TEXT("invalid JSON"));
     return value;
 }
 
 Result<Document> parse_document(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, "shadow document is not a JSON object");
+    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow document is not a JSON object"));
     Document doc;
     const auto state = payload.find("state");
     if (state != payload.end()) {
-        if (!state->is_object() && !state->is_null()) return make_error(Errc::protocol_error, "\"state\" is not an object");
+        if (!state->is_object() && !state->is_null()) return make_error(Errc::protocol_error, IOTLITE_TEXT("\"state\" is not an object"));
         doc.state = *state;
     }
     const auto metadata = payload.find("metadata");
     if (metadata != payload.end()) {
-        if (!metadata->is_object() && !metadata->is_null()) return make_error(Errc::protocol_error, "\"metadata\" is not an object");
+        if (!metadata->is_object() && !metadata->is_null()) return make_error(Errc::protocol_error, IOTLITE_TEXT("\"metadata\" is not an object"));
         doc.metadata = *metadata;
     }
     auto version = optional_u64(payload, "version");
@@ -184,13 +184,13 @@ Result<Document> parse_document(const Json& payload) {
 }
 
 Result<Rejection> parse_rejection(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, "shadow rejection is not a JSON object");
+    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection is not a JSON object"));
     Rejection rejection;
     const auto code = payload.find("code");
     if (code == payload.end() || !code->is_number_integer())
-        return make_error(Errc::protocol_error, "shadow rejection has no integer \"code\"");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection has no integer \"code\""));
     const auto value = code->get<std::int64_t>();
-    if (value < 0 || value > 999) return make_error(Errc::protocol_error, "shadow rejection \"code\" is out of range");
+    if (value < 0 || value > 999) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection \"code\" is out of range"));
     rejection.code = static_cast<int>(value);
     rejection.message = optional_string(payload, "message");
     rejection.client_token = optional_string(payload, "clientToken");
@@ -200,17 +200,17 @@ Result<Rejection> parse_rejection(const Json& payload) {
 }
 
 Result<DocumentsMessage> parse_documents(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, "documents message is not a JSON object");
+    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message is not a JSON object"));
     DocumentsMessage message;
     const auto current = payload.find("current");
     if (current == payload.end() || !current->is_object())
-        return make_error(Errc::protocol_error, "documents message has no \"current\" object");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message has no \"current\" object"));
     auto cur = parse_document(*current);
     if (!cur) return cur.error();
     message.current = std::move(cur.value());
     const auto previous = payload.find("previous");
     if (previous != payload.end() && !previous->is_object() && !previous->is_null())
-        return make_error(Errc::protocol_error, "documents message \"previous\" is not an object");
+        return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message \"previous\" is not an object"));
     if (previous != payload.end() && previous->is_object()) {
         auto prev = parse_document(*previous);
         if (!prev) return prev.error();
@@ -239,7 +239,7 @@ std::size_t json_depth(const Json& value, std::size_t cap, bool count_arrays) {
 
 // A key as quoted in an error: at most 64 bytes (cut on a UTF-8 boundary, "..." marks the cut),
 // control characters as '?', so an error stays one short line whatever the input.
-static std::string shown_key(const std::string& key) {
+[[maybe_unused]] static std::string shown_key(const std::string& key) {
     if (!valid_utf8(key)) return "?";
     constexpr std::size_t kShown = 64;
     std::size_t end = std::min(key.size(), kShown);
@@ -251,25 +251,25 @@ static std::string shown_key(const std::string& key) {
 }
 
 Result<void> validate_state(const Json& state, const Limits& limits) {
-    if (!state.is_object()) return make_error(Errc::invalid_argument, "state must be a JSON object");
+    if (!state.is_object()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state must be a JSON object"));
     for (auto it = state.begin(); it != state.end(); ++it) {
         const std::string& key = it.key();
         if (key != "desired" && key != "reported")
             return make_error(Errc::invalid_argument,
-                              "state may only contain \"desired\" and \"reported\"; found \"" + shown_key(key) + "\"");
+                              IOTLITE_TEXT("state may only contain \"desired\" and \"reported\"; found \"" + shown_key(key) + "\""));
         const Json& section = it.value();
         if (!section.is_object() && !section.is_null())
-            return make_error(Errc::invalid_argument, "state." + key + " must be an object or null");
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " must be an object or null"));
         if (json_depth(section, limits::max_json_nesting + 1) > limits::max_json_nesting)
-            return make_error(Errc::limit_exceeded, "state." + key + " nests more than " + std::to_string(limits::max_json_nesting) +
-                                                        " objects/arrays");
+            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("state." + key + " nests more than " + std::to_string(limits::max_json_nesting) +
+                                                        " objects/arrays"));
         const std::size_t depth = json_depth(section, limits::max_json_nesting + 1, false);
         if (depth > limits.max_state_depth)
-            return make_error(Errc::limit_exceeded, "state." + key + " nests objects " + std::to_string(depth) + " levels deep; AWS allows " +
-                                                        std::to_string(limits.max_state_depth));
+            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("state." + key + " nests objects " + std::to_string(depth) + " levels deep; AWS allows " +
+                                                        std::to_string(limits.max_state_depth)));
         if (array_has_null(section))
-            return make_error(Errc::invalid_argument, "state." + key + " has a null inside an array; AWS arrays can't hold null");
-        if (!strings_valid(section)) return make_error(Errc::invalid_argument, "state." + key + " contains a string that is not valid UTF-8");
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " has a null inside an array; AWS arrays can't hold null"));
+        if (!strings_valid(section)) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " contains a string that is not valid UTF-8"));
     }
     return {};
 }

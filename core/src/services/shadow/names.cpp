@@ -8,16 +8,16 @@ bool name_char(char c) {
            c == '-';
 }
 
-Result<void> validate_name(std::string_view value, const char* what, std::size_t max, bool allow_dollar) {
-    if (value.empty()) return make_error(Errc::invalid_argument, std::string(what) + " is empty; AWS requires 1.." + std::to_string(max) + " characters");
+Result<void> validate_name(std::string_view value, [[maybe_unused]] const char* what, std::size_t max, bool allow_dollar) {
+    if (value.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string(what) + " is empty; AWS requires 1.." + std::to_string(max) + " characters"));
     if (value.size() > max)
-        return make_error(Errc::limit_exceeded, std::string(what) + " has " + std::to_string(value.size()) +
-                                                    " bytes; AWS allows " + std::to_string(max));
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT(std::string(what) + " has " + std::to_string(value.size()) +
+                                                    " bytes; AWS allows " + std::to_string(max)));
     for (std::size_t i = 0; i < value.size(); ++i) {
         if (!name_char(value[i]) && !(allow_dollar && value[i] == '$'))
-            return make_error(Errc::invalid_argument, std::string(what) + " has a character outside " +
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string(what) + " has a character outside " +
                                                           (allow_dollar ? "[$a-zA-Z0-9:_-]" : "[a-zA-Z0-9:_-]") + " at offset " +
-                                                          std::to_string(i));
+                                                          std::to_string(i)));
     }
     return {};
 }
@@ -49,14 +49,14 @@ Result<void> validate_shadow_id(const ShadowId& id) {
 }
 
 Result<void> validate_client_token(std::string_view token) {
-    if (token.empty()) return make_error(Errc::invalid_argument, "clientToken is empty; it needs 1..64 bytes");
+    if (token.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken is empty; it needs 1..64 bytes"));
     if (token.size() > limits::max_client_token_bytes)
-        return make_error(Errc::limit_exceeded, "clientToken has " + std::to_string(token.size()) + " bytes; AWS allows 64");
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("clientToken has " + std::to_string(token.size()) + " bytes; AWS allows 64"));
     for (std::size_t i = 0; i < token.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(token[i]);
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
             return make_error(Errc::invalid_argument,
-                              "clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset " + std::to_string(i));
+                              IOTLITE_TEXT("clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset " + std::to_string(i)));
     }
     return {};
 }

@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::size_t kMaxCounterDigits = 20;  // UINT64_MAX
 
-const char* op_verb(Operation op) { return operation_name(op); }
+[[maybe_unused]] const char* op_verb(Operation op) { return operation_name(op); }
 
 // The mirror's copy of one section merged with the same section of an update's state.
 void merge_into(Json& target, const Json& state, const char* key) {
@@ -22,9 +22,9 @@ void merge_into(Json& target, const Json& state, const char* key) {
 
 Result<std::unique_ptr<ShadowClient>> ShadowClient::create(mqtt::Client& client, ShadowConfig config) {
     if (config.max_in_flight == 0 || config.max_in_flight > limits::max_in_flight)
-        return make_error(Errc::invalid_argument, "max_in_flight is " + std::to_string(config.max_in_flight) +
-                                                      "; AWS allows 1..10 shadow requests in flight per connection");
-    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, "request_timeout_ms must be > 0");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight is " + std::to_string(config.max_in_flight) +
+                                                      "; AWS allows 1..10 shadow requests in flight per connection"));
+    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
     if (config.client_token_prefix.empty()) {
         // Responses on /accepted and /rejected go to every subscriber of the shadow, so tokens must
         // be unique across clients, not just within this one: start them with the MQTT client id
@@ -39,12 +39,12 @@ Result<std::unique_ptr<ShadowClient>> ShadowClient::create(mqtt::Client& client,
         config.client_token_prefix = std::move(prefix);
     }
     if (config.client_token_prefix.size() + kMaxCounterDigits > limits::max_client_token_bytes)
-        return make_error(Errc::invalid_argument, "client_token_prefix has " + std::to_string(config.client_token_prefix.size()) +
-                                                      " bytes; at most 44 leave room for the counter in a 64-byte clientToken");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("client_token_prefix has " + std::to_string(config.client_token_prefix.size()) +
+                                                      " bytes; at most 44 leave room for the counter in a 64-byte clientToken"));
     auto prefix_ok = validate_client_token(config.client_token_prefix);
-    if (!prefix_ok) return make_error(prefix_ok.error().code, "client_token_prefix: " + prefix_ok.error().message);
+    if (!prefix_ok) return make_error(prefix_ok.error().code, IOTLITE_TEXT("client_token_prefix: " + prefix_ok.error().message));
     if (config.limits.max_state_bytes == 0 || config.limits.max_state_depth == 0)
-        return make_error(Errc::invalid_argument, "limits must be > 0");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("limits must be > 0"));
     return std::unique_ptr<ShadowClient>(new ShadowClient(client, std::move(config)));
 }
 
@@ -62,7 +62,7 @@ Result<std::uint32_t> ShadowClient::update(const ShadowId& id, const Json& state
 Result<std::uint32_t> ShadowClient::update_json(const ShadowId& id, std::string_view state_json, std::uint64_t now_ms,
                                                 const RequestOptions& options) {
     auto state = parse_json(state_json);
-    if (!state) return make_error(Errc::invalid_argument, "state: " + state.error().message);
+    if (!state) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state: " + state.error().message));
     return start(id, Operation::update, &state.value(), now_ms, options);
 }
 
@@ -108,7 +108,7 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
         auto ok = validate_client_token(token);
         if (!ok) return ok.error();
         if (token_in_use(token))
-            return make_error(Errc::invalid_argument, "clientToken '" + token + "' is already used by a request in flight");
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken '" + token + "' is already used by a request in flight"));
     } else {
         do {
             token = config_.client_token_prefix + std::to_string(++token_counter_);
@@ -116,7 +116,7 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
     }
 
     if (options.version && op != Operation::update)
-        return make_error(Errc::invalid_argument, "version applies to update requests only");
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("version applies to update requests only"));
 
     Json payload = Json::object();
     if (state != nullptr) {
@@ -131,14 +131,14 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
         merge_into(reported, *state, "reported");
         const std::size_t size = state_size(desired, reported);
         if (size > config_.limits.max_state_bytes)
-            return make_error(Errc::limit_exceeded, "merged desired+reported state would be " + std::to_string(size) +
-                                                        " bytes; AWS allows " + std::to_string(config_.limits.max_state_bytes));
+            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("merged desired+reported state would be " + std::to_string(size) +
+                                                        " bytes; AWS allows " + std::to_string(config_.limits.max_state_bytes)));
         payload["state"] = *state;
     }
     if (requests_.size() >= config_.max_in_flight)
-        return make_error(Errc::queue_full, std::to_string(requests_.size()) +
+        return make_error(Errc::queue_full, IOTLITE_TEXT(std::to_string(requests_.size()) +
                                                 " shadow requests are in flight; AWS allows " + std::to_string(config_.max_in_flight) +
-                                                " per connection (429 beyond): wait for one to complete");
+                                                " per connection (429 beyond): wait for one to complete"));
     payload["clientToken"] = token;
     if (options.version) payload["version"] = *options.version;
 
@@ -224,8 +224,8 @@ void ShadowClient::on_suback(const mqtt::Event& event, std::uint64_t now_ms) {
     }
     if (!refused.empty()) {
         subscriptions_.erase(key);  // a later request tries again
-        Error error = make_error(Errc::server_error, "the broker refused the subscription to '" + refused +
-                                                         "' (SUBACK 0x80); check that the policy allows iot:Subscribe and iot:Receive on it");
+        Error error = make_error(Errc::server_error, IOTLITE_TEXT("the broker refused the subscription to '" + refused +
+                                                         "' (SUBACK 0x80); check that the policy allows iot:Subscribe and iot:Receive on it"));
         if (sub.is_stream) {
             ShadowEvent out;
             out.type = ShadowEvent::Type::stream_failed;
@@ -265,11 +265,11 @@ void ShadowClient::on_message(const mqtt::Message& message) {
     if (!parse_shadow_topic(message.topic, topic)) return;
     const std::string payload(message.payload.begin(), message.payload.end());
     auto json = parse_json(payload);
-    auto emit_error = [&](const Error& error) {
+    auto emit_error = [&]([[maybe_unused]] const Error& error) {
         ShadowEvent out;
         out.type = ShadowEvent::Type::error;
         out.shadow = topic.id;
-        out.error = make_error(Errc::protocol_error, "message on '" + message.topic + "': " + error.message);
+        out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
         out.payload = payload;
         events_.push_back(std::move(out));
     };
@@ -319,8 +319,8 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             out.client_token = requests_[index].client_token;
             const int code = rejection.value().code;
             out.error = make_error(code == 409 ? Errc::conflict : Errc::server_error,
-                                   std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
-                                       rejection.value().message);
+                                   IOTLITE_TEXT(std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
+                                       rejection.value().message));
             out.rejection = std::move(rejection.value());
             out.payload = payload;
             events_.push_back(std::move(out));
@@ -330,7 +330,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
         case ParsedTopic::Kind::delta: {
             auto doc = parse_document(json.value());
             if (!doc) { emit_error(doc.error()); return; }
-            if (!doc.value().state.is_object()) { emit_error(make_error(Errc::protocol_error, "delta has no \"state\" object")); return; }
+            if (!doc.value().state.is_object()) { emit_error(make_error(Errc::protocol_error, IOTLITE_TEXT("delta has no \"state\" object"))); return; }
             mirror.apply_delta(doc.value());
             ShadowEvent out;
             out.type = ShadowEvent::Type::delta;
@@ -400,7 +400,7 @@ bool ShadowClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             // Closed for good (disconnect() or a fatal error with reconnect off): nothing pending can
             // complete any more. While the engine reconnects, requests simply run to their timeouts.
             if (client_.state() == mqtt::State::closed) {
-                while (!requests_.empty()) fail(0, make_error(Errc::closed, "the MQTT client closed before the shadow response arrived"));
+                while (!requests_.empty()) fail(0, make_error(Errc::closed, IOTLITE_TEXT("the MQTT client closed before the shadow response arrived")));
                 subscriptions_.clear();
             }
             break;
@@ -414,10 +414,10 @@ bool ShadowClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
 void ShadowClient::on_tick(std::uint64_t now_ms) {
     for (std::size_t i = 0; i < requests_.size();) {
         if (requests_[i].deadline_ms > now_ms) { ++i; continue; }
-        const Request& r = requests_[i];
-        fail(i, make_error(Errc::timeout, std::string("no response to shadow ") + op_verb(r.op) + " (clientToken '" + r.client_token +
+        [[maybe_unused]] const Request& r = requests_[i];
+        fail(i, make_error(Errc::timeout, IOTLITE_TEXT(std::string("no response to shadow ") + op_verb(r.op) + " (clientToken '" + r.client_token +
                                               "') within " + std::to_string(r.timeout_ms) + " ms" +
-                                              (r.sent ? "" : "; the SUBACK for its response topics never came")));
+                                              (r.sent ? "" : "; the SUBACK for its response topics never came"))));
     }
 }
 

@@ -34,7 +34,7 @@ inline constexpr std::size_t kHttpMaxHeaders = 64;          // header lines, tra
 inline constexpr std::size_t kHttpMaxHeadBytes = 8192;      // status line + headers + blank line
 inline constexpr std::size_t kHttpMaxChunkSizeLine = 32;    // "1f4;ext=v\r\n"
 inline constexpr std::size_t kHttpMaxChunkSize = 64 * 1024; // one chunk's data
-inline constexpr std::size_t kHttpMaxBody = 64 * 1024;      // default body limit, however framed
+inline constexpr std::size_t kHttpMaxBody = IOTLITE_HTTP_MAX_BODY;  // 64 KB: default body limit, however framed
 inline constexpr std::uint32_t kHttpDefaultDeadlineMs = 10000;  // connect + whole exchange
 
 class HttpAnswerParser {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "iotlite/firmware/transport.hpp"
 #include "iotlite/result.hpp"
@@ -39,7 +40,29 @@ public:
     virtual void wait(const IoWait& wait, std::uint32_t timeout_ms) = 0;
 };
 
-// Opens a plain TCP stream to host:port (non-blocking; connect() steps it).
+// One address a host name resolved to, with the port to connect to.
+struct IpAddress {
+    enum class Family : std::uint8_t { v4, v6 };
+    Family family = Family::v4;
+    std::uint8_t bytes[16] = {};  // network byte order; v4 uses the first 4
+    std::uint16_t port = 0;
+};
+
+// Name resolution. AWS IoT endpoints resolve to IPv4 and IPv6 addresses; a TcpConnector's
+// transport tries every address returned, in order, until one connects (a host whose IPv6 route
+// is broken still reaches the endpoint over IPv4). A port implements it with its stack's
+// resolver (getaddrinfo with AF_UNSPEC, lwIP's netconn_gethostbyname_addrtype, ...).
+class Resolver {
+public:
+    virtual ~Resolver() = default;
+    // Every address of `host` (a name or a literal IPv4/IPv6 address), in the order to try them,
+    // each with `port`. Never an empty list on success; io_error naming the host when it does
+    // not resolve.
+    virtual Result<std::vector<IpAddress>> resolve(const std::string& host, std::uint16_t port) = 0;
+};
+
+// Opens a plain TCP stream to host:port (non-blocking; connect() steps it). Name resolution is
+// the connector's (the POSIX one takes a Resolver): all addresses are tried.
 class TcpConnector {
 public:
     virtual ~TcpConnector() = default;

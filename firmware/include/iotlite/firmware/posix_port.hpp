@@ -1,9 +1,11 @@
-// The POSIX port (Linux hosts): CLOCK_MONOTONIC, getrandom(), poll(), non-blocking sockets.
+// The POSIX port (Linux hosts): CLOCK_MONOTONIC, getrandom(), poll(), getaddrinfo(), non-blocking
+// sockets.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "iotlite/firmware/port.hpp"
 #include "iotlite/firmware/transport.hpp"
@@ -26,11 +28,22 @@ public:
     void wait(const IoWait& wait, std::uint32_t timeout_ms) override;
 };
 
-// TCP stream over a non-blocking socket. Name resolution (getaddrinfo) blocks; the connect
-// itself does not.
+// getaddrinfo(AF_UNSPEC, SOCK_STREAM): IPv4 and IPv6 addresses in the order the system's
+// address selection (RFC 6724, /etc/gai.conf) sorts them. Blocks while it resolves.
+class PosixResolver final : public Resolver {
+public:
+    Result<std::vector<IpAddress>> resolve(const std::string& host, std::uint16_t port) override;
+};
+
+// TCP stream over a non-blocking socket. connect() resolves host through the Resolver (which
+// may block), then tries each address in order until one connects; the error of each failed
+// address is kept, and named in the final error when none connects.
 class PosixTcpTransport final : public Transport {
 public:
+    // Resolves with a PosixResolver.
     PosixTcpTransport(std::string host, std::uint16_t port);
+    // `resolver` outlives the transport.
+    PosixTcpTransport(std::string host, std::uint16_t port, Resolver& resolver);
     ~PosixTcpTransport() override;
     PosixTcpTransport(const PosixTcpTransport&) = delete;
     PosixTcpTransport& operator=(const PosixTcpTransport&) = delete;
@@ -44,8 +57,19 @@ public:
 
 private:
     std::int32_t fail(Errc code, std::string message);
+    // Starts connecting to addresses_[next_] and the ones after it: true once one is open or
+    // in progress, false (error_ set) when none is left.
+    bool start_next();
+    void address_failed(int err);
     std::string host_;
     std::uint16_t port_;
+    Resolver& resolver_;
+    std::vector<IpAddress> addresses_;
+    std::size_t next_ = 0;     // the address being tried is addresses_[next_ - 1]
+    std::string failures_;     // "addr: reason; addr: reason" of the addresses tried so far
+    bool resolved_ = false;
+    bool socket_failed_ = false;  // the last failure was socket() itself, not the connect
+    int last_errno_ = 0;
     int fd_ = -1;
     bool connecting_ = false;
     bool open_ = false;
@@ -55,10 +79,16 @@ private:
 
 class PosixTcpConnector final : public TcpConnector {
 public:
+    PosixTcpConnector();                                       // a PosixResolver
+    explicit PosixTcpConnector(Resolver& resolver) : resolver_(&resolver) {}  // outlives the connector
     Result<std::unique_ptr<Transport>> open(const std::string& host, std::uint16_t port) override;
+
+private:
+    Resolver* resolver_;
 };
 
-// All four POSIX pieces in one object; port() hands them out by reference.
+// The POSIX pieces in one object; port() hands them out by reference (the connector resolves
+// through resolver_).
 class PosixPort {
 public:
     Port port() { return Port{clock_, random_, waiter_, tcp_}; }
@@ -67,7 +97,8 @@ private:
     PosixClock clock_;
     PosixRandom random_;
     PosixWaiter waiter_;
-    PosixTcpConnector tcp_;
+    PosixResolver resolver_;
+    PosixTcpConnector tcp_{resolver_};
 };
 
 }  // namespace iotlite::firmware

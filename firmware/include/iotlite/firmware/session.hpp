@@ -37,7 +37,7 @@ using EventHandler = std::function<void(const mqtt::Event&)>;
 class Session {
 public:
     // Services attached at the same time (a fixed table: nothing allocated per event).
-    static constexpr std::size_t max_services = 4;
+    static constexpr std::size_t max_services = IOTLITE_SESSION_MAX_SERVICES;  // 4 by default
 
     // Errors: those of mqtt::Client::create (config rules), invalid_argument (missing callback).
     // The config is copied once, into the engine (by reference here: one copy in the whole call
