@@ -28,6 +28,12 @@ inline constexpr std::uint16_t max_keep_alive_s = 1200;
 inline constexpr std::size_t max_filters_per_subscribe = 8;
 inline constexpr std::size_t max_subscriptions = 50;
 inline constexpr std::uint32_t min_connect_interval_ms = 1000;  // 1 CONNECT per second per client id
+// MQTT 5 (developer guide, "MQTT" > "MQTT 5 supported features", and the AWS IoT Core quotas):
+inline constexpr std::uint16_t max_topic_alias = 8;           // Topic Alias Maximum (AWS default)
+inline constexpr std::uint32_t max_packet_bytes = 131072;     // Maximum Packet Size, 128 KB
+inline constexpr std::uint32_t min_message_expiry_s = 1;      // Message Expiry Interval 1 s ..
+inline constexpr std::uint32_t max_message_expiry_s = 604800; // .. 7 days
+inline constexpr std::uint32_t max_session_expiry_s = 604800; // persistent session: 1 h by default, up to 7 days
 }  // namespace limits
 
 // Stable ids of the limits above, as Error::rule carries them (compare with these, not text).
