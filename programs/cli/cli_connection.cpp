@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tcp_probe.hpp"
+
 namespace iotlite::cli {
 
 namespace {
@@ -126,6 +128,7 @@ Result<std::unique_ptr<CliConnection>> CliConnection::create(std::string command
     mqtt::Config config;
     config.client_id = c->options_.client_id;
     config.keep_alive_s = c->options_.keep_alive_s;
+    config.will = c->options_.will;
     config.connect_timeout_ms = std::min<std::uint32_t>(c->options_.timeout_ms, 10000);
     // A short tool run: retry soon, the overall timeout bounds the total.
     config.reconnect.min_delay_ms = 500;
@@ -158,6 +161,7 @@ void CliConnection::on_event(const mqtt::Event& event) {
     switch (event.type) {
         case T::connected:
             connected_ = true;
+            ever_connected_ = true;
             debug("connected as " + options_.client_id);
             break;
         case T::disconnected:
@@ -176,12 +180,32 @@ void CliConnection::on_event(const mqtt::Event& event) {
                 last_error_ = make_error(event.error.code, explain(event.error));
                 debug("error: " + last_error_->message);
                 if (is_fatal(event.error)) fatal_ = last_error_;
+                // Before the first CONNACK, a TCP failure that retrying cannot fix ends the run
+                // now (mosquitto_pub: "Error: Connection refused" at once), not after -W.
+                if (!fatal_ && !ever_connected_ && event.error.code == Errc::io_error) check_reachable();
             }
             break;
         default:
             break;
     }
     if (handler_) handler_(event);
+}
+
+void CliConnection::check_reachable() {
+    const std::string hostport = (options_.endpoint.ipv6 ? "[" + options_.host + "]" : options_.host) + ":" +
+                                 std::to_string(options_.port);
+    switch (probe_tcp(options_.host, options_.port, 1000)) {
+        case TcpProbe::refused:
+            fatal_ = make_error(Errc::connection_refused, "connection refused by " + hostport + " (nothing listens on that port)");
+            break;
+        case TcpProbe::unknown_host:
+            fatal_ = make_error(Errc::io_error, "cannot resolve " + options_.host + " (no such host name)");
+            break;
+        case TcpProbe::reachable:
+        case TcpProbe::inconclusive:
+            break;
+    }
+    if (fatal_) last_error_ = fatal_;
 }
 
 Result<void> CliConnection::connect(std::uint64_t deadline_ms) {
@@ -215,7 +239,11 @@ void CliConnection::stop() { session_->stop(1000); }
 std::string CliConnection::explain(const Error& error) const {
     std::string text = error.message;
     const bool certificate_alert = (error.tls_alert >= 41 && error.tls_alert <= 49) || error.tls_alert == 116;
-    if (error.code == Errc::auth_failed && (error.http_status == 403 || error.http_status == 401)) {
+    if (error.code == Errc::auth_failed && (error.http_status == 403 || error.http_status == 401) &&
+        options_.custom_authorizer) {
+        text += " (AWS IoT refused the custom authorizer's answer: check --authorizer, --token, "
+                "--token-signature and -u/-P)";
+    } else if (error.code == Errc::auth_failed && (error.http_status == 403 || error.http_status == 401)) {
         text += " (AWS IoT refused the SigV4-presigned URL: check the access key and secret key from " +
                 options_.credentials_source + ", the session token if any, the region '" + options_.region +
                 "' and the system clock)";

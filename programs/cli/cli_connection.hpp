@@ -44,7 +44,7 @@ public:
     void set_event_handler(firmware::EventHandler handler) { handler_ = std::move(handler); }
 
     // Starts the session and waits for CONNACK until deadline_ms. The error is already explained
-    // (explain()) and names the endpoint.
+    // (explain()) and names the endpoint; Errc::timeout when the deadline passed.
     Result<void> connect(std::uint64_t deadline_ms);
     // Polls until pred() (true), or the deadline, a fatal connection error or an interrupt (false).
     bool run_until(const std::function<bool()>& pred, std::uint64_t deadline_ms);
@@ -64,6 +64,8 @@ private:
     CliConnection(std::string command, ConnectionOptions options);
     Result<mqtt::ConnectionTarget> target(std::uint32_t attempt);
     void on_event(const mqtt::Event& event);
+    // After a TCP-level failure before any CONNACK: a refused port or an unknown host is fatal.
+    void check_reachable();
 
     std::string command_;
     ConnectionOptions options_;
@@ -77,6 +79,7 @@ private:
     std::unique_ptr<firmware::Session> session_;
     firmware::EventHandler handler_;
     bool connected_ = false;
+    bool ever_connected_ = false;
     std::optional<Error> fatal_;
     std::optional<Error> last_error_;
 };

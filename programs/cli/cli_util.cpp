@@ -6,7 +6,14 @@
 
 namespace iotlite::cli {
 
+namespace {
+bool g_quiet = false;
+}  // namespace
+
+void set_quiet(bool quiet) { g_quiet = quiet; }
+
 int fail(std::string_view command, std::string_view message, int code) {
+    if (g_quiet) return code;
     std::fprintf(stderr, "iotlite %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
                  static_cast<int>(message.size()), message.data());
     return code;

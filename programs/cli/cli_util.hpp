@@ -8,14 +8,17 @@
 
 namespace iotlite::cli {
 
-// Exit codes: 0 success, 1 the operation failed at run time, 2 bad input (usage).
+// Exit codes: 0 success, 1 the operation failed at run time, 2 bad input (usage), 27 a -W
+// timeout passed (mosquitto_sub's code for it, MOSQ_ERR_TIMEOUT).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitTimeout = 27;
 
-// Prints "iotlite <command>: <message>" as ONE line on stderr and returns `code`.
-// Never pass a secret in `message`.
+// Prints "iotlite <command>: <message>" as ONE line on stderr and returns `code`; nothing is
+// printed after set_quiet(true) (--quiet, as mosquitto's). Never pass a secret in `message`.
 int fail(std::string_view command, std::string_view message, int code = kExitUsage);
+void set_quiet(bool quiet);
 
 struct OptionSpec {
     const char* short_name;  // "-t", or nullptr

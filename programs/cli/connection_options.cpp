@@ -1,12 +1,15 @@
 #include "connection_options.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
 #include "aws_profile.hpp"
-#include "profile_credentials.hpp"
 #include "bounded_file.hpp"
+#include "ca_directory.hpp"
+#include "mosquitto_spellings.hpp"
+#include "profile_credentials.hpp"
 #include "iotlite/firmware/tls_context.hpp"
 #include "iotlite/mqtt/topic.hpp"
 
@@ -19,6 +22,35 @@ constexpr const char* kAmazonRootCa = "/etc/ssl/certs/Amazon_Root_CA_1.pem";
 Error usage(std::string message) { return make_error(Errc::invalid_argument, std::move(message)); }
 
 const char* hex_digits = "0123456789abcdef";
+
+// --will-*: the Will the broker publishes if the connection ends without a DISCONNECT.
+Result<std::optional<mqtt::Will>> will_from(const ParsedFlags& flags) {
+    const std::string* topic = flags.get("--will-topic");
+    if (topic == nullptr) {
+        for (const char* f : {"--will-payload", "--will-qos", "--will-retain"}) {
+            if (flags.has(f)) return usage(std::string(f) + " needs --will-topic (the topic the Will is published on)");
+        }
+        return std::optional<mqtt::Will>();
+    }
+    if (Result<void> valid = mqtt::validate_publish_topic(*topic); !valid.ok()) {
+        return usage("--will-topic: " + valid.error().message);
+    }
+    mqtt::Will will;
+    will.topic = *topic;
+    if (const std::string* payload = flags.get("--will-payload")) {
+        if (Result<void> valid = mqtt::validate_payload_size(payload->size()); !valid.ok()) {
+            return usage("--will-payload: " + valid.error().message);
+        }
+        will.payload.assign(payload->begin(), payload->end());
+    }
+    if (const std::string* q = flags.get("--will-qos")) {
+        if (*q == "2") return usage("--will-qos 2: AWS IoT supports QoS 0 and 1 only");
+        if (*q != "0" && *q != "1") return usage("--will-qos must be 0 or 1");
+        will.qos = *q == "1" ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once;
+    }
+    will.retain = flags.has("--will-retain");
+    return std::optional<mqtt::Will>(std::move(will));
+}
 
 }  // namespace
 
@@ -104,6 +136,10 @@ connection::TargetConfig target_config(const ConnectionOptions& o) {
         case ConnectionMode::mtls: c.mode = connection::AuthMode::mtls; break;
         case ConnectionMode::alpn: c.mode = connection::AuthMode::alpn; break;
     }
+    if (o.custom_authorizer) {
+        c.mode = connection::AuthMode::custom_authorizer;
+        c.authorizer = o.authorizer;
+    }
     c.region = o.region;
     return c;
 }
@@ -134,12 +170,23 @@ std::vector<OptionSpec> connection_option_specs() {
         {nullptr, "--alpn", false},    {nullptr, "--scheme", true},     {nullptr, "--insecure-ws", false},
         {"-i", "--id", true},          {"-k", "--keepalive", true},     {"-W", "--timeout", true},
         {"-d", "--debug", false},      {nullptr, "--help", false},
+        // mosquitto's spellings (apply_mosquitto_spellings) and its other client flags.
+        {"-h", "--host", true},        {"-p", "--port", true},          {"-L", "--url", true},
+        {"-u", "--username", true},    {"-P", "--password", true},      {nullptr, "--authorizer", true},
+        {nullptr, "--token-key-name", true}, {nullptr, "--token", true}, {nullptr, "--token-signature", true},
+        {nullptr, "--will-topic", true}, {nullptr, "--will-payload", true}, {nullptr, "--will-qos", true},
+        {nullptr, "--will-retain", false}, {nullptr, "--capath", true}, {nullptr, "--tls-alpn", true},
+        {nullptr, "--insecure", false}, {nullptr, "--quiet", false},
     };
 }
 
 const char* connection_options_help() {
     return "connection:\n"
            "  --endpoint HOST[:PORT]  AWS IoT data endpoint (xxxx-ats.iot.REGION.amazonaws.com)\n"
+           "  -h HOST, -p PORT        the same as mosquitto spells it (-h with -p, or -p with --endpoint)\n"
+           "  -L URL                  mqtts://[USER[:PASS]@]HOST[:PORT]/TOPIC (with --cert/--key), or\n"
+           "                          wss:// / ws:// (SigV4, or a custom authorizer with USER:PASS); the path is\n"
+           "                          the topic. mqtt:// is refused: AWS IoT has no plain MQTT port\n"
            "  (default) MQTT over WSS with a SigV4-presigned URL, port 443. Credentials from\n"
            "            AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else --profile\n"
            "            (or AWS_PROFILE, else 'default') from ~/.aws/config and ~/.aws/credentials\n"
@@ -156,12 +203,24 @@ const char* connection_options_help() {
            "  --cert FILE --key FILE  MQTT over TLS with this client certificate, port 8883\n"
            "                          (PEM files: regular files of at most 512 KiB each)\n"
            "  --alpn                  with --cert/--key: port 443 with ALPN x-amzn-mqtt-ca\n"
+           "  --tls-alpn PROTO        mosquitto's spelling: x-amzn-mqtt-ca is --alpn; other protocols refused\n"
            "  --cafile FILE           CA to trust (TLS and WSS); default: " "/etc/ssl/certs/Amazon_Root_CA_1.pem\n"
+           "  --capath DIR            trust the certificates of DIR's *.pem and *.crt files instead\n"
+           "  --insecure              refused: AWS IoT requires verifying the server's certificate\n"
+           "  --authorizer NAME       WSS with this AWS IoT custom authorizer instead of SigV4 (empty: the\n"
+           "                          endpoint's default authorizer); --token VALUE, --token-key-name KEY\n"
+           "                          (default token), --token-signature BASE64 when signing is enabled\n"
+           "  -u USER, -P PASS        MQTT user name and password for the custom authorizer (alone they use\n"
+           "                          the default authorizer); the password is never printed\n"
+           "  --will-topic TOPIC      a Will the broker publishes if the connection ends without DISCONNECT;\n"
+           "                          --will-payload TEXT, --will-qos 0|1, --will-retain\n"
            "  --scheme wss|ws         ws: WebSocket without TLS (a local stand-in only); also --insecure-ws\n"
            "  -i, --id ID             MQTT client id; default: iotlite-<random>\n"
            "  -k, --keepalive S       keep-alive seconds (AWS: 30-1200); default 60\n"
-           "  -W, --timeout S         give up after S seconds (default: 10 s to connect)\n"
-           "  -d, --debug             progress lines on stderr\n";
+           "  -W, --timeout S         give up after S seconds, exit 27 as mosquitto (default: 10 s to connect)\n"
+           "  -d, --debug             progress lines on stderr\n"
+           "  --quiet                 print no error messages (the exit status still tells)\n"
+           "A closed port or a host name that does not resolve fails at once (exit 1).\n";
 }
 
 Result<mqtt::QoS> qos_from(const ParsedFlags& flags) {
@@ -184,9 +243,15 @@ std::optional<int> parse_connection_command(const char* command, const char* hel
     all.insert(all.end(), specs.begin(), specs.end());
     std::string error;
     if (!parse_options(argc, argv, all, flags, error)) {
+        for (int i = 0; i < argc; ++i)
+            if (std::string(argv[i]) == "--quiet") set_quiet(true);
         return fail(command, error + " (see iotlite " + command + " --help)");
     }
+    set_quiet(flags.has("--quiet"));
     if (flags.has("--help")) return print_connection_command_help(help);
+    if (Result<void> mapped = apply_mosquitto_spellings(command, flags); !mapped.ok()) {
+        return fail(command, mapped.error().message);
+    }
     return std::nullopt;
 }
 
@@ -195,6 +260,12 @@ std::string ConnectionOptions::describe() const {
     switch (mode) {
         case ConnectionMode::wss:
         case ConnectionMode::ws:
+            if (custom_authorizer) {
+                return std::string(mode == ConnectionMode::wss ? "wss://" : "ws://") + hostport + "/mqtt (" +
+                       (authorizer.name.empty() ? std::string("the default custom authorizer")
+                                                : "custom authorizer " + authorizer.name) +
+                       (authorizer.username.empty() ? std::string() : ", user " + authorizer.username) + ")";
+            }
             return std::string(mode == ConnectionMode::wss ? "wss://" : "ws://") + hostport + "/mqtt (SigV4, access key " +
                    credentials.access_key_id + " from " + credentials_source + ", region " + region + ")";
         case ConnectionMode::mtls:
@@ -209,6 +280,8 @@ std::vector<std::string> ConnectionOptions::secrets() const {
     std::vector<std::string> out;
     if (!credentials.secret_access_key.empty()) out.push_back(credentials.secret_access_key);
     if (!credentials.session_token.empty()) out.push_back(credentials.session_token);
+    if (!authorizer.token.empty()) out.push_back(authorizer.token);
+    if (!authorizer.password.empty()) out.push_back(authorizer.password);
     return out;
 }
 
@@ -241,6 +314,41 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
         if (cert != nullptr) return usage("--endpoint: a ws:// or wss:// URL is for SigV4 WebSocket, not --cert/--key");
     }
     if ((cert != nullptr) != (key != nullptr)) return usage("--cert and --key must be given together");
+    if (flags.has(kMqttsUrlFlag) && cert == nullptr) {
+        return usage("-L mqtts://: MQTT over TLS to AWS IoT authenticates with a client certificate: give --cert "
+                     "and --key (or use a wss:// URL for SigV4)");
+    }
+    // A custom authorizer: --authorizer, or -u / -P / --token alone (the endpoint's default one).
+    const char* authorizer_flags[] = {"--authorizer", "--username", "--password", "--token", "--token-key-name",
+                                      "--token-signature"};
+    const char* authorizer_flag = nullptr;
+    for (const char* f : authorizer_flags)
+        if (authorizer_flag == nullptr && flags.has(f)) authorizer_flag = f;
+    if (authorizer_flag != nullptr) {
+        const std::string f = authorizer_flag;
+        const std::string shown = f == "--username" ? "-u" : f == "--password" ? "-P" : f;
+        if (cert != nullptr) {
+            return usage(shown + " is for a custom authorizer over WebSocket; --cert/--key authenticate by certificate");
+        }
+        if (flags.has("--profile")) return usage(shown + " selects a custom authorizer; --profile is for SigV4");
+        if (flags.has("--password") && !flags.has("--username")) {
+            return usage("-P needs -u (MQTT 3.1.1 sends a password only with a user name)");
+        }
+        o.custom_authorizer = true;
+        connection::CustomAuthorizer& a = o.authorizer;
+        if (const std::string* v = flags.get("--authorizer")) a.name = *v;
+        if (const std::string* v = flags.get("--token-key-name")) {
+            if (v->empty()) return usage("--token-key-name is empty");
+            a.token_key_name = *v;
+        }
+        if (const std::string* v = flags.get("--token")) a.token = *v;
+        if (const std::string* v = flags.get("--token-signature")) a.signature = *v;
+        if (const std::string* v = flags.get("--username")) a.username = *v;
+        if (const std::string* v = flags.get("--password")) a.password = *v;
+        if ((flags.has("--token-key-name") || flags.has("--token-signature")) && a.token.empty()) {
+            return usage("--token-key-name and --token-signature need --token");
+        }
+    }
     if (cert != nullptr) {
         if (ws || scheme != nullptr) return usage("--scheme/--insecure-ws apply to WebSocket connections, not to --cert/--key");
         if (flags.has("--profile")) return usage("--profile is for SigV4 (WebSocket); --cert/--key authenticate by certificate");
@@ -283,13 +391,24 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
         o.timeout_given = true;
     }
     o.debug = flags.has("--debug");
+    Result<std::optional<mqtt::Will>> will = will_from(flags);
+    if (!will.ok()) return will.error();
+    o.will = std::move(will).value();
 
     // TLS material.
     if (o.mode != ConnectionMode::ws) {
         const std::string* ca = flags.get("--cafile");
-        o.ca_path = ca != nullptr ? *ca : std::string(kAmazonRootCa);
-        Result<std::string> ca_pem = read_bounded_file(
-            o.ca_path, kPemFileLimit, ca != nullptr ? "--cafile " + o.ca_path : "no --cafile, and the default CA " + o.ca_path);
+        const std::string* capath = flags.get("--capath");
+        if (ca != nullptr && capath != nullptr) return usage("give --cafile or --capath, not both");
+        Result<std::string> ca_pem = std::string();
+        if (capath != nullptr) {
+            o.ca_path = *capath;
+            ca_pem = read_ca_directory(*capath);
+        } else {
+            o.ca_path = ca != nullptr ? *ca : std::string(kAmazonRootCa);
+            ca_pem = read_bounded_file(o.ca_path, kPemFileLimit,
+                                       ca != nullptr ? "--cafile " + o.ca_path : "no --cafile, and the default CA " + o.ca_path);
+        }
         if (!ca_pem.ok()) return usage(ca_pem.error().message);
         o.tls.ca_pem = std::move(ca_pem).value();
         firmware::TlsSettings settings;
@@ -311,6 +430,12 @@ Result<ConnectionOptions> connection_options_from(const ParsedFlags& flags, firm
     }
 
     if (o.mode == ConnectionMode::mtls || o.mode == ConnectionMode::alpn) return o;
+    if (o.custom_authorizer) {
+        connection::TargetConfig config = target_config(o);
+        Result<connection::TargetBuilder> builder = connection::TargetBuilder::create(config, nullptr);
+        if (!builder.ok()) return usage(builder.error().message);
+        return o;
+    }
 
     // SigV4 credentials: --profile, else the environment, else AWS_PROFILE / 'default'.
     Result<CredentialsSpec> spec = credentials_spec_for(flags.get("--profile"));

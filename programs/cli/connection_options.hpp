@@ -53,6 +53,10 @@ Result<connection::TimedCredentials> read_sigv4_credentials(const CredentialsSpe
 
 struct ConnectionOptions {
     ConnectionMode mode = ConnectionMode::wss;
+    // wss / ws with a custom authorizer (--authorizer, -u/-P, --token) instead of SigV4.
+    bool custom_authorizer = false;
+    connection::CustomAuthorizer authorizer;  // token and password are secrets
+    std::optional<mqtt::Will> will;           // --will-topic, --will-payload, --will-qos, --will-retain
     connection::Endpoint endpoint;  // as parsed from --endpoint
     std::string host;               // endpoint.host (an IPv6 literal without brackets)
     std::uint16_t port = 443;
@@ -71,7 +75,8 @@ struct ConnectionOptions {
 
     // "wss://host:port (SigV4, access key AKID...)" and the like. Never a secret.
     std::string describe() const;
-    // Every secret this connection knows (secret key, session token), to redact from messages.
+    // Every secret this connection knows (secret key, session token, authorizer token, password),
+    // to redact from messages.
     std::vector<std::string> secrets() const;
 };
 
@@ -92,9 +97,10 @@ Result<mqtt::QoS> qos_from(const ParsedFlags& flags);
 int print_connection_command_help(const char* help);
 
 // Parses the arguments of a connection command (pub, sub, shadow): the connection flags plus the
-// command's own `specs`. Returns the exit code when the command ends here: --help was given (the
-// help printed, kExitOk) or the arguments do not parse ("iotlite <command>: ..." on stderr,
-// kExitUsage); nullopt when the command goes on with `flags`.
+// command's own `specs`, then apply_mosquitto_spellings (mosquitto_spellings.hpp). Returns the
+// exit code when the command ends here: --help was given (the help printed, kExitOk) or the
+// arguments do not parse ("iotlite <command>: ..." on stderr, kExitUsage); nullopt when the
+// command goes on with `flags`. --quiet silences the error lines from here on.
 std::optional<int> parse_connection_command(const char* command, const char* help, int argc, char** argv,
                                             const std::vector<OptionSpec>& specs, ParsedFlags& flags);
 

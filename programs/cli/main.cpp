@@ -23,8 +23,8 @@ struct Command {
 
 // Add new commands here (one line each).
 constexpr Command kCommands[] = {
-    {"pub", "publish one MQTT message (like mosquitto_pub)", iotlite::cli::run_pub},
-    {"sub", "subscribe and print messages (like mosquitto_sub)", iotlite::cli::run_sub},
+    {"pub", "publish MQTT messages (like mosquitto_pub: same flags)", iotlite::cli::run_pub},
+    {"sub", "subscribe and print messages (like mosquitto_sub: same flags)", iotlite::cli::run_sub},
     {"shadow", "get, update or delete a Device Shadow", iotlite::cli::run_shadow},
     {"sign-url", "print a SigV4-presigned AWS IoT MQTT-over-WebSocket URL", iotlite::cli::run_sign_url},
     {"sigv4", "print one SigV4 stage for a request in AWS's test-suite format", iotlite::cli::run_sigv4},

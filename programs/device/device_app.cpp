@@ -39,8 +39,12 @@ void DeviceApp::poll(std::uint32_t max_wait_ms) {
 void DeviceApp::press_button() {
     const std::string payload = "{\"event\":\"button\",\"led\":" + std::string(led_ ? "true" : "false") + "}";
     auto r = session_->publish(options_.button_topic, payload, mqtt::QoS::at_least_once);
-    if (r.ok()) std::printf("button: published on %s\n", options_.button_topic.c_str());
-    else std::printf("button: publish refused: %s\n", r.error().message.c_str());
+    if (r.ok()) {
+        pending_publishes_[r.value()] = "button press";
+        std::printf("button: publishing on %s%s\n", options_.button_topic.c_str(), connected_ ? "" : " (queued until connected)");
+    } else {
+        std::printf("button: publish refused: %s\n", r.error().message.c_str());
+    }
     std::fflush(stdout);
 }
 
@@ -51,7 +55,8 @@ void DeviceApp::publish_telemetry() {
     char payload[96];
     std::snprintf(payload, sizeof payload, "{\"seq\":%u,\"temperature\":%.2f}", static_cast<unsigned>(sequence_), value);
     auto r = session_->publish(options_.telemetry_topic, payload, mqtt::QoS::at_least_once);
-    if (!r.ok()) std::printf("telemetry: publish refused: %s\n", r.error().message.c_str());
+    if (r.ok()) pending_publishes_[r.value()] = "telemetry #" + std::to_string(sequence_);
+    else std::printf("telemetry: publish refused: %s\n", r.error().message.c_str());
 }
 
 void DeviceApp::on_event(const mqtt::Event& e) {
@@ -59,7 +64,9 @@ void DeviceApp::on_event(const mqtt::Event& e) {
     switch (e.type) {
         case T::connected: {
             connected_ = true;
-            std::printf("connected (session_present=%d)\n", e.session_present ? 1 : 0);
+            ever_connected_ = true;
+            std::printf("connected to %s as %s (%s)\n", options_.where.c_str(), options_.client_id.c_str(),
+                        e.session_present ? "session resumed" : "new session");
             shadow::ShadowClient* sc = shadow_.get();
             auto w = sc->watch(shadow_id_, shadow::Stream::delta, session_->now_ms());
             if (!w.ok()) std::printf("shadow: watch failed: %s\n", w.error().message.c_str());
@@ -70,21 +77,34 @@ void DeviceApp::on_event(const mqtt::Event& e) {
         case T::disconnected:
             connected_ = false;
             if (targets_) targets_->on_attempt_failed(e.error);
-            std::printf("disconnected: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
+            last_failure_ = e.error.message;
+            std::printf("disconnected from %s: %s\n", options_.where.c_str(), e.error.message.c_str());
             break;
         case T::reconnecting:
-            std::printf("reconnecting in %u ms (attempt %u); last transport error: %s\n", e.delay_ms, e.attempt,
-                        session_->last_transport_error().message.c_str());
+            // "reconnecting in 2.0 s (attempt 3; TCP connect to 127.0.0.1:1 failed: Connection refused)"
+            std::printf("reconnecting in %u.%u s (attempt %u%s%s)\n", e.delay_ms / 1000, (e.delay_ms % 1000) / 100,
+                        e.attempt, last_failure_.empty() ? "" : "; ", last_failure_.c_str());
             break;
-        case T::published:
-            std::printf("published op %u\n", e.op_id);
+        case T::published: {
+            auto it = pending_publishes_.find(e.op_id);
+            std::printf("%s delivered (PUBACK)\n", it != pending_publishes_.end() ? it->second.c_str() : "message");
+            if (it != pending_publishes_.end()) pending_publishes_.erase(it);
             break;
-        case T::publish_failed:
-            std::printf("publish op %u failed: %s\n", e.op_id, e.error.message.c_str());
+        }
+        case T::publish_failed: {
+            auto it = pending_publishes_.find(e.op_id);
+            std::printf("%s not delivered: %s\n", it != pending_publishes_.end() ? it->second.c_str() : "message",
+                        e.error.message.c_str());
+            if (it != pending_publishes_.end()) pending_publishes_.erase(it);
             break;
+        }
         case T::error:
-            if (targets_ && e.op_id == 0) targets_->on_attempt_failed(e.error);  // a failed connect attempt
-            std::printf("error: %s: %s\n", errc_name(e.error.code), e.error.message.c_str());
+            if (e.op_id == 0) {  // a failed connect attempt: its reason is shown with "reconnecting"
+                if (targets_) targets_->on_attempt_failed(e.error);
+                last_failure_ = e.error.message;
+            } else {
+                std::printf("error: %s\n", e.error.message.c_str());
+            }
             break;
         default:
             break;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,7 @@ struct DeviceOptions {
     std::string telemetry_topic;    // default: devices/<thing>/telemetry
     std::string button_topic;       // default: devices/<thing>/button
     bool once = false;              // exit after the first reported shadow update is accepted
+    std::string where;              // "HOST:PORT", for the lines printed ("connected to ...")
 };
 
 class DeviceApp {
@@ -37,6 +39,9 @@ public:
     void poll(std::uint32_t max_wait_ms);
     void press_button();
     bool done() const { return done_; }
+    bool ever_connected() const { return ever_connected_; }
+    // The last reason a connect attempt failed or the connection ended ("" if none).
+    const std::string& last_failure() const { return last_failure_; }
     bool led() const { return led_; }
     Session& session() { return *session_; }
     // The builder of the session's targets: told about failed attempts (fresh credentials after a 403).
@@ -56,7 +61,10 @@ private:
     shadow::ShadowId shadow_id_;
     bool led_ = false;
     bool connected_ = false;
+    bool ever_connected_ = false;
     bool done_ = false;
+    std::string last_failure_;
+    std::map<std::uint32_t, std::string> pending_publishes_;  // op id -> "telemetry #3", "button"
     std::uint32_t report_request_ = 0;
     std::uint64_t next_telemetry_ms_ = 0;
     std::uint32_t sequence_ = 0;

@@ -1,14 +1,8 @@
 // iotlite_device — the example device on a Linux host (see device_app.hpp for what it does).
 //
-//   iotlite_device --endpoint HOST [--mode tls|alpn|wss] [--port N] --ca ca.pem
-//                  [--cert device.crt --key device.key] [--thing NAME] [--interval S]
-//                  [--region R] [--duration S] [--once] [--max-fragment-len N]
-//
-// tls: MQTT over TLS with the device certificate (default port 8883); alpn: the same on 443 with
-// ALPN x-amzn-mqtt-ca; wss: MQTT over WebSocket with a SigV4-presigned URL (default port 443,
-// credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, with
-// AWS_CREDENTIAL_EXPIRATION for temporary ones). --endpoint may carry a port or be [v6]:port.
-// Button: `kill -USR1 <pid>` or a line on stdin.
+// Flags: `iotlite_device --help` (kUsage below). tls: MQTT over TLS with the device certificate
+// (default port 8883); alpn: the same on 443 with ALPN x-amzn-mqtt-ca; wss: MQTT over WebSocket
+// with a SigV4-presigned URL (credentials from the environment).
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -38,7 +32,8 @@ volatile std::sig_atomic_t g_stop = 0;
 // the error names the flag, the path and the rule, never the content (a private key).
 bool read_pem(const char* flag, const std::string& path, std::string& out, std::string& error) {
     if (path.empty()) {
-        error = std::string(flag) + " is required";
+        error = std::string("missing required flag ") + flag + " FILE" +
+                (std::string(flag) == "--ca" ? "" : " (modes tls and alpn authenticate with the device certificate and key)");
         return false;
     }
     Result<std::string> read = cli::read_bounded_file(path, cli::kPemFileLimit, std::string(flag) + " " + path);
@@ -69,47 +64,96 @@ Result<connection::TimedCredentials> credentials_from_environment() {
     return out;
 }
 
-int usage(const char* why) {
-    std::fprintf(stderr, "iotlite_device: %s\n(see the comment at the top of programs/device/main.cpp)\n", why);
+constexpr const char* kUsage =
+    "usage: iotlite_device --endpoint HOST[:PORT] --ca CA.pem [--mode tls|alpn|wss]\n"
+    "                      [--cert DEVICE.crt --key DEVICE.key] [--port N] [--thing NAME] [--client-id ID]\n"
+    "                      [--interval S] [--region R] [--duration S] [--once] [--max-fragment-len N]\n"
+    "\n"
+    "The example device: publishes a reading on devices/<thing>/telemetry every --interval seconds\n"
+    "(QoS 1), keeps its shadow's `led` state, and publishes on devices/<thing>/button when the button\n"
+    "is pressed (`kill -USR1 <pid>` or a line on stdin). It reconnects by itself until stopped.\n"
+    "\n"
+    "required:\n"
+    "  --endpoint HOST[:PORT]   the AWS IoT data endpoint ([v6]:port for an IPv6 literal)\n"
+    "  --ca FILE                the CA that signed the endpoint's certificate (PEM)\n"
+    "  --cert FILE --key FILE   the device certificate and key (PEM; modes tls and alpn)\n"
+    "options:\n"
+    "  --mode tls|alpn|wss      tls: MQTT over TLS, port 8883 (default); alpn: port 443 with ALPN\n"
+    "                           x-amzn-mqtt-ca; wss: MQTT over WebSocket, SigV4 from AWS_ACCESS_KEY_ID /\n"
+    "                           AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (+ AWS_CREDENTIAL_EXPIRATION)\n"
+    "  --port N                 the port, when --endpoint has none (1-65535)\n"
+    "  --thing NAME             thing name (default iotlite-device); --client-id ID (default: the thing)\n"
+    "  --interval S             telemetry period in seconds (default 10)\n"
+    "  --region R               SigV4 region when the endpoint does not name one\n"
+    "  --duration S             stop after S seconds (default: run until SIGINT / SIGTERM)\n"
+    "  --once                   stop once the first shadow report is accepted\n"
+    "  --max-fragment-len N     request TLS records of at most N bytes (512, 1024, 2048, 4096)\n"
+    "  --help                   this text\n"
+    "Exit status: 0 stopped after connecting (with --once: the report accepted), 1 never connected or\n"
+    "--once not done, 2 bad input.\n";
+
+int usage(const std::string& why) {
+    std::fprintf(stderr, "iotlite_device: %s (see iotlite_device --help)\n", why.c_str());
     return 2;
+}
+
+// A whole decimal number in [min, max] (no sign, no trailing text).
+bool parse_whole(const std::string& text, long min, long max, long& out) {
+    if (text.empty() || text.size() > 9) return false;
+    long v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    if (v < min || v > max) return false;
+    out = v;
+    return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string endpoint, mode = "tls", ca, cert, key, region;
-    long port = 0, duration_s = 0, mfl = 0;
+    long port = 0, duration_s = 0, mfl = 0, interval_s = 10;
     device::DeviceOptions options;
+    const char* value_flags[] = {"--endpoint", "--mode", "--port", "--ca", "--cert", "--key", "--thing", "--client-id",
+                                 "--interval", "--region", "--duration", "--max-fragment-len"};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&](std::string& out) {
-            if (i + 1 >= argc) return false;
-            out = argv[++i];
-            return true;
-        };
-        std::string v;
-        if (a == "--once") { options.once = true; continue; }
-        if (!next(v)) return usage(("missing value for " + a).c_str());
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (a == "--once") {
+            options.once = true;
+            continue;
+        }
+        bool known = false;
+        for (const char* f : value_flags) known = known || a == f;
+        // Never echo a stray argument: it could be a secret pasted in the wrong place.
+        if (!known) return usage(a.rfind("--", 0) == 0 ? "unknown flag " + a.substr(0, 40) : "unexpected argument at position " + std::to_string(i));
+        if (i + 1 >= argc) return usage(a + " needs a value");
+        const std::string v = argv[++i];
         if (a == "--endpoint") endpoint = v;
         else if (a == "--mode") mode = v;
-        else if (a == "--port") port = std::strtol(v.c_str(), nullptr, 10);
+        else if (a == "--port") { if (!parse_whole(v, 1, 65535, port)) return usage("--port must be a whole number from 1 to 65535"); }
         else if (a == "--ca") ca = v;
         else if (a == "--cert") cert = v;
         else if (a == "--key") key = v;
         else if (a == "--thing") options.thing = v;
         else if (a == "--client-id") options.client_id = v;
-        else if (a == "--interval") options.interval_s = static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
+        else if (a == "--interval") { if (!parse_whole(v, 1, 86400, interval_s)) return usage("--interval must be whole seconds from 1 to 86400"); }
         else if (a == "--region") region = v;
-        else if (a == "--duration") duration_s = std::strtol(v.c_str(), nullptr, 10);
-        else if (a == "--max-fragment-len") mfl = std::strtol(v.c_str(), nullptr, 10);
-        else return usage(("unknown flag " + a).c_str());
+        else if (a == "--duration") { if (!parse_whole(v, 1, 31536000, duration_s)) return usage("--duration must be whole seconds from 1"); }
+        else if (a == "--max-fragment-len") { if (!parse_whole(v, 0, 4096, mfl)) return usage("--max-fragment-len must be 512, 1024, 2048 or 4096"); }
     }
-    if (endpoint.empty()) return usage("--endpoint is required");
+    options.interval_s = static_cast<std::uint32_t>(interval_s);
+    if (endpoint.empty()) return usage("missing required flag --endpoint HOST[:PORT] (the AWS IoT data endpoint)");
     if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
+    if (ca.empty()) return usage("missing required flag --ca FILE (the CA that signed the endpoint's certificate)");
     const bool port_given = port != 0;
     if (port == 0) port = mode == "tls" ? 8883 : 443;
-    if (port < 1 || port > 65535) return usage("--port must be 1..65535");
-    if (options.interval_s == 0) return usage("--interval must be at least 1 second");
+
 
     DeviceCredentials creds;
     creds.max_fragment_len = static_cast<std::uint16_t>(mfl);
@@ -123,7 +167,7 @@ int main(int argc, char** argv) {
     // The connection layer: one endpoint parser; the target for every attempt (re-signed with the
     // clock offset learned from Date headers, credentials read again before they expire).
     Result<connection::Endpoint> parsed = connection::parse_endpoint(endpoint);
-    if (!parsed.ok()) return usage(parsed.error().message.c_str());
+    if (!parsed.ok()) return usage("--endpoint: " + parsed.error().message);
     connection::TargetConfig target_config;
     target_config.endpoint = parsed.value();
     if (port_given || target_config.endpoint.port == 0) target_config.endpoint.port = static_cast<std::uint16_t>(port);
@@ -162,9 +206,13 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { g_stop = 1; });
     std::signal(SIGTERM, [](int) { g_stop = 1; });
 
+    const std::string host = target_config.endpoint.ipv6 ? "[" + target_config.endpoint.host + "]" : target_config.endpoint.host;
+    options.where = host + ":" + std::to_string(builder.port());
     device::DeviceApp app(options, std::move(session.value()));
     app.set_target_builder(&builder);
-    std::printf("device %s: %s to %s:%ld\n", options.thing.c_str(), mode.c_str(), endpoint.c_str(), port);
+    std::printf("device %s: connecting to %s (%s)\n", options.thing.c_str(), options.where.c_str(),
+                mode == "tls" ? "MQTT over TLS, client certificate" : mode == "alpn" ? "MQTT over TLS, ALPN x-amzn-mqtt-ca"
+                                                                       : "MQTT over WebSocket, SigV4");
     std::fflush(stdout);
     Result<void> started = app.start();
     if (!started.ok()) {
@@ -192,6 +240,13 @@ int main(int argc, char** argv) {
         }
     }
     app.session().stop(1000);
+    if (!app.ever_connected()) {
+        std::printf("stopped without ever connecting\n");
+        std::fflush(stdout);
+        std::fprintf(stderr, "iotlite_device: never connected to %s%s%s\n", options.where.c_str(),
+                     app.last_failure().empty() ? "" : ": ", app.last_failure().c_str());
+        return 1;
+    }
     std::printf("stopped\n");
     return app.done() || !options.once ? 0 : 1;
 }

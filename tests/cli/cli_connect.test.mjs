@@ -3,6 +3,9 @@
 // certificate on the 8883-style port and on the ALPN port, Mosquitto's own clients as independent
 // peers, --profile from a temporary credentials file, shadow get/update/delete, a wrong secret
 // (403, exit 1 within the timeout), bad flags (exit 2, one line) and no secret in any output.
+// mosquitto habits: -h/-p, -L, pub -l and --repeat, sub -F (mosquitto_sub's output of the same
+// message is the oracle), -R, -T, -E, -U, -W exiting 27, a closed port failing at once, -u/-P
+// through the stand-in's custom authorizer, a Will published on an abrupt end, --quiet.
 //
 // The gateway's signature check is @smithy/signature-v4's, not ours, so a delivered message
 // means the CLI's presigned URLs are right. Every CLI run carries -W and is killed by the harness
@@ -15,12 +18,14 @@ import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 
 const CLI = process.env.IOTLITE_CLI;
 const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'standin', 'standin.mjs');
 const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
 const WRONG_SECRET = 'wrongSecretKeyThatMustNeverBePrinted/0123456';
 const FAKE_TOKEN = 'FwoGZXIvYXdzSessionTokenThatMustNeverBePrinted+/=';
+const CUSTOM_PASSWORD = 'customAuthorizerPasswordNeverPrinted';
 
 let standin;   // { child, endpoints }
 let standinLog = '';
@@ -395,26 +400,209 @@ test('a wrong secret key: a clear 403 error and exit 1 well within the timeout, 
   }
 });
 
-test('nobody listening: retries are bounded by -W, then exit 1 naming the endpoint (no hang, no tight loop)', async () => {
-  const r = await cli(['pub', '--endpoint', '127.0.0.1:1', '--scheme', 'ws', '--region', 'us-east-1', '-t', 'a', '-m', 'x',
-    '-W', '2', '-d'], { env: awsEnv() });
-  assert.equal(r.code, 1);
-  const lines = r.err.split('\n').filter((l) => l !== '');
-  assert.match(lines.at(-1), /^iotlite pub: could not connect to ws:\/\/127\.0\.0\.1:1\/mqtt .* within 2 s: .*refused/);
-  assert.ok(r.ms >= 1900 && r.ms < 5000, `took ${r.ms} ms`);
-  // Backoff between attempts: a handful of attempts in 2 s, not thousands.
-  const attempts = lines.filter((l) => /connect attempt \d+/.test(l)).length;
-  assert.ok(attempts >= 2 && attempts <= 6, `${attempts} attempts in 2 s`);
+test('a closed port fails fast: exit 1 within 3 s naming the address (as mosquitto_pub), not after -W', async () => {
+  for (const cmd of [['pub', '-t', 'a', '-m', 'x'], ['sub', '-t', 'a']]) {
+    const r = await cli([...cmd, '-h', '127.0.0.1', '-p', '1', '--scheme', 'ws', '--region', 'us-east-1', '-W', '20'], { env: awsEnv() });
+    assertOneLineError(r, 1, /^iotlite \w+: cannot connect to ws:\/\/127\.0\.0\.1:1\/mqtt .*: connection refused by 127\.0\.0\.1:1 \(nothing listens on that port\)$/, cmd[0]);
+    assert.ok(r.ms < 3000, `${cmd[0]} took ${r.ms} ms`);
+  }
+  // mosquitto_pub, the oracle: the same exit status at once.
+  const m = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', '1', '-t', 'a', '-m', 'x']);
+  assert.equal(m.code, 1);
+});
 
+test('a port that accepts but never answers: bounded by -W, exit 27 (mosquitto\'s timeout code), no tight loop', async () => {
+  const silent = createServer(() => {});  // accepts TCP, never speaks
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const r = await cli(['pub', '--endpoint', `127.0.0.1:${silent.address().port}`, '--scheme', 'ws', '--region', 'us-east-1',
+      '-t', 'a', '-m', 'x', '-W', '2', '-d'], { env: awsEnv() });
+    assert.equal(r.code, 27, r.err);
+    const lines = r.err.split('\n').filter((l) => l !== '');
+    assert.match(lines.at(-1), /^iotlite pub: could not connect to ws:\/\/127\.0\.0\.1:\d+\/mqtt .* within 2 s/);
+    assert.ok(r.ms >= 1900 && r.ms < 5000, `took ${r.ms} ms`);
+    const attempts = lines.filter((l) => /connect attempt \d+/.test(l)).length;
+    assert.ok(attempts >= 1 && attempts <= 3, `${attempts} attempts in 2 s`);
+  } finally {
+    silent.close();
+  }
   const s = await cli(['sub', ...conn('ws'), '-t', freshTopic('quiet'), '-C', '1', '-W', '2'], { env: awsEnv() });
-  assertOneLineError(s, 1, /timed out after 2 s \(-W\) with 0 of 1 messages/, 'sub');
+  assertOneLineError(s, 27, /timed out after 2 s \(-W\) with 0 of 1 messages/, 'sub');
+});
+
+test('sub -W without -C: exit 27 like mosquitto_sub -W against the broker (the oracle)', async () => {
+  const s = await cli(['sub', ...conn('ws'), '-t', freshTopic('w'), '-W', '1'], { env: awsEnv() });
+  assertOneLineError(s, 27, /^iotlite sub: timed out after 1 s \(-W\)$/, 'sub');
+  const m = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(standin.endpoints.brokerTcpPort), '-t', freshTopic('w'), '-W', '1']);
+  assert.equal(m.code, s.code);
+});
+
+test('mosquitto spellings: -h/-p for pub, -L ws://HOST:PORT/TOPIC for sub, --tls-alpn x-amzn-mqtt-ca is --alpn', async () => {
+  const e = standin.endpoints;
+  const topic = freshTopic('hp');
+  const sub = await startSub(['-L', `ws://127.0.0.1:${e.wsPort}/${topic}`, '--region', e.region, '-C', '1', '-v', '-W', '20'], awsEnv());
+  const pub = await cli(['pub', '-h', '127.0.0.1', '-p', String(e.wsPort), '--scheme', 'ws', '--region', e.region, '-t', topic,
+    '-m', 'spelled like mosquitto', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${topic} spelled like mosquitto\n`);
+
+  const device = await issueCert('iotlite-cli-mosq');
+  const alpnTopic = freshTopic('alpn');
+  const a = await cli(['pub', '-L', `mqtts://localhost:${e.alpnPort}/${alpnTopic}`, '--tls-alpn', 'x-amzn-mqtt-ca', '--cafile', e.caCertPath,
+    '--cert', device.certPath, '--key', device.keyPath, '-m', 'x', '-q', '1', '-W', '10']);
+  assert.equal(a.code, 0, a.err);
+});
+
+test('pub -l: one message per stdin line (empty lines too, \\r kept, a last partial line sent); a line over 128 KB is exit 2', async () => {
+  const topic = freshTopic('lines');
+  const sub = await startSub([...conn('ws'), '-t', topic, '-C', '4', '-F', '[%p]', '-W', '20'], awsEnv());
+  const pub = await cli(['pub', ...conn('ws'), '-t', topic, '-l', '-q', '1', '-W', '10'], { env: awsEnv(), input: 'one\n\nthr\r\nlast' });
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '[one]\n[]\n[thr\r]\n[last]\n');
+
+  const long = await cli(['pub', ...conn('ws'), '-t', topic, '-l', '-W', '10'], { env: awsEnv(), input: `ok\n${'a'.repeat(131073)}\n` });
+  assertOneLineError(long, 2, /^iotlite pub: -l: line 2 is longer than 131072 bytes \(AWS IoT's payload limit; one line is one message\)$/, 'pub');
+});
+
+test('pub --repeat 3 --repeat-delay 0.3: three messages, spaced by the delay', async () => {
+  const topic = freshTopic('repeat');
+  const sub = await startSub([...conn('ws'), '-t', topic, '-C', '3', '-W', '20'], awsEnv());
+  const pub = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'again', '--repeat', '3', '--repeat-delay', '0.3', '-q', '1', '-W', '10'],
+    { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  assert.ok(pub.ms >= 600, `two delays of 0.3 s: took ${pub.ms} ms`);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'again\nagain\nagain\n');
+});
+
+test('sub -F prints exactly what mosquitto_sub -F prints for the same (retained) message', async () => {
+  const e = standin.endpoints;
+  const topic = freshTopic('format');
+  const format = '[%t|%p|%q|%r|%l|%x|%X|%%|@Y|@@|\\t|\\\\]';
+  const pub = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'h\u00e9 llo', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  const ours = await cli(['sub', ...conn('ws'), '-t', topic, '-C', '1', '-F', format, '-W', '10'], { env: awsEnv() });
+  const theirs = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-t', topic, '-C', '1', '-F', format, '-W', '10']);
+  assert.equal(theirs.code, 0, theirs.err);
+  assert.equal(ours.code, 0, ours.err);
+  assert.equal(ours.out, theirs.out);
+  assert.match(ours.out, new RegExp(`^\\[${topic}\\|h\u00e9 llo\\|0\\|1\\|7\\|`));
+  const oursN = await cli(['sub', ...conn('ws'), '-t', topic, '-C', '1', '-F', '%t', '-N', '-W', '10'], { env: awsEnv() });
+  assert.equal(oursN.out, topic);
+  const clear = await cli(['pub', ...conn('ws'), '-t', topic, '-n', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(clear.code, 0, clear.err);
+});
+
+test('sub -R skips retained messages and -T filters topics out; neither counts for -C', async () => {
+  const kept = freshTopic('stale');
+  const noisy = freshTopic('noisy');
+  const p0 = await cli(['pub', ...conn('ws'), '-t', kept, '-m', 'stale', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(p0.code, 0, p0.err);
+  const sub = await startSub([...conn('ws'), '-t', kept, '-t', noisy, '-T', noisy, '-R', '-C', '1', '-v', '-W', '20'], awsEnv());
+  for (const [topic, m] of [[noisy, 'filtered out'], [kept, 'live']]) {
+    const p = await cli(['pub', ...conn('ws'), '-t', topic, '-m', m, '-q', '1', '-W', '10'], { env: awsEnv() });
+    assert.equal(p.code, 0, p.err);
+  }
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${kept} live\n`);
+  const clear = await cli(['pub', ...conn('ws'), '-t', kept, '-n', '-r', '-q', '1', '-W', '10'], { env: awsEnv() });
+  assert.equal(clear.code, 0, clear.err);
+});
+
+test('sub -E exits once subscribed; -U unsubscribes (alone: then exits; with -t: that filter stops delivering)', async () => {
+  const e1 = await cli(['sub', ...conn('ws'), '-t', freshTopic('e'), '-E', '-W', '10'], { env: awsEnv() });
+  assert.equal(e1.code, 0, e1.err);
+  assert.ok(e1.ms < 5000, `took ${e1.ms} ms`);
+  const u1 = await cli(['sub', ...conn('ws'), '-U', freshTopic('u'), '-d', '-W', '10'], { env: awsEnv() });
+  assert.equal(u1.code, 0, u1.err);
+  assert.match(u1.err, /unsubscribed from 1 filter/);
+
+  const stay = freshTopic('stay');
+  const gone = freshTopic('gone');
+  let resolveUnsubscribed;
+  const unsubscribed = new Promise((r) => { resolveUnsubscribed = r; });
+  const sub = await startSub([...conn('ws'), '-t', stay, '-t', gone, '-U', gone, '-C', '1', '-v', '-W', '20'], awsEnv(),
+    (line) => { if (/unsubscribed from 1 filter/.test(line)) resolveUnsubscribed(); });
+  await unsubscribed;
+  for (const topic of [gone, stay]) {
+    const p = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'm', '-q', '1', '-W', '10'], { env: awsEnv() });
+    assert.equal(p.code, 0, p.err);
+  }
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${stay} m\n`);
+});
+
+test('-u/-P with --authorizer: the stand-in\'s custom authorizer lets the token in; a wrong token is a 403 with the authorizer hint', async () => {
+  const e = standin.endpoints;
+  const a = e.customAuthorizer;
+  const base = ['-h', '127.0.0.1', '-p', String(e.wsPort), '--scheme', 'ws', '--authorizer', a.name, '--token-key-name', a.tokenKeyName,
+    '-u', 'device'];
+  const topic = freshTopic('authz');
+  const sub = await startSub([...base, '-P', CUSTOM_PASSWORD, '--token', a.token, '-t', topic, '-C', '1', '-W', '20'], {});
+  const pub = await cli(['pub', ...base, '-P', CUSTOM_PASSWORD, '--token', a.token, '-t', topic, '-m', 'authorized', '-q', '1', '-W', '10']);
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'authorized\n');
+  assert.match(r.err, /custom authorizer iotlite-authorizer, user device/);
+
+  const bad = await cli(['pub', ...base, '-P', CUSTOM_PASSWORD, '--token', 'not-the-token', '-t', topic, '-m', 'x', '-W', '5']);
+  assertOneLineError(bad, 1, /HTTP 403 .*AuthorizerDenied.*check --authorizer, --token/, 'pub');
+});
+
+test('--will-topic: the broker publishes the Will when the connection ends without DISCONNECT', async () => {
+  const will = freshTopic('will');
+  const watcher = await startSub([...conn('ws'), '-t', will, '-C', '1', '-v', '-W', '20'], awsEnv());
+  const doomed = await startSub([...conn('ws'), '-t', freshTopic('doomed'), '--will-topic', will, '--will-payload', 'gone',
+    '--will-qos', '1'], awsEnv());
+  doomed.signal('SIGKILL');  // no DISCONNECT
+  await doomed.done;
+  const r = await watcher.done;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${will} gone\n`);
+});
+
+test('--quiet: no error line, the exit status still tells', async () => {
+  const r = await cli(['pub', ...conn('ws'), '-t', 'a', '-m', 'x', '--insecure', '--quiet'], { env: awsEnv() });
+  assert.equal(r.code, 2);
+  assert.equal(r.err, '');
+  const c = await cli(['sub', '-h', '127.0.0.1', '-p', '1', '--scheme', 'ws', '--region', 'us-east-1', '-t', 'a', '--quiet'], { env: awsEnv() });
+  assert.equal(c.code, 1);
+  assert.equal(c.err, '');
 });
 
 test('bad input: exit 2 with exactly one line naming the problem, before any connection', async () => {
   const ws = conn('ws');
   const cases = [
     [['pub', ...ws, '-m', 'x'], /-t TOPIC is required/],
-    [['pub', ...ws, '-t', 'a/b'], /exactly one of -m MESSAGE, -f FILE, -s \(stdin\) or -n/],
+    [['pub', ...ws, '-t', 'a/b'], /exactly one of -m MESSAGE, -f FILE, -s \(stdin\), -l \(stdin lines\) or -n/],
+    // mosquitto's flags that do not map onto AWS IoT, or malformed: refused naming the option and the rule.
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--insecure'], /--insecure is refused: AWS IoT requires the client to verify the server's certificate/],
+    [['sub', ...ws, '-t', 'a', '--insecure'], /--insecure is refused/],
+    [['pub', '-L', `mqtt://u:${CUSTOM_PASSWORD}@h/t`, '-m', 'x'], /-L mqtt:\/\/: AWS IoT has no plain MQTT port \(1883\)/],
+    [['pub', '-L', 'mqtts://localhost/t', '-m', 'x'], /-L mqtts:\/\/: MQTT over TLS to AWS IoT authenticates with a client certificate/],
+    [['pub', '-L', 'http://h/t', '-m', 'x'], /-L: unsupported scheme 'http:\/\/'/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--tls-alpn', 'mqtt'], /--tls-alpn: AWS IoT takes MQTT on port 443 with ALPN x-amzn-mqtt-ca/],
+    [['pub', '-h', 'localhost', '-p', '0', '-t', 'a', '-m', 'x'], /-p must be a port number from 1 to 65535/],
+    [['pub', '-h', 'localhost', '--endpoint', 'localhost', '-t', 'a', '-m', 'x'], /give the host with -h or with --endpoint, not both/],
+    [['pub', ...ws, '-t', 'a', '-l', '--repeat', '2'], /--repeat applies to -m, -f, -s and -n, not to -l/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--repeat', '0'], /--repeat must be a whole number from 1 to 1000000/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--repeat-delay', '1.2345'], /--repeat-delay must be seconds from 0 to 3600 with at most 3 decimals/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '-P', CUSTOM_PASSWORD], /-P needs -u/],
+    [['pub', ...ws, '-t', 'a', '-m', 'x', '--will-qos', '1'], /--will-qos needs --will-topic/],
+    [['pub', '--endpoint', 'localhost:1', '--region', 'us-east-1', '-t', 'a', '-m', 'x', '--capath', '/nonexistent'],
+      /--capath \/nonexistent: cannot open/],
+    [['sub', ...ws, '-t', 'a', '-F', '%m'], /-F: '%m' is not supported: the message id is not exposed/],
+    [['sub', ...ws, '-t', 'a', '-F', '%i'], /-F: invalid format specifier '%i'/],
+    [['sub', ...ws, '-t', 'a', '-T', 'a/#/b'], /-T: .*'#' must be the last level/],
+    [['sub', ...ws, '-U', 'a/#/b'], /-U: .*'#' must be the last level/],
     [['pub', ...ws, '-t', 'a/b/c/d/e/f/g/h/i', '-m', 'x'], /topic has 8 '\/' levels; AWS IoT allows 7/],
     [['pub', ...ws, '-t', 'x'.repeat(257), '-m', 'x'], /256/],
     [['pub', ...ws, '-t', 'a/+', '-m', 'x'], /wildcard/],
@@ -428,7 +616,7 @@ test('bad input: exit 2 with exactly one line naming the problem, before any con
     [['pub', '-t', 'a', '-m', 'x'], /--endpoint is required/],
     [['pub', '--endpoint', 'h:99999', '-t', 'a', '-m', 'x'], /port must be 1\.\.65535/],
     [['pub', '--endpoint', 'localhost:1', '--cafile', '/etc/hostname', '--region', 'us-east-1', '-t', 'a', '-m', 'x'], /CA certificate does not parse/],
-    [['sub', ...ws, '-C', '1'], /-t FILTER is required/],
+    [['sub', ...ws, '-C', '1'], /-t FILTER is required \(repeatable\), or -U FILTER/],
     [['sub', ...ws, '-t', 'a/#/b'], /'#' must be the last level/],
     [['sub', ...ws, '-t', 'a', '-C', 'zero'], /-C must be a whole number/],
     [['shadow', 'get', ...ws], /--thing is required/],
@@ -454,7 +642,7 @@ test('bad input: exit 2 with exactly one line naming the problem, before any con
 test('no secret key, wrong secret or session token appears in any output of this suite', () => {
   assert.ok(outputs.length > 40, `outputs collected: ${outputs.length}`);
   for (const o of outputs) {
-    for (const s of [secret, WRONG_SECRET, FAKE_TOKEN, encodeURIComponent(secret), encodeURIComponent(FAKE_TOKEN)]) {
+    for (const s of [secret, WRONG_SECRET, FAKE_TOKEN, CUSTOM_PASSWORD, encodeURIComponent(secret), encodeURIComponent(FAKE_TOKEN)]) {
       assert.ok(!o.includes(s), `a secret leaked in: ${o.slice(0, 200)}`);
     }
   }

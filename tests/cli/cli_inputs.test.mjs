@@ -94,11 +94,12 @@ test('pub -f: a payload file over AWS IoT\'s 128 KB is refused by its size; one 
   const big = file('big.bin', Buffer.alloc(140000, 'x'));
   const r = await cli(['pub', ...ws, '-t', 'a/b', '-f', big], { env: creds });
   assertRefused(r, 'iotlite pub: ', /: payload file is 140000 bytes; AWS IoT allows 131072 \(128 KB\)$/, 'big payload');
-  // At the limit the file is accepted and the command goes on to connect (nobody listens: exit 1).
+  // At the limit the file is accepted and the command goes on to connect (nobody listens: exit 1
+  // at once, the port refused).
   const exact = file('exact.bin', Buffer.alloc(AWS_LIMIT, 'y'));
   const ok = await cli(['pub', ...ws, '-t', 'a/b', '-f', exact], { env: creds });
   assert.equal(ok.code, 1, ok.err);
-  assert.match(ok.err, /could not connect/);
+  assert.match(ok.err, /cannot connect to .*: connection refused by 127\.0\.0\.1:1/);
   // -s reads stdin with the same bound.
   const zero = openSync('/dev/zero', 'r');
   try {
@@ -172,6 +173,10 @@ test('sigv4: --context / --request are bounded regular files; a deep --context i
   const deep = file('deep.json', `{"credentials":{"secret_access_key":"${SECRET}"},"x":${nested(3000)}}`);
   const d = await cli(['sigv4', '--context', deep, '--request', request, ...base]);
   assertRefused(d, 'iotlite sigv4: ', /^iotlite sigv4: the --context file nests JSON more than 32 levels deep/, 'deep context');
+  // A file that cannot be read is named, with the reason.
+  const missing = join(scratch, 'no-such-request.txt');
+  const m = await cli(['sigv4', '--context', ctx, '--request', missing, ...base]);
+  assertRefused(m, 'iotlite sigv4: ', new RegExp(`^iotlite sigv4: cannot read the --request file \\(--request ${missing}: cannot open \\(No such file or directory\\)\\)$`), 'missing request');
   // The well-formed context still signs (5 levels of an unused member are fine).
   const ok = await cli(['sigv4', '--context', ctx, '--request', request, ...base]);
   assert.equal(ok.code, 0, ok.err);
@@ -182,13 +187,46 @@ test('the example device: --ca / --cert / --key go through the same bounded read
   const r = await run(DEVICE, ['--endpoint', 'localhost', '--ca', '/dev/zero', '--once', '--duration', '1']);
   assert.equal(r.signal, null, 'killed: /dev/zero was read');
   assert.equal(r.code, 2, r.err);
-  assert.match(r.err, /^iotlite_device: --ca \/dev\/zero: not a regular file \(a character device\)$/m);
+  assert.match(r.err, /^iotlite_device: --ca \/dev\/zero: not a regular file \(a character device\) \(see iotlite_device --help\)$/m);
   assert.ok(r.ms < QUICK_MS, `took ${r.ms} ms`);
   const key = file('dev.key', `${KEY_MARKER}\n${'C'.repeat(PEM_LIMIT)}`);
   const k = await run(DEVICE, ['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/ca-certificates.crt',
     '--cert', join(scratch, 'device.crt'), '--key', key, '--once']);
   assert.equal(k.code, 2, k.err);
   assert.match(k.err, /^iotlite_device: --key .*dev\.key: PEM file is \d+ bytes; iotlite reads at most 524288/m);
+});
+
+test('the example device: --help, a missing required flag named as missing, strict numbers', { skip: !DEVICE }, async () => {
+  const help = await run(DEVICE, ['--help']);
+  assert.equal(help.code, 0, help.err);
+  assert.match(help.out, /^usage: iotlite_device --endpoint HOST\[:PORT\] --ca CA\.pem/);
+  assert.match(help.out, /--once/);
+  const cases = [
+    [[], /^iotlite_device: missing required flag --endpoint HOST\[:PORT\]/],
+    [['--endpoint', 'localhost'], /^iotlite_device: missing required flag --ca FILE/],
+    [['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem'], /^iotlite_device: missing required flag --cert FILE \(modes tls and alpn/],
+    [['--endpoint', 'localhost', '--port', '12ab'], /^iotlite_device: --port must be a whole number from 1 to 65535/],
+    [['--endpoint', 'localhost', '--interval', '0'], /^iotlite_device: --interval must be whole seconds from 1 to 86400/],
+    [['--endpoint'], /^iotlite_device: --endpoint needs a value/],
+    [['--endpoint', 'localhost', SECRET], /^iotlite_device: unexpected argument at position 3/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await run(DEVICE, args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.equal(r.err.split('\n').filter((l) => l !== '').length, 1, r.err);
+    assert.match(r.err, pattern);
+  }
+});
+
+test('the example device: never connected (a closed port) is exit 1 with the reason, events in words', { skip: !DEVICE }, async () => {
+  const r = await run(DEVICE, ['--endpoint', '127.0.0.1:1', '--mode', 'wss', '--region', 'us-east-1',
+    '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem', '--duration', '2'],
+  { env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: SECRET } });
+  assert.equal(r.signal, null);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /^device iotlite-device: connecting to 127\.0\.0\.1:1 \(MQTT over WebSocket, SigV4\)$/m);
+  assert.match(r.out, /^reconnecting in \d+\.\d s \(attempt 2; TCP connect to 127\.0\.0\.1:1 failed: Connection refused\)$/m);
+  assert.match(r.err, /^iotlite_device: never connected to 127\.0\.0\.1:1: TCP connect to 127\.0\.0\.1:1 failed: Connection refused$/m);
 });
 
 test('no secret or key content appears in any output of this suite', () => {
