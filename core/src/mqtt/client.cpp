@@ -134,8 +134,11 @@ struct Client::Impl {
     // ---- sending ---------------------------------------------------------------------------
     // Packets are written straight from the engine's fields (sizes were validated on the way in).
     void send_packet(const PublishPacket& p, std::uint64_t now) {
-        detail::write_publish(out.sink(), p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup,
-                              p.packet_id);
+        write_publish(p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id, now);
+    }
+    void write_publish(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos, bool retain,
+                       bool dup, std::uint16_t packet_id, std::uint64_t now) {
+        detail::write_publish(out.sink(), topic, payload, size, qos, retain, dup, packet_id);
         keep_alive.sent(now);
     }
     void send_short(PacketType type, bool with_id, std::uint16_t id, std::uint64_t now) {
@@ -456,6 +459,16 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     if (size != 0 && payload == nullptr)
         return detail::fail<std::uint32_t>(Errc::invalid_argument, "publish(): payload is null but size is not 0");
     if (auto check = validate_message(topic, size, qos); !check) return check.error();
+
+    // A QoS 0 publish that goes out at once is written straight from the caller's bytes: nothing
+    // of it is kept after the write, so topic and payload are not copied (docs/firmware.md, "Heap
+    // after connect").
+    if (qos == QoS::at_most_once && m.queue.empty() && m.online()) {
+        m.write_publish(topic, payload, size, qos, retain, false, 0, now_ms);
+        std::uint32_t id = m.next_op++;
+        m.events.emit(Event::Type::published).op_id = id;
+        return id;
+    }
 
     detail::OutgoingPublish p;
     p.packet.topic.assign(topic.data(), topic.size());
