@@ -150,8 +150,9 @@ export class IotMessage {
   readonly dup: boolean;
   /** The payload decoded as UTF-8. */
   text(): string;
-  /** The payload parsed as JSON (throws SyntaxError if it is not JSON). */
-  json(): any;
+  /** The payload parsed as JSON (throws SyntaxError if it is not JSON), typed as the caller says
+   *  (not checked at run time). */
+  json<T = any>(): T;
 }
 
 export interface IotClientEvents {
@@ -164,6 +165,9 @@ export interface IotClientEvents {
    *  every refresh. Carries no key or token: `expiration` in epoch ms, server time (compare
    *  it with `Date.now() + client.clockOffsetMs`), `identityId` for Cognito. */
   credentials: { expiration?: number; identityId?: string };
+  /** `client.state` changed: as seen after each round of engine work (a quick
+   *  connecting → connected may show as one change) and when close() frees the engine. */
+  statechange: { state: IotClientState; previous: IotClientState };
 }
 
 export type IotClientState = 'idle' | 'waiting_target' | 'opening' | 'connecting' | 'connected' | 'backing_off' | 'closed';
@@ -194,6 +198,8 @@ export class IotClient {
   publish(topic: string, payload: string | Uint8Array | ArrayBuffer | ArrayBufferView | object, options?: PublishOptions): Promise<void>;
   /** Throws IotError invalid_argument if listener is not a function. */
   on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
+  /** As on(), for the next event only; off() with the same listener removes it before then. */
+  once<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   off<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   readonly state: IotClientState;
   /** The endpoint as the client parsed it: where every connection attempt goes (a copy). */

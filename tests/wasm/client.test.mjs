@@ -75,6 +75,38 @@ test('IotClient_StaticKeys_ConnectsSubscribesAndReceivesItsQoS1Publish', async (
   assert.equal(client.state, 'closed');
 });
 
+test('IotClient_StateChange_EachChangeOnceInOrderEndingConnectedThenClosed', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  const seen = [];
+  client.on('statechange', (x) => seen.push(x));
+  await client.connect();
+  await waitFor(() => seen.length > 0 && seen[seen.length - 1].state === 'connected', 5000, 'statechange to connected');
+  await client.close();
+  assert.equal(seen[0].previous, 'idle');
+  for (let i = 0; i < seen.length; i++) {
+    assert.notEqual(seen[i].state, seen[i].previous, 'a change to the same state');
+    if (i > 0) assert.equal(seen[i].previous, seen[i - 1].state, 'each change starts where the last ended');
+  }
+  assert.deepEqual(seen[seen.length - 1], { state: 'closed', previous: 'connected' });
+  assert.equal(client.state, 'closed');
+});
+
+test('IotClient_Once_NextEventOnlyAndOffRemovesItFirst', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  const onceCalls = [];
+  const removed = [];
+  const dropped = (x) => removed.push(x);
+  client.once('statechange', (x) => onceCalls.push(x));
+  client.once('statechange', dropped);
+  client.off('statechange', dropped);
+  await client.connect();
+  await client.close();
+  assert.equal(onceCalls.length, 1, 'a once listener runs for one event');
+  assert.equal(onceCalls[0].previous, 'idle');
+  assert.equal(removed.length, 0, 'off() removes a once listener');
+  assert.throws(() => client.once('connect', 'not a function'), (e) => e instanceof pkg.IotError && e.code === 'invalid_argument');
+});
+
 test('IotClient_PayloadKinds_StringBytesAndObjectArriveAsSent', async () => {
   const client = await pkg.IotClient.create(staticOptions());
   await client.connect();

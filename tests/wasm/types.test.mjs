@@ -11,7 +11,7 @@ import { loadPackage, packageDir, repoRoot } from './helpers.mjs';
 let dir;
 const tsc = path.join(repoRoot, 'node_modules/.bin/tsc');
 
-const GOOD = `import { IotClient, IotError, IotMessage, init } from 'iotlite';
+const GOOD = `import { IotClient, IotClientState, IotError, IotMessage, init } from 'iotlite';
 
 async function main(): Promise<void> {
   await init();
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   client.on('disconnect', ({ error }) => { const r: number | undefined = error.mqttReason; const rule: string | undefined = error.rule; console.log(r, rule, error.limit, error.actual); });
   client.clockOffsetMs = 2000;
   client.on('message', (m: IotMessage) => console.log(m.topic, m.text(), m.payload.byteLength));
+  client.once('statechange', ({ state, previous }) => { const s: IotClientState = state; console.log(s, previous); });
+  client.on('message', (m) => { const t = m.json<{ temperature: number }>(); console.log(t.temperature.toFixed(1)); });
   const { sessionPresent } = await client.connect();
   const granted: 0 | 1 = await client.subscribe('a/b', { qos: 1 }, (m) => m.json());
   await client.publish('a/b', { granted, sessionPresent }, { qos: 1, retain: false });
@@ -46,6 +48,7 @@ async function f() {
   const c = await IotClient.create({ endpoint: 'x', clientId: 'y', offlineQueue: { policy: 'drop_everything' } });
   await c.publish('t', 'p', { qos: 2 });
   c.on('connect', (x) => x.nope);
+  c.once('statechange', ({ state }) => { const n: number = state; console.log(n); });
 }
 f();
 `;
@@ -85,5 +88,6 @@ test('IndexDts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
   assert.match(out, /bad\.ts\(3,\d+\): error TS2322: Type '"drop_everything"' is not assignable/);
   assert.match(out, /bad\.ts\(4,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
   assert.match(out, /bad\.ts\(5,\d+\): error TS2339: Property 'nope' does not exist/);
-  assert.equal(out.match(/error TS/g).length, 3, out);
+  assert.match(out, /bad\.ts\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  assert.equal(out.match(/error TS/g).length, 4, out);
 });

@@ -117,6 +117,7 @@ export class IotClient {
   #n; #o; #endpoint; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
   #svc = [];  // attached services (attach)
   #offsetMs = 0;  // the clock offset when the engine was freed (close)
+  #was = 'idle';  // the state the last statechange reported
 
   // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
   // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
@@ -187,14 +188,26 @@ export class IotClient {
 
   // Events: connect {sessionPresent}, disconnect {error}, reconnecting {delayMs, attempt},
   // message (IotMessage), error (IotError), credentials {expiration?, identityId?} (fresh
-  // credentials were fetched: from Cognito or the credentialsProvider; no secret in it).
+  // credentials were fetched: from Cognito or the credentialsProvider; no secret in it),
+  // statechange {state, previous} (client.state changed, as seen after each pump and at close).
   // Throws IotError invalid_argument if fn is not a function.
   on(event, fn) {
     if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
     (this.#listeners[event] ||= []).push(fn);
     return this;
   }
-  off(event, fn) { const l = this.#listeners[event]; if (l) this.#listeners[event] = l.filter((f) => f !== fn); return this; }
+  // As on(), for the next `event` only. off(event, fn) removes it before then.
+  once(event, fn) {
+    if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
+    const wrapper = (arg) => { this.off(event, wrapper); fn(arg); };
+    wrapper.listener = fn;
+    return this.on(event, wrapper);
+  }
+  off(event, fn) {
+    const l = this.#listeners[event];
+    if (l) this.#listeners[event] = l.filter((f) => f !== fn && f.listener !== fn);
+    return this;
+  }
   #emit(event, arg) {
     for (const fn of this.#listeners[event] || []) {
       try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); }
@@ -282,6 +295,7 @@ export class IotClient {
     this.#offsetMs = this.clockOffsetMs;
     this.#n.destroy(this.#h);
     this.#h = 0;
+    this.#noteState();
     const err = new IotError('closed', 'the client was closed');
     for (const op of this.#ops.values()) op.reject(err);
     this.#ops.clear();
@@ -347,6 +361,15 @@ export class IotClient {
       if (!this.#svc.some((s) => s.onEvent(ev))) this.#handle(ev);
     }
     for (const s of this.#svc) s.poll(closing);
+    this.#noteState();
+  }
+
+  #noteState() {
+    const state = this.state;
+    const previous = this.#was;
+    if (state === previous) return;
+    this.#was = state;
+    this.#emit('statechange', { state, previous });
   }
 
   #flush() {
