@@ -110,6 +110,11 @@ export interface IotClientOptions {
   keepAliveSeconds?: number;
   /** Default true. */
   cleanSession?: boolean;
+  /** The Last Will: published by AWS IoT when the connection ends without a DISCONNECT. Its topic,
+   *  payload size and QoS are checked like a publish's (create() rejects naming the rule); the
+   *  payload is sent as publish() sends one. Needs iot:Publish (and iot:RetainPublish when
+   *  retained) on its topic. */
+  will?: { topic: string; payload?: string | Uint8Array | ArrayBuffer | ArrayBufferView | object; qos?: 0 | 1; retain?: boolean };
   /** Exponential backoff with jitter between attempts (integer ms, 0..2^31-1; the engine never
    *  makes two attempts less than 1 s apart, AWS IoT's 1 CONNECT/s per client id); false disables
    *  reconnecting. */

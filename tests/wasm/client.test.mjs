@@ -107,6 +107,53 @@ test('IotClient_Once_NextEventOnlyAndOffRemovesItFirst', async () => {
   assert.throws(() => client.once('connect', 'not a function'), (e) => e instanceof pkg.IotError && e.code === 'invalid_argument');
 });
 
+test('IotClient_Will_PublishedWhenTheConnectionDropsWithoutDisconnect', async () => {
+  const topic = `iotlite/wasm/${uniqueId('will')}`;
+  const watcher = await pkg.IotClient.create(staticOptions());
+  await watcher.connect();
+  const got = [];
+  await watcher.subscribe(topic, { qos: 1 }, (m) => got.push(m));
+  // The WebSocket of the client with a Will, kept so the test can cut it without a DISCONNECT.
+  const sockets = [];
+  class KeptWebSocket extends WebSocket {
+    constructor(...args) { super(...args); sockets.push(this); }
+  }
+  const dying = await pkg.IotClient.create(staticOptions({
+    WebSocket: KeptWebSocket, reconnect: false,
+    will: { topic, payload: { status: 'offline' }, qos: 1, retain: false },
+  }));
+  await dying.connect();
+  sockets[sockets.length - 1].terminate();  // TCP gone, no DISCONNECT: the broker publishes the Will
+  await waitFor(() => got.length === 1, 10000, 'the Will');
+  assert.deepEqual(got[0].json(), { status: 'offline' });
+  assert.equal(got[0].qos, 1);
+  await dying.close();
+  await watcher.close();
+});
+
+test('IotClient_WillBrokenRules_CreateRejectsNamingTheRule', async () => {
+  const reject = async (will) => {
+    try {
+      await pkg.IotClient.create(staticOptions({ will }));
+    } catch (e) {
+      assert.ok(e instanceof pkg.IotError, String(e));
+      return e;
+    }
+    return assert.fail(`create() accepted the Will ${JSON.stringify(will)}`);
+  };
+  const levels = await reject({ topic: 'a/b/c/d/e/f/g/h/i', payload: 'x' });
+  assert.equal(levels.code, 'limit_exceeded');
+  assert.match(levels.message, /will/i);
+  assert.equal(levels.rule, 'topic.levels');
+  const wildcard = await reject({ topic: 'a/+', payload: 'x' });
+  assert.equal(wildcard.code, 'invalid_topic');
+  const qos2 = await reject({ topic: 'a/b', qos: 2 });
+  assert.match(qos2.message, /QoS 2/);
+  const notString = await reject({ topic: 7 });
+  assert.equal(notString.code, 'invalid_argument');
+  assert.match(notString.message, /will\.topic must be a string/);
+});
+
 test('IotClient_PayloadKinds_StringBytesAndObjectArriveAsSent', async () => {
   const client = await pkg.IotClient.create(staticOptions());
   await client.connect();

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
     offlineQueue: { maxMessages: 10, policy: 'reject' },
     clockOffsetMs: 0,
+    will: { topic: 'devices/x/status', payload: { online: false }, qos: 1, retain: true },
   });
   client.on('reconnecting', ({ delayMs, attempt }) => console.log(delayMs.toFixed(0), attempt));
   client.on('disconnect', ({ error }) => console.log(error.code));

@@ -25,7 +25,7 @@ const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be
 // s string, b boolean, f function, o object; integers k 0..65535, p 1..2^31-1, t 0..2^31-1,
 // z -(2^31-1)..2^31-1; "x*" an object whose every member is of kind x (but logins, storage and
 // policy, checked where they are used). credentials are checked by credentials.js.
-const SPEC = 'region:s clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o cognito customAuthorizer:s* '
+const SPEC = 'region:s clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o will:o cognito customAuthorizer:s* '
   + 'reconnect offlineQueue:t* keepAliveSeconds:k connectTimeoutMs:p refreshBeforeExpiryMs:t clockOffsetMs:z';
 const TYPES = { s: 'string', b: 'boolean', f: 'function', o: 'object' };
 const RANGES = { k: [0, 65535], p: [1, T], t: [0, T], z: [-T, T] };
@@ -161,7 +161,11 @@ export class IotClient {
     if (q.policy != null && !(POLICY[q.policy] >= 0)) {
       throw new IotError('invalid_argument', `offlineQueue.policy must be one of ${Object.keys(POLICY).join(', ')}`);
     }
+    const w = options.will;
+    if (w != null && typeof w.topic != 'string') throw bad('will.topic', 'a string', w.topic);
     this.#h = native.create(options.clientId ?? '', {
+      // The Last Will: its topic, size and QoS are checked by the engine like a publish's.
+      will: w == null ? undefined : { topic: w.topic, payload: toPayload(w.payload), qos: qosOf(w), retain: !!w.retain },
       keepAliveSeconds: options.keepAliveSeconds ?? 60,
       cleanSession: options.cleanSession ?? true,
       reconnect: r.enabled,

@@ -140,10 +140,13 @@ function bind(exports, ownNames) {
   return {
     pack, f, text, ok,
     // Throws IotError when the engine rejects the config.
+    // c.will: {topic, payload (bytes), qos, retain} or undefined.
     create(clientId, c) {
-      pack(clientId);
+      const w = c.will;
+      if (w) pack(clientId, w.topic, w.payload); else pack(clientId);
       return ok(create(c.keepAliveSeconds, c.cleanSession ? 1 : 0, c.minDelayMs, c.maxDelayMs,
-        c.reconnect ? 1 : 0, c.queueMessages, c.queueBytes, c.queuePolicy, c.seed, c.connectTimeoutMs));
+        c.reconnect ? 1 : 0, c.queueMessages, c.queueBytes, c.queuePolicy, c.seed, c.connectTimeoutMs,
+        w ? w.qos : -1, w && w.retain ? 1 : 0));
     },
     destroy,
     connect: (h, now) => ok(connect(h, now)),

@@ -48,13 +48,23 @@ std::uint8_t* iot_scratch(std::uint32_t size) {
 
 std::uint32_t iot_len() { return static_cast<std::uint32_t>(g_len); }
 
-// Scratch: [client_id]. Returns a handle, or 0 with the config error in the last error.
+// Scratch: [client_id], then [will topic][will payload] when will_qos >= 0 (-1: no Last Will).
+// Returns a handle, or 0 with the config error in the last error.
 Handle* iot_create(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,
                    std::uint32_t max_delay_ms, int reconnect, double queue_messages, double queue_bytes,
-                   int queue_policy, double rng_seed, std::uint32_t connect_timeout_ms) {
+                   int queue_policy, double rng_seed, std::uint32_t connect_timeout_ms, int will_qos, int will_retain) {
     Args args;
     Config config;
     config.client_id = std::string(args.next());
+    if (will_qos >= 0) {
+        Will will;
+        will.topic = std::string(args.next());
+        std::string_view payload = args.next();
+        will.payload.assign(payload.begin(), payload.end());
+        will.qos = static_cast<QoS>(will_qos);  // Client::create checks it (QoS 2 named as AWS's rule)
+        will.retain = will_retain != 0;
+        config.will = std::move(will);
+    }
     config.keep_alive_s = static_cast<std::uint16_t>(keep_alive_s > 0xFFFF ? 0xFFFF : keep_alive_s);
     config.clean_session = clean_session != 0;
     config.reconnect.enabled = reconnect != 0;
