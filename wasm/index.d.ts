@@ -195,6 +195,10 @@ export class IotClient {
    *  or invalid_argument for a qos other than 0 or 1 or a handler that is not a function. */
   subscribe(filter: string, options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<0 | 1>;
   subscribe(filter: string, handler?: (message: IotMessage) => void): Promise<0 | 1>;
+  /** Several filters: one granted code per filter (0x80: the broker refused that one), sent in
+   *  SUBSCRIBEs of at most AWS IoT's 8 filters. All or nothing when a filter breaks a rule. */
+  subscribe(filters: string[], options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<(0 | 1 | 0x80)[]>;
+  subscribe(filters: string[], handler?: (message: IotMessage) => void): Promise<(0 | 1 | 0x80)[]>;
   unsubscribe(filter: string): Promise<void>;
   /** A string is sent as UTF-8, bytes as they are, null/undefined as an empty message, any other
    *  value as its JSON (a value JSON cannot represent — circular, BigInt, a function, a Symbol —

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPackage, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot } from './helpers.mjs';
+import { loadPackage, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot, sleep } from './helpers.mjs';
 
 let pkg;
 let standin;
@@ -152,6 +152,46 @@ test('IotClient_WillBrokenRules_CreateRejectsNamingTheRule', async () => {
   const notString = await reject({ topic: 7 });
   assert.equal(notString.code, 'invalid_argument');
   assert.match(notString.message, /will\.topic must be a string/);
+});
+
+test('IotClient_SubscribeArray_TenFiltersInBatchesOfEightEachDelivers', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  await client.connect();
+  const base = `iotlite/wasm/${uniqueId('many')}`;
+  const filters = Array.from({ length: 10 }, (_, i) => `${base}/${i}`);
+  const got = [];
+  const granted = await client.subscribe(filters, { qos: 1 }, (m) => got.push(m.topic));
+  assert.deepEqual(granted, Array(10).fill(1));
+  for (const f of filters) await client.publish(f, 'x', { qos: 1 });
+  await waitFor(() => got.length === 10, 5000, '10 messages');
+  assert.deepEqual([...got].sort(), [...filters].sort());
+  // Unsubscribing one filter of the batch keeps the handler for the others.
+  await client.unsubscribe(filters[0]);
+  await client.publish(filters[1], 'y', { qos: 1 });
+  await waitFor(() => got.length === 11, 5000, 'a message after unsubscribing another filter');
+  await client.close();
+});
+
+test('IotClient_SubscribeArray_OneBadFilterRejectsAndNothingStaysSubscribed', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  await client.connect();
+  const base = `iotlite/wasm/${uniqueId('allornot')}`;
+  const good = Array.from({ length: 9 }, (_, i) => `${base}/${i}`);
+  const got = [];
+  client.on('message', (m) => got.push(m.topic));
+  // The 10th filter (second batch) breaks AWS's 7 levels: the first batch is taken back.
+  await assert.rejects(client.subscribe([...good, 'a/b/c/d/e/f/g/h/i'], { qos: 1 }), (e) => e.code === 'limit_exceeded' && e.rule === 'topic.levels');
+  await assert.rejects(client.subscribe([]), (e) => e.code === 'invalid_argument');
+  await assert.rejects(client.subscribe(['a/b', 7]), (e) => e.code === 'invalid_topic' && /a topic filter must be a string, not number/.test(e.message));
+  // A control subscription proves the broker delivers; the taken-back filters get nothing.
+  const control = `${base}/control`;
+  await client.subscribe(control, { qos: 1 });
+  for (const f of good.slice(0, 8)) await client.publish(f, 'x', { qos: 1 });
+  await client.publish(control, 'c', { qos: 1 });
+  await waitFor(() => got.includes(control), 5000, 'the control message');
+  await sleep(200);
+  assert.deepEqual(got, [control]);
+  await client.close();
 });
 
 test('IotClient_PayloadKinds_StringBytesAndObjectArriveAsSent', async () => {

@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   client.on('message', (m) => { const t = m.json<{ temperature: number }>(); console.log(t.temperature.toFixed(1)); });
   const { sessionPresent } = await client.connect();
   const granted: 0 | 1 = await client.subscribe('a/b', { qos: 1 }, (m) => m.json());
+  const codes: (0 | 1 | 0x80)[] = await client.subscribe(['a/1', 'a/2'], { qos: 1 }, (m) => m.text());
+  console.log(codes.length);
   await client.publish('a/b', { granted, sessionPresent }, { qos: 1, retain: false });
   await client.publish('a/b', new Uint8Array([1, 2]));
   try { await client.publish('a/#', 'x'); } catch (e) { if (e instanceof IotError && e.code === 'invalid_topic') console.log(e.message); }

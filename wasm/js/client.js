@@ -9,6 +9,7 @@ import { loadEngine, encoder, decoder } from './engine.js';
 import {
   EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET, EV_OPEN_TRANSPORT,
   EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED, QUEUE_POLICY as POLICY, STATES,
+  LIMIT_FILTERS_PER_SUBSCRIBE as BATCH,
 } from './wasm-boundary.js';
 import { IotError, asIotError, redact } from './errors.js';
 import { createCredentialSource } from './credentials.js';
@@ -255,13 +256,43 @@ export class IotClient {
   }
 
   // Resolves with the granted QoS. handler(message) gets the messages matching this filter.
+  // An array of filters resolves with one granted code per filter (0, 1 or 0x80: refused), sent
+  // in SUBSCRIBEs of at most AWS's 8 filters; all or nothing: when the engine refuses one
+  // filter, the batches already handed to it are unsubscribed and the call rejects.
   subscribe(filter, options, handler) {
     if (typeof options === 'function') { handler = options; options = {}; }
+    if (Array.isArray(filter)) return this.#subscribeAll(filter, options, handler);
     return this.#op(() => {
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
       return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic());
     }, { filter, handler }, filter);
   }
+
+  #subscribeAll(filters, options, handler) {
+    const ids = [];
+    const batches = [];
+    for (let i = 0; i < filters.length; i += BATCH) batches.push(filters.slice(i, i + BATCH));
+    try {
+      if (!this.#h) throw new IotError('invalid_state', 'the client is closed');
+      if (!batches.length) throw bad('subscribe()\'s filter array', 'non-empty', 0);
+      if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
+      const qos = qosOf(options);
+      for (const b of batches) {
+        for (const f of b) if (typeof f !== 'string') throw new IotError('invalid_topic', `a topic filter must be a string, not ${typeof f}`);
+        ids.push(this.#n.subscribe(this.#h, b, qos, monotonic()));
+      }
+    } catch (e) {
+      if (ids.length) this.#n.unsubscribe(this.#h, batches.slice(0, ids.length).flat(), monotonic());
+      return Promise.reject(asIotError(e, 'invalid_argument'));
+    } finally {
+      this.#schedulePump();
+    }
+    return Promise.all(ids.map((id, k) => new Promise((resolve, reject) => {
+      this.#ops.set(id, { resolve, reject, filter: batches[k].join(', '), many: true });
+      if (handler) this.#subs.set(id, { filters: new Set(batches[k]), handler });
+    }))).then((granted) => granted.flat());
+  }
+
 
   unsubscribe(filter) {
     return this.#op(() => this.#n.unsubscribe(this.#h, filter, monotonic()), { filter, unsubscribe: true }, filter);
@@ -435,6 +466,7 @@ export class IotClient {
       case EV_SUBSCRIBED: {
         const op = this.#take(ev.opId);
         if (!op) break;
+        if (op.many) { op.resolve(ev.granted); break; }
         const code = ev.granted[0];
         if (code === 0x80 || code === undefined) {
           this.#subs.delete(ev.opId);
@@ -447,7 +479,10 @@ export class IotClient {
       case EV_UNSUBSCRIBED: {
         const op = this.#take(ev.opId);
         if (!op) break;
-        for (const [id, sub] of this.#subs) if (sub.filter === op.filter) this.#subs.delete(id);
+        for (const [id, sub] of this.#subs) {
+          if (sub.filters) sub.filters.delete(op.filter);
+          if (sub.filter === op.filter || (sub.filters && !sub.filters.size)) this.#subs.delete(id);
+        }
         op.resolve();
         break;
       }

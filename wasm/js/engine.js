@@ -156,13 +156,16 @@ function bind(exports, ownNames) {
       pack(topic, payload);
       return ok(publish(h, qos, retain ? 1 : 0, now));
     },
-    subscribe(h, filter, qos, now) {
-      pack(filter);
-      return ok(subscribe(h, qos, now));
+    // filters: one filter or an array of them (one SUBSCRIBE / UNSUBSCRIBE).
+    subscribe(h, filters, qos, now) {
+      const list = [].concat(filters);
+      pack(...list);
+      return ok(subscribe(h, qos, now, list.length));
     },
-    unsubscribe(h, filter, now) {
-      pack(filter);
-      return ok(unsubscribe(h, now));
+    unsubscribe(h, filters, now) {
+      const list = [].concat(filters);
+      pack(...list);
+      return ok(unsubscribe(h, now, list.length));
     },
     // Where the client connects, by core's connection layer (endpoint forms, region, custom
     // authorizer ca, the clock offset): {secure, host}. Throws IotError naming the rule.

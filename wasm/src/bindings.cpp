@@ -104,18 +104,29 @@ double iot_publish(Handle* h, int qos, int retain, double now) {
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }
 
-// Scratch: [filter]. One filter per call: the facade gives each its own handler and id.
-double iot_subscribe(Handle* h, int qos, double now) {
+// Scratch: `count` x [filter], one SUBSCRIBE (the engine refuses more than AWS's 8 filters):
+// the facade gives each call its own handler and id, and splits a longer list itself.
+double iot_subscribe(Handle* h, int qos, double now, int count) {
     Args args;
-    std::vector<TopicFilter> filters{TopicFilter{std::string(args.next()), static_cast<QoS>(qos)}};
+    // Sized once and filled in place: no growth path in the module.
+    std::vector<TopicFilter> filters(count > 0 ? static_cast<std::size_t>(count) : 0);
+    for (TopicFilter& f : filters) {
+        std::string_view text = args.next();
+        f.filter.assign(text.data(), text.size());
+        f.qos = static_cast<QoS>(qos);
+    }
     auto r = h->client->subscribe(filters, ms(now));
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }
 
-// Scratch: [filter].
-double iot_unsubscribe(Handle* h, double now) {
+// Scratch: `count` x [filter].
+double iot_unsubscribe(Handle* h, double now, int count) {
     Args args;
-    std::vector<std::string> filters{std::string(args.next())};
+    std::vector<std::string> filters(count > 0 ? static_cast<std::size_t>(count) : 0);
+    for (std::string& f : filters) {
+        std::string_view text = args.next();
+        f.assign(text.data(), text.size());
+    }
     auto r = h->client->unsubscribe(filters, ms(now));
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }

@@ -14,6 +14,7 @@
 
 #include "boundary.hpp"
 #include "shadow_boundary.hpp"
+#include "iotlite/mqtt/topic.hpp"
 
 namespace {
 
@@ -93,6 +94,9 @@ void write_table() {
 #undef IOTLITE_WASM_EMIT
     g_js.resize(g_js.size() - 2);
     g_js += "};\n";
+
+    // AWS IoT's filters per SUBSCRIBE: the facade splits a longer subscribe() list into batches.
+    constant("LIMIT_", "filters_per_subscribe", static_cast<int>(mqtt::limits::max_filters_per_subscribe));
 
     // The "iotlite/shadow" build.
 #define IOTLITE_WASM_EMIT(name) constant("SH_EV_", #name, static_cast<int>(shadow::ShadowEvent::Type::name));
