@@ -3,7 +3,7 @@
 // refused connection). Sources: the developer guide's "MQTT 5 supported features", "MQTT 5
 // properties" and "MQTT reason codes" (docs.aws.amazon.com/iot/latest/developerguide/mqtt.html), as
 // issue 14 reads them, and the OASIS MQTT 5.0 specification for the packet shapes (§ numbers below).
-import { encodeProperties, encodeVarint } from './mqtt_properties.mjs';
+import { encodePacket, encodeProperties, PROPERTY, u8Property as u8, u16Property as u16, u32Property as u32 } from './mqtt_properties.mjs';
 
 /** AWS IoT Core's MQTT 5 values. Each limit is also a key of `awsRules` (see ruleOf). */
 export const AWS_MQTT5 = Object.freeze({
@@ -46,12 +46,7 @@ const CONNACK_PROPERTY = Object.freeze({
   wildcardSubscriptionAvailable: 0x28,
   subscriptionIdentifierAvailable: 0x29,
   sharedSubscriptionAvailable: 0x2a,
-  reasonString: 0x1f,
 });
-
-const u8 = (id, v) => Buffer.from([id, v]);
-const u16 = (id, v) => Buffer.from([id, v >> 8, v & 0xff]);
-const u32 = (id, v) => { const b = Buffer.alloc(5); b[0] = id; b.writeUInt32BE(v, 1); return b; };
 
 /**
  * The properties AWS IoT Core's CONNACK advertises (MQTT 5.0 §3.2.2.3): Receive Maximum (the
@@ -103,11 +98,10 @@ export function refusalPacket({ connecting, code, reason, clientMaximumPacketSiz
   if (text.length > REASON_STRING_MAX_BYTES) text = cutUtf8(text, REASON_STRING_MAX_BYTES);
   const make = (withReason) => {
     const props = withReason && text.length
-      ? [Buffer.concat([Buffer.from([CONNACK_PROPERTY.reasonString, text.length >> 8, text.length & 0xff]), text])]
+      ? [Buffer.concat([Buffer.from([PROPERTY.reasonString, text.length >> 8, text.length & 0xff]), text])]
       : [];
     const head = connecting ? Buffer.from([0x00, code]) : Buffer.from([code]);
-    const body = Buffer.concat([head, encodeProperties(props)]);
-    return Buffer.concat([Buffer.from([connecting ? 0x20 : 0xe0]), encodeVarint(body.length), body]);
+    return encodePacket(connecting ? 0x20 : 0xe0, Buffer.concat([head, encodeProperties(props)]));
   };
   const full = make(true);
   if (clientMaximumPacketSize && full.length > clientMaximumPacketSize) return make(false);

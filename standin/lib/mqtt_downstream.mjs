@@ -22,8 +22,7 @@
 // - Publishes per second per connection count the messages sent to the client too (quotas,
 //   "inbound and outbound"): over the rate a message is dropped (QoS 1 acknowledged, as above).
 // Framing only: anything else passes as is.
-import { encodePacket } from './mqtt_inspect.mjs';
-import { encodeProperties, readProperties, readVarint, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
+import { encodePacket, encodeProperties, readProperties, readVarint, PROPERTY, u16Property, u32Property } from './mqtt_properties.mjs';
 import { ADVERTISED_IDS, advertisedConnackProperties } from './mqtt5_rules.mjs';
 
 const CONNACK = 2;

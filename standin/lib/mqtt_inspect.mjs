@@ -9,7 +9,7 @@
 // MQTT 3.1, 3.1.1 and 5 framing.
 // The topic rules (limits, reserved topics) are lib/topic_rules.mjs, shared with HTTPS publish; the
 // per-connection quotas (publishes/s, unacknowledged QoS 1, CONNECTs per client id) lib/quotas.mjs.
-import { encodeVarint, readProperties, readVarint, PROPERTY } from './mqtt_properties.mjs';
+import { encodePacket, readProperties, readVarint, PROPERTY } from './mqtt_properties.mjs';
 import { mqtt5Rules, REASON } from './mqtt5_rules.mjs';
 import { AWS_QUOTAS, TokenBucket } from './quotas.mjs';
 import { reservedPublishError, reservedSubscribeError, topicLevelSlashes, topicNameError, topicSizeError } from './topic_rules.mjs';
@@ -27,10 +27,7 @@ export const LIMITS = Object.freeze({
 /** AWS IoT's default quota of subscriptions per connection (configurable: `awsRules`). */
 export const SUBSCRIPTIONS_PER_CONNECTION = 50;
 
-/** A packet with its fixed header: `header` byte, remaining length, `body`. */
-export function encodePacket(header, body) {
-  return Buffer.concat([Buffer.from([header]), encodeVarint(body.length), body]);
-}
+export { encodePacket };
 
 /**
  * AWS IoT's keep-alive range ("AWS IoT Core message broker and protocol limits and quotas"): a
@@ -52,11 +49,6 @@ export function isWildcardFilter(filter) {
 }
 
 const TYPE = { CONNECT: 1, PUBLISH: 3, PUBACK: 4, SUBSCRIBE: 8, UNSUBSCRIBE: 10, AUTH: 15 };
-// MQTT 5 property identifiers the rules read (MQTT 5.0 §2.2.2.2).
-const MESSAGE_EXPIRY_INTERVAL = 0x02;
-const SUBSCRIPTION_IDENTIFIER = 0x0b;
-const AUTHENTICATION_METHOD = 0x15;
-const MAXIMUM_PACKET_SIZE = 0x27;
 // The largest packet that can be valid: a 128 KB payload, a 256-byte topic and headers
 // (MQTT 5 properties included, generously).
 const MAX_REMAINING = LIMITS.payloadBytes + 64 * 1024;
@@ -233,8 +225,8 @@ export class MqttInspector {
       const { props, next } = readProperties(body, r.pos);
       r.pos = next;
       this.sessionExpirySeconds = props.find((p) => p.id === PROPERTY.sessionExpiryInterval)?.value ?? 0;
-      this.clientMaximumPacketSize = props.find((p) => p.id === MAXIMUM_PACKET_SIZE)?.value ?? null;
-      const method = props.find((p) => p.id === AUTHENTICATION_METHOD);
+      this.clientMaximumPacketSize = props.find((p) => p.id === PROPERTY.maximumPacketSize)?.value ?? null;
+      const method = props.find((p) => p.id === PROPERTY.authenticationMethod);
       if (method) {
         // MQTT 5.0 §3.1.2.11.9: a server that does not support the method answers CONNACK 0x8C.
         return this.refuse(REASON.badAuthenticationMethod, `CONNECT with Authentication Method '${method.value.toString('utf8').slice(0, 64)}': AWS IoT does not support MQTT 5 enhanced authentication`);
@@ -377,10 +369,10 @@ export class MqttInspector {
     if (alias !== undefined && (alias === 0 || alias > this.mqtt5.topicAliasMaximum)) {
       return this.refuse(REASON.topicAliasInvalid, `PUBLISH with topic alias ${alias}; AWS IoT's Topic Alias Maximum is ${this.mqtt5.topicAliasMaximum} (aliases 1..${this.mqtt5.topicAliasMaximum})`);
     }
-    if (props.some((p) => p.id === SUBSCRIPTION_IDENTIFIER)) {
+    if (props.some((p) => p.id === PROPERTY.subscriptionIdentifier)) {
       return this.refuse(REASON.protocolError, 'PUBLISH from a client with a Subscription Identifier (MQTT 5.0 §3.3.4: protocol error)');
     }
-    const expiry = props.find((p) => p.id === MESSAGE_EXPIRY_INTERVAL);
+    const expiry = props.find((p) => p.id === PROPERTY.messageExpiryInterval);
     if (expiry && expiry.value > this.mqtt5.messageExpiryMaxSeconds) {
       expiry.raw.writeUInt32BE(this.mqtt5.messageExpiryMaxSeconds, 1);  // the packet is the inspector's copy
       this.onRefusal?.(`PUBLISH Message Expiry Interval ${expiry.value} s used as ${this.mqtt5.messageExpiryMaxSeconds} s: AWS IoT's maximum is 7 days`);
@@ -410,7 +402,7 @@ export class MqttInspector {
       r.pos = next;
       // CONNACK said Subscription Identifier Available 0 (AWS IoT does not support them):
       // MQTT 5.0 §3.2.2.3.12, the server then answers DISCONNECT 0xA1.
-      if (props.some((p) => p.id === SUBSCRIPTION_IDENTIFIER)) {
+      if (props.some((p) => p.id === PROPERTY.subscriptionIdentifier)) {
         return this.refuse(REASON.subscriptionIdentifiersNotSupported, 'SUBSCRIBE with a Subscription Identifier; AWS IoT does not support subscription identifiers');
       }
     }

@@ -14,7 +14,10 @@ const TYPES = new Map([
   [0x26, 'pair'],
 ]);
 
-export const PROPERTY = Object.freeze({ sessionExpiryInterval: 0x11, serverKeepAlive: 0x13, topicAlias: 0x23 });
+export const PROPERTY = Object.freeze({
+  messageExpiryInterval: 0x02, subscriptionIdentifier: 0x0b, sessionExpiryInterval: 0x11, serverKeepAlive: 0x13,
+  authenticationMethod: 0x15, reasonString: 0x1f, topicAlias: 0x23, maximumPacketSize: 0x27,
+});
 
 /**
  * A variable byte integer at `pos` (MQTT §1.5.5; the fixed header's remaining length and every
@@ -73,6 +76,16 @@ export function readProperties(buf, pos) {
 export function encodeProperties(raws) {
   const body = Buffer.concat(raws);
   return Buffer.concat([encodeVarint(body.length), body]);
+}
+
+/** A packet with its fixed header: `header` byte, remaining length, `body`. */
+export function encodePacket(header, body) {
+  return Buffer.concat([Buffer.from([header]), encodeVarint(body.length), body]);
+}
+
+/** A byte property's raw bytes. */
+export function u8Property(id, value) {
+  return Buffer.from([id, value]);
 }
 
 /** A four-byte-integer property's raw bytes. */
