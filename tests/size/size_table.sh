@@ -62,7 +62,7 @@ def component(path):
     if lib == 'libiotlite_core.a':
         obj = re.sub(r'\.cpp\.o(bj)?$', '', obj)
         if obj in ENGINE: return 'MQTT engine + codec (core/src/mqtt)'
-        if obj in SHADOW: return 'device shadow (core/src/services/shadow)'
+        if obj in SHADOW: return 'device shadow + request/response layer (core/src/services)'
         return 'core, other'
     if lib == 'libiotlite_sigv4.a': return 'SigV4 (sigv4/)'
     if lib == 'libiotlite_mbedcrypto.a': return 'mbedTLS SHA-256 + md (for SigV4)'
@@ -121,7 +121,7 @@ def linked(mapfile):
 def size_of(image):
     return subprocess.run(['arm-none-eabi-size', image], capture_output=True, text=True, check=True).stdout.split('\n')[1].split()
 
-order = ['MQTT engine + codec (core/src/mqtt)', 'device shadow (core/src/services/shadow)', 'core, other', 'SigV4 (sigv4/)',
+order = ['MQTT engine + codec (core/src/mqtt)', 'device shadow + request/response layer (core/src/services)', 'core, other', 'SigV4 (sigv4/)',
          'mbedTLS SHA-256 + md (for SigV4)', 'firmware layer (Session + poll loop)', 'size image main()',
          'libstdc++ (nano)', 'newlib-nano, libgcc, crt']
 lines = []

@@ -1,6 +1,5 @@
 #include "iotlite/services/shadow/shadow_client.hpp"
 
-#include <limits>
 #include <utility>
 
 namespace iotlite::shadow {
@@ -48,7 +47,13 @@ Result<std::unique_ptr<ShadowClient>> ShadowClient::create(mqtt::Client& client,
     return std::unique_ptr<ShadowClient>(new ShadowClient(client, std::move(config)));
 }
 
-ShadowClient::ShadowClient(mqtt::Client& client, ShadowConfig config) : client_(client), config_(std::move(config)) {}
+ShadowClient::ShadowClient(mqtt::Client& client, ShadowConfig config)
+    : config_(std::move(config)),
+      tracker_(client, *this,
+               services::RequestTrackerConfig{
+                   "shadow", config_.max_in_flight,
+                   IOTLITE_TEXT("AWS allows " + std::to_string(config_.max_in_flight) + " per connection (429 beyond)"),
+                   config_.request_timeout_ms, config_.client_token_prefix}) {}
 
 Result<std::uint32_t> ShadowClient::get(const ShadowId& id, std::uint64_t now_ms, const RequestOptions& options) {
     return start(id, Operation::get, nullptr, now_ms, options);
@@ -84,13 +89,6 @@ Result<std::uint32_t> ShadowClient::remove(const ShadowId& id, std::uint64_t now
     return start(id, Operation::delete_shadow, nullptr, now_ms, options);
 }
 
-bool ShadowClient::token_in_use(const std::string& token) const {
-    for (const auto& request : requests_) {
-        if (request.client_token == token) return true;
-    }
-    return false;
-}
-
 Mirror& ShadowClient::mirror_for(const ShadowId& id) { return mirrors_[topic_prefix(id)]; }
 
 const Mirror* ShadowClient::mirror(const ShadowId& id) const {
@@ -102,18 +100,12 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
                                           const RequestOptions& options) {
     auto valid = validate_shadow_id(id);
     if (!valid) return valid.error();
-
-    std::string token = options.client_token;
-    if (!token.empty()) {
-        auto ok = validate_client_token(token);
+    if (!options.client_token.empty()) {
+        auto ok = validate_client_token(options.client_token);
         if (!ok) return ok.error();
-        if (token_in_use(token))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken '" + token + "' is already used by a request in flight"));
-    } else {
-        do {
-            token = config_.client_token_prefix + std::to_string(++token_counter_);
-        } while (token_in_use(token));
     }
+    auto token = tracker_.make_token(options.client_token);
+    if (!token) return token.error();
 
     if (options.version && op != Operation::update)
         return make_error(Errc::invalid_argument, IOTLITE_TEXT("version applies to update requests only"));
@@ -135,129 +127,57 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
                                                         " bytes; AWS allows " + std::to_string(config_.limits.max_state_bytes)));
         payload["state"] = *state;
     }
-    if (requests_.size() >= config_.max_in_flight)
-        return make_error(Errc::queue_full, IOTLITE_TEXT(std::to_string(requests_.size()) +
-                                                " shadow requests are in flight; AWS allows " + std::to_string(config_.max_in_flight) +
-                                                " per connection (429 beyond): wait for one to complete"));
-    payload["clientToken"] = token;
+    payload["clientToken"] = token.value();
     if (options.version) payload["version"] = *options.version;
 
-    Request request;
-    request.id = next_request_id_++;
-    if (next_request_id_ == 0) next_request_id_ = 1;
-    request.shadow = id;
-    request.op = op;
-    request.client_token = token;
+    services::TrackedRequest request;
+    request.client_token = std::move(token.value());
+    request.topic = request_topic(id, op);
     request.payload = to_compact(payload);
-    request.sub_key = request_topic(id, op);
-    request.timeout_ms = options.timeout_ms != 0 ? options.timeout_ms : config_.request_timeout_ms;
-    request.deadline_ms = now_ms + request.timeout_ms;
-
-    auto sub = ensure_subscription(request.sub_key, id, {response_topic(id, op, true), response_topic(id, op, false)},
-                                   false, Stream::delta, now_ms);
-    if (!sub) return sub.error();
-    if (subscriptions_[request.sub_key].status == SubStatus::active) {
-        const auto& bytes = request.payload;
-        auto published = client_.publish(request.sub_key, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(),
-                                         mqtt::QoS::at_least_once, false, now_ms);
-        if (!published) return published.error();
-        request.sent = true;
-        request.publish_op = published.value();
-    }
+    request.response_key = request.topic;
+    request.verb = op_verb(op);
+    request.kind = static_cast<std::uint8_t>(op);
+    request.thing = id.thing;
+    request.name = id.name;
+    request.timeout_ms = options.timeout_ms;
+    auto started = tracker_.start(std::move(request), {response_topic(id, op, true), response_topic(id, op, false)}, now_ms);
+    if (!started) return started.error();
     mirror_for(id);
-    const std::uint32_t request_id = request.id;
-    requests_.push_back(std::move(request));
-    return request_id;
-}
-
-Result<void> ShadowClient::ensure_subscription(const std::string& key, const ShadowId& id, std::vector<std::string> filters,
-                                               bool is_stream, Stream stream, std::uint64_t now_ms) {
-    if (subscriptions_.count(key) != 0) return {};
-    std::vector<mqtt::TopicFilter> topic_filters;
-    for (const auto& f : filters) topic_filters.push_back(mqtt::TopicFilter{f, mqtt::QoS::at_least_once});
-    auto op = client_.subscribe(topic_filters, now_ms);
-    if (!op) return op.error();
-    Subscription sub;
-    sub.op_id = op.value();
-    sub.filters = std::move(filters);
-    sub.id = id;
-    sub.is_stream = is_stream;
-    sub.stream = stream;
-    subscriptions_.emplace(key, std::move(sub));
-    return {};
+    return started.value();
 }
 
 Result<void> ShadowClient::watch(const ShadowId& id, Stream stream, std::uint64_t now_ms) {
     auto valid = validate_shadow_id(id);
     if (!valid) return valid;
     const std::string topic = stream_topic(id, stream);
-    auto sub = ensure_subscription(topic, id, {topic}, true, stream, now_ms);
+    auto sub = tracker_.subscribe(topic, {topic}, now_ms);
     if (!sub) return sub;
     mirror_for(id);
     return {};
 }
 
-void ShadowClient::fail(std::size_t index, Error error) {
-    Request& request = requests_[index];
+void ShadowClient::request_failed(services::TrackedRequest&& request, Error error) {
     ShadowEvent event;
     event.type = ShadowEvent::Type::failed;
     event.request_id = request.id;
-    event.op = request.op;
-    event.shadow = request.shadow;
-    event.client_token = request.client_token;
+    event.op = static_cast<Operation>(request.kind);
+    event.shadow = ShadowId{std::move(request.thing), std::move(request.name)};
+    event.client_token = std::move(request.client_token);
     event.error = std::move(error);
     events_.push_back(std::move(event));
-    requests_.erase(requests_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
-void ShadowClient::on_suback(const mqtt::Event& event, std::uint64_t now_ms) {
-    std::string key;
-    for (const auto& [k, sub] : subscriptions_) {
-        if (sub.status == SubStatus::pending && sub.op_id == event.op_id) key = k;
-    }
-    if (key.empty()) return;
-    Subscription sub = subscriptions_[key];
-    std::string refused;
-    if (event.granted.size() != sub.filters.size()) refused = sub.filters.front();
-    for (std::size_t i = 0; i < event.granted.size() && i < sub.filters.size() && refused.empty(); ++i) {
-        if (event.granted[i] == mqtt::SubackCode::failure) refused = sub.filters[i];
-    }
-    if (!refused.empty()) {
-        subscriptions_.erase(key);  // a later request tries again
-        Error error = make_error(Errc::server_error, IOTLITE_TEXT("the broker refused the subscription to '" + refused +
-                                                         "' (SUBACK 0x80); check that the policy allows iot:Subscribe and iot:Receive on it"));
-        if (sub.is_stream) {
-            ShadowEvent out;
-            out.type = ShadowEvent::Type::stream_failed;
-            out.shadow = sub.id;
-            out.stream = sub.stream;
-            out.error = error;
-            events_.push_back(std::move(out));
-        }
-        for (std::size_t i = 0; i < requests_.size();) {
-            if (!requests_[i].sent && requests_[i].sub_key == key) fail(i, error);
-            else ++i;
-        }
-        return;
-    }
-    subscriptions_[key].status = SubStatus::active;
-    if (sub.is_stream) {
-        ShadowEvent out;
-        out.type = ShadowEvent::Type::stream_ready;
-        out.shadow = sub.id;
-        out.stream = sub.stream;
-        events_.push_back(std::move(out));
-    }
-    for (std::size_t i = 0; i < requests_.size();) {
-        Request& request = requests_[i];
-        if (request.sent || request.sub_key != key) { ++i; continue; }
-        auto published = client_.publish(request.sub_key, reinterpret_cast<const std::uint8_t*>(request.payload.data()),
-                                         request.payload.size(), mqtt::QoS::at_least_once, false, now_ms);
-        if (!published) { fail(i, published.error()); continue; }
-        request.sent = true;
-        request.publish_op = published.value();
-        ++i;
-    }
+void ShadowClient::subscription_done(const std::string& key, bool granted, const Error& error) {
+    // Only a stream's subscription is news for the application (a request's shows in the request).
+    ParsedTopic topic;
+    if (!parse_shadow_topic(key, topic)) return;
+    if (topic.kind != ParsedTopic::Kind::delta && topic.kind != ParsedTopic::Kind::documents) return;
+    ShadowEvent out;
+    out.type = granted ? ShadowEvent::Type::stream_ready : ShadowEvent::Type::stream_failed;
+    out.shadow = topic.id;
+    out.stream = topic.kind == ParsedTopic::Kind::delta ? Stream::delta : Stream::documents;
+    if (!granted) out.error = error;
+    events_.push_back(std::move(out));
 }
 
 void ShadowClient::on_message(const mqtt::Message& message) {
@@ -276,13 +196,17 @@ void ShadowClient::on_message(const mqtt::Message& message) {
     if (!json) { emit_error(json.error()); return; }
     Mirror& mirror = mirror_for(topic.id);
 
-    auto find_request = [&](const std::string& token) -> std::size_t {
-        if (token.empty()) return requests_.size();
-        for (std::size_t i = 0; i < requests_.size(); ++i) {
-            const Request& r = requests_[i];
-            if (r.sent && r.client_token == token && r.op == topic.op && r.shadow == topic.id) return i;
-        }
-        return requests_.size();
+    // The request this answer completes, taken out of the tracker; false when it is another
+    // client's request or one that already failed (timed out).
+    services::TrackedRequest request;
+    auto take_request = [&](const std::string& token) {
+        if (token.empty()) return false;
+        return tracker_.take(
+            [&](const services::TrackedRequest& r) {
+                return r.client_token == token && r.kind == static_cast<std::uint8_t>(topic.op) && r.thing == topic.id.thing &&
+                       r.name == topic.id.name;
+            },
+            request);
     };
 
     switch (topic.kind) {
@@ -292,31 +216,28 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             if (topic.op == Operation::get) mirror.apply_get(doc.value());
             else if (topic.op == Operation::update) mirror.apply_update(doc.value());
             else mirror.apply_delete(doc.value());
-            const std::size_t index = find_request(doc.value().client_token);
-            if (index == requests_.size()) return;  // another client's request, or one that timed out
+            if (!take_request(doc.value().client_token)) return;
             ShadowEvent out;
             out.type = ShadowEvent::Type::accepted;
-            out.request_id = requests_[index].id;
+            out.request_id = request.id;
             out.op = topic.op;
             out.shadow = topic.id;
-            out.client_token = requests_[index].client_token;
+            out.client_token = std::move(request.client_token);
             out.document = std::move(doc.value());
             out.payload = payload;
             events_.push_back(std::move(out));
-            requests_.erase(requests_.begin() + static_cast<std::ptrdiff_t>(index));
             return;
         }
         case ParsedTopic::Kind::rejected: {
             auto rejection = parse_rejection(json.value());
             if (!rejection) { emit_error(rejection.error()); return; }
-            const std::size_t index = find_request(rejection.value().client_token);
-            if (index == requests_.size()) return;
+            if (!take_request(rejection.value().client_token)) return;
             ShadowEvent out;
             out.type = ShadowEvent::Type::rejected;
-            out.request_id = requests_[index].id;
+            out.request_id = request.id;
             out.op = topic.op;
             out.shadow = topic.id;
-            out.client_token = requests_[index].client_token;
+            out.client_token = std::move(request.client_token);
             const int code = rejection.value().code;
             out.error = make_error(code == 409 ? Errc::conflict : Errc::server_error,
                                    IOTLITE_TEXT(std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
@@ -324,7 +245,6 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             out.rejection = std::move(rejection.value());
             out.payload = payload;
             events_.push_back(std::move(out));
-            requests_.erase(requests_.begin() + static_cast<std::ptrdiff_t>(index));
             return;
         }
         case ParsedTopic::Kind::delta: {
@@ -359,67 +279,24 @@ void ShadowClient::on_message(const mqtt::Message& message) {
 
 bool ShadowClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
     bool consumed = false;
-    switch (event.type) {
-        case mqtt::Event::Type::subscribed:
-            for (const auto& entry : subscriptions_) {
-                if (entry.second.status == SubStatus::pending && entry.second.op_id == event.op_id) consumed = true;
-            }
-            if (consumed) on_suback(event, now_ms);
-            break;
-        case mqtt::Event::Type::published:
-        case mqtt::Event::Type::publish_failed:
-            for (std::size_t i = 0; i < requests_.size(); ++i) {
-                if (!requests_[i].sent || requests_[i].publish_op != event.op_id) continue;
-                consumed = true;
-                if (event.type == mqtt::Event::Type::publish_failed) fail(i, event.error);
-                break;
-            }
-            break;
-        case mqtt::Event::Type::message: {
-            ParsedTopic topic;
-            if (!parse_shadow_topic(event.message.topic, topic)) break;
+    if (event.type == mqtt::Event::Type::message) {
+        ParsedTopic topic;
+        if (parse_shadow_topic(event.message.topic, topic)) {
             const std::string key = (topic.kind == ParsedTopic::Kind::delta)       ? stream_topic(topic.id, Stream::delta)
                                     : (topic.kind == ParsedTopic::Kind::documents) ? stream_topic(topic.id, Stream::documents)
                                                                                    : request_topic(topic.id, topic.op);
-            if (subscriptions_.count(key) == 0) break;
-            consumed = true;
-            on_message(event.message);
-            break;
+            if (tracker_.subscribed(key)) {
+                consumed = true;
+                on_message(event.message);  // before the tracker's tick: an answer at its deadline counts
+            }
         }
-        case mqtt::Event::Type::error:
-            // The engine could not re-subscribe one of our filters after a reconnect: forget the
-            // subscription so that the next request subscribes again (the app still sees the error).
-            for (auto it = subscriptions_.begin(); it != subscriptions_.end(); ++it) {
-                if (it->second.status == SubStatus::active && it->second.op_id == event.op_id && event.op_id != 0) {
-                    subscriptions_.erase(it);
-                    break;
-                }
-            }
-            break;
-        case mqtt::Event::Type::disconnected:
-            // Closed for good (disconnect() or a fatal error with reconnect off): nothing pending can
-            // complete any more. While the engine reconnects, requests simply run to their timeouts.
-            if (client_.state() == mqtt::State::closed) {
-                while (!requests_.empty()) fail(0, make_error(Errc::closed, IOTLITE_TEXT("the MQTT client closed before the shadow response arrived")));
-                subscriptions_.clear();
-            }
-            break;
-        default:
-            break;
     }
-    on_tick(now_ms);
+    // The SUBACKs and PUBACKs of our operations, the engine's closing and the timeouts.
+    if (tracker_.on_event(event, now_ms)) consumed = true;
     return consumed;
 }
 
-void ShadowClient::on_tick(std::uint64_t now_ms) {
-    for (std::size_t i = 0; i < requests_.size();) {
-        if (requests_[i].deadline_ms > now_ms) { ++i; continue; }
-        [[maybe_unused]] const Request& r = requests_[i];
-        fail(i, make_error(Errc::timeout, IOTLITE_TEXT(std::string("no response to shadow ") + op_verb(r.op) + " (clientToken '" + r.client_token +
-                                              "') within " + std::to_string(r.timeout_ms) + " ms" +
-                                              (r.sent ? "" : "; the SUBACK for its response topics never came"))));
-    }
-}
+void ShadowClient::on_tick(std::uint64_t now_ms) { tracker_.on_tick(now_ms); }
 
 bool ShadowClient::poll_event(ShadowEvent& out) {
     if (events_.empty()) return false;
@@ -441,12 +318,6 @@ bool ShadowClient::deliver_events() {
     return any;
 }
 
-std::uint64_t ShadowClient::next_deadline_ms() const {
-    std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
-    for (const auto& request : requests_) {
-        if (request.deadline_ms < next) next = request.deadline_ms;
-    }
-    return next;
-}
+std::uint64_t ShadowClient::next_deadline_ms() const { return tracker_.next_deadline_ms(); }
 
 }  // namespace iotlite::shadow

@@ -12,6 +12,9 @@
 // The shadow client calls client.subscribe()/publish() itself; the engine's bytes are drained by
 // the driver as usual.
 //
+// The request/response mechanics (response subscriptions, tokens, the in-flight bound, timeouts,
+// every request's fate once) are services::RequestTracker's, shared with the other AWS APIs.
+//
 // A request (get / update / delete):
 //   - is checked locally first (names, clientToken, state shape, depth, 8 KB merged size,
 //     in-flight limit) and refused with a Result error naming the rule;
@@ -47,6 +50,7 @@
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/mqtt/service.hpp"
 #include "iotlite/result.hpp"
+#include "iotlite/services/request_tracker.hpp"
 #include "iotlite/services/shadow/document.hpp"
 #include "iotlite/services/shadow/mirror.hpp"
 #include "iotlite/services/shadow/names.hpp"
@@ -93,7 +97,7 @@ struct ShadowEvent {
     std::string payload;  // the raw JSON received, for callers that hand it on (e.g. to JS)
 };
 
-class ShadowClient final : public mqtt::Service {
+class ShadowClient final : public mqtt::Service, private services::RequestTracker::Owner {
 public:
     using EventHandler = std::function<void(const ShadowEvent&)>;
 
@@ -135,7 +139,7 @@ public:
     // Takes the next queued event (for callers that drive the client by hand).
     bool poll_event(ShadowEvent& out);
 
-    std::size_t in_flight() const { return requests_.size(); }
+    std::size_t in_flight() const { return tracker_.in_flight(); }
     // nullptr for a shadow this client never touched.
     const Mirror* mirror(const ShadowId& id) const;
 
@@ -143,46 +147,18 @@ public:
     ShadowClient& operator=(const ShadowClient&) = delete;
 
 private:
-    enum class SubStatus : std::uint8_t { pending, active };
-    struct Subscription {
-        SubStatus status = SubStatus::pending;
-        std::uint32_t op_id = 0;
-        std::vector<std::string> filters;
-        ShadowId id;
-        bool is_stream = false;
-        Stream stream = Stream::delta;
-    };
-    struct Request {
-        std::uint32_t id = 0;
-        ShadowId shadow;
-        Operation op = Operation::get;
-        std::string client_token;
-        std::string payload;
-        std::string sub_key;
-        bool sent = false;
-        std::uint32_t publish_op = 0;
-        std::uint32_t timeout_ms = 0;
-        std::uint64_t deadline_ms = 0;
-    };
-
     ShadowClient(mqtt::Client& client, ShadowConfig config);
     Result<std::uint32_t> start(const ShadowId& id, Operation op, const Json* state, std::uint64_t now_ms,
                                 const RequestOptions& options);
-    Result<void> ensure_subscription(const std::string& key, const ShadowId& id, std::vector<std::string> filters,
-                                     bool is_stream, Stream stream, std::uint64_t now_ms);
-    void fail(std::size_t index, Error error);
-    void on_suback(const mqtt::Event& event, std::uint64_t now_ms);
     void on_message(const mqtt::Message& message);
-    bool token_in_use(const std::string& token) const;
     Mirror& mirror_for(const ShadowId& id);
+    // services::RequestTracker::Owner
+    void request_failed(services::TrackedRequest&& request, Error error) override;
+    void subscription_done(const std::string& key, bool granted, const Error& error) override;
 
-    mqtt::Client& client_;
     ShadowConfig config_;
-    std::uint32_t next_request_id_ = 1;
-    std::uint64_t token_counter_ = 0;
-    std::vector<Request> requests_;                    // at most max_in_flight
-    std::map<std::string, Subscription> subscriptions_;  // key: request topic or stream topic
-    std::map<std::string, Mirror> mirrors_;             // key: topic prefix
+    services::RequestTracker tracker_;
+    std::map<std::string, Mirror> mirrors_;  // key: topic prefix
     std::deque<ShadowEvent> events_;
     EventHandler handler_;
 };

@@ -1,0 +1,137 @@
+// iotlite::services::RequestTracker — the mechanics every AWS IoT request/response API over MQTT
+// shares (device shadow today; Jobs and Fleet Provisioning build on it too), written once.
+//
+// AWS's MQTT APIs answer a request published on `<api>/<op>` on `<api>/<op>/accepted` or
+// `<api>/<op>/rejected`, echoing the request's clientToken. The tracker owns what does not depend
+// on the API:
+//   - response subscriptions: a request waits until the SUBACK grants its response topics and is
+//     published only then (a response published before the subscription is in place is lost);
+//     each set of filters is subscribed once per connection and kept; a refusal (SUBACK 0x80)
+//     fails the requests waiting for it and the next request subscribes again;
+//   - clientTokens: given ones must be unique among the requests in flight, generated ones are
+//     prefix + counter;
+//   - a bound on requests in flight: the next one is REFUSED (Errc::queue_full), never queued;
+//   - a timeout per request; a publish that fails fails its request; a client that closed for
+//     good fails every request;
+//   - every request's fate is reported exactly once: either the service takes it back with
+//     take() when its answer arrives, or the tracker hands it to Owner::request_failed().
+// What each API adds (topics, payload, parsing the answer, its events) stays in the service, which
+// forwards its mqtt::Service calls (on_event / on_tick / next_deadline_ms) here.
+//
+// Sans-I/O like the engine: it calls the mqtt::Client's subscribe()/publish() and never an
+// application handler (Owner's calls happen inside on_event()/on_tick(); an owner queues events).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "iotlite/mqtt/client.hpp"
+#include "iotlite/result.hpp"
+
+namespace iotlite::services {
+
+struct RequestTrackerConfig {
+    const char* service = "";                 // for messages: "shadow"
+    std::size_t max_in_flight = 1;            // requests awaiting their answer; the next is refused
+    std::string in_flight_rule;               // names that bound and who sets it (AWS's quota)
+    std::uint32_t request_timeout_ms = 10000; // per request unless the request says otherwise
+    std::string client_token_prefix;          // generated tokens: prefix + counter
+};
+
+// One request. The service fills what it knows; the tracker the rest.
+struct TrackedRequest {
+    std::uint32_t id = 0;          // set by start(): the id the service hands to its caller
+    std::string client_token;      // from make_token(); empty for an API without tokens
+    std::string topic;             // where the request is published (QoS 1)
+    std::string payload;           // the request document (with its clientToken)
+    std::string response_key;      // the response subscription it waits for (see subscribe())
+    const char* verb = "";         // for messages: "get", "update", ...
+    // The service's own: its operation, and what the request is about (a shadow: the thing and
+    // the shadow name; a job: the thing and the job id).
+    std::uint8_t kind = 0;
+    std::string thing;
+    std::string name;
+    std::uint32_t timeout_ms = 0;  // 0: RequestTrackerConfig::request_timeout_ms
+    // Set by the tracker.
+    bool sent = false;
+    std::uint32_t publish_op = 0;
+    std::uint64_t deadline_ms = 0;
+};
+
+class RequestTracker {
+public:
+    // What the tracker reports to the service that owns it (from on_event()/on_tick()/start()).
+    class Owner {
+    public:
+        // The request will get no answer: error says why (timeout, refused subscription, publish
+        // failure, client closed). The request is no longer tracked.
+        virtual void request_failed(TrackedRequest&& request, Error error) = 0;
+        // A subscription made with subscribe(): granted (error.code unused) or refused/failed.
+        virtual void subscription_done(const std::string& key, bool granted, const Error& error) = 0;
+
+    protected:
+        ~Owner() = default;
+    };
+
+    // Errc::invalid_argument for max_in_flight 0 or timeout 0.
+    static Result<void> check(const RequestTrackerConfig& config);
+    RequestTracker(mqtt::Client& client, Owner& owner, RequestTrackerConfig config);
+
+    // Subscribes `filters` (QoS 1) under `key` unless that key is already pending or active.
+    Result<void> subscribe(const std::string& key, const std::vector<std::string>& filters, std::uint64_t now_ms);
+    // Whether messages for `key` are ours: its subscription is pending or active.
+    bool subscribed(const std::string& key) const { return subscriptions_.count(key) != 0; }
+
+    // Checks the bound (check_room()) and that the token is not in use, subscribes to
+    // `response_filters` under request.response_key if needed, publishes now when that
+    // subscription is active (else after its SUBACK) and tracks the request. Returns its id.
+    // Errors (the request is then not tracked): the bound, the token, the engine's refusal of the
+    // subscribe or the publish.
+    Result<std::uint32_t> start(TrackedRequest&& request, const std::vector<std::string>& response_filters,
+                                std::uint64_t now_ms);
+    // A token not used by a request in flight: the given one (Errc::invalid_argument when in use)
+    // or prefix + counter when `given` is empty.
+    Result<std::string> make_token(const std::string& given);
+    // Whether start() would refuse for the bound now (to check it before building a payload).
+    Result<void> check_room() const;
+
+    // The sent request `match` accepts, taken out of the tracker (its answer arrived); false when
+    // none does (another client's answer, or one that already failed).
+    bool take(const std::function<bool(const TrackedRequest&)>& match, TrackedRequest& out);
+
+    // mqtt::Service plumbing, forwarded by the service. on_event: true when the event is the
+    // tracker's (the SUBACK of its subscriptions, the PUBACK of its publishes).
+    bool on_event(const mqtt::Event& event, std::uint64_t now_ms);
+    void on_tick(std::uint64_t now_ms);
+    std::uint64_t next_deadline_ms() const;
+
+    std::size_t in_flight() const { return requests_.size(); }
+    const std::vector<TrackedRequest>& requests() const { return requests_; }
+
+private:
+    enum class Status : std::uint8_t { pending, active };
+    struct Subscription {
+        Status status = Status::pending;
+        std::uint32_t op_id = 0;
+        std::vector<std::string> filters;
+    };
+
+    bool token_in_use(const std::string& token) const;
+    void publish(TrackedRequest& request, std::uint64_t now_ms, Result<void>& outcome);
+    void fail(std::size_t index, Error error);
+    void on_suback(const std::string& key, const mqtt::Event& event, std::uint64_t now_ms);
+
+    mqtt::Client& client_;
+    Owner& owner_;
+    RequestTrackerConfig config_;
+    std::uint32_t next_id_ = 1;
+    std::uint64_t token_counter_ = 0;
+    std::vector<TrackedRequest> requests_;           // at most max_in_flight
+    std::map<std::string, Subscription> subscriptions_;
+};
+
+}  // namespace iotlite::services
