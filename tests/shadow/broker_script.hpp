@@ -110,26 +110,25 @@ inline std::vector<SentPacket> decode_all(const std::vector<std::uint8_t>& bytes
     return packets;
 }
 
-// A connected engine + shadow client, with a fake clock.
-class Rig {
+// A real engine fed scripted broker bytes, with a fake clock, and the service under test routed as
+// a driver routes services (iotlite/mqtt/service.hpp): what the engine emits is offered to the
+// service first, the bytes the engine writes are decoded into `sent`.
+class EngineRig {
 public:
-    explicit Rig(iotlite::shadow::ShadowConfig config = {}, std::string client_id = "device-1", bool reconnect = false) {
+    virtual ~EngineRig() = default;
+    EngineRig() = default;
+    EngineRig(const EngineRig&) = delete;  // services' handlers refer to the rig
+    EngineRig& operator=(const EngineRig&) = delete;
+
+    static iotlite::mqtt::Config engine_config(std::string client_id, bool reconnect) {
         iotlite::mqtt::Config mc;
         mc.client_id = std::move(client_id);
         mc.keep_alive_s = 1200;
         mc.reconnect.enabled = reconnect;
         mc.reconnect.min_delay_ms = 1000;
         mc.reconnect.max_delay_ms = 1000;
-        auto client = Client::create(mc);
-        EXPECT_TRUE(client.ok()) << (client.ok() ? "" : client.error().message);
-        mqtt = std::move(client).value();
-        auto shadow_client = ShadowClient::create(*mqtt, std::move(config));
-        EXPECT_TRUE(shadow_client.ok()) << (shadow_client.ok() ? "" : shadow_client.error().message);
-        shadow = std::move(shadow_client).value();
-        shadow->set_event_handler([this](const ShadowEvent& e) { shadow_events.push_back(e); });
+        return mc;
     }
-    Rig(const Rig&) = delete;  // the shadow's handler refers to this Rig
-    Rig& operator=(const Rig&) = delete;
 
     // need_target -> open_transport -> CONNECT -> CONNACK -> connected.
     void connect() {
@@ -160,33 +159,36 @@ public:
         pump();
     }
     void broker_publish(const std::string& topic, const std::string& payload) { feed(publish(topic, payload)); }
+    // Grants every filter of the last SUBSCRIBE with `code`.
+    void grant_last(std::uint8_t code = 0x01) {
+        const SentPacket* sub = last_of(8);
+        ASSERT_NE(sub, nullptr);
+        feed(suback(sub->packet_id, std::vector<std::uint8_t>(sub->filters.size(), code)));
+    }
 
     void advance(std::uint64_t ms) {
         now += ms;
         mqtt->on_tick(now);
-        service().on_tick(now);
+        if (service_ != nullptr) service_->on_tick(now);
         pump();
     }
 
-    // The shadow client driven as a driver drives any service (iotlite/mqtt/service.hpp).
-    iotlite::mqtt::Service& service() { return *shadow; }
-
-    // Routes engine events through the shadow client, collects the bytes it wrote and (through
-    // its handler) the shadow events.
+    // Routes engine events through the service, collects the bytes the engine wrote and has the
+    // service deliver its events.
     void pump() {
         Event ev;
         while (mqtt->poll_event(ev)) {
-            if (!service().on_event(ev, now)) app_events.push_back(ev);
+            if (service_ == nullptr || !service_->on_event(ev, now)) app_events.push_back(ev);
         }
         if (mqtt->output_size() > 0) {
             std::vector<std::uint8_t> bytes(mqtt->output_data(), mqtt->output_data() + mqtt->output_size());
             mqtt->consume_output(bytes.size());
             for (auto& p : decode_all(bytes)) sent.push_back(std::move(p));
         }
-        service().deliver_events();
+        if (service_ != nullptr) service_->deliver_events();
     }
 
-    // The last SUBSCRIBE / PUBLISH written, or fails.
+    // The last packet of that type written, or nullptr.
     const SentPacket* last_of(std::uint8_t type) const {
         for (auto it = sent.rbegin(); it != sent.rend(); ++it)
             if (it->type == type) return &*it;
@@ -200,9 +202,35 @@ public:
 
     std::uint64_t now = 1000;
     std::unique_ptr<Client> mqtt;
-    std::unique_ptr<ShadowClient> shadow;
     std::vector<SentPacket> sent;
     std::vector<Event> app_events;
+
+protected:
+    void make_engine(const iotlite::mqtt::Config& config) {
+        auto client = Client::create(config);
+        EXPECT_TRUE(client.ok()) << (client.ok() ? "" : client.error().message);
+        mqtt = std::move(client).value();
+    }
+    // The service the rig drives (set by the derived rig once it exists).
+    iotlite::mqtt::Service* service_ = nullptr;
+};
+
+// A connected engine + shadow client, with a fake clock.
+class Rig : public EngineRig {
+public:
+    explicit Rig(iotlite::shadow::ShadowConfig config = {}, std::string client_id = "device-1", bool reconnect = false) {
+        make_engine(engine_config(std::move(client_id), reconnect));
+        auto shadow_client = ShadowClient::create(*mqtt, std::move(config));
+        EXPECT_TRUE(shadow_client.ok()) << (shadow_client.ok() ? "" : shadow_client.error().message);
+        shadow = std::move(shadow_client).value();
+        shadow->set_event_handler([this](const ShadowEvent& e) { shadow_events.push_back(e); });
+        service_ = shadow.get();
+    }
+
+    // The shadow client driven as a driver drives any service (iotlite/mqtt/service.hpp).
+    iotlite::mqtt::Service& service() { return *shadow; }
+
+    std::unique_ptr<ShadowClient> shadow;
     std::vector<ShadowEvent> shadow_events;
 };
 

@@ -30,16 +30,10 @@ struct Failure {
 };
 
 // A connected engine and a tracker, driven like a service; what the tracker reports is recorded.
-class TrackerRig : private RequestTracker::Owner {
+class TrackerRig : public shadow_test::EngineRig, private RequestTracker::Owner, private iotlite::mqtt::Service {
 public:
     explicit TrackerRig(std::size_t max_in_flight = 3) {
-        iotlite::mqtt::Config mc;
-        mc.client_id = "dev";
-        mc.keep_alive_s = 1200;
-        mc.reconnect.enabled = false;
-        auto client = iotlite::mqtt::Client::create(mc);
-        EXPECT_TRUE(client.ok());
-        mqtt = std::move(client).value();
+        make_engine(engine_config("dev", false));
         RequestTrackerConfig config;
         config.service = "jobs";
         config.max_in_flight = max_in_flight;
@@ -47,19 +41,8 @@ public:
         config.request_timeout_ms = 500;
         config.client_token_prefix = "p-";
         tracker = std::make_unique<RequestTracker>(*mqtt, static_cast<RequestTracker::Owner&>(*this), config);
-
-        EXPECT_TRUE(mqtt->connect(now).ok());
-        pump();
-        iotlite::mqtt::ConnectionTarget target;
-        target.kind = iotlite::mqtt::TransportKind::tcp;
-        target.host = "127.0.0.1";
-        target.port = 1883;
-        mqtt->provide_target(target, now);
-        mqtt->on_open(now);
-        pump();
-        feed(shadow_test::connack());
-        sent.clear();
-        app_events.clear();  // connected
+        service_ = static_cast<iotlite::mqtt::Service*>(this);
+        connect();
     }
 
     TrackedRequest request(const std::string& token, const std::string& payload = "{}") {
@@ -77,54 +60,18 @@ public:
         return id;
     }
 
-    void feed(const std::vector<std::uint8_t>& bytes) {
-        mqtt->on_bytes(bytes.data(), bytes.size(), now);
-        pump();
-    }
-    void grant_last(std::uint8_t code = 0x01) {
-        const SentPacket* sub = last_of(kSubscribe);
-        ASSERT_NE(sub, nullptr);
-        feed(shadow_test::suback(sub->packet_id, std::vector<std::uint8_t>(sub->filters.size(), code)));
-    }
-    void advance(std::uint64_t ms) {
-        now += ms;
-        mqtt->on_tick(now);
-        tracker->on_tick(now);
-        pump();
-    }
-    void pump() {
-        iotlite::mqtt::Event ev;
-        while (mqtt->poll_event(ev)) {
-            if (!tracker->on_event(ev, now)) app_events.push_back(ev);
-        }
-        if (mqtt->output_size() > 0) {
-            std::vector<std::uint8_t> bytes(mqtt->output_data(), mqtt->output_data() + mqtt->output_size());
-            mqtt->consume_output(bytes.size());
-            for (auto& p : shadow_test::decode_all(bytes)) sent.push_back(std::move(p));
-        }
-    }
-    const SentPacket* last_of(std::uint8_t type) const {
-        for (auto it = sent.rbegin(); it != sent.rend(); ++it)
-            if (it->type == type) return &*it;
-        return nullptr;
-    }
-    std::size_t count_of(std::uint8_t type) const {
-        std::size_t n = 0;
-        for (const auto& p : sent) n += p.type == type ? 1 : 0;
-        return n;
-    }
-
-    std::uint64_t now = 1000;
-    std::unique_ptr<iotlite::mqtt::Client> mqtt;
     std::unique_ptr<RequestTracker> tracker;
-    std::vector<SentPacket> sent;
-    std::vector<iotlite::mqtt::Event> app_events;
     std::vector<Failure> failures;
     std::vector<std::pair<std::string, bool>> subscriptions;
 
 private:
     void request_failed(TrackedRequest&& r, Error error) override { failures.push_back({r.id, r.client_token, std::move(error)}); }
     void subscription_done(const std::string& key, bool granted, const Error&) override { subscriptions.emplace_back(key, granted); }
+    // The tracker as the service the rig drives.
+    bool on_event(const iotlite::mqtt::Event& event, std::uint64_t now_ms) override { return tracker->on_event(event, now_ms); }
+    void on_tick(std::uint64_t now_ms) override { tracker->on_tick(now_ms); }
+    std::uint64_t next_deadline_ms() const override { return tracker->next_deadline_ms(); }
+    bool deliver_events() override { return false; }
 };
 
 bool by_token(const TrackedRequest& r, const std::string& token) { return r.client_token == token; }

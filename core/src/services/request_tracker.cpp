@@ -4,6 +4,39 @@
 #include <utility>
 
 namespace iotlite::services {
+namespace {
+constexpr std::size_t kMaxCounterDigits = 20;  // UINT64_MAX
+}  // namespace
+
+Result<void> validate_client_token(std::string_view token) {
+    if (token.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken is empty; it needs 1..64 bytes"));
+    if (token.size() > max_client_token_bytes)
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("clientToken has " + std::to_string(token.size()) + " bytes; AWS allows 64"));
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(token[i]);
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+            return make_error(Errc::invalid_argument,
+                              IOTLITE_TEXT("clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset " + std::to_string(i)));
+    }
+    return {};
+}
+
+Result<std::string> token_prefix(std::string configured, std::string_view client_id) {
+    if (configured.empty()) {
+        for (char c : client_id) {
+            const unsigned char u = static_cast<unsigned char>(c);
+            configured += (u > 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '_';
+            if (configured.size() == max_client_token_bytes - kMaxCounterDigits - 1) break;
+        }
+        configured += '-';
+    }
+    if (configured.size() + kMaxCounterDigits > max_client_token_bytes)
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("client_token_prefix has " + std::to_string(configured.size()) +
+                                                               " bytes; at most 44 leave room for the counter in a 64-byte clientToken"));
+    auto ok = validate_client_token(configured);
+    if (!ok) return make_error(ok.error().code, IOTLITE_TEXT("client_token_prefix: " + ok.error().message));
+    return configured;
+}
 
 Result<void> RequestTracker::check(const RequestTrackerConfig& config) {
     if (config.max_in_flight == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight must be > 0"));
@@ -52,6 +85,21 @@ Result<void> RequestTracker::subscribe(const std::string& key, const std::vector
     sub.op_id = op.value();
     sub.filters = filters;
     subscriptions_.emplace(key, std::move(sub));
+    return {};
+}
+
+Result<void> RequestTracker::unsubscribe(const std::string& key, std::uint64_t now_ms) {
+    const auto it = subscriptions_.find(key);
+    if (it == subscriptions_.end()) return {};
+    for (const auto& request : requests_) {
+        if (request.response_key == key)
+            return make_error(Errc::invalid_state, IOTLITE_TEXT("a " + std::string(config_.service) + " " + request.verb +
+                                                                " request still waits for its answer on '" + key + "'"));
+    }
+    auto op = client_.unsubscribe(it->second.filters, now_ms);
+    if (!op) return op.error();
+    unsubscribing_.push_back(op.value());
+    subscriptions_.erase(it);
     return {};
 }
 
@@ -150,6 +198,14 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
                 break;
             }
             break;
+        case mqtt::Event::Type::unsubscribed:
+            for (auto it = unsubscribing_.begin(); it != unsubscribing_.end(); ++it) {
+                if (*it != event.op_id) continue;
+                unsubscribing_.erase(it);
+                consumed = true;
+                break;
+            }
+            break;
         case mqtt::Event::Type::published:
         case mqtt::Event::Type::publish_failed:
             for (std::size_t i = 0; i < requests_.size(); ++i) {
@@ -160,6 +216,13 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             }
             break;
         case mqtt::Event::Type::error:
+            // One of our UNSUBSCRIBEs can no longer complete (the client closed): nothing to tell.
+            for (auto it = unsubscribing_.begin(); it != unsubscribing_.end(); ++it) {
+                if (*it != event.op_id || event.op_id == 0) continue;
+                unsubscribing_.erase(it);
+                consumed = true;
+                break;
+            }
             // The engine could not re-subscribe one of our filters after a reconnect: forget the
             // subscription so that the next request subscribes again (the app still sees the error).
             for (auto it = subscriptions_.begin(); it != subscriptions_.end(); ++it) {

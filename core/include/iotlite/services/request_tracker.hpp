@@ -27,12 +27,22 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
 
 namespace iotlite::services {
+
+// AWS's clientToken, the same for the shadow and the Jobs APIs: 1..64 bytes of printable ASCII
+// without '"' or '\\' (it travels inside JSON and is echoed back; longer tokens answer 400).
+inline constexpr std::size_t max_client_token_bytes = 64;
+Result<void> validate_client_token(std::string_view token);
+// The prefix of generated tokens: `configured`, or when empty the MQTT client id made token-safe
+// and cut to leave room for the counter, + "-". Answers on /accepted and /rejected can reach every
+// subscriber, so tokens must differ between clients, not just within one. At most 44 bytes.
+Result<std::string> token_prefix(std::string configured, std::string_view client_id);
 
 struct RequestTrackerConfig {
     const char* service = "";                 // for messages: "shadow"
@@ -83,6 +93,9 @@ public:
 
     // Subscribes `filters` (QoS 1) under `key` unless that key is already pending or active.
     Result<void> subscribe(const std::string& key, const std::vector<std::string>& filters, std::uint64_t now_ms);
+    // Unsubscribes what was subscribed under `key` and forgets it (its UNSUBACK is the tracker's).
+    // Errc::invalid_state while a request waits for answers there; nothing to do for an unknown key.
+    Result<void> unsubscribe(const std::string& key, std::uint64_t now_ms);
     // Whether messages for `key` are ours: its subscription is pending or active.
     bool subscribed(const std::string& key) const { return subscriptions_.count(key) != 0; }
 
@@ -132,6 +145,7 @@ private:
     std::uint64_t token_counter_ = 0;
     std::vector<TrackedRequest> requests_;           // at most max_in_flight
     std::map<std::string, Subscription> subscriptions_;
+    std::vector<std::uint32_t> unsubscribing_;  // op ids of our UNSUBSCRIBEs awaiting UNSUBACK
 };
 
 }  // namespace iotlite::services

@@ -1,5 +1,7 @@
 #include "iotlite/services/shadow/names.hpp"
 
+#include "iotlite/services/request_tracker.hpp"
+
 namespace iotlite::shadow {
 namespace {
 
@@ -48,18 +50,7 @@ Result<void> validate_shadow_id(const ShadowId& id) {
     return {};
 }
 
-Result<void> validate_client_token(std::string_view token) {
-    if (token.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken is empty; it needs 1..64 bytes"));
-    if (token.size() > limits::max_client_token_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("clientToken has " + std::to_string(token.size()) + " bytes; AWS allows 64"));
-    for (std::size_t i = 0; i < token.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(token[i]);
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset " + std::to_string(i)));
-    }
-    return {};
-}
+Result<void> validate_client_token(std::string_view token) { return services::validate_client_token(token); }
 
 std::string topic_prefix(const ShadowId& id) {
     std::string topic(kThings);

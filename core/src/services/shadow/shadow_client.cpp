@@ -5,8 +5,6 @@
 namespace iotlite::shadow {
 namespace {
 
-constexpr std::size_t kMaxCounterDigits = 20;  // UINT64_MAX
-
 [[maybe_unused]] const char* op_verb(Operation op) { return operation_name(op); }
 
 // The mirror's copy of one section merged with the same section of an update's state.
@@ -24,24 +22,9 @@ Result<std::unique_ptr<ShadowClient>> ShadowClient::create(mqtt::Client& client,
         return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight is " + std::to_string(config.max_in_flight) +
                                                       "; AWS allows 1..10 shadow requests in flight per connection"));
     if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
-    if (config.client_token_prefix.empty()) {
-        // Responses on /accepted and /rejected go to every subscriber of the shadow, so tokens must
-        // be unique across clients, not just within this one: start them with the MQTT client id
-        // (unique per connection on AWS), made token-safe and cut to leave room for the counter.
-        std::string prefix;
-        for (char c : client.config().client_id) {
-            const unsigned char u = static_cast<unsigned char>(c);
-            prefix += (u > 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '_';
-            if (prefix.size() == limits::max_client_token_bytes - kMaxCounterDigits - 1) break;
-        }
-        prefix += '-';
-        config.client_token_prefix = std::move(prefix);
-    }
-    if (config.client_token_prefix.size() + kMaxCounterDigits > limits::max_client_token_bytes)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("client_token_prefix has " + std::to_string(config.client_token_prefix.size()) +
-                                                      " bytes; at most 44 leave room for the counter in a 64-byte clientToken"));
-    auto prefix_ok = validate_client_token(config.client_token_prefix);
-    if (!prefix_ok) return make_error(prefix_ok.error().code, IOTLITE_TEXT("client_token_prefix: " + prefix_ok.error().message));
+    auto prefix = services::token_prefix(std::move(config.client_token_prefix), client.config().client_id);
+    if (!prefix) return prefix.error();
+    config.client_token_prefix = std::move(prefix.value());
     if (config.limits.max_state_bytes == 0 || config.limits.max_state_depth == 0)
         return make_error(Errc::invalid_argument, IOTLITE_TEXT("limits must be > 0"));
     return std::unique_ptr<ShadowClient>(new ShadowClient(client, std::move(config)));
@@ -164,7 +147,7 @@ void ShadowClient::request_failed(services::TrackedRequest&& request, Error erro
     event.shadow = ShadowId{std::move(request.thing), std::move(request.name)};
     event.client_token = std::move(request.client_token);
     event.error = std::move(error);
-    events_.push_back(std::move(event));
+    events_.push(std::move(event));
 }
 
 void ShadowClient::subscription_done(const std::string& key, bool granted, const Error& error) {
@@ -177,7 +160,7 @@ void ShadowClient::subscription_done(const std::string& key, bool granted, const
     out.shadow = topic.id;
     out.stream = topic.kind == ParsedTopic::Kind::delta ? Stream::delta : Stream::documents;
     if (!granted) out.error = error;
-    events_.push_back(std::move(out));
+    events_.push(std::move(out));
 }
 
 void ShadowClient::on_message(const mqtt::Message& message) {
@@ -191,7 +174,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
         out.shadow = topic.id;
         out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
         out.payload = payload;
-        events_.push_back(std::move(out));
+        events_.push(std::move(out));
     };
     if (!json) { emit_error(json.error()); return; }
     Mirror& mirror = mirror_for(topic.id);
@@ -225,7 +208,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             out.client_token = std::move(request.client_token);
             out.document = std::move(doc.value());
             out.payload = payload;
-            events_.push_back(std::move(out));
+            events_.push(std::move(out));
             return;
         }
         case ParsedTopic::Kind::rejected: {
@@ -244,7 +227,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
                                        rejection.value().message));
             out.rejection = std::move(rejection.value());
             out.payload = payload;
-            events_.push_back(std::move(out));
+            events_.push(std::move(out));
             return;
         }
         case ParsedTopic::Kind::delta: {
@@ -257,7 +240,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             out.shadow = topic.id;
             out.document = std::move(doc.value());
             out.payload = payload;
-            events_.push_back(std::move(out));
+            events_.push(std::move(out));
             return;
         }
         case ParsedTopic::Kind::documents: {
@@ -271,7 +254,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             out.previous = std::move(docs.value().previous);
             out.document = std::move(docs.value().current);
             out.payload = payload;
-            events_.push_back(std::move(out));
+            events_.push(std::move(out));
             return;
         }
     }
@@ -298,25 +281,9 @@ bool ShadowClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
 
 void ShadowClient::on_tick(std::uint64_t now_ms) { tracker_.on_tick(now_ms); }
 
-bool ShadowClient::poll_event(ShadowEvent& out) {
-    if (events_.empty()) return false;
-    out = std::move(events_.front());
-    events_.pop_front();
-    return true;
-}
+bool ShadowClient::poll_event(ShadowEvent& out) { return events_.poll(out); }
 
-bool ShadowClient::deliver_events() {
-    // Only the events queued so far: a handler that starts a request from every event cannot keep
-    // the driver here. Popped before the call: the handler may re-enter this client.
-    bool any = false;
-    for (std::size_t n = events_.size(); n > 0 && !events_.empty(); --n) {
-        ShadowEvent event = std::move(events_.front());
-        events_.pop_front();
-        any = true;
-        if (handler_) handler_(event);
-    }
-    return any;
-}
+bool ShadowClient::deliver_events() { return events_.deliver(handler_); }
 
 std::uint64_t ShadowClient::next_deadline_ms() const { return tracker_.next_deadline_ms(); }
 

@@ -51,6 +51,7 @@
 #include "iotlite/mqtt/service.hpp"
 #include "iotlite/result.hpp"
 #include "iotlite/services/request_tracker.hpp"
+#include "iotlite/services/service_events.hpp"
 #include "iotlite/services/shadow/document.hpp"
 #include "iotlite/services/shadow/mirror.hpp"
 #include "iotlite/services/shadow/names.hpp"
@@ -159,7 +160,7 @@ private:
     ShadowConfig config_;
     services::RequestTracker tracker_;
     std::map<std::string, Mirror> mirrors_;  // key: topic prefix
-    std::deque<ShadowEvent> events_;
+    services::ServiceEvents<ShadowEvent> events_;
     EventHandler handler_;
 };
 

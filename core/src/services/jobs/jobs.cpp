@@ -1,0 +1,324 @@
+#include "iotlite/services/jobs/jobs.hpp"
+
+#include "iotlite/mqtt/topic.hpp"
+
+namespace iotlite::jobs {
+namespace {
+
+constexpr std::string_view kThings = "$aws/things/";
+constexpr std::string_view kJobs = "/jobs/";
+
+constexpr const char* kStatusNames[] = {"QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"};
+
+bool id_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
+
+Error bad_field([[maybe_unused]] const char* field, [[maybe_unused]] const char* what) {
+    return make_error(Errc::protocol_error, IOTLITE_TEXT(std::string("jobs answer: \"") + field + "\" " + what));
+}
+
+// An optional integer field: absent or null leaves `out` alone.
+Result<void> read_int(const Json& object, const char* field, std::int64_t& out) {
+    const auto it = object.find(field);
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_number_integer()) return bad_field(field, "is not an integer");
+    out = it->get<std::int64_t>();
+    return {};
+}
+
+Result<void> read_string(const Json& object, const char* field, std::string& out) {
+    const auto it = object.find(field);
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_string()) return bad_field(field, "is not a string");
+    out = it->get<std::string>();
+    return {};
+}
+
+Result<void> read_status(const Json& object, JobStatus& out, bool required) {
+    const auto it = object.find("status");
+    if (it == object.end() || it->is_null()) return required ? bad_field("status", "is missing") : Result<void>{};
+    if (!it->is_string() || !parse_job_status(it->get_ref<const std::string&>(), out))
+        return bad_field("status", "is not one of QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED, CANCELED");
+    return {};
+}
+
+Result<void> read_details(const Json& object, StatusDetails& out) {
+    const auto it = object.find("statusDetails");
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_object()) return bad_field("statusDetails", "is not an object");
+    for (auto entry = it->begin(); entry != it->end(); ++entry) {
+        if (!entry->is_string()) return bad_field("statusDetails", "has a value that is not a string");
+        out[entry.key()] = entry->get<std::string>();
+    }
+    return {};
+}
+
+// The job document: AWS sends the JSON document the job was created with. A string that holds
+// JSON is read as that JSON (the data type says "string"); any other string is kept as a string.
+Json read_document(const Json& value) {
+    if (value.is_string()) {
+        auto parsed = shadow::parse_json(value.get_ref<const std::string&>());
+        if (parsed) return std::move(parsed.value());
+    }
+    return value;
+}
+
+Result<JobExecutionSummary> parse_summary(const Json& value) {
+    if (!value.is_object()) return bad_field("jobs", "holds a summary that is not an object");
+    JobExecutionSummary s;
+    Result<void> ok = read_string(value, "jobId", s.job_id);
+    if (ok) ok = read_int(value, "queuedAt", s.queued_at);
+    if (ok) ok = read_int(value, "startedAt", s.started_at);
+    if (ok) ok = read_int(value, "lastUpdatedAt", s.last_updated_at);
+    if (ok) ok = read_int(value, "versionNumber", s.version_number);
+    if (ok) ok = read_int(value, "executionNumber", s.execution_number);
+    if (!ok) return ok.error();
+    if (s.job_id.empty()) return bad_field("jobId", "is missing from a summary");
+    return s;
+}
+
+Result<void> read_summaries(const Json& object, const char* field, std::vector<JobExecutionSummary>& out) {
+    const auto it = object.find(field);
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_array()) return bad_field(field, "is not an array");
+    for (const auto& item : *it) {
+        auto s = parse_summary(item);
+        if (!s) return s.error();
+        out.push_back(std::move(s.value()));
+    }
+    return {};
+}
+
+Result<JobExecution> parse_execution(const Json& value) {
+    if (!value.is_object()) return bad_field("execution", "is not an object");
+    JobExecution e;
+    Result<void> ok = read_string(value, "jobId", e.job_id);
+    if (ok) ok = read_string(value, "thingName", e.thing_name);
+    if (ok) ok = read_status(value, e.status, true);
+    if (ok) ok = read_details(value, e.status_details);
+    if (ok) ok = read_int(value, "queuedAt", e.queued_at);
+    if (ok) ok = read_int(value, "startedAt", e.started_at);
+    if (ok) ok = read_int(value, "lastUpdatedAt", e.last_updated_at);
+    if (ok) ok = read_int(value, "versionNumber", e.version_number);
+    if (ok) ok = read_int(value, "executionNumber", e.execution_number);
+    if (ok) ok = read_int(value, "approximateSecondsBeforeTimedOut", e.approximate_seconds_before_timed_out);
+    if (!ok) return ok.error();
+    if (e.job_id.empty()) return bad_field("jobId", "is missing from the execution");
+    const auto doc = value.find("jobDocument");
+    if (doc != value.end()) e.job_document = read_document(*doc);
+    return e;
+}
+
+Result<void> read_state(const Json& object, JobExecutionState& out) {
+    const auto it = object.find("executionState");
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_object()) return bad_field("executionState", "is not an object");
+    Result<void> ok = read_status(*it, out.status, true);
+    if (ok) ok = read_details(*it, out.status_details);
+    if (ok) ok = read_int(*it, "versionNumber", out.version_number);
+    if (!ok) return ok;
+    out.present = true;
+    return {};
+}
+
+Result<void> read_common(const Json& payload, Answer& answer) {
+    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("jobs answer is not a JSON object"));
+    Result<void> ok = read_string(payload, "clientToken", answer.client_token);
+    if (ok) ok = read_int(payload, "timestamp", answer.timestamp);
+    return ok;
+}
+
+}  // namespace
+
+const char* job_status_name(JobStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+
+bool parse_job_status(std::string_view text, JobStatus& out) {
+    for (std::size_t i = 0; i < sizeof(kStatusNames) / sizeof(kStatusNames[0]); ++i) {
+        if (text == kStatusNames[i]) {
+            out = static_cast<JobStatus>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_terminal(JobStatus status) { return status != JobStatus::queued && status != JobStatus::in_progress; }
+
+bool device_may_set(JobStatus status) {
+    return status == JobStatus::in_progress || status == JobStatus::succeeded || status == JobStatus::failed ||
+           status == JobStatus::rejected;
+}
+
+const char* operation_name(Operation op) {
+    switch (op) {
+        case Operation::get_pending: return "get";
+        case Operation::start_next: return "start-next";
+        case Operation::describe: return "describe";
+        case Operation::update: return "update";
+    }
+    return "get";
+}
+
+Result<void> validate_job_id(std::string_view job_id, bool allow_next) {
+    if (allow_next && job_id == "$next") return {};
+    if (job_id.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("job id is empty; AWS requires 1..64 characters"));
+    if (job_id.size() > limits::max_job_id_bytes)
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("job id has " + std::to_string(job_id.size()) + " bytes; AWS allows 64"))
+            .with_rule("jobs.job_id", limits::max_job_id_bytes, static_cast<std::uint32_t>(job_id.size()));
+    for (std::size_t i = 0; i < job_id.size(); ++i) {
+        if (!id_char(job_id[i]))
+            return make_error(Errc::invalid_argument,
+                              IOTLITE_TEXT("job id has a character outside [a-zA-Z0-9_-] at offset " + std::to_string(i)));
+    }
+    return {};
+}
+
+Result<void> validate_status_details(const StatusDetails& details) {
+    if (details.size() > limits::max_status_details)
+        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails has " + std::to_string(details.size()) +
+                                                             " pairs; AWS allows " + std::to_string(limits::max_status_details)))
+            .with_rule("jobs.status_details", limits::max_status_details, static_cast<std::uint32_t>(details.size()));
+    for (const auto& [key, value] : details) {
+        if (key.empty() || key.size() > limits::max_status_detail_key_bytes)
+            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails key of " + std::to_string(key.size()) +
+                                                                 " bytes; AWS allows 1..128"))
+                .with_rule("jobs.status_detail_key", limits::max_status_detail_key_bytes, static_cast<std::uint32_t>(key.size()));
+        for (char c : key) {
+            if (!id_char(c) && c != ':')
+                return make_error(Errc::invalid_argument,
+                                  IOTLITE_TEXT("statusDetails key '" + key + "' has a character outside [a-zA-Z0-9:_-]"));
+        }
+        if (value.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key + "' is empty; AWS requires 1..1024 characters"));
+        if (!mqtt::is_valid_mqtt_utf8(value))
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key + "' is not valid UTF-8"));
+        std::size_t chars = 0;
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            const unsigned char c = static_cast<unsigned char>(value[i]);
+            if ((c & 0xC0) != 0x80) ++chars;
+            // Control characters (Unicode category Cc): C0, DEL, and C1 (U+0080..U+009F = C2 80..C2 9F).
+            const bool c1 = c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) <= 0x9F;
+            if (c < 0x20 || c == 0x7F || c1)
+                return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key +
+                                                                       "' has a control character at offset " + std::to_string(i)));
+        }
+        if (chars > limits::max_status_detail_value_chars)
+            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails value of '" + key + "' has " + std::to_string(chars) +
+                                                                 " characters; AWS allows 1024"))
+                .with_rule("jobs.status_detail_value", limits::max_status_detail_value_chars, static_cast<std::uint32_t>(chars));
+    }
+    return {};
+}
+
+std::string request_topic(std::string_view thing, Operation op, std::string_view job_id) {
+    std::string topic(kThings);
+    topic.append(thing).append(kJobs);
+    switch (op) {
+        case Operation::get_pending: topic += "get"; break;
+        case Operation::start_next: topic += "start-next"; break;
+        case Operation::describe: topic.append(job_id).append("/get"); break;
+        case Operation::update: topic.append(job_id).append("/update"); break;
+    }
+    return topic;
+}
+
+std::string stream_topic(std::string_view thing, Stream stream) {
+    std::string topic(kThings);
+    topic.append(thing).append(kJobs).append(stream == Stream::notify ? "notify" : "notify-next");
+    return topic;
+}
+
+bool parse_jobs_topic(std::string_view topic, ParsedTopic& out) {
+    if (topic.substr(0, kThings.size()) != kThings) return false;
+    topic.remove_prefix(kThings.size());
+    const auto slash = topic.find('/');
+    if (slash == std::string_view::npos || slash == 0) return false;
+    out.thing = std::string(topic.substr(0, slash));
+    topic.remove_prefix(slash);
+    if (topic.substr(0, kJobs.size()) != kJobs) return false;
+    topic.remove_prefix(kJobs.size());
+    out.job_id.clear();
+    if (topic == "notify") { out.kind = ParsedTopic::Kind::notify; return true; }
+    if (topic == "notify-next") { out.kind = ParsedTopic::Kind::notify_next; return true; }
+    const auto last = topic.rfind('/');
+    if (last == std::string_view::npos) return false;
+    const auto result = topic.substr(last + 1);
+    if (result == "accepted") out.kind = ParsedTopic::Kind::accepted;
+    else if (result == "rejected") out.kind = ParsedTopic::Kind::rejected;
+    else return false;
+    topic = topic.substr(0, last);
+    if (topic == "get") { out.op = Operation::get_pending; return true; }
+    if (topic == "start-next") { out.op = Operation::start_next; return true; }
+    const auto sep = topic.find('/');
+    if (sep == std::string_view::npos || sep == 0) return false;
+    const auto verb = topic.substr(sep + 1);
+    if (verb == "get") out.op = Operation::describe;
+    else if (verb == "update") out.op = Operation::update;
+    else return false;
+    out.job_id = std::string(topic.substr(0, sep));
+    return true;
+}
+
+Result<Answer> parse_answer(Operation op, const Json& payload) {
+    Answer answer;
+    Result<void> ok = read_common(payload, answer);
+    if (!ok) return ok.error();
+    switch (op) {
+        case Operation::get_pending:
+            ok = read_summaries(payload, "inProgressJobs", answer.in_progress);
+            if (ok) ok = read_summaries(payload, "queuedJobs", answer.queued);
+            break;
+        case Operation::start_next:
+        case Operation::describe: {
+            const auto it = payload.find("execution");
+            if (it != payload.end() && !it->is_null()) {
+                auto e = parse_execution(*it);
+                if (!e) return e.error();
+                answer.execution = std::move(e.value());
+            }
+            break;
+        }
+        case Operation::update: {
+            ok = read_state(payload, answer.execution_state);
+            const auto doc = payload.find("jobDocument");
+            if (ok && doc != payload.end()) answer.job_document = read_document(*doc);
+            break;
+        }
+    }
+    if (!ok) return ok.error();
+    return answer;
+}
+
+Result<Answer> parse_notify(const Json& payload, bool next) {
+    Answer answer;
+    Result<void> ok = read_common(payload, answer);
+    if (!ok) return ok.error();
+    if (next) {
+        const auto it = payload.find("execution");
+        if (it != payload.end() && !it->is_null()) {
+            auto e = parse_execution(*it);
+            if (!e) return e.error();
+            answer.execution = std::move(e.value());
+        }
+        return answer;
+    }
+    const auto jobs = payload.find("jobs");
+    if (jobs == payload.end() || jobs->is_null()) return answer;
+    if (!jobs->is_object()) return bad_field("jobs", "is not an object");
+    ok = read_summaries(*jobs, "IN_PROGRESS", answer.in_progress);
+    if (ok) ok = read_summaries(*jobs, "QUEUED", answer.queued);
+    if (!ok) return ok.error();
+    return answer;
+}
+
+Result<Rejection> parse_rejection(const Json& payload) {
+    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("jobs rejection is not a JSON object"));
+    Rejection r;
+    Result<void> ok = read_string(payload, "code", r.code);
+    if (ok) ok = read_string(payload, "message", r.message);
+    if (ok) ok = read_string(payload, "clientToken", r.client_token);
+    if (ok) ok = read_state(payload, r.execution_state);
+    if (!ok) return ok.error();
+    if (r.code.empty()) return bad_field("code", "is missing from the rejection");
+    return r;
+}
+
+}  // namespace iotlite::jobs

@@ -1,0 +1,265 @@
+#include "iotlite/services/jobs/jobs_client.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "iotlite/services/shadow/names.hpp"
+
+namespace iotlite::jobs {
+namespace {
+
+constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far below AWS's 50 per connection
+
+Result<void> check_step_timeout(const std::optional<std::uint32_t>& minutes) {
+    if (!minutes) return {};
+    if (*minutes == 0 || *minutes > limits::max_step_timeout_minutes)
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("stepTimeoutInMinutes is " + std::to_string(*minutes) +
+                                                               "; AWS allows 1..10080 (7 days)"))
+            .with_rule("jobs.step_timeout", limits::max_step_timeout_minutes, *minutes);
+    return {};
+}
+
+Json details_json(const StatusDetails& details) {
+    Json out = Json::object();
+    for (const auto& [key, value] : details) out[key] = value;
+    return out;
+}
+
+// The error a rejection completes its request with: VersionMismatch is the optimistic-locking
+// conflict (like the shadow's 409); every other code is the service refusing.
+Error rejection_error(Operation op, const Rejection& r) {
+    return make_error(r.code == "VersionMismatch" ? Errc::conflict : Errc::server_error,
+                      IOTLITE_TEXT(std::string("jobs ") + operation_name(op) + " rejected: " + r.code +
+                                   (r.message.empty() ? "" : " " + r.message)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JobsClient>> JobsClient::create(mqtt::Client& client, JobsConfig config) {
+    auto thing = shadow::validate_thing_name(config.thing_name);
+    if (!thing) return thing.error();
+    if (config.max_in_flight == 0 || config.max_in_flight > 10)
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight is " + std::to_string(config.max_in_flight) +
+                                                               "; 1..10 jobs requests may be in flight"));
+    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
+    if (config.max_job_subscriptions == 0 || config.max_job_subscriptions > kMaxJobSubscriptions)
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_job_subscriptions is " + std::to_string(config.max_job_subscriptions) +
+                                                               "; 1..8 keeps the connection far below AWS's 50 subscriptions"));
+    auto prefix = services::token_prefix(std::move(config.client_token_prefix), client.config().client_id);
+    if (!prefix) return prefix.error();
+    config.client_token_prefix = std::move(prefix.value());
+    return std::unique_ptr<JobsClient>(new JobsClient(client, std::move(config)));
+}
+
+JobsClient::JobsClient(mqtt::Client& client, JobsConfig config)
+    : config_(std::move(config)),
+      tracker_(client, *this,
+               services::RequestTrackerConfig{"jobs", config_.max_in_flight,
+                                              IOTLITE_TEXT("the limit is " + std::to_string(config_.max_in_flight)),
+                                              config_.request_timeout_ms, config_.client_token_prefix}) {}
+
+Result<std::uint32_t> JobsClient::get_pending(std::uint64_t now_ms, const JobsRequestOptions& options) {
+    return start(Operation::get_pending, "", Json::object(), options, now_ms);
+}
+
+Result<std::uint32_t> JobsClient::start_next(std::uint64_t now_ms, const StartNextOptions& options) {
+    Json payload = Json::object();
+    if (!options.status_details.empty()) {
+        auto ok = validate_status_details(options.status_details);
+        if (!ok) return ok.error();
+        payload["statusDetails"] = details_json(options.status_details);
+    }
+    auto step = check_step_timeout(options.step_timeout_minutes);
+    if (!step) return step.error();
+    if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
+    return start(Operation::start_next, "", std::move(payload), options, now_ms);
+}
+
+Result<std::uint32_t> JobsClient::describe(std::string_view job_id, std::uint64_t now_ms, const DescribeOptions& options) {
+    auto valid = validate_job_id(job_id, true);
+    if (!valid) return valid.error();
+    Json payload = Json::object();
+    if (options.execution_number) payload["executionNumber"] = *options.execution_number;
+    payload["includeJobDocument"] = options.include_job_document;
+    return start(Operation::describe, job_id, std::move(payload), options, now_ms);
+}
+
+Result<std::uint32_t> JobsClient::update(std::string_view job_id, const UpdateOptions& options, std::uint64_t now_ms) {
+    auto valid = validate_job_id(job_id, false);
+    if (!valid) return valid.error();
+    if (!device_may_set(options.status))
+        return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string("status ") + job_status_name(options.status) +
+                                                               " cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, "
+                                                               "SUCCEEDED, FAILED or REJECTED"));
+    Json payload = Json::object();
+    payload["status"] = job_status_name(options.status);
+    if (options.status_details) {
+        auto ok = validate_status_details(*options.status_details);
+        if (!ok) return ok.error();
+        payload["statusDetails"] = details_json(*options.status_details);
+    }
+    auto step = check_step_timeout(options.step_timeout_minutes);
+    if (!step) return step.error();
+    if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
+    if (options.expected_version) payload["expectedVersion"] = *options.expected_version;
+    if (options.execution_number) payload["executionNumber"] = *options.execution_number;
+    if (options.include_job_execution_state) payload["includeJobExecutionState"] = true;
+    if (options.include_job_document) payload["includeJobDocument"] = true;
+    return start(Operation::update, job_id, std::move(payload), options, now_ms);
+}
+
+Result<std::uint32_t> JobsClient::start(Operation op, std::string_view job_id, Json payload, const JobsRequestOptions& options,
+                                        std::uint64_t now_ms) {
+    if (!options.client_token.empty()) {
+        auto ok = services::validate_client_token(options.client_token);
+        if (!ok) return ok.error();
+    }
+    auto token = tracker_.make_token(options.client_token);
+    if (!token) return token.error();
+    payload["clientToken"] = token.value();
+
+    services::TrackedRequest request;
+    request.client_token = std::move(token.value());
+    request.topic = request_topic(config_.thing_name, op, job_id);
+    request.payload = shadow::to_compact(payload);
+    request.response_key = request.topic;
+    request.verb = operation_name(op);
+    request.kind = static_cast<std::uint8_t>(op);
+    request.thing = config_.thing_name;
+    request.name = std::string(job_id);
+    request.timeout_ms = options.timeout_ms;
+    const std::string key = request.response_key;
+    const bool per_job = op == Operation::describe || op == Operation::update;
+    auto started = tracker_.start(std::move(request), {key + "/accepted", key + "/rejected"}, now_ms);
+    if (!started) return started.error();
+    if (per_job) keep_job_subscribed(key, now_ms);
+    return started.value();
+}
+
+void JobsClient::keep_job_subscribed(const std::string& key, std::uint64_t now_ms) {
+    const auto known = std::find(job_keys_.begin(), job_keys_.end(), key);
+    if (known != job_keys_.end()) job_keys_.erase(known);
+    job_keys_.push_back(key);  // most recently used last
+    // Beyond the bound, drop the oldest subscriptions no request waits on (an unsubscribe the
+    // engine cannot send now, e.g. offline, simply keeps it for later).
+    for (auto it = job_keys_.begin(); job_keys_.size() > config_.max_job_subscriptions && it != job_keys_.end();) {
+        if (*it != key && tracker_.unsubscribe(*it, now_ms)) it = job_keys_.erase(it);
+        else ++it;
+    }
+}
+
+Result<void> JobsClient::watch(Stream stream, std::uint64_t now_ms) {
+    const std::string topic = stream_topic(config_.thing_name, stream);
+    return tracker_.subscribe(topic, {topic}, now_ms);
+}
+
+void JobsClient::request_failed(services::TrackedRequest&& request, Error error) {
+    JobsEvent event;
+    event.type = JobsEvent::Type::failed;
+    event.request_id = request.id;
+    event.op = static_cast<Operation>(request.kind);
+    event.job_id = std::move(request.name);
+    event.client_token = std::move(request.client_token);
+    event.error = std::move(error);
+    events_.push(std::move(event));
+}
+
+void JobsClient::subscription_done(const std::string& key, bool granted, const Error& error) {
+    ParsedTopic topic;
+    if (!parse_jobs_topic(key, topic)) return;
+    if (topic.kind != ParsedTopic::Kind::notify && topic.kind != ParsedTopic::Kind::notify_next) return;
+    JobsEvent out;
+    out.type = granted ? JobsEvent::Type::stream_ready : JobsEvent::Type::stream_failed;
+    out.stream = topic.kind == ParsedTopic::Kind::notify ? Stream::notify : Stream::notify_next;
+    if (!granted) out.error = error;
+    events_.push(std::move(out));
+}
+
+void JobsClient::on_message(const mqtt::Message& message, const ParsedTopic& topic) {
+    std::string payload(message.payload.begin(), message.payload.end());
+    auto emit_error = [&]([[maybe_unused]] const Error& error) {
+        JobsEvent out;
+        out.type = JobsEvent::Type::error;
+        out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
+        out.payload = std::move(payload);
+        events_.push(std::move(out));
+    };
+    auto json = shadow::parse_json(payload);
+    if (!json) { emit_error(json.error()); return; }
+
+    if (topic.kind == ParsedTopic::Kind::notify || topic.kind == ParsedTopic::Kind::notify_next) {
+        const bool next = topic.kind == ParsedTopic::Kind::notify_next;
+        auto answer = parse_notify(json.value(), next);
+        if (!answer) { emit_error(answer.error()); return; }
+        JobsEvent out;
+        out.type = next ? JobsEvent::Type::notify_next : JobsEvent::Type::notify;
+        out.stream = next ? Stream::notify_next : Stream::notify;
+        out.answer = std::move(answer.value());
+        out.payload = std::move(payload);
+        events_.push(std::move(out));
+        return;
+    }
+
+    // The request this answer completes; nothing when it is another client's or already failed.
+    services::TrackedRequest request;
+    auto take = [&](const std::string& token) {
+        if (token.empty()) return false;
+        return tracker_.take(
+            [&](const services::TrackedRequest& r) {
+                return r.client_token == token && r.kind == static_cast<std::uint8_t>(topic.op) && r.name == topic.job_id;
+            },
+            request);
+    };
+    JobsEvent out;
+    out.op = topic.op;
+    out.job_id = topic.job_id;
+    if (topic.kind == ParsedTopic::Kind::accepted) {
+        auto answer = parse_answer(topic.op, json.value());
+        if (!answer) { emit_error(answer.error()); return; }
+        if (!take(answer.value().client_token)) return;
+        out.type = JobsEvent::Type::accepted;
+        out.answer = std::move(answer.value());
+    } else {
+        auto rejection = parse_rejection(json.value());
+        if (!rejection) { emit_error(rejection.error()); return; }
+        if (!take(rejection.value().client_token)) return;
+        out.type = JobsEvent::Type::rejected;
+        out.error = rejection_error(topic.op, rejection.value());
+        out.rejection = std::move(rejection.value());
+    }
+    out.request_id = request.id;
+    out.client_token = std::move(request.client_token);
+    out.payload = std::move(payload);
+    events_.push(std::move(out));
+}
+
+bool JobsClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
+    bool consumed = false;
+    if (event.type == mqtt::Event::Type::message) {
+        ParsedTopic topic;
+        if (parse_jobs_topic(event.message.topic, topic) && topic.thing == config_.thing_name) {
+            const std::string key = topic.kind == ParsedTopic::Kind::notify        ? stream_topic(topic.thing, Stream::notify)
+                                    : topic.kind == ParsedTopic::Kind::notify_next ? stream_topic(topic.thing, Stream::notify_next)
+                                                                                   : request_topic(topic.thing, topic.op, topic.job_id);
+            if (tracker_.subscribed(key)) {
+                consumed = true;
+                on_message(event.message, topic);  // before the tracker's tick: an answer at its deadline counts
+            }
+        }
+    }
+    if (tracker_.on_event(event, now_ms)) consumed = true;
+    // Subscriptions the tracker forgot (refused by a SUBACK, the client closed for good).
+    job_keys_.erase(std::remove_if(job_keys_.begin(), job_keys_.end(), [&](const std::string& key) { return !tracker_.subscribed(key); }),
+                    job_keys_.end());
+    return consumed;
+}
+
+void JobsClient::on_tick(std::uint64_t now_ms) { tracker_.on_tick(now_ms); }
+
+std::uint64_t JobsClient::next_deadline_ms() const { return tracker_.next_deadline_ms(); }
+
+bool JobsClient::poll_event(JobsEvent& out) { return events_.poll(out); }
+
+bool JobsClient::deliver_events() { return events_.deliver(handler_); }
+
+}  // namespace iotlite::jobs

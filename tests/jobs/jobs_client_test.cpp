@@ -1,0 +1,294 @@
+// JobsClient on a real iotlite::mqtt::Client fed with scripted broker bytes (fake clock).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "broker_script.hpp"
+#include "iotlite/services/jobs/jobs_client.hpp"
+
+namespace {
+
+namespace jb = iotlite::jobs;
+using iotlite::Errc;
+using jb::JobsEvent;
+using shadow_test::SentPacket;
+using Type = jb::JobsEvent::Type;
+
+constexpr std::uint8_t kPublish = 3;
+constexpr std::uint8_t kSubscribe = 8;
+constexpr std::uint8_t kUnsubscribe = 10;
+
+jb::Json J(const std::string& text) {
+    jb::Json value = jb::Json::parse(text, nullptr, false);
+    EXPECT_FALSE(value.is_discarded()) << text;
+    return value;
+}
+
+// A connected engine with a JobsClient for thing "T1", driven as a Session drives a service.
+class JobsRig : public shadow_test::EngineRig {
+public:
+    explicit JobsRig(jb::JobsConfig config = {}) {
+        make_engine(engine_config("dev", false));
+        if (config.thing_name.empty()) config.thing_name = "T1";
+        auto created = jb::JobsClient::create(*mqtt, std::move(config));
+        EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+        jobs = std::move(created).value();
+        jobs->set_event_handler([this](const JobsEvent& e) { events.push_back(e); });
+        service_ = jobs.get();
+        connect();
+    }
+    void answer(const std::string& topic, const std::string& payload) { broker_publish(topic, payload); }
+    // The request just published, its payload as JSON.
+    jb::Json last_request() const {
+        const SentPacket* pub = last_of(kPublish);
+        EXPECT_NE(pub, nullptr);
+        return pub ? J(pub->payload) : jb::Json();
+    }
+
+    std::unique_ptr<jb::JobsClient> jobs;
+    std::vector<JobsEvent> events;
+};
+
+TEST(JobsClient, GetPending_SubscribesExactTopicsThenPublishesAndCompletesWithTheLists) {
+    JobsRig rig;
+    auto id = rig.jobs->get_pending(rig.now);
+    rig.pump();
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    ASSERT_EQ(rig.sent.size(), 1u);
+    EXPECT_EQ(rig.sent[0].type, kSubscribe);
+    EXPECT_EQ(rig.sent[0].filters, (std::vector<std::string>{"$aws/things/T1/jobs/get/accepted", "$aws/things/T1/jobs/get/rejected"}));
+    rig.grant_last();
+    const SentPacket* pub = rig.last_of(kPublish);
+    ASSERT_NE(pub, nullptr);
+    EXPECT_EQ(pub->topic, "$aws/things/T1/jobs/get");
+    EXPECT_EQ(J(pub->payload), J(R"({"clientToken":"dev-1"})"));
+
+    rig.answer("$aws/things/T1/jobs/get/accepted",
+               R"({"inProgressJobs":[],"queuedJobs":[{"jobId":"j1","queuedAt":1,"lastUpdatedAt":1,"versionNumber":1,"executionNumber":1}],"timestamp":5,"clientToken":"dev-1"})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    const JobsEvent& e = rig.events[0];
+    EXPECT_EQ(e.type, Type::accepted);
+    EXPECT_EQ(e.request_id, id.value());
+    EXPECT_EQ(e.op, jb::Operation::get_pending);
+    ASSERT_EQ(e.answer.queued.size(), 1u);
+    EXPECT_EQ(e.answer.queued[0].job_id, "j1");
+    EXPECT_TRUE(rig.app_events.empty()) << "the SUBACK and the answer are the jobs client's";
+    EXPECT_EQ(rig.jobs->in_flight(), 0u);
+}
+
+TEST(JobsClient, StartNext_StepTimeoutAndDetails_PayloadAndExecutionInTheAnswer) {
+    JobsRig rig;
+    jb::StartNextOptions options;
+    options.step_timeout_minutes = 30;
+    options.status_details = {{"agent", "v1"}};
+    options.client_token = "mine";
+    ASSERT_TRUE(rig.jobs->start_next(rig.now, options).ok());
+    rig.pump();
+    rig.grant_last();
+    EXPECT_EQ(rig.last_of(kPublish)->topic, "$aws/things/T1/jobs/start-next");
+    EXPECT_EQ(rig.last_request(), J(R"({"clientToken":"mine","stepTimeoutInMinutes":30,"statusDetails":{"agent":"v1"}})"));
+    rig.answer("$aws/things/T1/jobs/start-next/accepted",
+               R"({"execution":{"jobId":"j1","thingName":"T1","status":"IN_PROGRESS","jobDocument":{"op":"reboot"},"versionNumber":2,"executionNumber":1},"timestamp":5,"clientToken":"mine"})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    ASSERT_TRUE(rig.events[0].answer.execution.has_value());
+    EXPECT_EQ(rig.events[0].answer.execution->job_id, "j1");
+    EXPECT_EQ(rig.events[0].answer.execution->job_document, J(R"({"op":"reboot"})"));
+    EXPECT_EQ(rig.events[0].client_token, "mine");
+}
+
+TEST(JobsClient, Update_EveryOption_PayloadAsTheApiNamesIt) {
+    JobsRig rig;
+    jb::UpdateOptions options;
+    options.status = jb::JobStatus::succeeded;
+    options.status_details = jb::StatusDetails{{"exit", "0"}};
+    options.expected_version = 2;
+    options.execution_number = 1;
+    options.step_timeout_minutes = 5;
+    options.include_job_execution_state = true;
+    options.include_job_document = true;
+    ASSERT_TRUE(rig.jobs->update("j1", options, rig.now).ok());
+    rig.pump();
+    EXPECT_EQ(rig.last_of(kSubscribe)->filters,
+              (std::vector<std::string>{"$aws/things/T1/jobs/j1/update/accepted", "$aws/things/T1/jobs/j1/update/rejected"}));
+    rig.grant_last();
+    EXPECT_EQ(rig.last_of(kPublish)->topic, "$aws/things/T1/jobs/j1/update");
+    EXPECT_EQ(rig.last_request(), J(R"({"status":"SUCCEEDED","statusDetails":{"exit":"0"},"expectedVersion":2,"executionNumber":1,
+        "stepTimeoutInMinutes":5,"includeJobExecutionState":true,"includeJobDocument":true,"clientToken":"dev-1"})"));
+    rig.answer("$aws/things/T1/jobs/j1/update/accepted",
+               R"({"executionState":{"status":"SUCCEEDED","statusDetails":{"exit":"0"},"versionNumber":3},"timestamp":5,"clientToken":"dev-1"})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].type, Type::accepted);
+    EXPECT_EQ(rig.events[0].job_id, "j1");
+    EXPECT_EQ(rig.events[0].answer.execution_state.version_number, 3);
+}
+
+TEST(JobsClient, Update_RulesBroken_RefusedLocallyNothingSent) {
+    JobsRig rig;
+    jb::UpdateOptions queued;
+    queued.status = jb::JobStatus::queued;
+    auto r1 = rig.jobs->update("j1", queued, rig.now);
+    rig.pump();
+    ASSERT_FALSE(r1.ok());
+    EXPECT_EQ(r1.error().code, Errc::invalid_argument);
+    EXPECT_NE(r1.error().message.find("QUEUED cannot be set by a device"), std::string::npos) << r1.error().message;
+
+    jb::UpdateOptions step;
+    step.step_timeout_minutes = 10081;
+    auto r2 = rig.jobs->update("j1", step, rig.now);
+    rig.pump();
+    ASSERT_FALSE(r2.ok());
+    EXPECT_STREQ(r2.error().rule, "jobs.step_timeout");
+
+    jb::UpdateOptions many;
+    many.status_details = jb::StatusDetails{};
+    for (int i = 0; i < 11; ++i) (*many.status_details)["k" + std::to_string(i)] = "v";
+    EXPECT_EQ(rig.jobs->update("j1", many, rig.now).error().code, Errc::limit_exceeded);
+    rig.pump();
+    EXPECT_EQ(rig.jobs->update("$next", jb::UpdateOptions{}, rig.now).error().code, Errc::invalid_argument);
+    rig.pump();
+    EXPECT_EQ(rig.jobs->update("a/b", jb::UpdateOptions{}, rig.now).error().code, Errc::invalid_argument);
+    rig.pump();
+    EXPECT_TRUE(rig.sent.empty());
+    EXPECT_EQ(rig.jobs->in_flight(), 0u);
+}
+
+TEST(JobsClient, Rejected_VersionMismatch_ConflictWithAwsCode_OtherCodesServerError) {
+    JobsRig rig;
+    jb::UpdateOptions options;
+    options.expected_version = 1;
+    ASSERT_TRUE(rig.jobs->update("j1", options, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    rig.answer("$aws/things/T1/jobs/j1/update/rejected",
+               R"({"code":"VersionMismatch","message":"stale","clientToken":"dev-1","timestamp":5,"executionState":{"status":"IN_PROGRESS","versionNumber":4}})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].type, Type::rejected);
+    EXPECT_EQ(rig.events[0].error.code, Errc::conflict);
+    EXPECT_EQ(rig.events[0].error.message, "jobs update rejected: VersionMismatch stale");
+    EXPECT_EQ(rig.events[0].rejection.code, "VersionMismatch");
+    EXPECT_EQ(rig.events[0].rejection.execution_state.version_number, 4);
+
+    ASSERT_TRUE(rig.jobs->update("j1", jb::UpdateOptions{}, rig.now).ok());
+    rig.pump();
+    rig.answer("$aws/things/T1/jobs/j1/update/rejected",
+               R"({"code":"TerminalStateReached","message":"done","clientToken":"dev-2","timestamp":6})");
+    ASSERT_EQ(rig.events.size(), 2u);
+    EXPECT_EQ(rig.events[1].error.code, Errc::server_error);
+    EXPECT_EQ(rig.events[1].rejection.code, "TerminalStateReached");
+}
+
+TEST(JobsClient, DescribeNext_TopicAndDefaults) {
+    JobsRig rig;
+    ASSERT_TRUE(rig.jobs->describe("$next", rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    EXPECT_EQ(rig.last_of(kPublish)->topic, "$aws/things/T1/jobs/$next/get");
+    EXPECT_EQ(rig.last_request(), J(R"({"includeJobDocument":true,"clientToken":"dev-1"})"));
+    rig.answer("$aws/things/T1/jobs/$next/get/accepted", R"({"timestamp":5,"clientToken":"dev-1"})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].type, Type::accepted);
+    EXPECT_FALSE(rig.events[0].answer.execution.has_value());
+}
+
+TEST(JobsClient, ManyJobs_PerJobSubscriptionsBounded_OldestIdleUnsubscribed) {
+    jb::JobsConfig config;
+    config.max_job_subscriptions = 2;
+    JobsRig rig(config);
+    for (const char* job : {"j1", "j2"}) {
+        ASSERT_TRUE(rig.jobs->update(job, jb::UpdateOptions{}, rig.now).ok());
+        rig.pump();
+        rig.grant_last();
+        const std::string token = rig.last_request()["clientToken"];
+        rig.answer(std::string("$aws/things/T1/jobs/") + job + "/update/accepted", R"({"timestamp":1,"clientToken":")" + token + "\"}");
+    }
+    EXPECT_EQ(rig.count_of(kUnsubscribe), 0u);
+    ASSERT_TRUE(rig.jobs->update("j3", jb::UpdateOptions{}, rig.now).ok());
+    rig.pump();
+    const SentPacket* unsub = rig.last_of(kUnsubscribe);
+    ASSERT_NE(unsub, nullptr) << "j1's topics are released";
+    ASSERT_EQ(rig.count_of(kUnsubscribe), 1u);
+    EXPECT_EQ(rig.jobs->subscribed_jobs(),
+              (std::deque<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}));
+    rig.feed({0xB0, 0x02, static_cast<std::uint8_t>(unsub->packet_id >> 8), static_cast<std::uint8_t>(unsub->packet_id & 0xff)});
+    EXPECT_TRUE(rig.app_events.empty()) << "the UNSUBACK is the jobs client's";
+
+    // A job whose request still waits keeps its topics, whatever its age.
+    ASSERT_TRUE(rig.jobs->update("j4", jb::UpdateOptions{}, rig.now).ok());
+    rig.pump();
+    EXPECT_EQ(rig.jobs->subscribed_jobs().size(), 2u);
+    EXPECT_EQ(rig.jobs->subscribed_jobs().back(), "$aws/things/T1/jobs/j4/update");
+}
+
+TEST(JobsClient, Watch_NotifyNextAndNotify_EventsCarryTheAnswer) {
+    JobsRig rig;
+    ASSERT_TRUE(rig.jobs->watch(jb::Stream::notify_next, rig.now).ok());
+    rig.pump();
+    EXPECT_EQ(rig.last_of(kSubscribe)->filters, (std::vector<std::string>{"$aws/things/T1/jobs/notify-next"}));
+    rig.grant_last();
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].type, Type::stream_ready);
+    EXPECT_EQ(rig.events[0].stream, jb::Stream::notify_next);
+    rig.answer("$aws/things/T1/jobs/notify-next", R"({"timestamp":1,"execution":{"jobId":"j9","status":"QUEUED","jobDocument":{"a":1}}})");
+    ASSERT_EQ(rig.events.size(), 2u);
+    EXPECT_EQ(rig.events[1].type, Type::notify_next);
+    EXPECT_EQ(rig.events[1].answer.execution->job_id, "j9");
+
+    ASSERT_TRUE(rig.jobs->watch(jb::Stream::notify, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    rig.answer("$aws/things/T1/jobs/notify", R"({"timestamp":1,"jobs":{"QUEUED":[{"jobId":"j9","versionNumber":1,"executionNumber":1}]}})");
+    ASSERT_EQ(rig.events.back().type, Type::notify);
+    EXPECT_EQ(rig.events.back().answer.queued.at(0).job_id, "j9");
+
+    rig.answer("$aws/things/T1/jobs/notify", R"({"jobs":{"QUEUED":"oops"}})");
+    EXPECT_EQ(rig.events.back().type, Type::error);
+    EXPECT_EQ(rig.events.back().error.code, Errc::protocol_error);
+}
+
+TEST(JobsClient, AnotherThingsAnswer_NotConsumed) {
+    JobsRig rig;
+    ASSERT_TRUE(rig.jobs->get_pending(rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    rig.answer("$aws/things/T2/jobs/get/accepted", R"({"timestamp":1,"clientToken":"dev-1"})");
+    EXPECT_TRUE(rig.events.empty());
+    ASSERT_EQ(rig.app_events.size(), 1u) << "not ours: the application sees it";
+    EXPECT_EQ(rig.jobs->in_flight(), 1u);
+}
+
+TEST(JobsClient, NoAnswer_FailsOnceWithTimeoutNamingTheRequest) {
+    jb::JobsConfig config;
+    config.request_timeout_ms = 2000;
+    JobsRig rig(config);
+    ASSERT_TRUE(rig.jobs->update("j1", jb::UpdateOptions{}, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    rig.advance(2000);
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].type, Type::failed);
+    EXPECT_EQ(rig.events[0].job_id, "j1");
+    EXPECT_EQ(rig.events[0].error.message, "no response to jobs update (clientToken 'dev-1') within 2000 ms");
+    rig.answer("$aws/things/T1/jobs/j1/update/accepted", R"({"timestamp":1,"clientToken":"dev-1"})");
+    EXPECT_EQ(rig.events.size(), 1u) << "a late answer does not complete it twice";
+}
+
+TEST(JobsClient, Create_BadConfig_NamesTheRule) {
+    auto mqtt = iotlite::mqtt::Client::create([] {
+        iotlite::mqtt::Config c;
+        c.client_id = "dev";
+        return c;
+    }());
+    ASSERT_TRUE(mqtt.ok());
+    jb::JobsConfig no_thing;
+    EXPECT_EQ(jb::JobsClient::create(*mqtt.value(), no_thing).error().code, Errc::invalid_argument);
+    jb::JobsConfig bad_thing;
+    bad_thing.thing_name = "a/b";
+    EXPECT_EQ(jb::JobsClient::create(*mqtt.value(), bad_thing).error().code, Errc::invalid_argument);
+    jb::JobsConfig many_subs;
+    many_subs.thing_name = "T1";
+    many_subs.max_job_subscriptions = 9;
+    EXPECT_EQ(jb::JobsClient::create(*mqtt.value(), many_subs).error().code, Errc::invalid_argument);
+}
+
+}  // namespace
