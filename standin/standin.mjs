@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The local AWS IoT Core stand-in: Mosquitto + a SigV4-checking WebSocket gateway + an ALPN
-// port + a Cognito identity endpoint + the shadow service + HTTPS publish/shadow + fault
-// controls, all on 127.0.0.1. See standin/README.md.
+// port + a Cognito identity endpoint + the shadow, Jobs and fleet provisioning services + HTTPS
+// publish/shadow + fault controls, all on 127.0.0.1. See standin/README.md.
 //
 //   node standin/standin.mjs [--config file.json] [--ports ws=0,wss=0,...] [--policy file.json] [--quiet]
 //
@@ -9,6 +9,7 @@
 // SIGHUP or when its parent goes away (even during its start), never leaves a mosquitto behind,
 // and removes its temp dir on every exit it can see (lib/tempdir.mjs; the next start sweeps the
 // dir of a stand-in that was SIGKILLed).
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,7 +31,36 @@ import { startHttpsApi } from './lib/https_api.mjs';
 import { RetainedMessages } from './lib/retained.mjs';
 import { ShadowStore } from './lib/shadow_store.mjs';
 import { startShadowService } from './lib/shadow_service.mjs';
+import { JobsStore } from './lib/jobs_store.mjs';
+import { startJobsService } from './lib/jobs_service.mjs';
+import { jobsControls } from './lib/jobs_admin.mjs';
+import { ProvisioningStore } from './lib/provisioning_store.mjs';
+import { createSigner } from './lib/provisioning_signer.mjs';
+import { startProvisioningService } from './lib/provisioning_service.mjs';
 import { createTempDir, sweepStaleTempDirs } from './lib/tempdir.mjs';
+
+/**
+ * The fleet template a stand-in starts with: thing `device-<SerialNumber>`, the certificate made
+ * ACTIVE, and a policy allowing the thing's own client id and topics (standin/README.md).
+ */
+function defaultFleetTemplate() {
+  return {
+    Parameters: { SerialNumber: { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+    Resources: {
+      thing: { Type: 'AWS::IoT::Thing', Properties: {
+        ThingName: { 'Fn::Join': ['', ['device-', { Ref: 'SerialNumber' }]] },
+        AttributePayload: { serialNumber: { Ref: 'SerialNumber' } },
+      } },
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}' },
+        { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: 'arn:aws:iot:*:*:topic/$aws/things/${iot:Connection.Thing.ThingName}/*' },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/*' },
+      ] } } },
+    },
+    DeviceConfiguration: {},
+  };
+}
 
 export const DEFAULT_CONFIG = Object.freeze({
   region: 'us-east-1',
@@ -52,6 +82,13 @@ export const DEFAULT_CONFIG = Object.freeze({
   // A custom authorizer may carry `policyDocuments`: what its Lambda would return.
   customAuthorizers: [{ name: 'iotlite-authorizer', tokenKeyName: 'token', token: 'iotlite-allow' }],
   shadowService: true,
+  // AWS IoT Jobs: the device MQTT API, notifications, timers (lib/jobs_store.mjs); jobs are made
+  // through the admin API (PUT /admin/jobs/{jobId}, standin/README.md "Jobs").
+  jobsService: true,
+  // Fleet provisioning by claim (lib/provisioning_store.mjs): a claim certificate in the ready
+  // line, these templates (more with POST /admin/provisioning-templates).
+  fleetProvisioning: true,
+  provisioningTemplates: { 'iotlite-fleet': defaultFleetTemplate() },
   httpsApi: true,
   // AWS IoT broker rules that tests may shorten; AWS's values by default (lib/mqtt_inspect.mjs).
   // The quotas (publishes/s, bytes/s, CONNECTs/s per client id, unacknowledged QoS 1 each way,
@@ -60,6 +97,25 @@ export const DEFAULT_CONFIG = Object.freeze({
 });
 
 const PORT_KEYS = Object.keys(DEFAULT_CONFIG.ports);
+
+/**
+ * RegisterThing attaches the template's policies to the new certificate. The stand-in's policy
+ * engine gives a certificate the policies listed for its CN (lib/policy_set.mjs), so with a policy
+ * set loaded the template's policies are added for the certificate's CN; with none loaded every
+ * identity is allowed everything anyway.
+ */
+function attachTemplatePolicies(policies, { certificatePem, policies: attached, thingName }, log) {
+  if (!policies.loaded || !attached.length) return;
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(certificatePem).subject)?.[1];
+  const source = policies.set.source;
+  const list = attached.map((p) => p.policyDocument ?? p.policyName);
+  try {
+    policies.load({ ...source, certificates: { ...(source.certificates ?? {}), [cn]: list } });
+    log(`provisioning: policies of thing '${thingName}' attached to certificate CN '${cn}'`);
+  } catch (e) {
+    log(`provisioning: the template's policies could not be attached to CN '${cn}': ${e.message}`);
+  }
+}
 
 function mergeConfig(base, over = {}) {
   const out = {
@@ -177,6 +233,31 @@ export async function startStandin(options = {}) {
       parts.push(() => shadowService.stop());
       checkpoint();
     }
+    let jobs = null;
+    if (config.jobsService) {
+      const jobsStore = new JobsStore({ nowMs: () => clock.nowMs(), region: config.region, accountId: config.accountId });
+      const jobsService = await startJobsService({ brokerUrl, store: jobsStore, log });
+      parts.push(() => jobsService.stop());
+      jobs = jobsControls({ store: jobsStore, publishAll: jobsService.publishAll });
+      checkpoint();
+    }
+    let provisioning = null;
+    let provisioningClaim = null;
+    if (config.fleetProvisioning) {
+      const signer = createSigner({ dir: path.join(dir, 'pki', 'provisioned'), caCertPath: ca.caCertPath, caKeyPath: ca.caKeyPath });
+      provisioning = new ProvisioningStore({
+        nowMs: () => clock.nowMs(), signer, region: config.region, accountId: config.accountId,
+        onRegistered: (r) => attachTemplatePolicies(policies, r, log),
+      });
+      for (const [templateName, body] of Object.entries(config.provisioningTemplates ?? {})) {
+        provisioning.createTemplate({ templateName, templateBody: body });
+      }
+      const claim = await ca.issueDevice('iotlite-provisioning-claim');
+      provisioningClaim = { certPath: claim.certPath, keyPath: claim.keyPath, templates: Object.keys(config.provisioningTemplates ?? {}) };
+      const provisioningService = await startProvisioningService({ brokerUrl, store: provisioning, log });
+      parts.push(() => provisioningService.stop());
+      checkpoint();
+    }
     let httpsApi = null;
     if (config.httpsApi) {
       httpsApi = await startHttpsApi({
@@ -214,6 +295,10 @@ export async function startStandin(options = {}) {
       expireCredentials: () => credentials.expireTemporary(),
       setCredentialLifetime: (s) => { lifetimeSeconds = s; },
       issueDeviceCert: (thing) => ca.issueDevice(thing),
+      // AWS IoT Jobs control plane (lib/jobs_admin.mjs); null when the service is off.
+      jobs,
+      // Fleet provisioning (lib/provisioning_store.mjs): templates, certificates, things; null when off.
+      provisioning,
       // IoT policies: the loaded set (null = allow all); replacing it applies to the next check
       // on every connection. An invalid set throws and the old one stays.
       getPolicies: () => ({ loaded: policies.loaded, policySet: policies.set?.source ?? null }),
@@ -271,6 +356,8 @@ export async function startStandin(options = {}) {
       httpsMtlsPort: httpsApi?.mtlsPort ?? null,
       httpsSigv4Port: httpsApi?.sigv4Port ?? null,
       shadowService: shadowService !== null,
+      jobsService: jobs !== null,
+      provisioningClaim,
       caCertPath: ca.caCertPath,
       tempDir: dir,
       testCredentials: config.staticCredentials[0] ?? null,

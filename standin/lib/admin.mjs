@@ -2,6 +2,9 @@
 // Every route maps to one method of the `controls` object that startStandin() also returns.
 import http from 'node:http';
 import { listen, closeServer } from './net_util.mjs';
+import { jobsAdminRoute } from './jobs_admin.mjs';
+import { provisioningAdminRoute } from './provisioning_admin.mjs';
+import { ControlError } from './control_error.mjs';
 
 // Policy sets (PUT /admin/policies) are the largest bodies: a set for many principals can pass 16 KB.
 const MAX_BODY = 256 * 1024;
@@ -98,7 +101,11 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
       const conn = /^\/admin\/connections\/([^/]+)$/.exec(req.url.split('?')[0]);
       const route = conn && req.method === 'DELETE'
         ? () => deleteConnection(controls, conn[1], url.searchParams)
-        : routes[`${req.method} ${req.url.split('?')[0]}`];
+        : routes[`${req.method} ${req.url.split('?')[0]}`]
+          // Jobs (lib/jobs_admin.mjs): AWS's CreateJob/CancelJob/... paths under /admin.
+          ?? jobsAdminRoute(controls.jobs, req.method, url.pathname, url.searchParams)
+          // Fleet provisioning (lib/provisioning_admin.mjs): templates, certificates, things.
+          ?? provisioningAdminRoute(controls.provisioning, req.method, url.pathname);
       if (!route) { send(res, 404, { error: `no route ${req.method} ${req.url}`, routes: Object.keys(routes) }); return; }
       try {
         if (size > MAX_BODY) throw new BadRequest('body too large');
@@ -114,6 +121,8 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
       } catch (e) {
         if (e instanceof BadRequest) send(res, 400, { error: e.message });
         else if (e instanceof NotFound) send(res, 404, { error: e.message });
+        // A control-plane error that carries AWS's status and exception name (Jobs, provisioning).
+        else if (e instanceof ControlError) send(res, e.status, { error: e.message, code: e.code });
         else { log(`admin: ${req.url} failed: ${e.stack}`); send(res, 500, { error: e.message }); }
       }
     });
