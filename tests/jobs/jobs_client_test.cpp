@@ -123,6 +123,16 @@ TEST(JobsClient, Update_EveryOption_PayloadAsTheApiNamesIt) {
     EXPECT_EQ(rig.events[0].answer.execution_state.version_number, 3);
 }
 
+TEST(JobsClient, Update_StepTimeoutMinusOne_EndsTheStepTimer) {
+    JobsRig rig;
+    jb::UpdateOptions options;
+    options.step_timeout_minutes = -1;
+    ASSERT_TRUE(rig.jobs->update("j1", options, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    EXPECT_EQ(rig.last_request(), J(R"({"status":"IN_PROGRESS","stepTimeoutInMinutes":-1,"clientToken":"dev-1"})"));
+}
+
 TEST(JobsClient, Update_RulesBroken_RefusedLocallyNothingSent) {
     JobsRig rig;
     jb::UpdateOptions queued;
@@ -139,6 +149,13 @@ TEST(JobsClient, Update_RulesBroken_RefusedLocallyNothingSent) {
     rig.pump();
     ASSERT_FALSE(r2.ok());
     EXPECT_STREQ(r2.error().rule, "jobs.step_timeout");
+    step.step_timeout_minutes = 0;
+    EXPECT_FALSE(rig.jobs->update("j1", step, rig.now).ok());
+    step.step_timeout_minutes = -2;
+    EXPECT_FALSE(rig.jobs->update("j1", step, rig.now).ok());
+    jb::StartNextOptions end_on_start;
+    end_on_start.step_timeout_minutes = static_cast<std::uint32_t>(-1);
+    EXPECT_EQ(rig.jobs->start_next(rig.now, end_on_start).error().code, Errc::invalid_argument) << "-1 ends a timer on update only";
 
     jb::UpdateOptions many;
     many.status_details = jb::StatusDetails{};

@@ -10,12 +10,13 @@ namespace {
 
 constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far below AWS's 50 per connection
 
-Result<void> check_step_timeout(const std::optional<std::uint32_t>& minutes) {
-    if (!minutes) return {};
-    if (*minutes == 0 || *minutes > limits::max_step_timeout_minutes)
+// stepTimeoutInMinutes: 1..10080; -1 (end the step timer) where `allow_end` (UpdateJobExecution).
+Result<void> check_step_timeout(const std::optional<std::int64_t>& minutes, bool allow_end) {
+    if (!minutes || (allow_end && *minutes == -1)) return {};
+    if (*minutes < 1 || *minutes > static_cast<std::int64_t>(limits::max_step_timeout_minutes))
         return make_error(Errc::invalid_argument, IOTLITE_TEXT("stepTimeoutInMinutes is " + std::to_string(*minutes) +
-                                                               "; AWS allows 1..10080 (7 days)"))
-            .with_rule("jobs.step_timeout", limits::max_step_timeout_minutes, *minutes);
+                                                               "; AWS allows 1..10080 (7 days)" + (allow_end ? " or -1" : "")))
+            .with_rule("jobs.step_timeout", limits::max_step_timeout_minutes, static_cast<std::uint32_t>(*minutes));
     return {};
 }
 
@@ -69,7 +70,7 @@ Result<std::uint32_t> JobsClient::start_next(std::uint64_t now_ms, const StartNe
         if (!ok) return ok.error();
         payload["statusDetails"] = details_json(options.status_details);
     }
-    auto step = check_step_timeout(options.step_timeout_minutes);
+    auto step = check_step_timeout(options.step_timeout_minutes, false);
     if (!step) return step.error();
     if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
     return start(Operation::start_next, "", std::move(payload), options, now_ms);
@@ -98,7 +99,7 @@ Result<std::uint32_t> JobsClient::update(std::string_view job_id, const UpdateOp
         if (!ok) return ok.error();
         payload["statusDetails"] = details_json(*options.status_details);
     }
-    auto step = check_step_timeout(options.step_timeout_minutes);
+    auto step = check_step_timeout(options.step_timeout_minutes, true);
     if (!step) return step.error();
     if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
     if (options.expected_version) payload["expectedVersion"] = *options.expected_version;

@@ -31,8 +31,8 @@ inline constexpr std::size_t max_job_id_bytes = 64;             // [a-zA-Z0-9_-]
 inline constexpr std::size_t max_job_document_bytes = 32768;    // JobExecution.jobDocument
 inline constexpr std::size_t max_status_detail_key_bytes = 128; // [a-zA-Z0-9:_-]
 inline constexpr std::size_t max_status_detail_value_chars = 1024;  // no control characters
-// Pairs in statusDetails: the figure of our issue tracker's AWS review (issue 15); the API
-// reference itself states no count.
+// Pairs in statusDetails: "You can specify at most 10 name/value pairs" (API reference,
+// CancelJobExecution's statusDetails; the same map type everywhere).
 inline constexpr std::size_t max_status_details = 10;
 inline constexpr std::uint32_t max_step_timeout_minutes = 10080;  // 7 days; 1 at least
 }  // namespace limits

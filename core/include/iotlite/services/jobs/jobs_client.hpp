@@ -66,7 +66,8 @@ struct UpdateOptions : JobsRequestOptions {
     std::optional<StatusDetails> status_details;        // absent: unchanged
     std::optional<std::int64_t> expected_version;       // VersionMismatch when stale
     std::optional<std::int64_t> execution_number;
-    std::optional<std::uint32_t> step_timeout_minutes;  // 1..10080
+    // 1..10080 starts (or restarts) the step timer; -1 ends it (UpdateJobExecution only).
+    std::optional<std::int32_t> step_timeout_minutes;
     bool include_job_execution_state = false;
     bool include_job_document = false;
 };
