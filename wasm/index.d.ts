@@ -1,10 +1,11 @@
 // Types of the iotlite browser package (also those of "iotlite/inline").
 
-/** The stable error codes: the Errc names of iotlite's C++ core. */
+/** The stable error codes: the Errc names of iotlite's C++ core, and `aborted` (JS only: an
+ *  AbortSignal ended the call; the signal's reason is the error's `cause`). */
 export type IotErrorCode =
   | 'invalid_argument' | 'limit_exceeded' | 'invalid_topic' | 'invalid_state' | 'not_connected'
   | 'queue_full' | 'dropped' | 'protocol_error' | 'connection_refused' | 'auth_failed' | 'timeout'
-  | 'closed' | 'crypto_error' | 'io_error' | 'server_error' | 'conflict' | 'unsupported';
+  | 'closed' | 'crypto_error' | 'io_error' | 'server_error' | 'conflict' | 'unsupported' | 'aborted';
 
 /** Every error this package reports. The message names the broken rule or the server's answer;
  *  it never holds a secret key, a session token or the query of a presigned URL (runtime error
@@ -34,6 +35,9 @@ export class IotError extends Error {
   readonly rule?: string;
   readonly limit?: number;
   readonly actual?: number;
+  /** For `aborted`: the AbortSignal's reason (`signal.reason`: an "AbortError" DOMException by
+   *  default, a "TimeoutError" one from `AbortSignal.timeout()`, or what was passed to `abort()`). */
+  readonly cause?: unknown;
 }
 
 /** Index = numeric value of the C++ Errc. */
@@ -84,8 +88,24 @@ export interface CustomAuthorizerOptions {
   password?: string;
 }
 
-/** A WebSocket constructor with the browser's API (the "ws" package fits in Node). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket | any;
+/** What the client uses of a WebSocket: the WHATWG API (browsers, Node 22, Bun, Deno); the
+ *  "ws" package's class fits too. */
+export interface WebSocketLike {
+  /** Set to "arraybuffer". */
+  binaryType: string;
+  readonly readyState: number;
+  /** Gets a copy of the engine's output: a Uint8Array on its own ArrayBuffer. */
+  send(data: ArrayBufferView & { buffer: ArrayBuffer }): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open', listener: (event: any) => void): void;
+  addEventListener(type: 'message', listener: (event: { data: any }) => void): void;
+  addEventListener(type: 'error', listener: (event: any) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+}
+
+/** A WebSocket class: `globalThis.WebSocket` or the "ws" package's default export. Called as
+ *  `new WebSocket(url, 'mqtt', { maxPayload })` (the third argument is ws's; others ignore it). */
+export type WebSocketConstructor = new (url: string, protocol: string, options?: { maxPayload?: number }) => WebSocketLike;
 
 /** Every option is checked by `IotClient.create()`, which rejects with an IotError
  *  (`invalid_argument`, naming the option and its rule) for a wrong type, a non-integer or
@@ -128,23 +148,39 @@ export interface IotClientOptions {
   clockOffsetMs?: number;
   /** From opening the WebSocket until CONNACK: integer ms, 1..2^31-1. Default 10000. */
   connectTimeoutMs?: number;
-  /** Defaults to globalThis.WebSocket. Inject one in Node (e.g. `import WebSocket from "ws"`). */
+  /** Defaults to globalThis.WebSocket; in Node 20 and 21 (no global one), the "ws" package when it
+   *  is installed (the package's "node" entry imports it). */
   WebSocket?: WebSocketConstructor;
   /** Defaults to globalThis.fetch (used for Cognito). */
   fetch?: typeof fetch;
-  /** The .wasm bytes (e.g. read from disk in Node). Only the first client of a page loads the module. */
+  /** The .wasm bytes. Only the first client of a page loads the module. In Node (and Bun, Deno)
+   *  the package reads its own .wasm from disk: nothing to pass. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where to fetch the .wasm from, if not next to the package's JS. */
   wasmUrl?: string | URL;
 }
 
-export interface PublishOptions {
+export interface AbortOptions {
+  /** Aborting rejects the call with IotError `aborted` (the reason in `cause`; already aborted:
+   *  at once, nothing done). What can be undone is: see each call. */
+  signal?: AbortSignal;
+}
+
+export interface PublishOptions extends AbortOptions {
   qos?: 0 | 1;
   retain?: boolean;
 }
 
-export interface SubscribeOptions {
+export interface SubscribeOptions extends AbortOptions {
   qos?: 0 | 1;
+}
+
+export interface MessagesOptions extends SubscribeOptions {
+  /** Messages waiting for the loop: integer 1..2^31-1, default 100. */
+  bufferSize?: number;
+  /** When the buffer is full: drop the oldest waiting message (default), drop the new one, or end
+   *  the loop with IotError `queue_full` (rule "messages.buffer", after the buffered messages). */
+  overflow?: 'drop_oldest' | 'drop_newest' | 'error';
 }
 
 export class IotMessage {
@@ -187,12 +223,17 @@ export class IotClient {
    *  connect. Rejects with IotError `invalid_argument` / `limit_exceeded` naming the option. */
   static create(options: IotClientOptions): Promise<IotClient>;
   /** Resolves at the first CONNACK; rejects with the first failed attempt's error
-   *  (the client keeps retrying with backoff: listen to "connect"). */
-  connect(): Promise<{ sessionPresent: boolean }>;
+   *  (the client keeps retrying with backoff: listen to "connect"). After close(): rejects with
+   *  `invalid_state`, as every call does (close() is final). `signal` aborting before the CONNACK
+   *  closes the client: the engine has no way back to idle. */
+  connect(options?: AbortOptions): Promise<{ sessionPresent: boolean }>;
   /** DISCONNECT, close the socket, free the engine. Pending operations reject with "closed". */
   close(): Promise<void>;
   /** Resolves with the granted QoS. Rejects with invalid_topic / limit_exceeded naming the rule,
-   *  or invalid_argument for a qos other than 0 or 1 or a handler that is not a function. */
+   *  or invalid_argument for a qos other than 0 or 1 or a handler that is not a function.
+   *  `signal` aborting before the SUBACK unsubscribes the call's filters (those no other
+   *  subscription of the client uses) and its handler is never called; after the SUBACK it does
+   *  nothing. */
   subscribe(filter: string, options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<0 | 1>;
   subscribe(filter: string, handler?: (message: IotMessage) => void): Promise<0 | 1>;
   /** Several filters: one granted code per filter (0x80: the broker refused that one), sent in
@@ -200,10 +241,18 @@ export class IotClient {
   subscribe(filters: string[], options: SubscribeOptions, handler?: (message: IotMessage) => void): Promise<(0 | 1 | 0x80)[]>;
   subscribe(filters: string[], handler?: (message: IotMessage) => void): Promise<(0 | 1 | 0x80)[]>;
   unsubscribe(filter: string): Promise<void>;
+  /** The messages matching `filter` as an async iterable: `for await (const m of
+   *  client.messages('a/#'))`. Subscribes at once; the loop ends (and the filters no other
+   *  subscription uses are unsubscribed) on `break` / `return()`, when the client closes (the loop
+   *  just ends) or when `signal` aborts (the loop throws IotError `aborted`). A failed subscribe
+   *  and bad options reject the first `next()`. */
+  messages(filter: string | string[], options?: MessagesOptions): AsyncIterableIterator<IotMessage>;
   /** A string is sent as UTF-8, bytes as they are, null/undefined as an empty message, any other
    *  value as its JSON (a value JSON cannot represent — circular, BigInt, a function, a Symbol —
    *  rejects with invalid_argument). Resolves when a QoS 0 message is written to the WebSocket
-   *  or at the PUBACK of a QoS 1 one. */
+   *  or at the PUBACK of a QoS 1 one. `signal` aborting rejects the promise but does not recall
+   *  the message: handed to the engine, it is sent (offline: when the connection is back), and a
+   *  QoS 1 one in flight cannot be taken back from the broker. */
   publish(topic: string, payload: string | Uint8Array | ArrayBuffer | ArrayBufferView | object, options?: PublishOptions): Promise<void>;
   /** Throws IotError invalid_argument if listener is not a function. */
   on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
@@ -223,9 +272,15 @@ export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?
 
 // ---- Device shadows: the "iotlite/shadow" entry (shadow.d.ts) ----
 
-/** An accepted shadow document (get / update / delete accepted). */
-export interface ShadowDocument {
-  state?: { desired?: Record<string, any> | null; reported?: Record<string, any> | null; delta?: Record<string, any> } | null;
+/** Shadow state of shape T as documents carry it: any member may be missing, at any depth. */
+export type ShadowPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: ShadowPartial<T[K]> } : T;
+/** A change to shadow state of shape T: members as ShadowPartial, and `null` deletes one (AWS). */
+export type ShadowPatch<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: ShadowPatch<T[K]> | null } : T;
+
+/** An accepted shadow document (get / update / delete accepted). T: the state's shape, as given to
+ *  `client.shadow<T>()` (not checked at run time). */
+export interface ShadowDocument<T = Record<string, any>> {
+  state?: { desired?: ShadowPatch<T> | null; reported?: ShadowPatch<T> | null; delta?: ShadowPartial<T> } | null;
   metadata?: Record<string, any> | null;
   version?: number;
   /** Epoch seconds, set by the service. */
@@ -234,8 +289,8 @@ export interface ShadowDocument {
 }
 
 /** An update/delta message: `state` is the delta (desired members reported does not match). */
-export interface ShadowDelta {
-  state: Record<string, any>;
+export interface ShadowDelta<T = Record<string, any>> {
+  state: ShadowPartial<T>;
   metadata?: Record<string, any>;
   version?: number;
   timestamp?: number;
@@ -243,17 +298,17 @@ export interface ShadowDelta {
 }
 
 /** An update/documents message. */
-export interface ShadowDocuments {
-  previous: ShadowDocument | null;
-  current: ShadowDocument;
+export interface ShadowDocuments<T = Record<string, any>> {
+  previous: ShadowDocument<T> | null;
+  current: ShadowDocument<T>;
   timestamp?: number;
   clientToken?: string;
 }
 
 /** What update() sends: null values delete keys. At most 8 KB of merged desired + reported, objects nested at most 6 levels. */
-export interface ShadowState {
-  desired?: Record<string, any> | null;
-  reported?: Record<string, any> | null;
+export interface ShadowState<T = Record<string, any>> {
+  desired?: ShadowPatch<T> | null;
+  reported?: ShadowPatch<T> | null;
 }
 
 export interface ShadowRequestOptions {
@@ -268,19 +323,19 @@ export interface ShadowUpdateOptions extends ShadowRequestOptions {
   version?: number;
 }
 
-export interface ShadowEvents {
-  delta: ShadowDelta;
-  documents: ShadowDocuments;
+export interface ShadowEvents<T = Record<string, any>> {
+  delta: ShadowDelta<T>;
+  documents: ShadowDocuments<T>;
   /** A refused stream subscription (server_error) or an unparsable message (protocol_error). */
   error: IotError;
 }
 
 /** The local mirror of a shadow, kept from every accepted document, delta and documents message seen. */
-export interface ShadowMirror {
-  desired: Record<string, any>;
-  reported: Record<string, any>;
+export interface ShadowMirror<T = Record<string, any>> {
+  desired: ShadowPartial<T>;
+  reported: ShadowPartial<T>;
   /** desired members that reported does not match. */
-  delta: Record<string, any>;
+  delta: ShadowPartial<T>;
 }
 
 /** One device shadow (the classic one when `name` is empty), from `client.shadow()` of
@@ -289,23 +344,23 @@ export interface ShadowMirror {
  *  timeout, closed, or invalid_argument / limit_exceeded naming the broken rule (a state JSON
  *  cannot represent, a clientToken that is not a string, a timeoutMs outside 1..2^31-1, options
  *  that are not an object): always by rejecting, never by a synchronous throw. */
-export interface Shadow {
+export interface Shadow<T = Record<string, any>> {
   readonly thing: string;
   readonly name: string;
-  get(options?: ShadowRequestOptions): Promise<ShadowDocument>;
+  get(options?: ShadowRequestOptions): Promise<ShadowDocument<T>>;
   /** A state object or its JSON text. */
-  update(state: ShadowState | string, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
+  update(state: ShadowState<T> | string, options?: ShadowUpdateOptions): Promise<ShadowDocument<T>>;
   /** update({reported: patch}) */
-  report(patch: Record<string, any> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
+  report(patch: ShadowPatch<T> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument<T>>;
   /** update({desired: patch}) */
-  desire(patch: Record<string, any> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument>;
-  delete(options?: ShadowRequestOptions): Promise<ShadowDocument>;
+  desire(patch: ShadowPatch<T> | null, options?: ShadowUpdateOptions): Promise<ShadowDocument<T>>;
+  delete(options?: ShadowRequestOptions): Promise<ShadowDocument<T>>;
   /** Subscribes to update/delta or update/documents; resolves once granted. Listening does it by itself. */
   watch(stream?: 'delta' | 'documents'): Promise<void>;
-  on<K extends keyof ShadowEvents>(event: K, listener: (arg: ShadowEvents[K]) => void): this;
-  off<K extends keyof ShadowEvents>(event: K, listener: (arg: ShadowEvents[K]) => void): this;
+  on<K extends keyof ShadowEvents<T>>(event: K, listener: (arg: ShadowEvents<T>[K]) => void): this;
+  off<K extends keyof ShadowEvents<T>>(event: K, listener: (arg: ShadowEvents<T>[K]) => void): this;
   /** null until a document was seen. */
-  readonly state: ShadowMirror | null;
+  readonly state: ShadowMirror<T> | null;
   /** The mirror's version; undefined until a versioned document was seen. */
   readonly version: number | undefined;
 }

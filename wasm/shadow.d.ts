@@ -4,10 +4,13 @@ import { IotClient as PlainIotClient, IotClientOptions, Shadow } from './index.j
 export * from './index.js';
 
 export class IotClient extends PlainIotClient {
-  /** Loads iotlite-shadow.wasm (once per page) and validates the options. Does not connect. */
+  /** Loads iotlite-shadow.wasm (once per page; in Node, Bun and Deno read from disk) and
+   *  validates the options. Does not connect. */
   static create(options: IotClientOptions): Promise<IotClient>;
-  /** The thing's classic shadow, or its named shadow `name`. The same object for the same names. */
-  shadow(thing: string, name?: string): Shadow;
+  /** The thing's classic shadow, or its named shadow `name`. The same object for the same names.
+   *  T types the state (`get()`, `update()`, `report()`, `desire()`, the delta, the mirror); it is
+   *  the caller's word, not checked at run time. */
+  shadow<T extends object = Record<string, any>>(thing: string, name?: string): Shadow<T>;
 }
 
 /** Loads iotlite-shadow.wasm ahead of the first IotClient.create (optional). */

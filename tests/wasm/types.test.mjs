@@ -56,6 +56,68 @@ async function f() {
 f();
 `;
 
+// The JS conventions (issue 16, item 4): AbortSignal options, async iteration, the WebSocket option
+// typed (the DOM's class and the ws package's both fit), and a shadow typed by its state.
+const GOOD_CONVENTIONS = `import WebSocketFromWs from 'ws';
+import { IotClient as PlainClient, IotError, IotMessage, WebSocketConstructor } from 'iotlite';
+import { IotClient } from 'iotlite/shadow';
+
+interface Lamp { color: string; brightness: number; schedule: { on: string; off: string } }
+
+async function main(): Promise<void> {
+  const options = { endpoint: 'abc-ats.iot.us-east-1.amazonaws.com', clientId: 'x', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+  const viaWs = await PlainClient.create({ ...options, WebSocket: WebSocketFromWs });
+  const viaDom = await PlainClient.create({ ...options, WebSocket: globalThis.WebSocket });
+  const ctor: WebSocketConstructor = WebSocket;
+  console.log(viaWs.state, viaDom.state, ctor.name);
+
+  const client = await IotClient.create(options);
+  const controller = new AbortController();
+  await client.connect({ signal: AbortSignal.timeout(5000) });
+  const granted: 0 | 1 = await client.subscribe('a/b', { qos: 1, signal: controller.signal }, (m) => m.text());
+  await client.publish('a/b', { granted }, { qos: 1, signal: controller.signal });
+  for await (const m of client.messages(['a/#', 'b/#'], { qos: 1, signal: controller.signal, bufferSize: 10, overflow: 'drop_newest' })) {
+    const msg: IotMessage = m;
+    console.log(msg.topic);
+    break;
+  }
+  try { await client.publish('a/b', 'x', { signal: AbortSignal.abort() }); } catch (e) {
+    if (e instanceof IotError && e.code === 'aborted') console.log(e.cause);
+  }
+
+  const lamp = client.shadow<Lamp>('lamp-1');
+  const doc = await lamp.get();
+  const color: string | null | undefined = doc.state?.reported?.color;
+  const on: string | null | undefined = doc.state?.desired?.schedule?.on;
+  await lamp.update({ desired: { color: 'red', schedule: { on: '07:00' } } });
+  await lamp.report({ brightness: null });
+  await lamp.desire({ schedule: null });
+  lamp.on('delta', ({ state, version }) => { const b: number | undefined = state.brightness; console.log(b, version); });
+  lamp.on('documents', ({ current }) => console.log(current.state?.reported?.brightness));
+  const mirror = lamp.state;
+  if (mirror) { const off: string | undefined = mirror.desired.schedule?.off; console.log(off); }
+  const untyped = client.shadow('other');
+  await untyped.update({ desired: { anything: [1, 2] } });
+  console.log(color, on);
+  await client.close();
+}
+main();
+`;
+
+const BAD_CONVENTIONS = `import { IotClient } from 'iotlite/shadow';
+interface Lamp { color: string; brightness: number }
+async function f() {
+  const c = await IotClient.create({ endpoint: 'x', clientId: 'y', WebSocket: Date });
+  await c.publish('t', 'p', { signal: 'soon' });
+  c.messages('a/#', { overflow: 'block' });
+  const lamp = c.shadow<Lamp>('lamp');
+  await lamp.update({ desired: { colour: 'red' } });
+  await lamp.report({ brightness: 'high' });
+  lamp.on('delta', ({ state }) => { const n: number | undefined = state.color; console.log(n); });
+}
+f();
+`;
+
 function runTsc(file) {
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
@@ -74,6 +136,13 @@ before(async () => {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'ts-consumer', private: true, type: 'module' }));
   writeFileSync(path.join(dir, 'good.ts'), GOOD);
   writeFileSync(path.join(dir, 'bad.ts'), BAD);
+  writeFileSync(path.join(dir, 'good_conventions.ts'), GOOD_CONVENTIONS);
+  writeFileSync(path.join(dir, 'bad_conventions.ts'), BAD_CONVENTIONS);
+  // The ws package and its types (which need Node's), as a Node app that uses ws has them.
+  mkdirSync(path.join(dir, 'node_modules/@types'));
+  for (const dep of ['ws', '@types/ws', '@types/node', 'undici-types']) {
+    symlinkSync(path.join(repoRoot, 'node_modules', dep), path.join(dir, 'node_modules', dep), 'dir');
+  }
 });
 
 after(() => {
@@ -93,4 +162,20 @@ test('IndexDts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
   assert.match(out, /bad\.ts\(5,\d+\): error TS2339: Property 'nope' does not exist/);
   assert.match(out, /bad\.ts\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
   assert.equal(out.match(/error TS/g).length, 4, out);
+});
+
+test('IndexDts_SignalsIterationWebSocketAndTypedShadow_TypeCheckUnderStrict', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('good_conventions.ts');
+  assert.equal(code, 0, out);
+});
+
+test('IndexDts_SignalsIterationWebSocketAndTypedShadowMisuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('bad_conventions.ts');
+  assert.notEqual(code, 0);
+  const at = (line) => new RegExp(`bad_conventions\\.ts\\(${line},\\d+\\): error TS\\d+`);
+  for (const line of [4, 5, 6, 8, 9, 10]) assert.match(out, at(line), out);
+  assert.match(out, /'"block"' is not assignable/);
+  assert.match(out, /'colour' does not exist in type/);
+  assert.match(out, /Type 'string' is not assignable to type 'number'/);
+  assert.equal(out.match(/error TS/g).length, 6, out);
 });

@@ -5,7 +5,7 @@
 // into the engine; pump() then drains its output bytes and events. The rules live in the C++ core:
 // MQTT (topics, payload size, limits, keep-alive, backoff, offline queue) and the connection
 // (endpoint forms, region, signing per attempt, custom authorizer, clock skew, refresh deadline).
-import { loadEngine, encoder, decoder } from './engine.js';
+import { loadEngine, encoder, decoder, platform } from './engine.js';
 import {
   EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET, EV_OPEN_TRANSPORT,
   EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED, QUEUE_POLICY as POLICY, STATES,
@@ -21,6 +21,16 @@ const finalizer = globalThis.FinalizationRegistry
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 const T = 2 ** 31 - 1;  // the longest setTimeout delay (ms)
 const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
+const closed = () => new IotError('invalid_state', 'the client is closed: close() is final, create a new client');
+// The DOM's AbortSignal convention: the rejection keeps the signal's reason (here as `cause`).
+const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
+// options.signal, checked: throws IotError invalid_argument (not an AbortSignal) or aborted.
+function signalOf(o) {
+  const s = o && o.signal;
+  if (s != null && typeof s.addEventListener != 'function') throw bad('signal', 'an AbortSignal', s);
+  if (s && s.aborted) throw aborted(s);
+  return s;
+}
 
 // What create() checks: "names:kind" groups (an absent or null option takes its default). Kinds:
 // s string, b boolean, f function, o object; integers k 0..65535, p 1..2^31-1, t 0..2^31-1,
@@ -131,12 +141,12 @@ export class IotClient {
     checkOptions(options);
     this.#n = native;
     this.#o = options;
-    this.#WebSocket = options.WebSocket || globalThis.WebSocket;
+    this.#WebSocket = options.WebSocket || globalThis.WebSocket || platform.WebSocket;
     this.#fetch = options.fetch || (globalThis.fetch && globalThis.fetch.bind(globalThis));
-    if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket: pass options.WebSocket (in Node: the "ws" package)');
+    if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket in this runtime: pass options.WebSocket (Node before 22: npm install ws)');
     this.#listeners = {};
     this.#ops = new Map();   // op id -> {resolve, reject, filter?}
-    this.#subs = new Map();  // subscription id -> {filter, handler}
+    this.#subs = new Map();  // subscription id -> {filter or filters (a Set), handler?, tag (#release)}
     this.#connectWaiters = [];
     this.#timer = null;
     this.#timerAt = -1;
@@ -239,9 +249,14 @@ export class IotClient {
   }
 
   // Resolves at the first CONNACK. Rejects with the first failed attempt's error (the client keeps
-  // retrying with backoff; listen to "connect") or when close() is called first.
-  connect() {
-    if (!this.#h) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
+  // retrying with backoff; listen to "connect") or when close() is called first. options.signal
+  // aborting before the CONNACK closes the client (the engine cannot go back to idle).
+  connect(options) {
+    return this.#abortable(options, () => this.#connect(), () => { if (this.state != 'connected') this.close(); });
+  }
+
+  #connect() {
+    if (!this.#h) return Promise.reject(closed());
     return new Promise((resolve, reject) => {
       this.#connectWaiters.push({ resolve, reject });
       try {
@@ -259,21 +274,115 @@ export class IotClient {
   // An array of filters resolves with one granted code per filter (0, 1 or 0x80: refused), sent
   // in SUBSCRIBEs of at most AWS's 8 filters; all or nothing: when the engine refuses one
   // filter, the batches already handed to it are unsubscribed and the call rejects.
+  // options.signal aborting before the SUBACK unsubscribes what this call subscribed.
   subscribe(filter, options, handler) {
     if (typeof options === 'function') { handler = options; options = {}; }
-    if (Array.isArray(filter)) return this.#subscribeAll(filter, options, handler);
+    const tag = {};  // marks this call's subscriptions (#release)
+    return this.#abortable(options, () => this.#subscribe(filter, options, handler, tag), () => this.#release(tag));
+  }
+
+  #subscribe(filter, options, handler, tag) {
+    if (Array.isArray(filter)) return this.#subscribeAll(filter, options, handler, tag);
     return this.#op(() => {
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
       return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic());
-    }, { filter, handler }, filter);
+    }, { filter, handler, tag }, filter);
   }
 
-  #subscribeAll(filters, options, handler) {
+  // Forgets the subscriptions made by the call marked `tag` (their handlers are called no more) and
+  // unsubscribes the filters among them that no other subscription uses.
+  #release(tag) {
+    const mine = new Set();
+    for (const [id, sub] of this.#subs) {
+      if (sub.tag !== tag) continue;
+      this.#subs.delete(id);
+      // A pending op still completes (SUBACK, or "cancelled" by the unsubscribe): to nobody.
+      if (this.#ops.has(id)) this.#ops.set(id, { resolve() {}, reject() {} });
+      for (const f of sub.filters || [sub.filter]) mine.add(f);
+    }
+    for (const sub of this.#subs.values()) for (const f of sub.filters || [sub.filter]) mine.delete(f);
+    const rest = [...mine];
+    for (let i = 0; this.state != 'closed' && i < rest.length; i += BATCH) this.#n.unsubscribe(this.#h, rest.slice(i, i + BATCH), monotonic());
+    this.#schedulePump();
+  }
+
+  // An async iterable of the messages matching `filter` (one or an array), in order: subscribes
+  // now, ends (and unsubscribes, as #release does) on break / return(), when options.signal aborts
+  // (the loop throws IotError "aborted") or when the client closes (the loop ends). Messages wait
+  // in a buffer of options.bufferSize (default 100); when it is full, options.overflow says what
+  // goes: "drop_oldest" (default), "drop_newest", or "error" (the loop throws IotError queue_full,
+  // rule "messages.buffer", after the buffered messages).
+  messages(filter, options) {
+    const o = options || {};
+    const max = o.bufferSize ?? 100;
+    const buf = [];
+    const waiting = [];  // [resolve, reject] of each next() waiting
+    const tag = {};
+    let signal;
+    let end;  // once ended: [the error to throw, if any]
+    const give = () => {
+      for (let w; waiting.length && (buf.length || end);) {
+        w = waiting.shift();
+        if (buf.length) w[0]({ value: buf.shift(), done: false });
+        else if (end[0]) w[1](end.pop());
+        else w[0]({ done: true });
+      }
+    };
+    const finish = (error) => {
+      if (end) return;
+      end = [error];
+      this.off('statechange', onState);
+      if (signal) signal.removeEventListener('abort', onAbort);
+      this.#release(tag);
+      give();
+    };
+    const onState = ({ state }) => state == 'closed' && finish();
+    const onAbort = () => finish(aborted(signal));
+    try {
+      check('bufferSize', max, 'p');
+      if (!['drop_oldest', 'drop_newest', 'error'].includes(o.overflow ?? 'drop_oldest')) throw bad('overflow', '"drop_oldest", "drop_newest" or "error"', o.overflow);
+      signal = signalOf(o);
+      this.on('statechange', onState);
+      if (signal) signal.addEventListener('abort', onAbort);
+      this.#subscribe(filter, o, (m) => {
+        if (buf.length >= max) {
+          if (o.overflow == 'error') return finish(new IotError('queue_full', `messages(): more than bufferSize ${max} messages waiting`, { rule: 'messages.buffer', limit: max, actual: max + 1 }));
+          if (o.overflow == 'drop_newest') return;
+          buf.shift();
+        }
+        buf.push(m);
+        give();
+      }, tag).catch(finish);
+    } catch (e) {
+      finish(e);
+    }
+    return {
+      [Symbol.asyncIterator]() { return this; },
+      next: () => new Promise((...w) => { waiting.push(w); give(); }),
+      return: () => { finish(); return Promise.resolve({ done: true }); },
+    };
+  }
+
+  // Runs start() (a promise) unless options.signal is already aborted; when it aborts before the
+  // promise settles, rejects with IotError "aborted" and calls undo().
+  #abortable(options, start, undo) {
+    let signal;
+    try { signal = signalOf(options); } catch (e) { return Promise.reject(e); }
+    const p = start();
+    return signal ? new Promise((resolve, reject) => {
+      const abort = () => { reject(aborted(signal)); undo(); };
+      const settle = (f) => (v) => { signal.removeEventListener('abort', abort); f(v); };
+      signal.addEventListener('abort', abort);
+      p.then(settle(resolve), settle(reject));
+    }) : p;
+  }
+
+  #subscribeAll(filters, options, handler, tag) {
     const ids = [];
     const batches = [];
     for (let i = 0; i < filters.length; i += BATCH) batches.push(filters.slice(i, i + BATCH));
     try {
-      if (!this.#h) throw new IotError('invalid_state', 'the client is closed');
+      if (!this.#h) throw closed();
       if (!batches.length) throw bad('subscribe()\'s filter array', 'non-empty', 0);
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
       const qos = qosOf(options);
@@ -289,7 +398,7 @@ export class IotClient {
     }
     return Promise.all(ids.map((id, k) => new Promise((resolve, reject) => {
       this.#ops.set(id, { resolve, reject, filter: batches[k].join(', '), many: true });
-      if (handler) this.#subs.set(id, { filters: new Set(batches[k]), handler });
+      this.#subs.set(id, { filters: new Set(batches[k]), handler, tag });
     }))).then((granted) => granted.flat());
   }
 
@@ -299,8 +408,9 @@ export class IotClient {
   }
 
   // Resolves when a QoS 0 message is handed to the WebSocket, or at the PUBACK of a QoS 1 one.
+  // options.signal: an abort rejects the promise; the message, handed to the engine, is not recalled.
   publish(topic, payload, options) {
-    return this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), {}, topic);
+    return this.#abortable(options, () => this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), {}, topic), () => {});
   }
 
   // The service hook (wasm/README.md, "Services"), like firmware::Session::attach in C++: the one
@@ -346,13 +456,13 @@ export class IotClient {
   }
 
   #op(call, extra, name) {
-    if (!this.#h) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
+    if (!this.#h) return Promise.reject(closed());
     if (typeof name !== 'string') return Promise.reject(new IotError('invalid_topic', `the topic or filter must be a string, not ${typeof name}`));
     let id;
     try { id = call(); } catch (e) { return Promise.reject(asIotError(e, 'invalid_argument')); }
     return new Promise((resolve, reject) => {
       this.#ops.set(id, { resolve, reject, ...extra });
-      if (extra.handler) this.#subs.set(id, { filter: extra.filter, handler: extra.handler });
+      if ('handler' in extra) this.#subs.set(id, extra);
       this.#schedulePump();
     });
   }
@@ -582,21 +692,25 @@ export class IotClient {
       this.#n.onBytes(this.#h, new Uint8Array(data), monotonic());
       this.#pump();
     });
-    sock.addEventListener('error', (e) => {
-      info.error = e && e.message;
-      // ws refused a frame (over maxPayload: from its header, before buffering it; or malformed):
-      // its receiver's error codes are WS_ERR_*. Browsers give no details.
-      const code = e && e.error && e.error.code;
-      if (/^WS_ERR_/.test(code)) info.frame = code;
-    });
-    sock.addEventListener('close', (e) => {
+    const end = (e) => {
       if (this.#sock !== sock || !this.#h) return;
       this.#sock = null;
       const err = this.#closeReason(info, e);
       // Core decides whether the credentials were refused (TargetBuilder::on_attempt_failed).
       if (this.#n.onClosed(this.#h, err.code, err.message, err.status, monotonic()) && this.#auth) this.#auth.invalidate();
       this.#pump();
+    };
+    sock.addEventListener('error', (e) => {
+      info.error = e && e.message;
+      // ws refused a frame (over maxPayload: from its header, before buffering it; or malformed):
+      // its receiver's error codes are WS_ERR_*. Browsers give no details.
+      const code = e && e.error && e.error.code;
+      if (/^WS_ERR_/.test(code)) info.frame = code;
+      // An upgrade that failed ends here: Node 20's own WebSocket (--experimental-websocket)
+      // fires no "close" after it.
+      if (!info.opened) end(e);
     });
+    sock.addEventListener('close', end);
   }
 
   #closeReason(info, e) {

@@ -24,6 +24,10 @@ export const decoder = new TextDecoder();
 let modulePromise = null;
 let defaultWasmBinary = null;
 
+// Filled by the "node" entries (node.js): how to read a file: URL (Node's fetch cannot) and the
+// WebSocket to use where the runtime has none (the "ws" package in Node 20 and 21).
+export const platform = {};
+
 // Used by the "iotlite/inline" entry: the .wasm bytes embedded in JS.
 export function setDefaultWasmBinary(fn) {
   defaultWasmBinary = fn;
@@ -66,6 +70,8 @@ export async function instantiate(source, ownNames) {
   let result;
   if (typeof source !== 'string' && !(source instanceof URL)) {
     result = await WebAssembly.instantiate(source, imports);
+  } else if (platform.read && /^file:/.test(source)) {
+    result = await WebAssembly.instantiate(await platform.read(source), imports);
   } else {
     const url = source;
     const response = await fetch(url, { credentials: 'same-origin' });

@@ -1,0 +1,304 @@
+// The package's JS conventions (issue 16, item 4) end to end against the stand-in: AbortSignal on
+// connect / subscribe / publish (the DOM's convention: an aborted signal rejects, the reason kept;
+// what can be undone is), async iteration with client.messages(), and connect() after close().
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadPackage, startStandin, WebSocket, uniqueId, waitFor, sleep } from './helpers.mjs';
+
+let pkg;
+let standin;
+let ep;
+
+before(async () => {
+  pkg = await loadPackage();
+  standin = await startStandin();
+  ep = standin.endpoints;
+});
+
+after(async () => {
+  if (standin) await standin.stop();
+});
+
+const options = (extra = {}) => ({
+  endpoint: ep.wsUrl,
+  region: ep.region,
+  clientId: uniqueId('conv'),
+  credentials: ep.testCredentials,
+  WebSocket,
+  reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
+  ...extra,
+});
+
+async function connected(extra) {
+  const client = await pkg.IotClient.create(options(extra));
+  await client.connect();
+  return client;
+}
+
+// Every message the client receives, by topic (the "message" event sees all of them).
+function received(client) {
+  const seen = [];
+  client.on('message', (m) => seen.push(`${m.topic} ${m.text()}`));
+  return seen;
+}
+
+// Publishes `marker` on a topic the client is subscribed to and waits for it: the broker delivers
+// one connection's QoS 1 messages in order, so whatever was published before has arrived by then.
+async function settle(client, seen) {
+  const marker = `iotlite/conv/${uniqueId('marker')}`;
+  await client.subscribe(marker, { qos: 1 });
+  await client.publish(marker, 'marker', { qos: 1 });
+  await waitFor(() => seen.includes(`${marker} marker`), 5000, 'the marker message');
+  await client.unsubscribe(marker);
+}
+
+// How many of the received messages are on `topic`.
+const on = (seen, topic) => seen.filter((s) => s.startsWith(`${topic} `)).length;
+
+const isAborted = (reason) => (e) => {
+  assert.ok(e instanceof pkg.IotError, `not an IotError: ${e}`);
+  assert.equal(e.code, 'aborted');
+  assert.equal(e.cause, reason);
+  return true;
+};
+
+test('Signal_AlreadyAborted_EveryCallRejectsAtOnceAndNothingHappens', async () => {
+  const client = await pkg.IotClient.create(options());
+  const reason = new Error('user left the page');
+  const signal = AbortSignal.abort(reason);
+  await assert.rejects(client.connect({ signal }), isAborted(reason));
+  assert.equal(client.state, 'idle');  // never started
+
+  await client.connect();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  await assert.rejects(client.subscribe(topic, { qos: 1, signal }, () => assert.fail('handler called')), isAborted(reason));
+  await assert.rejects(client.subscribe([topic, `${topic}/x`], { signal }), isAborted(reason));
+  await client.subscribe(`${topic}/own`, { qos: 1 });
+  await assert.rejects(client.publish(`${topic}/own`, 'must not be sent', { qos: 1, signal }), isAborted(reason));
+  await settle(client, seen);
+  assert.deepEqual(seen.filter((s) => s.startsWith(topic)), []);
+  await client.close();
+});
+
+test('Signal_NotAnAbortSignal_RejectsInvalidArgument', async () => {
+  const client = await pkg.IotClient.create(options());
+  await assert.rejects(client.connect({ signal: 'soon' }), { code: 'invalid_argument', message: /signal must be an AbortSignal/ });
+  await assert.rejects(client.publish('a/b', 'x', { signal: {} }), { code: 'invalid_argument' });
+  await client.close();
+});
+
+test('Connect_AbortedBeforeConnack_RejectsAbortedAndStopsConnecting', async () => {
+  const client = await pkg.IotClient.create(options());
+  const controller = new AbortController();
+  const p = client.connect({ signal: controller.signal });
+  controller.abort();  // the default reason: a DOMException "AbortError"
+  await assert.rejects(p, (e) => e.code === 'aborted' && e.cause instanceof DOMException && e.cause.name === 'AbortError');
+  await waitFor(() => client.state === 'closed', 2000, 'the client to close');
+  let connects = 0;
+  client.on('connect', () => connects++);
+  await sleep(1500);  // past the engine's 1 s backoff floor: no further attempt
+  assert.equal(connects, 0);
+});
+
+test('Connect_AbortedAfterConnack_NoEffect', async () => {
+  const controller = new AbortController();
+  const client = await pkg.IotClient.create(options());
+  assert.deepEqual(await client.connect({ signal: controller.signal }), { sessionPresent: false });
+  controller.abort();
+  await sleep(50);
+  assert.equal(client.state, 'connected');
+  await client.close();
+});
+
+test('Subscribe_AbortedBeforeSuback_RejectsAndUnsubscribes', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const controller = new AbortController();
+  let handled = 0;
+  const p = client.subscribe(topic, { qos: 1, signal: controller.signal }, () => handled++);
+  controller.abort('changed my mind');
+  await assert.rejects(p, isAborted('changed my mind'));
+  // The broker no longer has it: a message on the topic does not come back.
+  await client.publish(topic, 'after the abort', { qos: 1 });
+  await settle(client, seen);
+  assert.deepEqual(seen.filter((s) => s.startsWith(topic)), []);
+  assert.equal(handled, 0);
+  await client.close();
+});
+
+test('Subscribe_AbortedBeforeSubackOfArray_UnsubscribesEveryFilter', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const base = `iotlite/conv/${uniqueId('t')}`;
+  const filters = Array.from({ length: 10 }, (_, i) => `${base}/${i}`);  // two SUBSCRIBEs (8 + 2)
+  const controller = new AbortController();
+  const p = client.subscribe(filters, { qos: 1, signal: controller.signal });
+  controller.abort();
+  await assert.rejects(p, { code: 'aborted' });
+  for (const f of filters) await client.publish(f, 'x', { qos: 1 });
+  await settle(client, seen);
+  assert.deepEqual(seen.filter((s) => s.startsWith(base)), []);
+  await client.close();
+});
+
+test('Subscribe_AbortedWhileAnotherCallSubscribesTheSameFilter_TheOtherKeepsItsMessages', async () => {
+  const client = await connected();
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const kept = [];
+  await client.subscribe(topic, { qos: 1 }, (m) => kept.push(m.text()));
+  const controller = new AbortController();
+  let aborted = 0;
+  const p = client.subscribe(topic, { qos: 1, signal: controller.signal }, () => aborted++);
+  controller.abort();
+  await assert.rejects(p, { code: 'aborted' });
+  await client.publish(topic, 'still subscribed', { qos: 1 });
+  await waitFor(() => kept.length === 1, 5000, 'the message of the first subscription');
+  assert.deepEqual(kept, ['still subscribed']);
+  assert.equal(aborted, 0);
+  await client.close();
+});
+
+test('Subscribe_AbortedAfterSuback_StaysSubscribed', async () => {
+  const client = await connected();
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const controller = new AbortController();
+  const got = [];
+  assert.equal(await client.subscribe(topic, { qos: 1, signal: controller.signal }, (m) => got.push(m.text())), 1);
+  controller.abort();
+  await client.publish(topic, 'kept', { qos: 1 });
+  await waitFor(() => got.length === 1, 5000, 'the message');
+  await client.close();
+});
+
+test('Publish_AbortedWhileQueuedOffline_RejectsAtOnce', async () => {
+  const client = await pkg.IotClient.create(options());  // not connected: publishes wait in the offline queue
+  const controller = new AbortController();
+  const p = client.publish('iotlite/conv/queued', 'x', { qos: 1, signal: controller.signal });
+  controller.abort(new Error('too late'));
+  await assert.rejects(p, (e) => e.code === 'aborted' && e.cause.message === 'too late');
+  await client.close();
+});
+
+test('Messages_ForAwait_YieldsInOrderAndBreakUnsubscribes', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const iterable = client.messages(`${topic}/#`, { qos: 1 });
+  await settle(client, seen);  // subscribed (SUBSCRIBEs are handled in order)
+  for (let i = 0; i < 3; i++) await client.publish(`${topic}/${i}`, `m${i}`, { qos: 1 });
+  const got = [];
+  for await (const m of iterable) {
+    assert.ok(m instanceof pkg.IotMessage);
+    got.push(`${m.topic} ${m.text()}`);
+    if (got.length === 3) break;
+  }
+  assert.deepEqual(got, [0, 1, 2].map((i) => `${topic}/${i} m${i}`));
+  // break ended it: unsubscribed, nothing more arrives.
+  const before = seen.length;
+  await client.publish(`${topic}/after`, 'x', { qos: 1 });
+  await settle(client, seen);
+  assert.deepEqual(seen.slice(before).filter((s) => s.startsWith(topic)), []);
+  await client.close();
+});
+
+test('Messages_BufferFullDropOldest_KeepsTheNewest', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const it = client.messages(topic, { qos: 1, bufferSize: 2 })[Symbol.asyncIterator]();
+  await settle(client, seen);
+  for (let i = 0; i < 4; i++) await client.publish(topic, `m${i}`, { qos: 1 });
+  await waitFor(() => on(seen, topic) === 4, 5000, 'four messages');
+  assert.equal((await it.next()).value.text(), 'm2');
+  assert.equal((await it.next()).value.text(), 'm3');
+  assert.equal((await it.return()).done, true);
+  assert.equal((await it.next()).done, true);
+  await client.close();
+});
+
+test('Messages_BufferFullDropNewest_KeepsTheOldest', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const it = client.messages(topic, { qos: 1, bufferSize: 2, overflow: 'drop_newest' })[Symbol.asyncIterator]();
+  await settle(client, seen);
+  for (let i = 0; i < 4; i++) await client.publish(topic, `m${i}`, { qos: 1 });
+  await waitFor(() => on(seen, topic) === 4, 5000, 'four messages');
+  assert.equal((await it.next()).value.text(), 'm0');
+  assert.equal((await it.next()).value.text(), 'm1');
+  await it.return();
+  await client.close();
+});
+
+test('Messages_BufferFullError_YieldsTheBufferedThenThrowsQueueFull', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const iterable = client.messages(topic, { qos: 1, bufferSize: 2, overflow: 'error' });
+  await settle(client, seen);
+  for (let i = 0; i < 3; i++) await client.publish(topic, `m${i}`, { qos: 1 });
+  await waitFor(() => on(seen, topic) === 3, 5000, 'three messages');
+  const got = [];
+  await assert.rejects(async () => { for await (const m of iterable) got.push(m.text()); },
+    (e) => e instanceof pkg.IotError && e.code === 'queue_full' && e.rule === 'messages.buffer' && e.limit === 2);
+  assert.deepEqual(got, ['m0', 'm1']);
+  // And it unsubscribed.
+  const before = seen.length;
+  await client.publish(topic, 'after', { qos: 1 });
+  await settle(client, seen);
+  assert.deepEqual(seen.slice(before).filter((s) => s.startsWith(topic)), []);
+  await client.close();
+});
+
+test('Messages_SignalAborts_LoopThrowsAbortedAndUnsubscribes', async () => {
+  const client = await connected();
+  const seen = received(client);
+  const topic = `iotlite/conv/${uniqueId('t')}`;
+  const controller = new AbortController();
+  const loop = (async () => {
+    const got = [];
+    for await (const m of client.messages(topic, { signal: controller.signal })) {
+      got.push(m.text());
+      controller.abort('enough');
+    }
+    return got;
+  })();
+  const ended = assert.rejects(loop, isAborted('enough'));  // attached before the loop can end
+  await settle(client, seen);
+  await client.publish(topic, 'one', { qos: 1 });
+  await ended;
+  const before = seen.length;
+  await client.publish(topic, 'after', { qos: 1 });
+  await settle(client, seen);
+  assert.deepEqual(seen.slice(before).filter((s) => s.startsWith(topic)), []);
+  // Already aborted: the first next() rejects.
+  await assert.rejects(client.messages(topic, { signal: controller.signal }).next(), isAborted('enough'));
+  await client.close();
+});
+
+test('Messages_ClientClosed_LoopEnds', async () => {
+  const client = await connected();
+  const loop = (async () => { let n = 0; for await (const m of client.messages('iotlite/conv/closing')) n += m ? 1 : 0; return n; })();
+  await sleep(50);
+  await client.close();
+  assert.equal(await loop, 0);
+});
+
+test('Messages_BadArguments_FirstNextRejects', async () => {
+  const client = await connected();
+  await assert.rejects(client.messages('a/b', { bufferSize: 0 }).next(), { code: 'invalid_argument', message: /bufferSize/ });
+  await assert.rejects(client.messages('a/b', { overflow: 'block' }).next(), { code: 'invalid_argument', message: /overflow/ });
+  await assert.rejects(client.messages('a/#/b').next(), { code: 'invalid_topic' });
+  await client.close();
+});
+
+test('Connect_AfterClose_RejectsInvalidStateLikeTheOtherCalls', async () => {
+  const client = await connected();
+  await client.close();
+  for (const call of [() => client.connect(), () => client.publish('a/b', 'x'), () => client.subscribe('a/b'), () => client.unsubscribe('a/b')]) {
+    await assert.rejects(call(), (e) => e instanceof pkg.IotError && e.code === 'invalid_state' && /close\(\) is final/.test(e.message));
+  }
+  await assert.rejects(client.messages('a/b').next(), { code: 'invalid_state' });
+});
