@@ -18,7 +18,7 @@ const projects = [];
 
 before(async () => {
   await loadPackage();  // fails, naming the build step, when the package is not built
-  standin = await startStandin({ shadowService: true });
+  standin = await startStandin({ shadowService: true, jobsService: true });
 });
 
 after(async () => {
@@ -68,7 +68,7 @@ function probe(name, dir) {
   });
 }
 
-const WORKED = ['connected', 'received round trip', 'shadow version 1'];
+const WORKED = ['connected', 'received round trip', 'shadow version 1', 'jobs pending 0'];
 
 test('ZeroConfig_Node20WithWs_ConnectsWithNothingInjectedThroughWs', { timeout: 90000 }, async () => {
   const report = await probe('node', project({ ws: true }));

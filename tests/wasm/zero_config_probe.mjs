@@ -43,6 +43,14 @@ try {
   const doc = await within(sc.shadow(config.thing).report({ zero: 'config' }), 'shadow update');
   report.steps.push(`shadow version ${doc.version}`);
   await sc.close();
+
+  // The services entry (shadow + Jobs), zero-config too: iotlite-services.wasm read from disk.
+  const services = await import('iotlite/services');
+  const jc = await services.IotClient.create(options());
+  await within(jc.connect(), 'services connect');
+  const pending = await within(jc.jobs(config.thing).list(), 'jobs list');
+  report.steps.push(`jobs pending ${pending.queuedJobs.length}`);
+  await jc.close();
 } catch (e) {
   report.error = errorOf(e);
 }

@@ -12,6 +12,7 @@ import names from './wasm-names-shadow.js';
 import { instantiate } from './engine.js';
 import { IotClient as BaseClient, jsonText } from './client.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
+import { ServiceHub, call, closedError, invalid, monotonic, requestOptions } from './service_hub.js';
 
 export * from './index.js';
 
@@ -23,11 +24,6 @@ import {
   SH_STREAMS as STREAMS, SH_NUM_REQUEST_ID, SH_NUM_ERROR_CODE, SH_NUM_REJECTION_CODE, SH_NUM_STREAM, SH_TEXT_THING,
   SH_TEXT_NAME, SH_TEXT_PAYLOAD, SH_TEXT_ERROR_MESSAGE, SH_OP_GET, SH_OP_UPDATE, SH_OP_DELETE_SHADOW,
 } from './wasm-boundary.js';
-
-const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
-const closedError = () => new IotError('closed', 'the client was closed');
-const call = (fn, arg) => { try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); } };
-const invalid = (message) => new IotError('invalid_argument', message);
 
 let modulePromise = null;
 
@@ -42,122 +38,68 @@ export function init(options) {
   return modulePromise;
 }
 
-// Frees the C++ shadow client of a client the application dropped without close(). The function
-// it holds is made outside Hub so that it keeps neither the Hub nor the client alive.
-const finalizer = globalThis.FinalizationRegistry ? new FinalizationRegistry((free) => free()) : null;
-const freeOnce = (drop, sh) => { let done = false; return () => { if (!done) { done = true; drop(sh); } }; };
-
-// The shadow side of one client, attached through the client's service hook (IotClient.attach):
-// its C++ ShadowClient (created on the client's engine), pending requests and Shadow objects.
-class Hub {
+// The shadow side of one client: its C++ ShadowClient (created on the client's engine), pending
+// requests and Shadow objects.
+class Hub extends ServiceHub {
   constructor(n, h, pump) {
-    if (!h) throw new IotError('invalid_state', 'the client is closed');
-    const { f, text, pack, ok } = n;
-    this.h = h;
-    this.pump = pump;
-    this.fn = {
-      feed: f('sh_feed'), tick: f('sh_tick'), deadline: f('sh_deadline'), request: f('sh_request'), watch: f('sh_watch'),
-      poll: f('sh_poll'), num: f('sh_ev_num'), bytes: f('sh_ev_bytes'), mirror: f('sh_mirror'), text, pack, ok,
-    };
-    const sh = this.sh = ok(f('sh_create')(h, 10000));
-    this.free = freeOnce(f('sh_destroy'), sh);
-    this.pending = new Map();  // request id -> {resolve, reject}
+    super(n, h, pump, 'sh', (f, hh) => f('sh_create')(hh, 10000));
+    const { f } = this.fn;
+    Object.assign(this.fn, { request: f('sh_request'), watch: f('sh_watch'), mirror: f('sh_mirror') });
     this.shadows = new Map();  // "thing\nname" -> Shadow
-    this.closed = false;
-  }
-
-  // The service contract (client.js attach). The engine event just polled is read by the C++
-  // side from the engine itself (sh_feed).
-  onEvent() { return !this.closed && this.fn.feed(this.sh, this.h, monotonic()) === 1; }
-  deadline(at) {
-    const d = this.closed ? -1 : this.fn.deadline(this.sh);
-    return d >= 0 && (at < 0 || d < at) ? d : at;
-  }
-  // Request timeouts due by now, then every queued event to its promise or Shadow. Listeners may
-  // call the client (a pump is asked for after them). closing: the client's close(), last call.
-  poll(closing) {
-    if (this.closed) return;
-    this.fn.tick(this.sh, monotonic());
-    if (this.deliver()) this.pump();
-    if (closing) this.close();
   }
 
   // state: JSON text, or a function returning it (it may throw IotError). Always a promise.
   request(thing, name, op, state, o) {
-    if (this.closed) return Promise.reject(new IotError('invalid_state', 'the client is closed'));
-    let id;
-    try {
-      o ??= {};
-      if (typeof o !== 'object') throw invalid(`options must be an object, not ${typeof o}`);
+    return super.request(() => {
+      o = requestOptions(o);
       if (o.version != null && !(Number.isSafeInteger(o.version) && o.version >= 0)) {
         throw invalid(`version must be a non-negative integer, not ${typeof o.version === 'number' ? o.version : typeof o.version}`);
       }
-      if (o.clientToken != null && typeof o.clientToken !== 'string') throw invalid(`clientToken must be a string, not ${typeof o.clientToken}`);
-      if (o.timeoutMs != null && !(Number.isInteger(o.timeoutMs) && o.timeoutMs > 0 && o.timeoutMs < 2 ** 31)) {
-        throw invalid(`timeoutMs must be an integer in 1..${2 ** 31 - 1}, not ${typeof o.timeoutMs === 'number' ? o.timeoutMs : typeof o.timeoutMs}`);
-      }
       if (typeof state === 'function') state = state();
       this.fn.pack(thing, name, state, o.clientToken || '');
-      id = this.fn.ok(this.fn.request(this.sh, op, o.version ?? -1, o.timeoutMs || 0, monotonic()));
-    } catch (e) {
-      return Promise.reject(asIotError(e, 'invalid_argument'));
-    }
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.pump();
+      return this.fn.request(this.handle, op, o.version ?? -1, o.timeoutMs || 0, monotonic());
     });
   }
 
   watch(thing, name, stream) {
     if (this.closed) throw new IotError('invalid_state', 'the client is closed');
     this.fn.pack(thing, name);
-    this.fn.ok(this.fn.watch(this.sh, STREAMS.indexOf(stream), monotonic()));
+    this.fn.ok(this.fn.watch(this.handle, STREAMS.indexOf(stream), monotonic()));
     this.pump();
   }
 
   mirror(thing, name) {
     if (this.closed) return null;
     this.fn.pack(thing, name);
-    const p = this.fn.mirror(this.sh);
+    const p = this.fn.mirror(this.handle);
     return p ? JSON.parse(this.fn.text(p)) : null;
   }
 
   // Hands every pending event of the C++ shadow client to its promise or Shadow; true if any.
   deliver() {
     const { poll, num, bytes, text } = this.fn;
+    const sh = this.handle;
     let any = false;
     // A listener may close the client (which frees the C++ client): stop then.
-    for (let type; !this.closed && (type = poll(this.sh)) >= 0;) {
+    for (let type; !this.closed && (type = poll(sh)) >= 0;) {
       any = true;
-      const shadow = this.shadows.get(`${text(bytes(this.sh, SH_TEXT_THING))}\n${text(bytes(this.sh, SH_TEXT_NAME))}`);
-      const payload = text(bytes(this.sh, SH_TEXT_PAYLOAD));
-      const error = () => new IotError(ERROR_CODES[num(this.sh, SH_NUM_ERROR_CODE)] || 'server_error', text(bytes(this.sh, SH_TEXT_ERROR_MESSAGE)),
-        type === REJECTED ? { status: num(this.sh, SH_NUM_REJECTION_CODE) } : undefined);
+      const shadow = this.shadows.get(`${text(bytes(sh, SH_TEXT_THING))}\n${text(bytes(sh, SH_TEXT_NAME))}`);
+      const payload = text(bytes(sh, SH_TEXT_PAYLOAD));
+      const error = () => new IotError(ERROR_CODES[num(sh, SH_NUM_ERROR_CODE)] || 'server_error', text(bytes(sh, SH_TEXT_ERROR_MESSAGE)),
+        type === REJECTED ? { status: num(sh, SH_NUM_REJECTION_CODE) } : undefined);
       if (type <= FAILED) {
-        const op = this.pending.get(num(this.sh, SH_NUM_REQUEST_ID));
-        this.pending.delete(num(this.sh, SH_NUM_REQUEST_ID));
-        if (op) {
-          if (type === ACCEPTED) op.resolve(JSON.parse(payload));
-          else op.reject(error());
-        }
+        this.settle(num(sh, SH_NUM_REQUEST_ID), type === ACCEPTED && JSON.parse(payload), type !== ACCEPTED && error());
       } else if (shadow) {
         if (type === DELTA) shadow._emit('delta', JSON.parse(payload));
         else if (type === DOCUMENTS) shadow._emit('documents', JSON.parse(payload));
-        else if (type === STREAM_READY || type === STREAM_FAILED) shadow._ready(STREAMS[num(this.sh, SH_NUM_STREAM)], type === STREAM_FAILED && error());
+        else if (type === STREAM_READY || type === STREAM_FAILED) shadow._ready(STREAMS[num(sh, SH_NUM_STREAM)], type === STREAM_FAILED && error());
         else shadow._emit('error', error());
       }
     }
     return any;
   }
 
-  // The client is closing (its engine is still alive): settle everything, free the C++ client.
-  close() {
-    this.closed = true;
-    for (const op of this.pending.values()) op.reject(closedError());
-    this.pending.clear();
-    for (const s of this.shadows.values()) s._closed();
-    this.free();
-  }
+  _closed() { for (const s of this.shadows.values()) s._closed(); }
 }
 
 // One device shadow (classic when name is empty). Obtained from client.shadow(); the same object
@@ -243,13 +185,7 @@ export class IotClient extends BaseClient {
   shadow(thing, name = '') {
     if (typeof thing !== 'string' || typeof name !== 'string') throw new IotError('invalid_argument', 'shadow(thing, name?) takes strings');
     if (this.#hub && this.#hub.closed) throw new IotError('invalid_state', 'the client is closed');
-    if (!this.#hub) {
-      this.attach((n, h, pump) => {
-        this.#hub = new Hub(n, h, pump);
-        if (finalizer) finalizer.register(this, this.#hub.free);
-        return this.#hub;
-      });
-    }
+    if (!this.#hub) this.attach((n, h, pump) => (this.#hub = ServiceHub.track(this, new Hub(n, h, pump))));
     const hub = this.#hub;
     const key = `${thing}\n${name}`;
     let s = hub.shadows.get(key);

@@ -36,11 +36,13 @@ const names = {
   module,
   abort: imports._abort,
   resize: imports._emscripten_resize_heap,
-  memory: one(/wasmMemory=Module\["asm"\]\["(\w+)"\]/, 'the memory export'),
-  ctors: one(/addOnInit\(Module\["asm"\]\["(\w+)"\]\)/, 'the constructors export'),
+  memory: one(/wasmMemory=Module\["asm"\]\["([\w$]+)"\]/, 'the memory export'),
+  ctors: one(/addOnInit\(Module\["asm"\]\["([\w$]+)"\]\)/, 'the constructors export'),
   fn: {},
 };
-for (const m of glue.matchAll(/(_\w+)=Module\["\1"\]=function\(\)\{return\(\1=Module\["\1"\]=Module\["asm"\]\["(\w+)"\]\)/g)) {
+// Minified names are JS identifiers: '$' is one of their characters (a module with more exports
+// than letters gets "$", "aa", ...).
+for (const m of glue.matchAll(/(_\w+)=Module\["\1"\]=function\(\)\{return\(\1=Module\["\1"\]=Module\["asm"\]\["([\w$]+)"\]\)/g)) {
   names.fn[m[1]] = m[2];
 }
 for (const w of wanted) if (!names.fn[w]) fail(`cannot find export ${w}`);
