@@ -11,6 +11,7 @@ int run_sign_url(int argc, char** argv);
 int run_pub(int argc, char** argv);
 int run_sub(int argc, char** argv);
 int run_shadow(int argc, char** argv);
+int run_jobs(int argc, char** argv);
 }  // namespace iotlite::cli
 
 namespace {
@@ -26,6 +27,7 @@ constexpr Command kCommands[] = {
     {"pub", "publish MQTT messages (like mosquitto_pub: same flags)", iotlite::cli::run_pub},
     {"sub", "subscribe and print messages (like mosquitto_sub: same flags)", iotlite::cli::run_sub},
     {"shadow", "get, update or delete a Device Shadow", iotlite::cli::run_shadow},
+    {"jobs", "AWS IoT Jobs: list, next, describe, update; agent runs a command per job", iotlite::cli::run_jobs},
     {"sign-url", "print a SigV4-presigned AWS IoT MQTT-over-WebSocket URL", iotlite::cli::run_sign_url},
     {"sigv4", "print one SigV4 stage for a request in AWS's test-suite format", iotlite::cli::run_sigv4},
 };

@@ -23,7 +23,37 @@ Result<void> DeviceApp::start() {
     shadow_->set_event_handler([this](const shadow::ShadowEvent& e) { on_shadow(e); });
     Result<void> attached = session_->attach(*shadow_);
     if (!attached.ok()) return attached.error();
+    if (!options_.jobs_exec.empty()) {
+        cli::JobAgentOptions jobs;
+        jobs.thing_name = options_.thing;
+        jobs.command = options_.jobs_exec;
+        jobs.max_jobs = options_.jobs_max;
+        jobs.client_token_prefix = "dev-jobs-";
+        Session* session = session_.get();
+        Result<std::unique_ptr<cli::JobAgent>> agent = cli::JobAgent::create(session_->client(), jobs, [session] { return session->now_ms(); });
+        if (!agent.ok()) return agent.error();
+        agent_ = std::move(agent.value());
+        agent_->set_log_handler([](const std::string& line) {
+            std::printf("jobs: %s\n", line.c_str());
+            std::fflush(stdout);
+        });
+        agent_->set_outcome_handler([this](const cli::JobOutcome& o) {
+            if (o.kind != cli::JobOutcome::Kind::succeeded) ++jobs_failed_;
+            std::printf("job %s: %s%s%s\n", o.job_id.c_str(), cli::job_outcome_name(o.kind), o.detail.empty() ? "" : ": ",
+                        o.detail.c_str());
+            std::fflush(stdout);
+        });
+        attached = session_->attach(agent_->jobs());
+        if (!attached.ok()) return attached.error();
+        // Queued until connected; a rule the first request breaks is reported here.
+        Result<void> started = agent_->start(session_->now_ms());
+        if (!started.ok()) return started.error();
+    }
     return session_->start();
+}
+
+DeviceApp::~DeviceApp() {
+    if (agent_) session_->detach(agent_->jobs());  // the session outlives nothing it was given
 }
 
 void DeviceApp::poll(std::uint32_t max_wait_ms) {
@@ -33,7 +63,12 @@ void DeviceApp::poll(std::uint32_t max_wait_ms) {
         next_telemetry_ms_ = now + static_cast<std::uint64_t>(options_.interval_s) * 1000u;
     }
     if (connected_ && next_telemetry_ms_ > now) max_wait_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(max_wait_ms, next_telemetry_ms_ - now));
+    if (agent_) {
+        const std::uint64_t due = agent_->next_deadline_ms();
+        if (due > now && due != UINT64_MAX) max_wait_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(max_wait_ms, due - now));
+    }
     session_->poll(max_wait_ms);
+    if (agent_) agent_->tick(session_->now_ms());
 }
 
 void DeviceApp::press_button() {
@@ -63,6 +98,7 @@ void DeviceApp::on_event(const mqtt::Event& e) {
     using T = mqtt::Event::Type;
     switch (e.type) {
         case T::connected: {
+            if (agent_ && ever_connected_) agent_->on_reconnected();
             connected_ = true;
             ever_connected_ = true;
             std::printf("connected to %s as %s (%s)\n", options_.where.c_str(), options_.client_id.c_str(),

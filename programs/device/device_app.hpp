@@ -3,7 +3,9 @@
 //   - keeps its classic shadow's `led` state: applies desired values (from get and deltas) and
 //     reports them back,
 //   - publishes {"event":"button"} on devices/<thing>/button when the button is pressed
-//     (SIGUSR1, or a line on stdin).
+//     (SIGUSR1, or a line on stdin),
+//   - with a job command (--jobs-exec CMD): runs it for each AWS IoT job of the thing with the
+//     CLI's job agent (programs/cli/job_agent.hpp: `iotlite jobs agent` is the same code).
 // Everything runs in one poll loop (firmware::Session); no threads.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include "iotlite/firmware/session.hpp"
 #include "iotlite/firmware/transport_factory.hpp"
 #include "iotlite/services/shadow/shadow_client.hpp"
+#include "job_agent.hpp"
 
 namespace iotlite::firmware::device {
 
@@ -27,18 +30,26 @@ struct DeviceOptions {
     std::string button_topic;       // default: devices/<thing>/button
     bool once = false;              // exit after the first reported shadow update is accepted
     std::string where;              // "HOST:PORT", for the lines printed ("connected to ...")
+    std::string jobs_exec;          // run for each job (/bin/sh -c); empty: no job agent
+    std::uint32_t jobs_max = 0;     // stop after this many jobs (0: no limit)
 };
 
 class DeviceApp {
 public:
     DeviceApp(DeviceOptions options, std::unique_ptr<Session> session);
+    ~DeviceApp();
 
-    // Sets the handlers, attaches the shadow client to the session and connects.
+    // Sets the handlers, attaches the shadow client (and the job agent) to the session and
+    // connects. Errors: a service's rules (before connecting), the session's.
     Result<void> start();
     // One loop turn (waits at most max_wait_ms).
     void poll(std::uint32_t max_wait_ms);
     void press_button();
-    bool done() const { return done_; }
+    // --once: the shadow report accepted; with jobs_max: that many jobs handled.
+    bool done() const { return done_ || (agent_ && agent_->done()); }
+    // Jobs handled, and how many of them did not succeed.
+    std::uint32_t jobs_handled() const { return agent_ ? agent_->handled() : 0; }
+    std::uint32_t jobs_failed() const { return jobs_failed_; }
     bool ever_connected() const { return ever_connected_; }
     // The last reason a connect attempt failed or the connection ended ("" if none).
     const std::string& last_failure() const { return last_failure_; }
@@ -57,6 +68,8 @@ private:
     DeviceOptions options_;
     std::unique_ptr<Session> session_;
     std::unique_ptr<shadow::ShadowClient> shadow_;  // created on session_'s engine in start()
+    std::unique_ptr<cli::JobAgent> agent_;          // with jobs_exec; created in start()
+    std::uint32_t jobs_failed_ = 0;
     connection::TargetBuilder* targets_ = nullptr;
     shadow::ShadowId shadow_id_;
     bool led_ = false;

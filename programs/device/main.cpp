@@ -68,6 +68,7 @@ constexpr const char* kUsage =
     "usage: iotlite_device --endpoint HOST[:PORT] --ca CA.pem [--mode tls|alpn|wss]\n"
     "                      [--cert DEVICE.crt --key DEVICE.key] [--port N] [--thing NAME] [--client-id ID]\n"
     "                      [--interval S] [--region R] [--duration S] [--once] [--max-fragment-len N]\n"
+    "                      [--jobs-exec CMD [--jobs-max N]]\n"
     "\n"
     "The example device: publishes a reading on devices/<thing>/telemetry every --interval seconds\n"
     "(QoS 1), keeps its shadow's `led` state, and publishes on devices/<thing>/button when the button\n"
@@ -88,9 +89,14 @@ constexpr const char* kUsage =
     "  --duration S             stop after S seconds (default: run until SIGINT / SIGTERM)\n"
     "  --once                   stop once the first shadow report is accepted\n"
     "  --max-fragment-len N     request TLS records of at most N bytes (512, 1024, 2048, 4096)\n"
+    "  --jobs-exec CMD          run CMD (/bin/sh -c) for each AWS IoT job of the thing, the job document\n"
+    "                           on its stdin, IOTLITE_JOB_ID in its environment; SUCCEEDED on exit 0,\n"
+    "                           else FAILED {\"exitCode\": \"N\"}; a job canceled meanwhile kills it (the\n"
+    "                           agent of `iotlite jobs agent`)\n"
+    "  --jobs-max N             stop after N jobs\n"
     "  --help                   this text\n"
-    "Exit status: 0 stopped after connecting (with --once: the report accepted), 1 never connected or\n"
-    "--once not done, 2 bad input.\n";
+    "Exit status: 0 stopped after connecting (with --once: the report accepted; with --jobs-max: every\n"
+    "job SUCCEEDED), 1 never connected, --once / --jobs-max not done or a job not SUCCEEDED, 2 bad input.\n";
 
 int usage(const std::string& why) {
     std::fprintf(stderr, "iotlite_device: %s (see iotlite_device --help)\n", why.c_str());
@@ -117,7 +123,7 @@ int main(int argc, char** argv) {
     long port = 0, duration_s = 0, mfl = 0, interval_s = 10;
     device::DeviceOptions options;
     const char* value_flags[] = {"--endpoint", "--mode", "--port", "--ca", "--cert", "--key", "--thing", "--client-id",
-                                 "--interval", "--region", "--duration", "--max-fragment-len"};
+                                 "--interval", "--region", "--duration", "--max-fragment-len", "--jobs-exec", "--jobs-max"};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -145,6 +151,8 @@ int main(int argc, char** argv) {
         else if (a == "--interval") { if (!parse_whole(v, 1, 86400, interval_s)) return usage("--interval must be whole seconds from 1 to 86400"); }
         else if (a == "--region") region = v;
         else if (a == "--duration") { if (!parse_whole(v, 1, 31536000, duration_s)) return usage("--duration must be whole seconds from 1"); }
+        else if (a == "--jobs-exec") { if (v.empty()) return usage("--jobs-exec needs a command"); options.jobs_exec = v; }
+        else if (a == "--jobs-max") { long n = 0; if (!parse_whole(v, 1, 1000000, n)) return usage("--jobs-max must be a whole number from 1 to 1000000"); options.jobs_max = static_cast<std::uint32_t>(n); }
         else if (a == "--max-fragment-len") { if (!parse_whole(v, 0, 4096, mfl)) return usage("--max-fragment-len must be 512, 1024, 2048 or 4096"); }
     }
     options.interval_s = static_cast<std::uint32_t>(interval_s);
@@ -248,5 +256,6 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::printf("stopped\n");
+    if (options.jobs_max != 0 && (!app.done() || app.jobs_failed() != 0)) return 1;
     return app.done() || !options.once ? 0 : 1;
 }
