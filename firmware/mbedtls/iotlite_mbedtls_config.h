@@ -12,7 +12,8 @@
  *     verifiable here, so either root (or both) may be the device's CA file.
  *   Client certificate keys: RSA 2048 (what AWS IoT's CreateKeysAndCertificate issues) and EC
  *     P-256 (a device CSR, the stand-in's certificates): PKCS#1 v1.5 signatures and ECDSA.
- *   X.509 + PEM parsing (CA, client certificate, key), with key usage checks.
+ *   X.509 + PEM parsing (CA, client certificate, key), with key usage checks; writing an EC key
+ *     and a CSR (Fleet Provisioning from a CSR made on the device).
  *   CTR_DRBG over AES, seeded from the port's Random (firmware::Random): no MBEDTLS_ENTROPY_C,
  *     no platform entropy; the device's hardware RNG is the only source.
  *   Time: MBEDTLS_HAVE_TIME_DATE checks certificate validity against the wall clock; a device
@@ -85,6 +86,13 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CHECK_KEY_USAGE
 #define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
+/* Fleet Provisioning's CreateCertificateFromCsr: the device makes its EC P-256 key and a CSR
+ * (firmware/include/iotlite/firmware/device_key.hpp) and stores the key as PEM. Unused code is
+ * dropped by the linker (--gc-sections) in images that do not provision. */
+#define MBEDTLS_PK_WRITE_C
+#define MBEDTLS_PEM_WRITE_C
+#define MBEDTLS_X509_CREATE_C
+#define MBEDTLS_X509_CSR_WRITE_C
 
 /* mbedTLS's error texts (iotlite adds them to TLS errors). Remove for the smallest build:
  * iotlite keeps the numeric code (Error::tls_code) either way. */

@@ -12,6 +12,7 @@ int run_pub(int argc, char** argv);
 int run_sub(int argc, char** argv);
 int run_shadow(int argc, char** argv);
 int run_jobs(int argc, char** argv);
+int run_provision(int argc, char** argv);
 }  // namespace iotlite::cli
 
 namespace {
@@ -28,6 +29,7 @@ constexpr Command kCommands[] = {
     {"sub", "subscribe and print messages (like mosquitto_sub: same flags)", iotlite::cli::run_sub},
     {"shadow", "get, update or delete a Device Shadow", iotlite::cli::run_shadow},
     {"jobs", "AWS IoT Jobs: list, next, describe, update; agent runs a command per job", iotlite::cli::run_jobs},
+    {"provision", "Fleet Provisioning by claim: a new certificate and thing", iotlite::cli::run_provision},
     {"sign-url", "print a SigV4-presigned AWS IoT MQTT-over-WebSocket URL", iotlite::cli::run_sign_url},
     {"sigv4", "print one SigV4 stage for a request in AWS's test-suite format", iotlite::cli::run_sigv4},
 };
