@@ -118,6 +118,33 @@ async function f() {
 f();
 `;
 
+// "iotlite/durable" (durable.d.ts): the README's use, and misuse.
+const GOOD_DURABLE = `import { IotClient, IotError } from 'iotlite';
+import { DurableQueue, StoredPublish } from 'iotlite/durable';
+async function main(): Promise<void> {
+  const client = await IotClient.create({ endpoint: 'x', clientId: 'y', cognito: { identityPoolId: 'us-east-1:0' } });
+  const q: DurableQueue = await DurableQueue.open(client, { name: 'y', maxMessages: 10, maxBytes: 4096, policy: 'reject' });
+  const r: StoredPublish = await q.publish('a/b', { x: 1 }, { qos: 1, retain: false });
+  const id: number = r.id;
+  await r.sent;
+  q.on('dropped', ({ error }) => { const e: IotError = error; console.log(e.code, e.rule, id); });
+  q.on('sent', ({ topic }) => console.log(topic.length));
+  for (const m of await q.messages()) console.log(m.payload.byteLength, m.qos, m.retain);
+  q.close();
+}
+main();
+`;
+
+const BAD_DURABLE = `import { IotClient } from 'iotlite';
+import { DurableQueue } from 'iotlite/durable';
+async function f(c: IotClient) {
+  await DurableQueue.open(c, { name: 'y', policy: 'lifo' });
+  await DurableQueue.open(c, { maxBytes: 3 });
+  await (await DurableQueue.open(c, { name: 'y' })).publish('t', 'p', { qos: 2 });
+}
+console.log(f);
+`;
+
 function runTsc(file) {
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
@@ -138,6 +165,8 @@ before(async () => {
   writeFileSync(path.join(dir, 'bad.ts'), BAD);
   writeFileSync(path.join(dir, 'good_conventions.ts'), GOOD_CONVENTIONS);
   writeFileSync(path.join(dir, 'bad_conventions.ts'), BAD_CONVENTIONS);
+  writeFileSync(path.join(dir, 'good_durable.ts'), GOOD_DURABLE);
+  writeFileSync(path.join(dir, 'bad_durable.ts'), BAD_DURABLE);
   // The ws package and its types (which need Node's), as a Node app that uses ws has them.
   mkdirSync(path.join(dir, 'node_modules/@types'));
   for (const dep of ['ws', '@types/ws', '@types/node', 'undici-types']) {
@@ -178,4 +207,18 @@ test('IndexDts_SignalsIterationWebSocketAndTypedShadowMisuse_RejectedByTheCompil
   assert.match(out, /'colour' does not exist in type/);
   assert.match(out, /Type 'string' is not assignable to type 'number'/);
   assert.equal(out.match(/error TS/g).length, 6, out);
+});
+
+test('DurableDts_ReadmeStyleApp_TypeChecksUnderStrict', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('good_durable.ts');
+  assert.equal(code, 0, out);
+});
+
+test('DurableDts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('bad_durable.ts');
+  assert.notEqual(code, 0);
+  assert.match(out, /bad_durable\.ts\(4,\d+\): error TS2322: Type '"lifo"' is not assignable/);
+  assert.match(out, /bad_durable\.ts\(5,\d+\): error TS2741: Property 'name' is missing/);
+  assert.match(out, /bad_durable\.ts\(6,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
+  assert.equal(out.match(/error TS/g).length, 3, out);
 });
