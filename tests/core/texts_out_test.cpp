@@ -46,6 +46,34 @@ TEST(TextsOut, InvalidConfig_CodeAndRuleKeptMessageEmpty) {
     EXPECT_TRUE(w.error().message.empty());
 }
 
+TEST(TextsOut, Mqtt5ServerDisconnectAndBadProperty_ReasonAndRuleKeptMessageEmpty) {
+    Config c = base_config();
+    c.protocol_version = 5;
+    Harness h(c);
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    h.open_attempt();
+    h.feed({0x20, 0x03, 0x00, 0x00, 0x00});  // CONNACK: success, no properties
+    ASSERT_EQ(h.client->state(), State::connected);
+    h.feed({0xE0, 0x08, 0x8E, 0x06, 0x1F, 0x00, 0x03, 'b', 'y', 'e'});  // DISCONNECT 0x8E, reason string "bye"
+    auto gone = h.of_type(Event::Type::disconnected);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0]->error.code, Errc::closed);
+    EXPECT_EQ(gone[0]->error.mqtt_reason, 0x8E);
+    EXPECT_TRUE(gone[0]->error.message.empty());
+    EXPECT_EQ(h.client->state(), State::closed);
+
+    Harness bad(c);
+    ASSERT_TRUE(bad.client->connect(bad.now).ok());
+    bad.open_attempt();
+    bad.feed({0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02});  // maximum QoS 2: MQTT 5 allows 0 or 1
+    auto errors = bad.of_type(Event::Type::error);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0]->error.code, Errc::protocol_error);
+    EXPECT_STREQ(errors[0]->error.rule, "property.value");
+    EXPECT_TRUE(errors[0]->error.message.empty());
+    EXPECT_EQ(bad.take_output(), (Bytes{0xE0, 0x01, 0x81}));  // DISCONNECT 0x81 malformed packet
+}
+
 TEST(TextsOut, ConnackNotAuthorized_ReasonKeptMessageEmpty) {
     Harness h;
     ASSERT_TRUE(h.client->connect(h.now).ok());

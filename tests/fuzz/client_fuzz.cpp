@@ -8,6 +8,11 @@
 //               on_tick() at random times (keep-alive, ping and backoff deadlines fire), with
 //               publish()/subscribe()/unsubscribe() calls, and with transport re-opens when the
 //               engine asks for them (so reconnect paths run on the same stream).
+// Built twice: iotlite_fuzz_mqtt_client (MQTT 3.1.1) and iotlite_fuzz_mqtt5_client
+// (IOTLITE_FUZZ_MQTT5: Config::protocol_version 5, a CONNACK with Topic Alias Maximum 3 and Receive
+// Maximum 3, inbound topic aliases accepted, publishes with properties among the application
+// calls), so the v5 paths (properties, reason codes, DISCONNECT from the broker, aliases both
+// ways) take the same hostile streams.
 // Properties (a violation traps): no crash/UB (ASan/UBSan), delivered messages respect
 // max_inbound_packet, disconnect() always ends in State::closed, and after on_tick(now) the next
 // deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin).
@@ -19,6 +24,11 @@
 #include <vector>
 
 #include "iotlite/mqtt/client.hpp"
+#include "iotlite/mqtt/properties.hpp"
+
+#ifndef IOTLITE_FUZZ_MQTT5
+#define IOTLITE_FUZZ_MQTT5 0
+#endif
 
 namespace mqtt = iotlite::mqtt;
 
@@ -89,13 +99,23 @@ std::unique_ptr<Harness> make_connected() {
     config.max_inflight = 4;
     config.offline_queue.max_messages = 8;
     config.max_inbound_packet = 4096;
+#if IOTLITE_FUZZ_MQTT5
+    config.protocol_version = 5;
+    config.topic_alias_maximum = 4;
+    config.session_expiry_s = 60;
+#endif
     auto created = mqtt::Client::create(config);
     check(created.ok());
     auto h = std::make_unique<Harness>();
     h->client = std::move(created.value());
     check(h->client->connect(h->now).ok());
     h->pump();
+#if IOTLITE_FUZZ_MQTT5
+    // CONNACK: success, properties: topic alias maximum 3, receive maximum 3.
+    const std::uint8_t connack[] = {0x20, 0x09, 0x00, 0x00, 0x06, 0x22, 0x00, 0x03, 0x21, 0x00, 0x03};
+#else
     const std::uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
+#endif
     h->client->on_bytes(connack, sizeof connack, h->now);
     h->pump();
     check(h->client->state() == mqtt::State::connected);
@@ -162,6 +182,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     h->pump();
                 }
                 break;
+#if IOTLITE_FUZZ_MQTT5
+            case 6: {
+                mqtt::Properties props;
+                props.set(mqtt::PropertyId::content_type, "application/json");
+                props.set(mqtt::PropertyId::correlation_data, std::string_view("\x01\x02", 2));
+                props.user_properties.push_back({"k", std::to_string(r % 7)});
+                const std::string topic = "p/" + std::to_string((r >> 12) % 6);  // more topics than aliases
+                (void)h->client->publish(topic, payload, sizeof payload,
+                                         (r >> 16) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false, props,
+                                         h->now);
+                h->pump();
+                break;
+            }
+#endif
             default: break;
         }
     }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # .text that the MQTT engine + codec (core/src/mqtt) add to a Cortex-M4 image.
 #
-#   tests/size/engine_arm.sh [build-dir] [--symbols N] [--texts-out]
+#   tests/size/engine_arm.sh [build-dir] [--symbols N] [--texts-out | --config FILE]
 #     default build-dir: build/firmware-arm (the preset's dir), build/firmware-arm-textsout with
 #     --texts-out: the library and the probe built with tests/size/texts_out_config.h
-#     (IOTLITE_ERROR_TEXTS 0, -DIOTLITE_CONFIG_FILE; see base/include/iotlite/config.hpp).
+#     (IOTLITE_ERROR_TEXTS 0, -DIOTLITE_CONFIG_FILE; see base/include/iotlite/config.hpp);
+#     --config FILE: the same with any device configuration header (e.g.
+#     tests/size/mqtt311_only_config.h, MQTT 5 compiled out; give a build-dir of its own).
 #
 # Builds iotlite_core with the firmware-arm preset (arm-none-eabi-g++ -Os, -fno-exceptions
 # -fno-rtti, newlib-nano; flags from cmake/arm-none-eabi.cmake), then links
@@ -22,6 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --symbols) nsyms=$2; shift 2 ;;
     --texts-out) config=$root/tests/size/texts_out_config.h; shift ;;
+    --config) config=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     *) build=$1; shift ;;
   esac
 done

@@ -35,6 +35,11 @@ public:
 
     // The delay before the next attempt; counts one more failure.
     std::uint32_t next_delay();
+    // The maximum delay (MQTT 5: the broker said it is busy or throttling); counts one more failure.
+    std::uint32_t max_delay() {
+        ++failures_;
+        return max_;
+    }
     // A connection stayed up long enough: the next delay starts from the floor's window again.
     void reset() { failures_ = 0; }
 

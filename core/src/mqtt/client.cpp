@@ -6,6 +6,7 @@
 #include "event_queue.hpp"
 #include "format.hpp"
 #include "inflight_window.hpp"
+#include "iotlite/mqtt/reason_code.hpp"
 #include "iotlite/mqtt/topic.hpp"
 #include "keep_alive.hpp"
 #include "offline_queue.hpp"
@@ -94,7 +95,27 @@ Error connack_error(std::uint8_t code) {
     return e;
 }
 
+// MQTT 5 reason codes the engine reacts to (§2.4, §3.14.2.1).
+constexpr std::uint8_t kMalformed = 0x81, kProtocolError = 0x82, kSessionTakenOver = 0x8E,
+                       kTopicAliasInvalid = 0x94, kPacketTooLarge = 0x95;
+
+// The codes after which the next attempt waits reconnect.max_delay_ms: 0x89 server busy, 0x96
+// message rate too high, 0x97 quota exceeded, 0x9F connection rate exceeded (AWS IoT throttles
+// per client id and per account: coming back at once only meets the throttle again).
+bool is_throttle(std::uint8_t code) { return code == 0x89 || code == 0x96 || code == 0x97 || code == 0x9F; }
+
 }  // namespace
+
+namespace detail {
+[[gnu::noinline]] Error reason_error(PacketType packet, std::uint8_t code, std::string_view reason) {
+    const char hex[3] = {"0123456789ABCDEF"[code >> 4], "0123456789ABCDEF"[code & 15], 0};
+    Errc errc = errc_for_reason_code(code, packet);
+    Error e = error_fmt(errc == Errc::ok ? Errc::closed : errc, "% 0x% %%%", IOTLITE_TEXT(packet_type_name(packet)), hex,
+                        reason_code_name(code, packet), reason.empty() ? "" : ": ", reason);
+    e.mqtt_reason = code;
+    return e;
+}
+}  // namespace detail
 
 struct Client::Impl {
     using Subscription = detail::SubscriptionTracker::Subscription;
@@ -122,24 +143,63 @@ struct Client::Impl {
     detail::PacketIdAllocator ids;
     std::uint32_t next_op = 1;
 
+    // MQTT 5 (cfg.protocol_version 5).
+    bool v5_chosen;  // read through v5(): false whatever the config when MQTT 5 is compiled out
+    bool v5() const { return detail::mqtt5_compiled && v5_chosen; }
+    // What the broker's last CONNACK said.
+    std::uint32_t server_max_packet = 0;  // Maximum Packet Size; 0: none
+    std::uint8_t server_max_qos = 1;
+    bool retain_available = true;
+    std::string assigned_id;
+    // Topic aliases of this connection (§3.3.2.3.4): inbound alias -> topic, cfg.topic_alias_maximum
+    // slots; outbound, min(the broker's Topic Alias Maximum, limits::max_topic_alias) slots reused
+    // round-robin. Both start empty on every connection (aliases do not outlive it).
+    std::vector<std::string> in_aliases;
+    std::vector<std::string> out_aliases;
+    std::size_t next_out_alias = 0;
+    // In-flight publishes (the newest) not re-sent on this connection yet: a Receive Maximum
+    // below the window's size when the connection came back.
+    std::size_t unsent = 0;
+
     explicit Impl(const Config& c)
         : cfg(c),
           backoff(cfg.reconnect.min_delay_ms, cfg.reconnect.max_delay_ms, cfg.rng_seed),
           keep_alive(cfg.keep_alive_s, cfg.ping_timeout_ms),
           queue(cfg.offline_queue),
-          inflight(cfg.max_inflight) {}
+          inflight(cfg.max_inflight),
+          v5_chosen(cfg.protocol_version == protocol_level_5) {}
 
     bool online() const { return state == State::connected; }
 
     // ---- sending ---------------------------------------------------------------------------
     // Packets are written straight from the engine's fields (sizes were validated on the way in).
     void send_packet(const PublishPacket& p, std::uint64_t now) {
-        write_publish(p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id, now);
+        write_publish(p.topic, p.payload.data(), p.payload.size(), p.qos, p.retain, p.dup, p.packet_id, now,
+                      p.properties.get());
     }
     void write_publish(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos, bool retain,
-                       bool dup, std::uint16_t packet_id, std::uint64_t now) {
-        detail::write_publish(out.sink(), topic, payload, size, qos, retain, dup, packet_id);
+                       bool dup, std::uint16_t packet_id, std::uint64_t now, const Properties* props = nullptr) {
+        if (v5()) {
+            detail::Publish5 x{props, 0};
+            if (!out_aliases.empty()) x.topic_alias = outbound_alias(topic);
+            detail::write_publish(out.sink(), topic, payload, size, qos, retain, dup, packet_id, &x);
+        } else {
+            detail::write_publish(out.sink(), topic, payload, size, qos, retain, dup, packet_id);
+        }
         keep_alive.sent(now);
+    }
+    // The alias of `topic` on this connection; `topic` becomes empty when the broker knows it
+    // already, otherwise the topic takes the next slot (sent with topic and alias).
+    std::uint16_t outbound_alias(std::string_view& topic) {
+        for (std::size_t i = 0; i < out_aliases.size(); ++i)
+            if (out_aliases[i] == topic) {
+                topic = {};
+                return static_cast<std::uint16_t>(i + 1);
+            }
+        std::size_t slot = next_out_alias;
+        next_out_alias = (slot + 1) % out_aliases.size();
+        out_aliases[slot].assign(topic.data(), topic.size());
+        return static_cast<std::uint16_t>(slot + 1);
     }
     void send_short(PacketType type, bool with_id, std::uint16_t id, std::uint64_t now) {
         detail::write_short(out.sink(), first_byte(type), with_id, id);
@@ -151,17 +211,36 @@ struct Client::Impl {
     void send_subscribe(Subscription& s, std::uint64_t now) {
         if (s.filters.empty()) return;
         detail::SubscriptionTracker::sending(s, allocate_packet_id());
-        detail::write_subscribe(out.sink(), s.packet_id, s.sent);
+        detail::write_subscribe(out.sink(), s.packet_id, s.sent, v5());
         keep_alive.sent(now);
     }
     void send_unsubscribe(Unsubscribe& u, std::uint64_t now) {
         u.packet_id = allocate_packet_id();
-        detail::write_unsubscribe(out.sink(), u.packet_id, u.filters);
+        detail::write_unsubscribe(out.sink(), u.packet_id, u.filters, v5());
         keep_alive.sent(now);
     }
 
     // ---- publishing ------------------------------------------------------------------------
+    // MQTT 5: the PUBLISH's size when it is above the broker's Maximum Packet Size (an alias
+    // counted when aliases are on), else 0.
+    std::size_t too_big(std::string_view topic, std::size_t size, QoS qos, const Properties* props) const {
+        if (!v5() || !server_max_packet) return 0;
+        detail::Publish5 x{props, static_cast<std::uint16_t>(out_aliases.empty() ? 0 : 1)};  // an alias: 3 more bytes
+        std::size_t bytes = detail::publish_size(topic, size, qos, &x);
+        return bytes > server_max_packet ? bytes : 0;
+    }
+    Error too_big_error(std::size_t bytes) const {
+        return error_fmt(Errc::limit_exceeded, "publish(): the PUBLISH takes % bytes; the broker's Maximum Packet Size is %",
+                         bytes, server_max_packet)
+            .with_rule(rules::packet_bytes, server_max_packet, static_cast<std::uint32_t>(bytes));
+    }
+
     void send_publish(detail::OutgoingPublish&& p, std::uint64_t now) {
+        // Queued before this connection's CONNACK said how large a packet may be.
+        if (std::size_t bytes = too_big(p.packet.topic, p.packet.payload.size(), p.packet.qos, p.packet.properties.get())) {
+            events.emit_error(Event::Type::publish_failed, too_big_error(bytes), p.op_id);
+            return;
+        }
         if (p.packet.qos == QoS::at_least_once) {
             p.packet.packet_id = allocate_packet_id();
             send_packet(p.packet, now);
@@ -218,27 +297,41 @@ struct Client::Impl {
         fail_all(error_fmt(Errc::closed, "client closed: %", why.message));
     }
 
-    // The current transport failed or ended. `close` asks the driver to close it.
-    void lose(Error reason, std::uint64_t now, bool close) {
+    // What follows a lost connection: the usual reconnect, one after the maximum delay, or none.
+    enum class After : std::uint8_t { retry, retry_at_max, stop };
+
+    // The current transport failed or ended. `close` asks the driver to close it; keep_output
+    // leaves an MQTT 5 DISCONNECT (and what precedes it) for the driver to flush first.
+    void lose(Error reason, std::uint64_t now, bool close, After after = After::retry, bool keep_output = false) {
         bool was_connected = state == State::connected;
         if (close) events.emit(Event::Type::close_transport);
-        out.clear();
+        if (keep_output)
+            out.drop_consumed();
+        else
+            out.clear();
         reset_rx();
         connect_deadline = never;
         keep_alive.stop_waiting();
         subs.connection_lost();
         if (was_connected && now - connected_at >= cfg.reconnect.stable_after_ms) backoff.reset();
-        if (!cfg.reconnect.enabled) {
+        if (!cfg.reconnect.enabled || after == After::stop) {
             events.emit_error(Event::Type::disconnected, reason);
-            go_closed(reason);
+            go_closed(reason, keep_output);
             return;
         }
         events.emit_error(was_connected ? Event::Type::disconnected : Event::Type::error, std::move(reason));
-        schedule_retry(now);
+        schedule_retry(now, after == After::retry_at_max);
     }
 
-    void schedule_retry(std::uint64_t now) {
-        std::uint32_t delay = backoff.next_delay();
+    // A broker that broke the protocol: on MQTT 5 it is told why (DISCONNECT with `reason_code`,
+    // §4.13) before the transport closes.
+    void protocol_failure(Error why, std::uint8_t reason_code, std::uint64_t now) {
+        if (v5()) detail::write_disconnect(out.sink(), reason_code);
+        lose(std::move(why), now, true, After::retry, v5());
+    }
+
+    void schedule_retry(std::uint64_t now, bool at_max = false) {
+        std::uint32_t delay = at_max ? backoff.max_delay() : backoff.next_delay();
         state = State::backing_off;
         backoff_deadline = now + delay;
         Event& e = events.emit(Event::Type::reconnecting);
@@ -248,10 +341,16 @@ struct Client::Impl {
 
     // ---- inbound -----------------------------------------------------------------------------
     void on_connack(const detail::Inbound& ack, std::uint64_t now) {
-        if (ack.return_code != static_cast<std::uint8_t>(ConnackCode::accepted)) {
+        if (v5() && is_error(ack.return_code)) {
+            lose(detail::reason_error(PacketType::connack, ack.return_code, ack.reason_string), now, true,
+                 is_throttle(ack.return_code) ? After::retry_at_max : After::retry);
+            return;
+        }
+        if (!v5() && ack.return_code != static_cast<std::uint8_t>(ConnackCode::accepted)) {
             lose(connack_error(ack.return_code), now, true);
             return;
         }
+        if (v5()) apply_connack(ack);
         state = State::connected;
         connect_deadline = never;
         connected_at = now;
@@ -265,21 +364,90 @@ struct Client::Impl {
             if (!session_present || !s.acked) send_subscribe(s, now);
         for (auto& u : subs.unsubscriptions()) send_unsubscribe(u, now);
         // QoS 1 publishes without PUBACK are re-sent with DUP=1 and their packet ids.
+        // MQTT 5: at most the broker's Receive Maximum of them now (§4.9); the others follow as
+        // PUBACKs free the window (resend_next()).
         inflight.mark_dup();
-        for (auto& p : inflight) send_packet(p.packet, now);
+        std::size_t sent = 0;
+        for (auto& p : inflight) {
+            if (sent == inflight.capacity()) break;
+            send_packet(p.packet, now);
+            ++sent;
+        }
+        unsent = inflight.size() - sent;
         drain_queue(now);
     }
 
-    void on_publish(const detail::Inbound& p, std::uint64_t now) {
+    // A PUBACK freed a slot of the window: the oldest in-flight publish not re-sent yet goes out.
+    void resend_next(std::uint64_t now) {
+        if (unsent > inflight.size()) unsent = inflight.size();  // the broker acknowledged one of them
+        std::size_t skip = inflight.size() - unsent;
+        for (auto& p : inflight)
+            if (skip-- == 0) {
+                send_packet(p.packet, now);
+                --unsent;
+                return;
+            }
+    }
+
+    // MQTT 5: what the broker's CONNACK says about this connection (§3.2.2.3).
+    void apply_connack(const detail::Inbound& ack) {
+        inflight.set_capacity(ack.receive_maximum < cfg.max_inflight ? ack.receive_maximum : cfg.max_inflight);
+        server_max_packet = ack.maximum_packet_size;
+        server_max_qos = ack.maximum_qos;
+        retain_available = ack.retain_available;
+        keep_alive.set_interval(ack.has_server_keep_alive ? ack.server_keep_alive : cfg.keep_alive_s);
+        assigned_id.assign(ack.assigned_client_id.data(), ack.assigned_client_id.size());
+        std::size_t aliases = ack.topic_alias_maximum < limits::max_topic_alias ? ack.topic_alias_maximum : limits::max_topic_alias;
+        out_aliases.assign(aliases, std::string());
+        next_out_alias = 0;
+        in_aliases.assign(cfg.topic_alias_maximum, std::string());
+    }
+
+    // MQTT 5: the topic of an inbound PUBLISH through its Topic Alias (§3.3.2.3.4). False after
+    // a protocol error (DISCONNECT 0x94 sent, the connection is then gone).
+    bool resolve_alias(const detail::Inbound& p, std::string_view& topic, std::uint64_t now) {
+        if (p.topic_alias > in_aliases.size()) {
+            protocol_failure(error_fmt(Errc::protocol_error, "protocol error: PUBLISH topic alias % is above our Topic Alias Maximum %",
+                                       p.topic_alias, in_aliases.size()),
+                             kTopicAliasInvalid, now);
+            return false;
+        }
+        std::string& slot = in_aliases[p.topic_alias - 1];
+        if (!topic.empty()) {
+            slot.assign(topic.data(), topic.size());
+        } else if (slot.empty()) {
+            protocol_failure(error_fmt(Errc::protocol_error, "protocol error: PUBLISH topic alias % has no topic on this connection",
+                                       p.topic_alias),
+                             kTopicAliasInvalid, now);
+            return false;
+        } else {
+            topic = slot;
+        }
+        return true;
+    }
+
+    // False after a protocol error.
+    bool on_publish(const detail::Inbound& p, std::uint64_t now) {
+        std::string_view topic = p.topic;
+        if (p.topic_alias && !resolve_alias(p, topic, now)) return false;
         Event& e = events.emit(Event::Type::message);
-        e.subscription_ids = subs.matching(p.topic);
+        e.subscription_ids = subs.matching(topic);
         Message& m = e.message;
-        m.topic.assign(p.topic.data(), p.topic.size());
+        m.topic.assign(topic.data(), topic.size());
+        if (detail::mqtt5_compiled && p.app_properties) {
+            // Checked already by parse_inbound(); decoded again into the value the application keeps.
+            Result<Properties> props = decode_properties(PacketType::publish, p.properties, p.properties_size);
+            if (props) {
+                props.value().clear(PropertyId::topic_alias);
+                m.properties = PropertiesPtr(std::move(props).value());
+            }
+        }
         m.payload.assign(p.data, p.data + p.size);
         m.qos = p.qos;
         m.retain = p.retain;
         m.dup = p.dup;
         if (p.qos == QoS::at_least_once) send_short(PacketType::puback, true, p.packet_id, now);
+        return true;
     }
 
     // Returns false after a protocol error (the connection is then gone).
@@ -287,37 +455,58 @@ struct Client::Impl {
         keep_alive.received(now);
         if (state == State::connecting) {
             if (in.type != PacketType::connack) {
-                lose(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", IOTLITE_TEXT(packet_type_name(in.type))),
-                     now, true);
+                protocol_failure(error_fmt(Errc::protocol_error, "protocol error: expected CONNACK, got %", IOTLITE_TEXT(packet_type_name(in.type))),
+                                 kProtocolError, now);
                 return false;
             }
             on_connack(in, now);
             return state == State::connected;
         }
         switch (in.type) {
-            case PacketType::publish: on_publish(in, now); break;
+            case PacketType::publish: return on_publish(in, now);
             case PacketType::puback: {
                 std::uint32_t op_id = 0;
                 if (inflight.acknowledge(in.packet_id, op_id)) {  // an unknown id (a duplicate PUBACK) is ignored
-                    events.emit(Event::Type::published).op_id = op_id;
+                    if (v5() && is_error(in.return_code))
+                        events.emit_error(Event::Type::publish_failed,
+                                          detail::reason_error(PacketType::puback, in.return_code, in.reason_string), op_id);
+                    else
+                        events.emit(Event::Type::published).op_id = op_id;
+                    if (unsent) resend_next(now);
                     drain_queue(now);
                 }
                 break;
             }
             case PacketType::suback: {
                 std::size_t sent = 0;
-                if (!subs.on_suback(in.packet_id, in.data, in.size, events, sent)) {
-                    lose(error_fmt(Errc::protocol_error, "protocol error: SUBACK has % return codes for % filters", in.size, sent),
-                         now, true);
+                if (!subs.on_suback(in.packet_id, in.data, in.size, events, sent, v5(), in.reason_string)) {
+                    protocol_failure(error_fmt(Errc::protocol_error, "protocol error: SUBACK has % return codes for % filters", in.size, sent),
+                                     kProtocolError, now);
                     return false;
                 }
                 break;
             }
-            case PacketType::unsuback: subs.on_unsuback(in.packet_id, events); break;
+            case PacketType::unsuback: {
+                Event* e = subs.on_unsuback(in.packet_id, events);
+                for (std::size_t i = 0; e && i < in.size; ++i)  // MQTT 5: the first refused filter
+                    if (is_error(in.data[i])) {
+                        e->error = detail::reason_error(PacketType::unsuback, in.data[i], in.reason_string);
+                        break;
+                    }
+                break;
+            }
             case PacketType::pingresp: keep_alive.stop_waiting(); break;
+            case PacketType::disconnect:
+                if (v5()) {  // §3.14: the broker ends the connection and says why
+                    std::uint8_t code = in.return_code;
+                    lose(detail::reason_error(PacketType::disconnect, code, in.reason_string), now, true,
+                         code == kSessionTakenOver ? After::stop : is_throttle(code) ? After::retry_at_max : After::retry);
+                    return false;
+                }
+                [[fallthrough]];
             default:
-                lose(error_fmt(Errc::protocol_error, "protocol error: unexpected % from the broker", IOTLITE_TEXT(packet_type_name(in.type))),
-                     now, true);
+                protocol_failure(error_fmt(Errc::protocol_error, "protocol error: unexpected % from the broker", IOTLITE_TEXT(packet_type_name(in.type))),
+                                 kProtocolError, now);
                 return false;
         }
         return true;
@@ -333,12 +522,13 @@ struct Client::Impl {
             int got = detail::parse_fixed_header(p, avail, header, length);
             if (got == 0) return;
             if (got < 0) {
-                lose(detail::long_length_error(IOTLITE_TEXT("protocol error: ")), now, true);
+                protocol_failure(detail::long_length_error(IOTLITE_TEXT("protocol error: ")), kMalformed, now);
                 return;
             }
             std::size_t total = header + length;
-            if (total > cfg.max_inbound_packet) {
-                lose(detail::oversize_error(IOTLITE_TEXT("protocol error: "), total, cfg.max_inbound_packet), now, true);
+            if (total > cfg.max_inbound_packet) {  // MQTT 5: our Maximum Packet Size (§3.1.2.11.4)
+                protocol_failure(detail::oversize_error(IOTLITE_TEXT("protocol error: "), total, cfg.max_inbound_packet),
+                                 kPacketTooLarge, now);
                 return;
             }
             if (avail < total) return;
@@ -346,8 +536,10 @@ struct Client::Impl {
             rx_pos += total;
             if (rx_pos == rx.size()) reset_rx();
             detail::Inbound in;
-            if (detail::Rule rule = detail::parse_inbound(p[0], p + header, length, in)) {
-                lose(detail::inbound_error(IOTLITE_TEXT("protocol error: "), p[0], rule), now, true);
+            if (detail::Rule rule = detail::parse_inbound(p[0], p + header, length, in, v5())) {
+                protocol_failure(rule == detail::kPropertyRule ? prefixed(in.property_error, "protocol error: ")
+                                                               : detail::inbound_error(IOTLITE_TEXT("protocol error: "), p[0], rule),
+                                 kMalformed, now);
                 return;
             }
             if (!on_packet(in, now)) return;
@@ -395,6 +587,46 @@ struct Client::Impl {
 
 namespace {
 
+// The MQTT 5 settings of a Config (a 3.1.1 config may set none of them).
+Result<void> validate_v5_config(const Config& config) {
+    const bool v5 = config.protocol_version == protocol_level_5;
+    if (v5 && !detail::mqtt5_compiled)
+        return detail::fail_rule<void>({rules::protocol_version, protocol_level_311, config.protocol_version}, Errc::unsupported,
+                                       "protocol_version is %; MQTT 5 is compiled out of this build (IOTLITE_MQTT5 0)",
+                                       config.protocol_version);
+    if (!v5 && config.protocol_version != protocol_level_311)
+        return detail::fail_rule<void>({rules::protocol_version, protocol_level_5, config.protocol_version}, Errc::invalid_argument,
+                                       "protocol_version is %; 4 (MQTT 3.1.1) or 5 (MQTT 5)", config.protocol_version);
+    const bool will_props = config.will && config.will->properties;
+    if (!v5 && (config.session_expiry_s || config.receive_maximum || config.topic_alias_maximum ||
+                !config.connect_user_properties.empty() || will_props))
+        return detail::fail_rule<void>({rules::mqtt5_only, 0, 1}, Errc::invalid_argument,
+                                       "session_expiry_s, receive_maximum, topic_alias_maximum, connect_user_properties and "
+                                       "will properties are MQTT 5 settings; set protocol_version 5");
+    // AWS IoT Core keeps a persistent session 1 h by default, up to 7 days (developer guide,
+    // "MQTT 5 supported features", https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt5;
+    // quotas, "Persistent session expiry period", https://docs.aws.amazon.com/general/latest/gr/iot-core.html).
+    if (config.session_expiry_s > limits::max_session_expiry_s)
+        return detail::fail_rule<void>({rules::session_expiry_seconds, limits::max_session_expiry_s, config.session_expiry_s},
+                                       Errc::limit_exceeded, "session_expiry_s is %; AWS IoT allows at most 604800 (7 days)",
+                                       config.session_expiry_s);
+    if (config.topic_alias_maximum > 64)
+        return detail::fail_rule<void>({rules::topic_alias_maximum, 64, config.topic_alias_maximum}, Errc::invalid_argument,
+                                       "topic_alias_maximum is %; this client keeps at most 64 inbound aliases",
+                                       config.topic_alias_maximum);
+    if (v5) {
+        for (const auto& u : config.connect_user_properties)
+            if (!is_valid_mqtt_utf8(u.name) || !is_valid_mqtt_utf8(u.value) || u.name.size() > 0xFFFF || u.value.size() > 0xFFFF)
+                return detail::fail_rule<void>({rules::property_utf8, 0, static_cast<std::uint32_t>(PropertyId::user_property)},
+                                               Errc::invalid_argument,
+                                               "connect_user_properties: '%' is not valid MQTT UTF-8 of at most 65535 bytes",
+                                               u.name);
+        if (will_props)
+            if (auto size = will_properties_size(*config.will->properties); !size) return prefixed(size.error(), "will: ");
+    }
+    return detail::succeeded();
+}
+
 // The rules Client::create() checks. One Result<void> path for every rule: the error reaches
 // create() once instead of being built as a Result<std::unique_ptr<Client>> per rule.
 Result<void> validate_config(const Config& config) {
@@ -414,7 +646,7 @@ Result<void> validate_config(const Config& config) {
         return detail::fail<void>(Errc::invalid_argument, "max_inbound_packet is %; at least 5 bytes are needed", config.max_inbound_packet);
     if (config.reconnect.min_delay_ms > config.reconnect.max_delay_ms)
         return detail::fail<void>(Errc::invalid_argument, "reconnect.min_delay_ms (%) is above reconnect.max_delay_ms (%)", config.reconnect.min_delay_ms, config.reconnect.max_delay_ms);
-    return detail::succeeded();
+    return validate_v5_config(config);
 }
 
 }  // namespace
@@ -454,17 +686,68 @@ void Client::disconnect(std::uint64_t now_ms) {
 
 Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos,
                                       bool retain, std::uint64_t now_ms) {
+    return publish_with(topic, payload, size, qos, retain, nullptr, now_ms);
+}
+
+Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos,
+                                      bool retain, const Properties& properties, std::uint64_t now_ms) {
+    return publish_with(topic, payload, size, qos, retain, properties.empty() ? nullptr : &properties, now_ms);
+}
+
+namespace {
+
+// An application's MQTT 5 PUBLISH properties (AWS IoT developer guide, "MQTT 5 supported
+// features": Message Expiry Interval 1 s .. 7 days).
+Result<void> validate_publish_properties(const Properties& p) {
+    for (PropertyId id : {PropertyId::topic_alias, PropertyId::subscription_identifier})
+        if (p.has(id))
+            return detail::fail_rule<void>({rules::publish_property, 0, static_cast<std::uint32_t>(id)}, Errc::invalid_argument,
+                                           "publish(): the % property is not the application's to send (%)",
+                                           IOTLITE_TEXT(property_name(id)),
+                                           id == PropertyId::topic_alias ? "the client manages topic aliases"
+                                                                         : "MQTT 5 3.3.4: never from a client");
+    if (p.has(PropertyId::message_expiry_interval)) {
+        std::uint32_t v = p.integer(PropertyId::message_expiry_interval);
+        if (v < limits::min_message_expiry_s || v > limits::max_message_expiry_s)
+            return detail::fail_rule<void>({rules::message_expiry_seconds, v < 1 ? limits::min_message_expiry_s : limits::max_message_expiry_s, v},
+                                           Errc::limit_exceeded, "publish(): message expiry interval is % s; AWS IoT allows 1 to 604800", v);
+    }
+    if (p.has(PropertyId::response_topic))
+        if (auto check = validate_publish_topic(p.bytes(PropertyId::response_topic)); !check) return prefixed(check.error(), "response topic: ");
+    if (auto size = properties_size(p, PacketType::publish); !size) return size.error();
+    return detail::succeeded();
+}
+
+}  // namespace
+
+Result<std::uint32_t> Client::publish_with(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos,
+                                           bool retain, const Properties* props, std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "publish(): the client is closed");
     if (size != 0 && payload == nullptr)
         return detail::fail<std::uint32_t>(Errc::invalid_argument, "publish(): payload is null but size is not 0");
     if (auto check = validate_message(topic, size, qos); !check) return check.error();
+    if (props && !m.v5())
+        return detail::fail_rule<std::uint32_t>({rules::mqtt5_only, 0, 1}, Errc::invalid_argument,
+                                                "publish(): properties are MQTT 5; this client speaks MQTT 3.1.1");
+    if (detail::mqtt5_compiled && props)
+        if (auto check = validate_publish_properties(*props); !check) return check.error();
+    if (m.v5()) {  // what the broker's last CONNACK allows
+        if (retain && !m.retain_available)
+            return detail::fail_rule<std::uint32_t>({rules::retain_available, 0, 1}, Errc::unsupported,
+                                                    "publish(): the broker's CONNACK says Retain Available 0");
+        if (static_cast<std::uint8_t>(qos) > m.server_max_qos)
+            return detail::fail_rule<std::uint32_t>({rules::maximum_qos, m.server_max_qos, static_cast<std::uint32_t>(qos)},
+                                                    Errc::unsupported, "publish(): QoS % is above the broker's Maximum QoS %",
+                                                    static_cast<unsigned>(qos), m.server_max_qos);
+        if (std::size_t bytes = m.too_big(topic, size, qos, props)) return m.too_big_error(bytes);
+    }
 
     // A QoS 0 publish that goes out at once is written straight from the caller's bytes: nothing
     // of it is kept after the write, so topic and payload are not copied (docs/firmware.md, "Heap
     // after connect").
     if (qos == QoS::at_most_once && m.queue.empty() && m.online()) {
-        m.write_publish(topic, payload, size, qos, retain, false, 0, now_ms);
+        m.write_publish(topic, payload, size, qos, retain, false, 0, now_ms, props);
         std::uint32_t id = m.next_op++;
         m.events.emit(Event::Type::published).op_id = id;
         return id;
@@ -475,6 +758,7 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     if (size) p.packet.payload.assign(payload, payload + size);
     p.packet.qos = qos;
     p.packet.retain = retain;
+    if (props) p.packet.properties = PropertiesPtr(*props);
     if (m.queue.empty() && m.can_send_now(p.packet)) {
         p.op_id = m.next_op++;
         std::uint32_t id = p.op_id;
@@ -499,6 +783,27 @@ Result<std::uint32_t> Client::publish(std::string_view topic, const std::uint8_t
     return m.queue.push(std::move(p)).op_id;
 }
 
+namespace {
+
+// MQTT 5 subscription options (§3.8.3.1).
+Result<std::uint32_t> validate_options(const TopicFilter& f, bool v5) {
+    const bool any = f.no_local || f.retain_as_published || f.retain_handling;
+    if (any && !v5)
+        return detail::fail_rule<std::uint32_t>({rules::mqtt5_only, 0, 1}, Errc::invalid_argument,
+                                                "subscribe(): no_local, retain_as_published and retain_handling are MQTT 5; "
+                                                "this client speaks MQTT 3.1.1");
+    if (f.retain_handling > 2)
+        return detail::fail_rule<std::uint32_t>({rules::subscribe_options, 2, f.retain_handling}, Errc::invalid_argument,
+                                                "subscribe(): retain_handling is %; MQTT 5 allows 0, 1 or 2", f.retain_handling);
+    if (f.no_local && f.filter.compare(0, 7, "$share/") == 0)
+        return detail::fail_rule<std::uint32_t>({rules::subscribe_options, 0, 1}, Errc::invalid_argument,
+                                                "subscribe(): no_local on the shared subscription '%' (MQTT 5 3.8.3.1: a protocol error)",
+                                                f.filter);
+    return 0u;
+}
+
+}  // namespace
+
 Result<std::uint32_t> Client::subscribe(const std::vector<TopicFilter>& filters, std::uint64_t now_ms) {
     Impl& m = *impl_;
     if (m.state == State::closed) return detail::fail<std::uint32_t>(Errc::invalid_state, "subscribe(): the client is closed");
@@ -510,6 +815,7 @@ Result<std::uint32_t> Client::subscribe(const std::vector<TopicFilter>& filters,
     for (const auto& f : filters) {
         if (auto check = validate_topic_filter(f.filter); !check) return check.error();
         if (auto check = validate_qos(static_cast<unsigned>(f.qos)); !check) return check.error();
+        if (auto check = validate_options(f, m.v5()); !check) return check.error();
     }
     std::size_t total = m.subs.distinct_filters(&filters);
     if (total > m.cfg.max_subscriptions)
@@ -575,8 +881,14 @@ void Client::on_open(std::uint64_t now_ms) {
     if (t.username.size() > 0xFFFF || t.password.size() > 0xFFFF) return;
     const std::string* user = !t.username.empty() || !t.password.empty() ? &t.username : nullptr;
     const std::string* pass = !t.password.empty() ? &t.password : nullptr;
-    detail::write_connect(m.out.sink(), m.cfg.client_id, m.cfg.keep_alive_s, m.cfg.clean_session,
-                          m.cfg.will ? &*m.cfg.will : nullptr, user, pass);
+    m.out.clear();  // an MQTT 5 DISCONNECT the driver did not flush belongs to the last transport
+    // MQTT 5 §3.1.2.11: only what differs from the spec's defaults is sent.
+    const Config& c = m.cfg;
+    const detail::Connect5 v5{c.session_expiry_s, c.receive_maximum, c.topic_alias_maximum,
+                              static_cast<std::uint32_t>(c.max_inbound_packet < UINT32_MAX ? c.max_inbound_packet : UINT32_MAX),
+                              c.connect_user_properties};
+    detail::write_connect(m.out.sink(), c.client_id, c.keep_alive_s, c.clean_session, c.will ? &*c.will : nullptr, user,
+                          pass, m.v5() ? &v5 : nullptr);
     m.keep_alive.sent(now_ms);
 }
 
@@ -602,5 +914,6 @@ const Config& Client::config() const { return impl_->cfg; }
 const ConnectionTarget& Client::target() const { return impl_->target; }
 std::size_t Client::offline_queue_size() const { return impl_->queue.size(); }
 std::size_t Client::inflight_size() const { return impl_->inflight.size(); }
+const std::string& Client::assigned_client_id() const { return impl_->assigned_id; }
 
 }  // namespace iotlite::mqtt

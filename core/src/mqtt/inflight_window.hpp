@@ -16,6 +16,9 @@ public:
     explicit InflightWindow(std::size_t capacity) : capacity_(capacity) {}
 
     bool full() const { return list_.size() >= capacity_; }
+    // MQTT 5: the broker's Receive Maximum lowers the window for one connection.
+    void set_capacity(std::size_t capacity) { capacity_ = capacity; }
+    std::size_t capacity() const { return capacity_; }
     std::size_t size() const { return list_.size(); }
     bool uses(std::uint16_t packet_id) const;
 

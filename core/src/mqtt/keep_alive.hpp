@@ -19,6 +19,8 @@ public:
     KeepAlive(std::uint16_t keep_alive_s, std::uint32_t ping_timeout_ms)
         : keep_alive_ms_(keep_alive_s * 1000u), ping_timeout_ms_(ping_timeout_ms) {}
 
+    // MQTT 5: the broker's Server Keep Alive replaces ours (§3.2.2.3.14); 0 turns keep-alive off.
+    void set_interval(std::uint16_t keep_alive_s) { keep_alive_ms_ = keep_alive_s * 1000u; }
     void sent(std::uint64_t now) { last_send_ = now; }
     void received(std::uint64_t now) { last_recv_ = now; }
     // The PINGRESP arrived, or the connection is gone: no PINGRESP is awaited any more.
@@ -28,12 +30,12 @@ public:
     // timed_out (the PINGRESP did not come in time), or none.
     Action tick(std::uint64_t now) {
         if (ping_deadline_ != never) return now >= ping_deadline_ ? Action::timed_out : Action::none;
-        if (now < ping_due()) return Action::none;
+        if (keep_alive_ms_ == 0 || now < ping_due()) return Action::none;
         ping_deadline_ = now + ping_timeout();
         return Action::send_ping;
     }
     // When tick() must run next: the PINGRESP deadline while one is awaited, else the PINGREQ due time.
-    std::uint64_t deadline() const { return ping_deadline_ != never ? ping_deadline_ : ping_due(); }
+    std::uint64_t deadline() const { return ping_deadline_ != never ? ping_deadline_ : keep_alive_ms_ ? ping_due() : never; }
     bool awaiting_pingresp() const { return ping_deadline_ != never; }
 
     std::uint64_t ping_due() const { return (last_send_ < last_recv_ ? last_send_ : last_recv_) + keep_alive_ms_; }

@@ -242,6 +242,9 @@ Got read_varint(const std::uint8_t* p, std::size_t end, std::size_t& pos, std::u
     return Got::too_long;
 }
 
+}  // namespace
+
+namespace detail {
 std::size_t varint_size(std::uint32_t v) { return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4; }
 
 std::uint8_t* put_varint(std::uint8_t* p, std::uint32_t v) {
@@ -253,6 +256,11 @@ std::uint8_t* put_varint(std::uint8_t* p, std::uint32_t v) {
     } while (v);
     return p;
 }
+}  // namespace detail
+
+namespace {
+using detail::put_varint;
+using detail::varint_size;
 
 std::size_t integer_width(T t) { return t == T::byte ? 1 : t == T::two_byte ? 2 : 4; }
 
@@ -380,12 +388,17 @@ Result<std::size_t> checked_size(const Block& b, const Properties& p) {
 }
 
 // A decoder refusal as the Result itself, out of line (one call per site).
-[[gnu::noinline]] Result<Properties> refuse(Problem problem, const Block& b, const Row* row, std::uint32_t limit,
-                                            std::uint32_t actual) {
+[[gnu::noinline]] Result<std::size_t> refuse(Problem problem, const Block& b, const Row* row, std::uint32_t limit,
+                                             std::uint32_t actual) {
     return property_error(problem, Errc::protocol_error, b, row, limit, actual);
 }
 
-Result<Properties> decode_block(const Block& b, const std::uint8_t* data, std::size_t size, std::size_t* consumed) {
+using RowVisit = void (*)(void* context, const Row& row, const Entry& entry);
+
+// Checks the block at data[0..size) (every rule of the decoder) and calls visit for each property,
+// in wire order. to_end: the block must end at `size`. Returns the bytes of the block.
+Result<std::size_t> walk_block(const Block& b, const std::uint8_t* data, std::size_t size, bool to_end, RowVisit visit,
+                               void* context) {
     std::size_t pos = 0;
     std::uint32_t length = 0;
     Got got = read_varint(data, size, pos, length);
@@ -397,10 +410,9 @@ Result<Properties> decode_block(const Block& b, const std::uint8_t* data, std::s
     if (length > size - pos)
         return refuse(length_over, b, nullptr, static_cast<std::uint32_t>(size - pos), length);
     const std::size_t end = pos + length;
-    if (!consumed && end != size)
+    if (to_end && end != size)
         return refuse(trailing, b, nullptr, 0, static_cast<std::uint32_t>(size - end));
-    Result<Properties> result{Properties{}};  // filled in place, returned without another move
-    Properties& out = result.value();
+    std::uint32_t seen = 0;  // presence bit per row of the properties that may not repeat
     Reader r{data, end, pos};
     while (r.left() > 0) {
         std::uint32_t id = 0;
@@ -427,10 +439,22 @@ Result<Properties> decode_block(const Block& b, const std::uint8_t* data, std::s
             return refuse(truncated, b, row, static_cast<std::uint32_t>(left), static_cast<std::uint32_t>(need));
         const Check c = check_entry(b, e);
         if (c.problem != none) return refuse(c.problem, b, row, c.limit, c.actual);
-        if (!detail::PropertiesAccess::store(out, *row, e, b.repeat_subscription_ids))
-            return refuse(repeated, b, row, 1, id);
+        const bool repeatable = row->type == T::utf8_pair || (row->type == T::varint && b.repeat_subscription_ids);
+        const std::uint32_t bit = 1u << row_index(row);
+        if (!repeatable && (seen & bit)) return refuse(repeated, b, row, 1, id);
+        seen |= bit;
+        visit(context, *row, e);
     }
-    if (consumed) *consumed = end;
+    return end;
+}
+
+Result<Properties> decode_block(const Block& b, const std::uint8_t* data, std::size_t size, std::size_t* consumed) {
+    Result<Properties> result{Properties{}};  // filled in place, returned without another move
+    Result<std::size_t> walked = walk_block(b, data, size, consumed == nullptr, [](void* out, const Row& row, const Entry& e) {
+        detail::PropertiesAccess::store(*static_cast<Properties*>(out), row, e, true);
+    }, &result.value());
+    if (!walked) return walked.error();
+    if (consumed) *consumed = walked.value();
     return result;
 }
 
@@ -541,8 +565,8 @@ Result<std::size_t> properties_size(const Properties& properties, PacketType pac
 
 Result<std::size_t> will_properties_size(const Properties& properties) { return checked_size(kWillBlock, properties); }
 
-std::uint8_t* write_properties(std::uint8_t* out, const Properties& p) {
-    out = put_varint(out, static_cast<std::uint32_t>(body_size(p)));
+// The properties of `p` without the length prefix.
+static std::uint8_t* write_body(std::uint8_t* out, const Properties& p) {
     detail::PropertiesAccess::for_each(p, [](void* context, const Entry& e) {
         std::uint8_t*& o = *static_cast<std::uint8_t**>(context);
         *o++ = e.row->id;
@@ -559,6 +583,10 @@ std::uint8_t* write_properties(std::uint8_t* out, const Properties& p) {
     return out;
 }
 
+std::uint8_t* write_properties(std::uint8_t* out, const Properties& p) {
+    return write_body(put_varint(out, static_cast<std::uint32_t>(body_size(p))), p);
+}
+
 Result<void> encode_properties(const Properties& properties, PacketType packet, std::vector<std::uint8_t>& out) {
     return append_block(block_of(packet), properties, out);
 }
@@ -566,5 +594,57 @@ Result<void> encode_properties(const Properties& properties, PacketType packet, 
 Result<void> encode_will_properties(const Properties& properties, std::vector<std::uint8_t>& out) {
     return append_block(kWillBlock, properties, out);
 }
+
+// ---- PropertiesPtr (types.hpp) ------------------------------------------------------------------
+
+PropertiesPtr::PropertiesPtr(const Properties& value) : p_(new Properties(value)) {}
+PropertiesPtr::PropertiesPtr(Properties&& value) : p_(new Properties(std::move(value))) {}
+PropertiesPtr::PropertiesPtr(const PropertiesPtr& other) : p_(other.p_ ? new Properties(*other.p_) : nullptr) {}
+PropertiesPtr& PropertiesPtr::operator=(const PropertiesPtr& other) {
+    if (this != &other) *this = PropertiesPtr(other);
+    return *this;
+}
+PropertiesPtr& PropertiesPtr::operator=(PropertiesPtr&& other) noexcept {
+    if (this != &other) {
+        delete p_;
+        p_ = other.p_;
+        other.p_ = nullptr;
+    }
+    return *this;
+}
+PropertiesPtr::~PropertiesPtr() { delete p_; }
+
+// ---- the engine's in-place access (wire.hpp) -----------------------------------------------------
+
+namespace detail {
+
+Result<std::size_t> walk_properties(PacketType packet, const std::uint8_t* data, std::size_t size, PropertyVisit visit,
+                                    void* context) {
+    struct Forward {
+        PropertyVisit visit;
+        void* context;
+    } forward{visit, context};
+    return walk_block(block_of(packet), data, size, false, [](void* f, const Row& row, const Entry& e) {
+        const Forward& to = *static_cast<const Forward*>(f);
+        to.visit(to.context, PropertyView{row.id, e.v, e.a, e.b});
+    }, &forward);
+}
+
+std::size_t properties_block_size(const Properties* p, std::size_t extra) {
+    const std::size_t n = (p ? body_size(*p) : 0) + extra;
+    return varint_size(static_cast<std::uint32_t>(n)) + n;
+}
+
+std::uint8_t* put_properties(std::uint8_t* out, const Properties* p, std::uint16_t topic_alias) {
+    const std::size_t n = (p ? body_size(*p) : 0) + (topic_alias ? 3 : 0);
+    out = put_varint(out, static_cast<std::uint32_t>(n));
+    if (topic_alias) {
+        *out++ = static_cast<std::uint8_t>(PropertyId::topic_alias);
+        out = put16(out, topic_alias);
+    }
+    return p ? write_body(out, *p) : out;
+}
+
+}  // namespace detail
 
 }  // namespace iotlite::mqtt

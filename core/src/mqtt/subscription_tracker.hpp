@@ -59,10 +59,13 @@ public:
     // and drops refused filters (on a re-subscribe a refusal is reported as `error`). An unknown
     // id is ignored. Returns false when the number of codes is not the number of filters sent
     // (`sent` then holds that number): a protocol error.
+    // MQTT 5 (`v5`): a code of 0x80 or above is a refusal, and the `subscribed` event carries the
+    // first one in its error (reason code, Reason String `reason`).
     bool on_suback(std::uint16_t packet_id, const std::uint8_t* codes, std::size_t count, EventQueue& events,
-                   std::size_t& sent);
-    // UNSUBACK for `packet_id`: completes the unsubscribe() (unsubscribed). Unknown ids are ignored.
-    void on_unsuback(std::uint16_t packet_id, EventQueue& events);
+                   std::size_t& sent, bool v5 = false, std::string_view reason = {});
+    // UNSUBACK for `packet_id`: completes the unsubscribe() (unsubscribed, returned for the caller
+    // to add an MQTT 5 refusal; null when the id is unknown, which is ignored).
+    Event* on_unsuback(std::uint16_t packet_id, EventQueue& events);
 
     // Op ids of the subscriptions with an active filter matching `topic`, oldest first.
     std::vector<std::uint32_t> matching(std::string_view topic) const;
@@ -151,8 +154,11 @@ inline void SubscriptionTracker::sending(Subscription& s, std::uint16_t packet_i
     s.sent = std::vector<TopicFilter>(s.filters);
 }
 
+// "<PACKET> 0x8F topic filter invalid: <reason string>" as an Error with the reason code (MQTT 5).
+Error reason_error(PacketType packet, std::uint8_t code, std::string_view reason);
+
 inline bool SubscriptionTracker::on_suback(std::uint16_t packet_id, const std::uint8_t* codes, std::size_t count,
-                                    EventQueue& events, std::size_t& sent) {
+                                    EventQueue& events, std::size_t& sent, bool v5, std::string_view reason) {
     auto it = subs_.begin();
     while (it != subs_.end() && it->packet_id != packet_id) ++it;
     if (it == subs_.end()) return true;
@@ -164,19 +170,26 @@ inline bool SubscriptionTracker::on_suback(std::uint16_t packet_id, const std::u
     s.packet_id = 0;
     bool first = !s.acked;
     s.acked = true;
+    std::size_t refusal = count;  // the first refused filter
     for (std::size_t i = 0; i < count; ++i) {
-        if (static_cast<SubackCode>(codes[i]) != SubackCode::failure) continue;
+        if (codes[i] < static_cast<std::uint8_t>(SubackCode::failure)) continue;  // 3.1.1: only 0x80; MQTT 5: >= 0x80
+        if (refusal == count) refusal = i;
         const std::string& refused = s.sent[i].filter;
         remove_filter_names(s.filters, &refused, 1);
-        if (!first)
-            events.emit_error(Event::Type::error,
-                              error_fmt(Errc::server_error, "re-subscribe to '%' refused by the broker (SUBACK 0x80)", refused),
-                              s.op_id);
+        if (!first) {
+            if (v5)
+                events.emit_error(Event::Type::error, reason_error(PacketType::suback, codes[i], reason), s.op_id);
+            else
+                events.emit_error(Event::Type::error,
+                                  error_fmt(Errc::server_error, "re-subscribe to '%' refused by the broker (SUBACK 0x80)", refused),
+                                  s.op_id);
+        }
     }
     s.sent.clear();
     if (first) {
         Event& e = events.emit(Event::Type::subscribed);
         e.op_id = s.op_id;
+        if (v5 && refusal < count) e.error = reason_error(PacketType::suback, codes[refusal], reason);
         const auto* granted = reinterpret_cast<const SubackCode*>(codes);
         e.granted = std::vector<SubackCode>(granted, granted + count);
     }
@@ -184,13 +197,15 @@ inline bool SubscriptionTracker::on_suback(std::uint16_t packet_id, const std::u
     return true;
 }
 
-inline void SubscriptionTracker::on_unsuback(std::uint16_t packet_id, EventQueue& events) {
+inline Event* SubscriptionTracker::on_unsuback(std::uint16_t packet_id, EventQueue& events) {
     for (Unsubscribe& u : unsubs_) {
         if (u.packet_id != packet_id) continue;
-        events.emit(Event::Type::unsubscribed).op_id = u.op_id;
+        Event& e = events.emit(Event::Type::unsubscribed);
+        e.op_id = u.op_id;
         unsubs_.remove(&u);
-        return;
+        return &e;
     }
+    return nullptr;
 }
 
 // Two passes (count, then fill a vector of that size): no push_back growth code.

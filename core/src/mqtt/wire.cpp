@@ -1,6 +1,8 @@
 #include <cstring>
 
 #include "iotlite/mqtt/codec.hpp"
+#include "iotlite/mqtt/properties.hpp"
+#include "iotlite/mqtt/reason_code.hpp"
 #include "iotlite/mqtt/topic.hpp"
 #include "format.hpp"
 #include "wire.hpp"
@@ -14,7 +16,7 @@ namespace iotlite::mqtt {
 const char* packet_type_name(PacketType type) {
     static const char* const names[] = {"reserved",    "CONNECT", "CONNACK", "PUBLISH", "PUBACK",
                                         "PUBREC",      "PUBREL",  "PUBCOMP", "SUBSCRIBE", "SUBACK",
-                                        "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT"};
+                                        "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
     auto i = static_cast<unsigned>(type);
     return i < sizeof names / sizeof names[0] ? names[i] : "reserved";
 }
@@ -88,12 +90,58 @@ Rule read_id(Reader& r, std::uint16_t& id) {
 }
 
 
+namespace {
+
+// The CONNECT property block without its length: identifiers ascending.
+std::size_t connect_properties_size(const Connect5& c) {
+    std::size_t n = (c.session_expiry_s ? 5 : 0) + (c.receive_maximum ? 3 : 0) + (c.topic_alias_maximum ? 3 : 0) +
+                    (c.maximum_packet_size ? 5 : 0);
+    for (const auto& u : c.user_properties) n += 5 + u.name.size() + u.value.size();
+    return n;
+}
+
+std::uint8_t* put32(std::uint8_t* p, std::uint32_t v) { return put16(put16(p, v >> 16), v & 0xFFFF); }
+
+std::uint8_t* put_connect_properties(std::uint8_t* p, const Connect5& c) {
+    p = put_varint(p, static_cast<std::uint32_t>(connect_properties_size(c)));
+    if (c.session_expiry_s) {
+        *p++ = static_cast<std::uint8_t>(PropertyId::session_expiry_interval);
+        p = put32(p, c.session_expiry_s);
+    }
+    if (c.receive_maximum) {
+        *p++ = static_cast<std::uint8_t>(PropertyId::receive_maximum);
+        p = put16(p, c.receive_maximum);
+    }
+    if (c.topic_alias_maximum) {
+        *p++ = static_cast<std::uint8_t>(PropertyId::topic_alias_maximum);
+        p = put16(p, c.topic_alias_maximum);
+    }
+    for (const auto& u : c.user_properties) {
+        *p++ = static_cast<std::uint8_t>(PropertyId::user_property);
+        p = put_bytes(put_bytes(p, u.name.data(), u.name.size()), u.value.data(), u.value.size());
+    }
+    if (c.maximum_packet_size) {
+        *p++ = static_cast<std::uint8_t>(PropertyId::maximum_packet_size);
+        p = put32(p, c.maximum_packet_size);
+    }
+    return p;
+}
+
+}  // namespace
+
 void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t keep_alive_s,
-                   bool clean_session, const Will* will, const std::string* username, const std::string* password) {
+                   bool clean_session, const Will* will, const std::string* username, const std::string* password,
+                   const Connect5* v5) {
+    if (!mqtt5_compiled) v5 = nullptr;
     std::size_t body = 10 + 2 + client_id.size();
     std::uint8_t flags = clean_session ? connect_flags::clean_session : 0;
+    if (v5) {
+        std::size_t props = connect_properties_size(*v5);
+        body += varint_size(static_cast<std::uint32_t>(props)) + props;
+    }
     if (will) {
         body += 4 + will->topic.size() + will->payload.size();
+        if (v5) body += properties_block_size(will->properties.get());
         flags |= connect_flags::will |
                  static_cast<std::uint8_t>(static_cast<unsigned>(will->qos) << connect_flags::will_qos_shift) |
                  (will->retain ? connect_flags::will_retain : 0);
@@ -108,11 +156,13 @@ void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t ke
     }
     std::uint8_t* p = begin_packet(out, first_byte(PacketType::connect), body);
     p = put_bytes(p, "MQTT", 4);
-    *p++ = protocol_level_311;
+    *p++ = v5 ? protocol_level_5 : protocol_level_311;
     *p++ = flags;
     p = put16(p, keep_alive_s);
+    if (v5) p = put_connect_properties(p, *v5);
     p = put_bytes(p, client_id.data(), client_id.size());
     if (will) {
+        if (v5) p = put_properties(p, will->properties.get());
         p = put_bytes(p, will->topic.data(), will->topic.size());
         p = put_bytes(p, will->payload.data(), will->payload.size());
     }
@@ -120,32 +170,58 @@ void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t ke
     if (password) put_bytes(p, password->data(), password->size());
 }
 
+namespace {
+std::size_t publish_body(std::string_view topic, std::size_t size, QoS qos, const Publish5* v5) {
+    if (!mqtt5_compiled) v5 = nullptr;
+    return 2 + topic.size() + (qos == QoS::at_least_once ? 2 : 0) + size +
+           (v5 ? properties_block_size(v5->properties, v5->topic_alias ? 3 : 0) : 0);
+}
+}  // namespace
+
+std::size_t publish_size(std::string_view topic, std::size_t size, QoS qos, const Publish5* v5) {
+    std::size_t body = publish_body(topic, size, qos, v5);
+    return 1 + length_bytes(body) + body;
+}
+
 void write_publish(ByteBuffer& out, std::string_view topic, const std::uint8_t* payload,
-                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id) {
+                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id, const Publish5* v5) {
+    if (!mqtt5_compiled) v5 = nullptr;
     bool qos1 = qos == QoS::at_least_once;
     auto flags = static_cast<std::uint8_t>((dup ? header_flags::publish_dup : 0) | (qos1 ? header_flags::publish_qos1 : 0) |
                                            (retain ? header_flags::publish_retain : 0));
-    std::uint8_t* p = begin_packet(out, first_byte(PacketType::publish, flags), 2 + topic.size() + (qos1 ? 2 : 0) + size);
+    std::uint8_t* p = begin_packet(out, first_byte(PacketType::publish, flags), publish_body(topic, size, qos, v5));
     p = put_bytes(p, topic.data(), topic.size());
     if (qos1) p = put16(p, packet_id);
+    if (v5) p = put_properties(p, v5->properties, v5->topic_alias);
     if (size) std::memcpy(p, payload, size);
 }
 
-void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters) {
-    std::size_t body = 2;
+void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters, bool v5) {
+    v5 = mqtt5_compiled && v5;
+    std::size_t body = 2 + v5;
     for (const auto& f : filters) body += 3 + f.filter.size();
     std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::subscribe, header_flags::reserved_0010), body), packet_id);
+    if (v5) *p++ = 0;  // property length 0
     for (const auto& f : filters) {
         p = put_bytes(p, f.filter.data(), f.filter.size());
-        *p++ = static_cast<std::uint8_t>(f.qos);
+        // MQTT 5 §3.8.3.1: bits 0-1 QoS, 2 No Local, 3 Retain As Published, 4-5 Retain Handling
+        // (Client::subscribe() refuses the options on 3.1.1, so they are 0 there).
+        *p++ = static_cast<std::uint8_t>(static_cast<unsigned>(f.qos) | (f.no_local ? 0x04u : 0u) |
+                                         (f.retain_as_published ? 0x08u : 0u) | (f.retain_handling & 3u) << 4);
     }
 }
 
-void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters) {
-    std::size_t body = 2;
+void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters, bool v5) {
+    v5 = mqtt5_compiled && v5;
+    std::size_t body = 2 + v5;
     for (const auto& f : filters) body += 2 + f.size();
     std::uint8_t* p = put16(begin_packet(out, first_byte(PacketType::unsubscribe, header_flags::reserved_0010), body), packet_id);
+    if (v5) *p++ = 0;  // property length 0
     for (const auto& f : filters) p = put_bytes(p, f.data(), f.size());
+}
+
+void write_disconnect(ByteBuffer& out, std::uint8_t reason_code) {
+    *begin_packet(out, first_byte(PacketType::disconnect), 1) = reason_code;
 }
 
 void write_short(ByteBuffer& out, std::uint8_t first, bool with_id, std::uint16_t packet_id) {
@@ -153,8 +229,125 @@ void write_short(ByteBuffer& out, std::uint8_t first, bool with_id, std::uint16_
     if (with_id) put16(p, packet_id);
 }
 
-Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t size, Inbound& in) {
+const char kPropertyRule[] = "p";  // never shown: the Error is Inbound::property_error
+
+namespace {
+
+// Picks what the engine uses out of an MQTT 5 property block (walk_properties() checked it).
+void take_property(void* context, const PropertyView& v) {
+    Inbound& in = *static_cast<Inbound*>(context);
+    switch (static_cast<PropertyId>(v.id)) {
+        case PropertyId::reason_string: in.reason_string = v.a; break;
+        case PropertyId::assigned_client_identifier: in.assigned_client_id = v.a; break;
+        case PropertyId::server_keep_alive:
+            in.server_keep_alive = static_cast<std::uint16_t>(v.value);
+            in.has_server_keep_alive = true;
+            break;
+        case PropertyId::receive_maximum: in.receive_maximum = static_cast<std::uint16_t>(v.value); break;
+        case PropertyId::topic_alias_maximum: in.topic_alias_maximum = static_cast<std::uint16_t>(v.value); break;
+        case PropertyId::maximum_qos: in.maximum_qos = static_cast<std::uint8_t>(v.value); break;
+        case PropertyId::retain_available: in.retain_available = v.value != 0; break;
+        case PropertyId::maximum_packet_size: in.maximum_packet_size = v.value; break;
+        case PropertyId::topic_alias: in.topic_alias = static_cast<std::uint16_t>(v.value); break;
+        default: in.app_properties = true; break;
+    }
+}
+
+// The property block at the reader's position, for `type`; moves the reader past it.
+Rule read_properties(Reader& r, PacketType type, Inbound& in) {
+    Result<std::size_t> block = walk_properties(type, r.p + r.pos, r.left(), take_property, &in);
+    if (!block) {
+        in.property_error = block.error();
+        return kPropertyRule;
+    }
+    r.pos += block.value();
+    return nullptr;
+}
+
+// A reason code of `type` (MQTT 5 §2.4's table).
+Rule check_reason(std::uint8_t code, PacketType type) {
+    return reason_code_allowed(code, type) ? nullptr : IOTLITE_TEXT("reason code is not one MQTT 5 defines for this packet");
+}
+
+// Reason codes, one per filter, up to the end of a SUBACK / UNSUBACK.
+Rule read_reason_list(Reader& r, PacketType type, Inbound& in) {
+    if (r.left() == 0) return IOTLITE_TEXT("no reason code (at least one is required)");
+    in.data = r.p + r.pos;
+    in.size = r.left();
+    for (std::size_t i = 0; i < in.size; ++i)
+        if (Rule e = check_reason(in.data[i], type)) return e;
+    return nullptr;
+}
+
+// MQTT 5 bodies (OASIS MQTT 5.0, chapter 3). Type and flags are checked by the caller.
+Rule parse_inbound5(PacketType type, std::uint8_t flags, Reader& r, Inbound& in) {
+    switch (type) {
+        case PacketType::connack: {  // §3.2.2: flags, reason code, properties
+            std::uint8_t ack;
+            if (!r.u8(ack) || !r.u8(in.return_code)) return kTruncated[0];
+            if (ack & ~connack_session_present) return IOTLITE_TEXT("reserved acknowledge flag bits are set");
+            if (Rule e = check_reason(in.return_code, type)) return e;
+            if (is_error(in.return_code) && (ack & connack_session_present)) return IOTLITE_TEXT("session present set with an error reason code");
+            in.session_present = ack & connack_session_present;
+            if (Rule e = read_properties(r, type, in)) return e;
+            break;
+        }
+        case PacketType::publish: {  // §3.3.2: topic, packet id (QoS 1), properties; payload
+            unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
+            if (qos == 3) return IOTLITE_TEXT("QoS bits are 3 (reserved)");
+            if (qos == 2) return IOTLITE_TEXT("QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)");
+            in.qos = static_cast<QoS>(qos);
+            in.dup = flags & header_flags::publish_dup;
+            in.retain = flags & header_flags::publish_retain;
+            if (in.dup && qos == 0) return IOTLITE_TEXT("DUP flag set on a QoS 0 message");
+            if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
+            if (in.topic.find_first_of("+#") != std::string_view::npos) return IOTLITE_TEXT("topic name contains a wildcard");
+            if (qos > 0) {
+                if (Rule e = read_id(r, in.packet_id)) return e;
+            }
+            in.properties = r.p + r.pos;
+            if (Rule e = read_properties(r, type, in)) return e;
+            in.properties_size = static_cast<std::size_t>(r.p + r.pos - in.properties);
+            // §3.3.2.3.4: an empty topic name needs a Topic Alias.
+            if (in.topic.empty() && in.topic_alias == 0) return IOTLITE_TEXT("topic name is empty and there is no topic alias");
+            in.data = r.p + r.pos;
+            in.size = r.left();
+            return nullptr;
+        }
+        case PacketType::puback:  // §3.4.2.1: a remaining length of 2 is reason code 0, no properties
+            if (Rule e = read_id(r, in.packet_id)) return e;
+            if (r.u8(in.return_code)) {
+                if (Rule e = check_reason(in.return_code, type)) return e;
+                if (r.left())
+                    if (Rule e = read_properties(r, type, in)) return e;
+            }
+            break;
+        case PacketType::suback:    // §3.9.2, §3.9.3
+        case PacketType::unsuback:  // §3.11.2, §3.11.3
+            if (Rule e = read_id(r, in.packet_id)) return e;
+            if (Rule e = read_properties(r, type, in)) return e;
+            return read_reason_list(r, type, in);
+        case PacketType::disconnect:  // §3.14.2.1: remaining length 0 is 0x00, < 2 has no properties
+            if (r.u8(in.return_code)) {
+                if (Rule e = check_reason(in.return_code, type)) return e;
+                if (r.left())
+                    if (Rule e = read_properties(r, type, in)) return e;
+            }
+            break;
+        case PacketType::pingreq:
+        case PacketType::pingresp: break;
+        default: return IOTLITE_TEXT("QoS 2 flow is not supported");  // PUBREC, PUBREL, PUBCOMP
+    }
+    return r.left() ? kTrailing : nullptr;
+}
+
+}  // namespace
+
+Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t size, Inbound& in, bool v5) {
+    v5 = mqtt5_compiled && v5;
     unsigned t = packet_type_bits(first);
+    // MQTT 5 defines type 15 (AUTH, §3.15); AWS IoT has no enhanced authentication.
+    if (v5 && t == packet_type_reserved_high) return IOTLITE_TEXT("AUTH is not supported (AWS IoT has no enhanced authentication)");
     if (t == packet_type_reserved_low || t == packet_type_reserved_high) return kReservedType;
     auto type = static_cast<PacketType>(t);
     std::uint8_t flags = header_flag_bits(first);
@@ -163,6 +356,8 @@ Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t siz
     in.type = type;
     in.flags = flags;
     Reader r{body, size, 0};
+    if (v5 && type != PacketType::connect && type != PacketType::subscribe && type != PacketType::unsubscribe)
+        return parse_inbound5(type, flags, r, in);
     switch (type) {
         case PacketType::connect:
         case PacketType::subscribe:

@@ -14,11 +14,17 @@
 
 #include "byte_buffer.hpp"
 #include "iotlite/mqtt/packet.hpp"
+#include "iotlite/mqtt/properties.hpp"
 #include "iotlite/result.hpp"
 
 namespace iotlite::mqtt::detail {
 
 using Rule = const char*;  // nullptr: no rule broken; otherwise the rule's text
+
+// Whether MQTT 5 is compiled in (iotlite/config.hpp, IOTLITE_MQTT5). Every MQTT 5 path is reached
+// through a test of this constant, so that with 0 the compiler drops them and the properties code
+// is not linked.
+inline constexpr bool mqtt5_compiled = IOTLITE_MQTT5 != 0;
 
 // ---- primitives -------------------------------------------------------------------------------
 
@@ -71,15 +77,60 @@ extern const char kTrailing[];  // "unexpected bytes after the last field"
 
 // ---- writing. No checks: callers have validated every size. ---------------------------------
 
-// CONNECT. `will`, `username`, `password` may be null (absent).
+// The CONNECT properties the engine sends (MQTT 5 §3.1.2.11), written from its config's fields;
+// 0 / empty: not sent.
+struct Connect5 {
+    std::uint32_t session_expiry_s;
+    std::uint16_t receive_maximum;
+    std::uint16_t topic_alias_maximum;
+    std::uint32_t maximum_packet_size;
+    const std::vector<UserProperty>& user_properties;
+};
+// CONNECT. `will`, `username`, `password` may be null (absent). `v5` null: MQTT 3.1.1 (protocol
+// level 4); otherwise MQTT 5 (level 5) with these CONNECT properties and the will's properties.
 void write_connect(ByteBuffer& out, std::string_view client_id, std::uint16_t keep_alive_s,
-                   bool clean_session, const Will* will, const std::string* username, const std::string* password);
+                   bool clean_session, const Will* will, const std::string* username, const std::string* password,
+                   const Connect5* v5 = nullptr);
+// The MQTT 5 part of a PUBLISH: its properties (may be null) and the Topic Alias (0: none; with
+// an alias the topic may be empty, §3.3.2.3.4).
+struct Publish5 {
+    const Properties* properties;
+    std::uint16_t topic_alias;
+};
+// The whole PUBLISH's size (fixed header included), for the broker's Maximum Packet Size.
+std::size_t publish_size(std::string_view topic, std::size_t size, QoS qos, const Publish5* v5);
 void write_publish(ByteBuffer& out, std::string_view topic, const std::uint8_t* payload,
-                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id);
-void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters);
-void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters);
+                   std::size_t size, QoS qos, bool retain, bool dup, std::uint16_t packet_id, const Publish5* v5 = nullptr);
+// v5: an empty property block after the packet id and, in SUBSCRIBE, the subscription options
+// byte (§3.8.3.1: QoS, No Local, Retain As Published, Retain Handling) instead of the QoS byte.
+void write_subscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<TopicFilter>& filters, bool v5 = false);
+void write_unsubscribe(ByteBuffer& out, std::uint16_t packet_id, const std::vector<std::string>& filters, bool v5 = false);
 // Packets of 2 or 4 bytes: `first` byte, remaining length 0 or 2 (the packet id).
 void write_short(ByteBuffer& out, std::uint8_t first, bool with_id, std::uint16_t packet_id);
+// MQTT 5 DISCONNECT with a reason code and no properties (§3.14.2.2.1: remaining length 1).
+void write_disconnect(ByteBuffer& out, std::uint8_t reason_code);
+
+// ---- MQTT 5 property blocks, in place (properties.cpp) ------------------------------------------
+
+// Variable Byte Integers (§1.5.5): bytes of `v`, and writing it.
+std::size_t varint_size(std::uint32_t v);
+std::uint8_t* put_varint(std::uint8_t* p, std::uint32_t v);
+
+struct PropertyView {
+    std::uint8_t id;
+    std::uint32_t value;  // integer properties
+    std::string_view a, b;  // UTF-8 / binary (a), a user property's name (a) and value (b)
+};
+using PropertyVisit = void (*)(void* context, const PropertyView& property);
+// Checks the block at data[0..size) for `packet` with every rule of decode_properties(), stores
+// nothing, calls visit for each property. Returns the block's bytes (length prefix included).
+Result<std::size_t> walk_properties(PacketType packet, const std::uint8_t* data, std::size_t size, PropertyVisit visit,
+                                    void* context);
+// Bytes of the block of `p` (null: none) plus `extra` property bytes, length prefix included.
+// No checks: the engine validated `p` when it was handed over.
+std::size_t properties_block_size(const Properties* p, std::size_t extra = 0);
+// Writes that block: the length, the Topic Alias when non-zero (extra = 3), p's properties.
+std::uint8_t* put_properties(std::uint8_t* out, const Properties* p, std::uint16_t topic_alias = 0);
 
 // ---- reading -----------------------------------------------------------------------------------
 
@@ -94,16 +145,37 @@ struct Inbound {
     bool retain = false;             // PUBLISH
     bool dup = false;                // PUBLISH
     std::string_view topic;          // PUBLISH
-    const std::uint8_t* data = nullptr;  // PUBLISH payload / SUBACK return codes
+    const std::uint8_t* data = nullptr;  // PUBLISH payload / SUBACK return codes / MQTT 5 UNSUBACK reason codes
     std::size_t size = 0;
+
+    // MQTT 5 only. return_code above holds the reason code of CONNACK, PUBACK and DISCONNECT.
+    std::string_view reason_string;            // any packet with a Reason String
+    const std::uint8_t* properties = nullptr;  // PUBLISH: its property block (length prefix included)
+    std::size_t properties_size = 0;
+    bool app_properties = false;               // PUBLISH: a property other than the Topic Alias
+    std::uint16_t topic_alias = 0;             // PUBLISH
+    // CONNACK (absent: the spec's default)
+    std::uint32_t maximum_packet_size = 0;     // 0: no limit
+    std::uint16_t receive_maximum = 65535;
+    std::uint16_t topic_alias_maximum = 0;
+    std::uint16_t server_keep_alive = 0;
+    bool has_server_keep_alive = false;
+    std::uint8_t maximum_qos = 2;
+    bool retain_available = true;
+    std::string_view assigned_client_id;
+    Error property_error;                      // when parse_inbound() returns kPropertyRule
 };
+
+// parse_inbound()'s rule for a broken property block: the Error is Inbound::property_error.
+extern const char kPropertyRule[];
 
 // Checks the packet type and the fixed-header flags of every packet, and decodes CONNACK,
 // PUBLISH, PUBACK, SUBACK, UNSUBACK and the body-less packets completely (PUBREC/PUBREL/PUBCOMP
 // are refused). CONNECT, SUBSCRIBE and UNSUBSCRIBE bodies are not read: decode_body() checks
 // them, the engine refuses them as unexpected from a broker.
 // Returns nullptr or the broken rule; turn a rule into an Error with inbound_error().
-Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_t size, Inbound& in);
+// v5: MQTT 5 (reason codes, properties, DISCONNECT from the broker; AUTH refused).
+Rule parse_inbound(std::uint8_t first_byte, const std::uint8_t* body, std::size_t size, Inbound& in, bool v5 = false);
 
 // ---- framing (Framer and the engine's own receive buffer) ---------------------------------------
 

@@ -1,4 +1,4 @@
-// iotlite::mqtt::Client — the sans-I/O MQTT 3.1.1 client engine.
+// iotlite::mqtt::Client — the sans-I/O MQTT 3.1.1 and MQTT 5 client engine.
 //
 // The engine never opens a socket, reads a clock, sleeps or spawns a thread. A driver
 // (JS in wasm/, the poll loop in firmware/, scripted tests) feeds it inputs and drains
@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "iotlite/mqtt/properties.hpp"
 #include "iotlite/mqtt/types.hpp"
 #include "iotlite/result.hpp"
 
@@ -86,10 +87,19 @@ struct OfflineQueueConfig {
 
 // Capacities and behaviour. Validated by Client::create().
 struct Config {
+    // 4 = MQTT 3.1.1 (the default, byte-for-byte what it always was), 5 = MQTT 5. The settings
+    // marked "MQTT 5" below are refused (rules::mqtt5_only) on a 3.1.1 client.
+    std::uint8_t protocol_version = 4;
     std::string client_id;                    // AWS: 1..128 bytes
     std::uint16_t keep_alive_s = IOTLITE_KEEP_ALIVE_S;  // 60; AWS: 30..1200 (iotlite/config.hpp: IOTLITE_*)
-    bool clean_session = true;
+    bool clean_session = true;                // MQTT 5: Clean Start
     std::optional<Will> will;
+    // MQTT 5 CONNECT properties (§3.1.2.11). Maximum Packet Size is max_inbound_packet below.
+    std::uint32_t session_expiry_s = 0;       // Session Expiry Interval; AWS: at most 604800 (7 days)
+    std::uint16_t receive_maximum = 0;        // QoS 1 publishes the broker may have unacknowledged
+                                              // towards us; 0: not sent (65535)
+    std::uint16_t topic_alias_maximum = 0;    // inbound topic aliases we accept (0: none), at most 64
+    std::vector<UserProperty> connect_user_properties;
     ReconnectConfig reconnect;
     OfflineQueueConfig offline_queue;
     std::size_t max_inbound_packet = IOTLITE_MAX_INBOUND_PACKET;  // 128 KB + 1 KB; larger inbound packets are a protocol error
@@ -139,6 +149,19 @@ const char* state_name(State state);
 //    (Errc::server_error) with the subscription's op_id.
 //  - Protocol errors (malformed bytes, QoS 2 PUBLISH, unexpected packet) close the transport
 //    with Errc::protocol_error and a message starting "protocol error: ".
+//  - MQTT 5 (Config::protocol_version 5): every error the broker answers carries its reason code
+//    in Error::mqtt_reason, the Errc of reason_code.hpp's table and the Reason String in the
+//    message ("CONNACK 0x87 not authorized: <reason string>"). A CONNACK refusal reconnects as
+//    above. A refused publish completes with publish_failed (PUBACK >= 0x80); `subscribed`
+//    carries the SUBACK reason codes in `granted` and, when one is >= 0x80, the first refusal in
+//    `error`; `unsubscribed` likewise carries the first UNSUBACK refusal in `error`. A server
+//    DISCONNECT ends the session with its reason code: 0x8E session taken over closes the
+//    client (State::closed, disconnected with Errc::closed; never fight another connection for
+//    the client id), 0x89 server busy, 0x96 message rate too high, 0x97 quota exceeded and
+//    0x9F connection rate exceeded reconnect after reconnect.max_delay_ms, any other code
+//    reconnects as usual. A protocol error of the broker is answered with DISCONNECT 0x81
+//    (malformed), 0x82 (protocol error), 0x94 (topic alias invalid) or 0x95 (packet too large)
+//    left in output_data() before close_transport.
 struct Event {
     enum class Type : std::uint8_t {
         need_target,      // call provide_target() with a fresh target (re-sign now). attempt
@@ -190,6 +213,15 @@ public:
     // not_connected (offline queue disabled), invalid_state (closed).
     Result<std::uint32_t> publish(std::string_view topic, const std::uint8_t* payload, std::size_t size,
                                   QoS qos, bool retain, std::uint64_t now_ms);
+    // MQTT 5: the same with PUBLISH properties (content type, payload format indicator, message
+    // expiry interval 1..604800 s, response topic, correlation data, user properties), copied.
+    // Refused with a named rule: any property on a 3.1.1 client (rules::mqtt5_only), a Topic
+    // Alias (the engine manages aliases), a Subscription Identifier (§3.3.4: client to server
+    // never), a message expiry outside AWS's bounds, a retained publish when the broker's
+    // CONNACK said Retain Available 0 (rules::retain_available), QoS 1 when it said Maximum QoS 0,
+    // a packet above the broker's Maximum Packet Size (rules::packet_bytes).
+    Result<std::uint32_t> publish(std::string_view topic, const std::uint8_t* payload, std::size_t size,
+                                  QoS qos, bool retain, const Properties& properties, std::uint64_t now_ms);
     // Returns an op_id (also the subscription id reported with matching messages),
     // completed by `subscribed`. Re-subscribed automatically after a reconnect when the
     // broker has no session for us.
@@ -223,6 +255,8 @@ public:
     // Publishes waiting in the offline queue / QoS 1 publishes awaiting PUBACK (diagnostics, tests).
     std::size_t offline_queue_size() const;
     std::size_t inflight_size() const;
+    // MQTT 5: the broker's Assigned Client Identifier from the last CONNACK ("" when none).
+    const std::string& assigned_client_id() const;
 
     ~Client();
     Client(const Client&) = delete;
@@ -230,6 +264,8 @@ public:
 
 private:
     explicit Client(const Config& config);
+    Result<std::uint32_t> publish_with(std::string_view topic, const std::uint8_t* payload, std::size_t size, QoS qos,
+                                       bool retain, const Properties* properties, std::uint64_t now_ms);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

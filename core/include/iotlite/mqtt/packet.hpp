@@ -75,8 +75,9 @@ inline constexpr std::uint8_t username = 0x80;
 
 // CONNACK acknowledge flags (§3.2.2.1): only bit 0 is defined.
 inline constexpr std::uint8_t connack_session_present = 0x01;
-// Protocol level of MQTT 3.1.1 in CONNECT (§3.1.2.2).
+// Protocol level of MQTT 3.1.1 in CONNECT (§3.1.2.2), and of MQTT 5 (MQTT 5.0 §3.1.2.2).
 inline constexpr std::uint8_t protocol_level_311 = 4;
+inline constexpr std::uint8_t protocol_level_5 = 5;
 
 // CONNACK return codes (§3.2.2.3).
 enum class ConnackCode : std::uint8_t {
@@ -109,6 +110,8 @@ struct PublishPacket {
     bool retain = false;
     bool dup = false;
     std::uint16_t packet_id = 0;  // QoS 1 only (1..65535)
+    // MQTT 5 properties of an outgoing publish (the engine's; the 3.1.1 codec ignores them).
+    PropertiesPtr properties{};
 };
 
 struct PubackPacket {

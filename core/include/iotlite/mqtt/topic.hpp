@@ -46,6 +46,17 @@ inline constexpr const char* keep_alive_seconds = "keep_alive.seconds";
 inline constexpr const char* qos = "qos";
 inline constexpr const char* filters_per_subscribe = "subscribe.filters";
 inline constexpr const char* subscriptions = "subscriptions";
+// MQTT 5 (Client, Config): limit / actual per rule
+inline constexpr const char* protocol_version = "protocol_version";              // 5 / the version asked
+inline constexpr const char* mqtt5_only = "mqtt5.only";                          // 0 / 1 (an MQTT 5 setting on 3.1.1)
+inline constexpr const char* session_expiry_seconds = "session_expiry.seconds";  // 604800 / the interval
+inline constexpr const char* message_expiry_seconds = "message_expiry.seconds";  // the bound crossed / the interval
+inline constexpr const char* topic_alias_maximum = "topic_alias.maximum";        // 64 / the configured maximum
+inline constexpr const char* retain_available = "retain.available";              // 0 / 1 (CONNACK Retain Available 0)
+inline constexpr const char* maximum_qos = "qos.maximum";                        // the broker's Maximum QoS / the QoS
+inline constexpr const char* packet_bytes = "packet.bytes";                      // the broker's Maximum Packet Size / the packet
+inline constexpr const char* subscribe_options = "subscribe.options";            // the bound / the option (retain handling, no local)
+inline constexpr const char* publish_property = "publish.property";              // 0 / the identifier (topic alias, subscription id)
 }  // namespace rules
 
 // Well-formed UTF-8 as MQTT requires (§1.5.3): no overlongs, no surrogates, nothing
