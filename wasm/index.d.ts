@@ -139,6 +139,16 @@ export interface IotClientOptions {
    *  makes two attempts less than 1 s apart, AWS IoT's 1 CONNECT/s per client id); false disables
    *  reconnecting. */
   reconnect?: false | { minDelayMs?: number; maxDelayMs?: number };
+  /** Page lifecycle (README, "Page lifecycle"): by default, where there is a `document`, the client
+   *  holds its attempts while offline or in the back/forward cache, reconnects at once when the
+   *  network returns or the page resumes, and pings early while hidden. false: none of it; an
+   *  object: the window and document to watch instead of the page's. */
+  lifecycle?: boolean | { window?: EventTarget & { navigator?: { onLine?: boolean } }; document?: EventTarget & { visibilityState?: string } };
+  /** Re-sign and reconnect, at a moment with no QoS 1 publish awaiting its PUBACK, once the
+   *  connection is this old (integer ms, 1..2^31-1; default 23.5 h: AWS IoT closes WebSocket
+   *  connections after 24 h). The client renews likewise ahead of the expiry of the credentials
+   *  the connection was signed with, at their refresh time (refreshBeforeExpiryMs). */
+  renewAfterMs?: number;
   /** Publishes made while offline (integers 0..2^31-1; maxMessages 0 disables the queue).
    *  Default {maxMessages: 100, maxBytes: 256 KiB, policy: "drop_oldest"}. */
   offlineQueue?: { maxMessages?: number; maxBytes?: number; policy?: 'drop_oldest' | 'drop_newest' | 'reject' };

@@ -13,6 +13,7 @@ import {
 } from './wasm-boundary.js';
 import { IotError, asIotError, redact } from './errors.js';
 import { createCredentialSource } from './credentials.js';
+import { watchPage } from './lifecycle.js';
 
 // Frees the engine of a client the application dropped without close() (once nothing, not even
 // a socket or timer, refers to it any more).
@@ -37,7 +38,7 @@ function signalOf(o) {
 // z -(2^31-1)..2^31-1; "x*" an object whose every member is of kind x (but logins, storage and
 // policy, checked where they are used). credentials are checked by credentials.js.
 const SPEC = 'region:s clientId:s cleanSession:b WebSocket fetch credentialsProvider:f credentials:o will:o cognito customAuthorizer:s* '
-  + 'reconnect offlineQueue:t* keepAliveSeconds:k connectTimeoutMs:p refreshBeforeExpiryMs:t clockOffsetMs:z';
+  + 'reconnect offlineQueue:t* keepAliveSeconds:k connectTimeoutMs renewAfterMs:p refreshBeforeExpiryMs:t clockOffsetMs:z';
 const TYPES = { s: 'string', b: 'boolean', f: 'function', o: 'object' };
 const RANGES = { k: [0, 65535], p: [1, T], t: [0, T], z: [-T, T] };
 
@@ -61,6 +62,7 @@ function checkOptions(o) {
       names = [];
     }
   }
+  if (o.lifecycle != null && !/^(boolean|object)$/.test(typeof o.lifecycle)) throw bad('lifecycle', 'a boolean or {window, document}', o.lifecycle);
   const sources = ['credentials', 'cognito', 'credentialsProvider', 'customAuthorizer'];
   const given = sources.filter((k) => o[k] != null);
   if (given.length != 1) throw new IotError('invalid_argument', `exactly one of ${sources.join(', ')} is required (${given.join(', ') || 'none'} given)`);
@@ -129,6 +131,8 @@ export class IotClient {
   #svc = [];  // attached services (attach)
   #offsetMs = 0;  // the clock offset when the engine was freed (close)
   #was = 'idle';  // the state the last statechange reported
+  // Page lifecycle and renewal (the section at the end of the class).
+  #holds = new Set(); #held = 0; #hidden = false; #openedAt = -1e9; #pingWait = -2; #late = -2; #renewTimer; #renewWall = Infinity; #signedUntil; #unwatch;
 
   // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
   // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
@@ -199,6 +203,7 @@ export class IotClient {
       throw e;
     }
     if (finalizer) finalizer.register(this, { native, handle: this.#h }, this);
+    this.#watch(options.lifecycle);
   }
 
   // Events: connect {sessionPresent}, disconnect {error}, reconnecting {delayMs, attempt},
@@ -410,7 +415,7 @@ export class IotClient {
   // Resolves when a QoS 0 message is handed to the WebSocket, or at the PUBACK of a QoS 1 one.
   // options.signal: an abort rejects the promise; the message, handed to the engine, is not recalled.
   publish(topic, payload, options) {
-    return this.#abortable(options, () => this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), {}, topic), () => {});
+    return this.#abortable(options, () => this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), { pub: 1 }, topic), () => {});
   }
 
   // The service hook (wasm/README.md, "Services"), like firmware::Session::attach in C++: the one
@@ -436,6 +441,8 @@ export class IotClient {
     this.#drain(true);  // the services settle everything and free their part: the engine goes next
     if (this.#auth) this.#auth.stop();
     clearTimeout(this.#timer);
+    clearTimeout(this.#renewTimer);
+    if (this.#unwatch) this.#unwatch();
     if (finalizer) finalizer.unregister(this);
     this.#offsetMs = this.clockOffsetMs;
     this.#n.destroy(this.#h);
@@ -534,12 +541,26 @@ export class IotClient {
     this.#timer = null;
     this.#timerAt = at;
     if (at < 0) return;
-    this.#timer = setTimeout(() => {
+    const lead = this.#leadMs(at);
+    const fire = () => {
       this.#timer = null;
       if (!this.#h) return;
-      this.#n.onTick(this.#h, monotonic());
+      const now = monotonic();
+      // A PINGRESP judged by a timer that ran late (a throttled or frozen page): the answer may be
+      // waiting behind this task, so it gets the ping timeout again, counted from now, once.
+      if (at === this.#pingWait && now - at > 1000 && this.#late !== at) {
+        this.#late = at;
+        this.#timer = setTimeout(fire, this.#pingTimeout());
+        return;
+      }
+      // Early (hidden page): the tick is the keep-alive's own deadline (see #leadMs).
+      const tick = now < at ? at : now;
+      this.#n.onTick(this.#h, tick);
+      const next = this.#n.deadline(this.#h);
+      if (this.state == 'connected' && next === tick + this.#pingTimeout()) this.#pingWait = next;
       this.#pump();  // which polls the services: their timers run there
-    }, Math.min(T, Math.max(0, at - monotonic())));
+    };
+    this.#timer = setTimeout(fire, Math.min(T, Math.max(0, at - lead - monotonic())));
   }
 
   #handle(ev) {
@@ -551,6 +572,7 @@ export class IotClient {
         const w = this.#connectWaiters;
         this.#connectWaiters = [];
         for (const x of w) x.resolve({ sessionPresent: ev.sessionPresent });
+        this.#planRenew();
         this.#emit('connect', { sessionPresent: ev.sessionPresent });
         break;
       }
@@ -634,9 +656,12 @@ export class IotClient {
   // presigned URL, or the custom authorizer's) and hands it to the engine.
   #makeTarget(attempt) {
     const token = ++this.#attempt;
+    // Offline or in the back/forward cache: the attempt waits for the page (#hold).
+    if (this.#holds.size) { this.#held = attempt; return; }
     Promise.resolve(this.#auth && this.#auth.get()).then(
       (creds) => {
         if (!this.#h || token !== this.#attempt) return;
+        this.#signedUntil = creds && creds.expiration;
         this.#n.target(this.#h, attempt, creds, Date.now(), monotonic());
         this.#pump();
       },
@@ -669,6 +694,7 @@ export class IotClient {
     }
     sock.binaryType = 'arraybuffer';
     this.#sock = sock;
+    this.#openedAt = monotonic();
     watchUpgrade(sock, info);
     sock.addEventListener('open', () => {
       if (this.#sock !== sock || !this.#h) return;
@@ -733,5 +759,95 @@ export class IotClient {
     const sock = this.#sock;
     this.#sock = null;
     if (sock && sock.readyState < 2) sock.close();
+  }
+
+  // ---- Page lifecycle (lifecycle.js) and renewal. The engine has no call to cut its backoff short
+  // or to ping early: the driver ticks it with the engine's own deadline as `now` (in backing_off,
+  // the backoff's deadline is its only timer and the tick's time is kept nowhere; when connected,
+  // the PINGREQ's due time). wasm/README.md, "Page lifecycle", says what core could offer instead.
+
+  // options.lifecycle: false (off), {window, document} (the targets to watch), or the page's own.
+  #watch(o) {
+    if (o === false) return;
+    const win = o && o.window || (globalThis.document && globalThis);
+    if (win) this.#unwatch = watchPage(this.#page(), win, o && o.document || win.document);
+  }
+
+  #page() {
+    return {
+      hold: (why, on) => {
+        if (on) return this.#holds.add(why);
+        this.#holds.delete(why);
+        const held = this.#held;
+        if (!this.#holds.size && held) { this.#held = 0; this.#makeTarget(held); }
+      },
+      hidden: (on) => { this.#hidden = on; this.#timerAt = -2; this.#armTimer(); },
+      wake: () => this.#wake(),
+      suspend: () => this.#drop('the page went into the back/forward cache'),
+    };
+  }
+
+  // Reconnects at once when backing off (keeping AWS's 1 CONNECT per second per client id:
+  // https://docs.aws.amazon.com/general/latest/gr/iot-core.html), renews an overdue connection.
+  #wake() {
+    if (!this.#h || this.#holds.size) return;
+    if (this.state == 'connected' && Date.now() >= this.#renewWall) return this.#renew(0);
+    if (this.state != 'backing_off') return;
+    const wait = this.#openedAt + 1000 - monotonic();
+    if (wait > 0) { setTimeout(() => this.#wake(), wait); return; }
+    this.#n.onTick(this.#h, Math.max(this.#n.deadline(this.#h), monotonic()));
+    this.#pump();
+  }
+
+  // The PINGRESP wait (the engine's: min(10 s, keep-alive / 2)).
+  #pingTimeout() {
+    return Math.min(10000, (this.#o.keepAliveSeconds ?? 60) * 500);
+  }
+
+  // How early the timer fires for a PINGREQ due at `at` while the page is hidden: Chrome then runs
+  // a hidden page's timers once a minute, and AWS closes a connection silent for 1.5 x keep-alive
+  // (quotas: https://docs.aws.amazon.com/general/latest/gr/iot-core.html), so the ping goes at the
+  // wake-up before it is due: the longest silence is then 1.5 x keep-alive - 10 s.
+  #leadMs(at) {
+    const ka = (this.#o.keepAliveSeconds ?? 60) * 1000;
+    if (!this.#hidden || !ka || this.state != 'connected' || at === this.#pingWait) return 0;
+    return Math.min(ka - 1000, Math.max(0, 70000 - ka / 2));
+  }
+
+  // Closes the socket now; the engine backs off (and reconnects when the page allows).
+  #drop(why) {
+    const sock = this.#sock;
+    if (!this.#h || !sock) return;
+    this.#sock = null;
+    if (sock.readyState < 2) sock.close(1000);
+    this.#n.onClosed(this.#h, 'closed', `WebSocket closed by the client: ${why}`, 0, monotonic());
+    this.#pump();
+  }
+
+  // After a CONNACK: renew before AWS's 24-hour WebSocket limit (options.renewAfterMs) and before
+  // the credentials this connection was signed with expire (core's refresh deadline).
+  #planRenew() {
+    const now = Date.now();
+    let at = now + (this.#o.renewAfterMs ?? 23.5 * 3600e3);
+    const off = this.clockOffsetMs;
+    // (Credentials already past their refresh time are the freshest there are: no renewal for them.)
+    const exp = this.#signedUntil && this.#n.refreshAt(this.#signedUntil, now + off, this.#o.refreshBeforeExpiryMs ?? -1) - off;
+    if (exp > now) at = Math.min(at, exp);
+    this.#renewWall = at;
+    this.#renew(at - now);
+  }
+
+  // At a quiet moment (no publish awaiting its PUBACK, checked every 250 ms for up to 30 s),
+  // re-sign and reconnect: the engine resubscribes, or the broker kept the session (cleanSession false).
+  #renew(delay, tries = 120) {
+    clearTimeout(this.#renewTimer);
+    this.#renewTimer = setTimeout(() => {
+      if (!this.#h || this.state != 'connected') return;
+      if (tries && [...this.#ops.values()].some((op) => op.pub)) return this.#renew(250, tries - 1);
+      this.#renewWall = Infinity;
+      if (this.#auth) this.#auth.invalidate();  // signed anew with fresh credentials
+      this.#drop('renewing the connection (re-signed)');
+      this.#wake();
+    }, Math.min(T, Math.max(0, delay)));
   }
 }
