@@ -20,6 +20,7 @@
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/firmware/posix_storage.hpp"
 #include "iotlite/services/provisioning/provisioning_client.hpp"
+#include "provisioning_flow.hpp"
 
 namespace iotlite::cli {
 
@@ -48,31 +49,6 @@ constexpr const char* kHelp =
     "  --param KEY=VALUE      a template parameter (repeatable)\n"
     "Exit status: 0 provisioned and reconnected, 1 rejected / connection failure / timeout, 2 bad input.\n"
     "\n";
-
-// Waits until the handler put the request's completing event in `slot`; nullopt when the deadline
-// passed, the connection failed for good or the user interrupted.
-std::optional<pv::ProvisioningEvent> await_answer(CliConnection& c, std::optional<pv::ProvisioningEvent>& slot,
-                                                  std::uint64_t deadline) {
-    c.run_until([&] { return slot.has_value(); }, deadline + 1000);
-    std::optional<pv::ProvisioningEvent> out = std::move(slot);
-    slot.reset();
-    return out;
-}
-
-int request_failed(CliConnection& c, const char* op, const std::optional<pv::ProvisioningEvent>& outcome) {
-    c.stop();
-    if (!outcome) {
-        if (c.fatal()) return fail(kCommand, std::string(op) + ": connection lost: " + c.fatal()->message, kExitFailure);
-        if (interrupted()) return fail(kCommand, "interrupted", kExitFailure);
-        return fail(kCommand, std::string(op) + ": no answer within the timeout (-W)", kExitFailure);
-    }
-    if (outcome->type == pv::ProvisioningEvent::Type::rejected)
-        return fail(kCommand,
-                    std::string(op) + " rejected: " + std::to_string(outcome->rejection.status_code) + " " +
-                        outcome->rejection.error_code + (outcome->rejection.error_message.empty() ? "" : ": " + outcome->rejection.error_message),
-                    kExitFailure);
-    return fail(kCommand, std::string(op) + " failed: " + c.explain(outcome->error), kExitFailure);
-}
 
 // Replaces (or adds) a flag's value.
 void set_flag(ParsedFlags& flags, const std::string& name, const std::string& value) {
@@ -148,52 +124,36 @@ int run_provision(int argc, char** argv) {
         device_key = std::move(key).value();
     }
 
-    const std::uint64_t deadline = c.now_ms() + c.options().timeout_ms;
+    // 1. + 2. The certificate, then the thing (ProvisioningFlow, shared with the example device).
+    ProvisioningRequest request;
+    request.template_name = *template_name;
+    request.parameters = std::move(parameters);
+    request.key = std::move(device_key);
     pv::ProvisioningConfig config;
     config.request_timeout_ms = c.options().timeout_ms;
-    Result<std::unique_ptr<pv::ProvisioningClient>> pc = pv::ProvisioningClient::create(c.session().client(), config);
-    if (!pc.ok()) return fail(kCommand, pc.error().message, kExitFailure);
-    std::uint32_t request_id = 0;
-    std::optional<pv::ProvisioningEvent> slot;
-    pc.value()->set_event_handler([&](const pv::ProvisioningEvent& e) {
-        if (e.request_id == request_id) slot = e;
-    });
-    if (Result<void> attached = c.session().attach(*pc.value()); !attached.ok())
+    CliConnection* connection = &c;
+    Result<std::unique_ptr<ProvisioningFlow>> made_flow =
+        ProvisioningFlow::create(c.session().client(), std::move(request), [connection] { return connection->now_ms(); }, config);
+    if (!made_flow.ok()) return fail(kCommand, made_flow.error().message, kExitFailure);
+    ProvisioningFlow& flow = *made_flow.value();
+    if (Result<void> attached = c.session().attach(flow.client()); !attached.ok())
         return fail(kCommand, attached.error().message, kExitFailure);
-    if (Result<void> connected = c.connect(deadline); !connected.ok()) return fail(kCommand, connected.error().message, kExitFailure);
-
-    // 1. The certificate.
-    const char* create_op = use_csr ? "CreateCertificateFromCsr" : "CreateKeysAndCertificate";
-    Result<std::uint32_t> sent = use_csr ? pc.value()->create_certificate_from_csr(device_key.csr_pem, c.now_ms())
-                                         : pc.value()->create_keys_and_certificate(c.now_ms());
-    if (!sent.ok()) { c.stop(); return fail(kCommand, c.explain(sent.error()), kExitFailure); }
-    request_id = sent.value();
-    std::optional<pv::ProvisioningEvent> created = await_answer(c, slot, deadline);
-    if (!created || created->type != pv::ProvisioningEvent::Type::accepted) return request_failed(c, create_op, created);
-    pv::Certificate certificate = std::move(created->certificate);
-    created.reset();
-    if (!use_csr) device_key.private_key_pem = std::move(certificate.private_key);
-    c.debug(std::string(create_op) + " accepted: certificate " + certificate.certificate_id);
-
-    // 2. The thing.
-    const std::uint64_t register_deadline = c.now_ms() + c.options().timeout_ms;
-    sent = pc.value()->register_thing(*template_name, certificate.ownership_token, parameters, c.now_ms());
-    if (!sent.ok()) { c.stop(); return fail(kCommand, c.explain(sent.error()), kExitFailure); }
-    request_id = sent.value();
-    std::optional<pv::ProvisioningEvent> registered = await_answer(c, slot, register_deadline);
-    if (!registered || registered->type != pv::ProvisioningEvent::Type::accepted) return request_failed(c, "RegisterThing", registered);
+    if (Result<void> connected = c.connect(c.now_ms() + c.options().timeout_ms); !connected.ok())
+        return fail(kCommand, connected.error().message, kExitFailure);
+    if (Result<void> sent = flow.start(); !sent.ok()) { c.stop(); return fail(kCommand, c.explain(sent.error()), kExitFailure); }
+    // Each request has its own timeout (-W) in the client; this bound is only a backstop.
+    c.run_until([&] { return flow.finished(); }, c.now_ms() + 2 * c.options().timeout_ms + 1000);
     c.stop();
-    const pv::Registration& reg = registered->registration;
-    if (reg.thing_name.empty()) return fail(kCommand, "RegisterThing: the template created no thing; nothing to connect as", kExitFailure);
+    if (!flow.finished()) {
+        if (c.fatal()) return fail(kCommand, std::string(flow.operation()) + ": connection lost: " + c.fatal()->message, kExitFailure);
+        if (interrupted()) return fail(kCommand, "interrupted", kExitFailure);
+        return fail(kCommand, std::string(flow.operation()) + ": no answer within the timeout (-W)", kExitFailure);
+    }
+    if (!flow.succeeded()) return fail(kCommand, flow.failure([&](const Error& e) { return c.explain(e); }), kExitFailure);
+    c.debug("provisioned: certificate " + flow.identity().certificate_id);
 
     // 3. The identity, stored (firmware::save_identity: key, certificate, then thing.json).
-    firmware::DeviceIdentity identity;
-    identity.thing_name = reg.thing_name;
-    identity.certificate_id = certificate.certificate_id;
-    identity.template_name = *template_name;
-    identity.device_configuration = reg.device_configuration;
-    identity.certificate_pem = std::move(certificate.certificate_pem);
-    identity.private_key_pem = std::move(device_key.private_key_pem);
+    const firmware::DeviceIdentity& identity = flow.identity();
     firmware::PosixStorage storage(*out_dir);
     if (Result<void> stored = firmware::save_identity(storage, identity); !stored.ok())
         return fail(kCommand, stored.error().message, kExitFailure);
@@ -202,7 +162,7 @@ int run_provision(int argc, char** argv) {
     ParsedFlags device_flags = flags;
     set_flag(device_flags, "--cert", *out_dir + "/certificate.pem");
     set_flag(device_flags, "--key", *out_dir + "/private.key");
-    set_flag(device_flags, "--id", reg.thing_name);
+    set_flag(device_flags, "--id", identity.thing_name);
     Result<std::unique_ptr<CliConnection>> again = CliConnection::from_flags(kCommand, device_flags);
     if (!again.ok()) return fail(kCommand, "the new identity: " + again.error().message, kExitFailure);
     if (Result<void> connected = again.value()->connect(again.value()->now_ms() + again.value()->options().timeout_ms); !connected.ok())

@@ -2,20 +2,24 @@
 //
 // Flags: `iotlite_device --help` (kUsage below). tls: MQTT over TLS with the device certificate
 // (default port 8883); alpn: the same on 443 with ALPN x-amzn-mqtt-ca; wss: MQTT over WebSocket
-// with a SigV4-presigned URL (credentials from the environment).
+// with a SigV4-presigned URL (credentials from the environment). With --identity-dir the identity
+// comes from a directory, provisioned by claim on the first boot (first_boot.hpp).
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 
 #include "bounded_file.hpp"
 #include "device_app.hpp"
+#include "first_boot.hpp"
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/connection/credentials_cache.hpp"
 #include "iotlite/connection/target_builder.hpp"
@@ -69,6 +73,8 @@ constexpr const char* kUsage =
     "                      [--cert DEVICE.crt --key DEVICE.key] [--port N] [--thing NAME] [--client-id ID]\n"
     "                      [--interval S] [--region R] [--duration S] [--once] [--max-fragment-len N]\n"
     "                      [--jobs-exec CMD [--jobs-max N]]\n"
+    "                      [--identity-dir DIR --provision-template T --claim-cert C --claim-key K\n"
+    "                       [--provision-param KEY=VALUE ...]]\n"
     "\n"
     "The example device: publishes a reading on devices/<thing>/telemetry every --interval seconds\n"
     "(QoS 1), keeps its shadow's `led` state, and publishes on devices/<thing>/button when the button\n"
@@ -94,9 +100,21 @@ constexpr const char* kUsage =
     "                           else FAILED {\"exitCode\": \"N\"}; a job canceled meanwhile kills it (the\n"
     "                           agent of `iotlite jobs agent`)\n"
     "  --jobs-max N             stop after N jobs\n"
+    "first boot (Fleet Provisioning by claim; modes tls and alpn, instead of --cert/--key):\n"
+    "  --identity-dir DIR       the device's identity (certificate.pem, private.key 0600, thing.json):\n"
+    "                           when DIR holds one, the device connects as its thing; else it provisions\n"
+    "  --provision-template T   provisioning template name\n"
+    "  --claim-cert C --claim-key K  the claim certificate and key (read only when provisioning)\n"
+    "  --provision-param K=V    a template parameter (repeatable)\n"
+    "                           Provisioning connects with the claim (client id: --client-id, else\n"
+    "                           <thing>-claim), makes an EC P-256 key here and sends only a CSR\n"
+    "                           (subject CN = the --thing value; CreateCertificateFromCsr), runs\n"
+    "                           RegisterThing, saves the identity in DIR, then runs as the new thing\n"
+    "                           (its name is the client id)\n"
     "  --help                   this text\n"
     "Exit status: 0 stopped after connecting (with --once: the report accepted; with --jobs-max: every\n"
-    "job SUCCEEDED), 1 never connected, --once / --jobs-max not done or a job not SUCCEEDED, 2 bad input.\n";
+    "job SUCCEEDED), 1 never connected, provisioning failed (AWS's error on stderr), --once / --jobs-max\n"
+    "not done or a job not SUCCEEDED, 2 bad input.\n";
 
 int usage(const std::string& why) {
     std::fprintf(stderr, "iotlite_device: %s (see iotlite_device --help)\n", why.c_str());
@@ -122,8 +140,12 @@ int main(int argc, char** argv) {
     std::string endpoint, mode = "tls", ca, cert, key, region;
     long port = 0, duration_s = 0, mfl = 0, interval_s = 10;
     device::DeviceOptions options;
+    device::FirstBootOptions boot;
+    std::string claim_cert, claim_key;
+    bool thing_given = false;
     const char* value_flags[] = {"--endpoint", "--mode", "--port", "--ca", "--cert", "--key", "--thing", "--client-id",
-                                 "--interval", "--region", "--duration", "--max-fragment-len", "--jobs-exec", "--jobs-max"};
+                                 "--interval", "--region", "--duration", "--max-fragment-len", "--jobs-exec", "--jobs-max",
+                                 "--provision-template", "--claim-cert", "--claim-key", "--identity-dir", "--provision-param"};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -146,19 +168,44 @@ int main(int argc, char** argv) {
         else if (a == "--ca") ca = v;
         else if (a == "--cert") cert = v;
         else if (a == "--key") key = v;
-        else if (a == "--thing") options.thing = v;
+        else if (a == "--thing") { options.thing = v; thing_given = true; }
         else if (a == "--client-id") options.client_id = v;
         else if (a == "--interval") { if (!parse_whole(v, 1, 86400, interval_s)) return usage("--interval must be whole seconds from 1 to 86400"); }
         else if (a == "--region") region = v;
         else if (a == "--duration") { if (!parse_whole(v, 1, 31536000, duration_s)) return usage("--duration must be whole seconds from 1"); }
         else if (a == "--jobs-exec") { if (v.empty()) return usage("--jobs-exec needs a command"); options.jobs_exec = v; }
         else if (a == "--jobs-max") { long n = 0; if (!parse_whole(v, 1, 1000000, n)) return usage("--jobs-max must be a whole number from 1 to 1000000"); options.jobs_max = static_cast<std::uint32_t>(n); }
+        else if (a == "--provision-template") boot.template_name = v;
+        else if (a == "--claim-cert") claim_cert = v;
+        else if (a == "--claim-key") claim_key = v;
+        else if (a == "--identity-dir") { if (v.empty()) return usage("--identity-dir needs a directory"); boot.identity_dir = v; }
+        else if (a == "--provision-param") {
+            const auto eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) return usage("--provision-param must be KEY=VALUE");
+            if (!boot.parameters.emplace(v.substr(0, eq), v.substr(eq + 1)).second)
+                return usage("--provision-param " + v.substr(0, std::min<std::size_t>(eq, 64)) + " given twice");
+        }
         else if (a == "--max-fragment-len") { if (!parse_whole(v, 0, 4096, mfl)) return usage("--max-fragment-len must be 512, 1024, 2048 or 4096"); }
     }
     options.interval_s = static_cast<std::uint32_t>(interval_s);
     if (endpoint.empty()) return usage("missing required flag --endpoint HOST[:PORT] (the AWS IoT data endpoint)");
     if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
     if (ca.empty()) return usage("missing required flag --ca FILE (the CA that signed the endpoint's certificate)");
+    const bool first_boot = !boot.identity_dir.empty();
+    if (!first_boot && (!boot.template_name.empty() || !claim_cert.empty() || !claim_key.empty() || !boot.parameters.empty()))
+        return usage("--provision-template, --claim-cert, --claim-key and --provision-param need --identity-dir DIR");
+    if (first_boot) {
+        if (boot.template_name.empty() || claim_cert.empty() || claim_key.empty())
+            return usage("--identity-dir needs --provision-template, --claim-cert and --claim-key (for the first boot)");
+        if (!cert.empty() || !key.empty()) return usage("--cert/--key: with --identity-dir the identity comes from DIR");
+        if (mode == "wss") return usage("provisioning by claim connects with the claim certificate (modes tls and alpn)");
+        // The template's and the parameters' rules before anything is read or sent.
+        if (Result<void> valid = provisioning::validate_template_name(boot.template_name); !valid.ok())
+            return usage("--provision-template: " + valid.error().message);
+        if (Result<void> valid = provisioning::validate_register_input("-", boot.parameters); !valid.ok())
+            return usage("--provision-param: " + valid.error().message);
+        boot.common_name = options.thing;
+    }
     const bool port_given = port != 0;
     if (port == 0) port = mode == "tls" ? 8883 : 443;
 
@@ -167,7 +214,7 @@ int main(int argc, char** argv) {
     creds.max_fragment_len = static_cast<std::uint16_t>(mfl);
     std::string error;
     if (!read_pem("--ca", ca, creds.ca_pem, error)) return usage(error.c_str());
-    if (mode != "wss") {
+    if (mode != "wss" && !first_boot) {
         if (!read_pem("--cert", cert, creds.cert_pem, error)) return usage(error.c_str());
         if (!read_pem("--key", key, creds.key_pem, error)) return usage(error.c_str());
     }
@@ -193,16 +240,52 @@ int main(int argc, char** argv) {
     connection::TargetBuilder& builder = built.value();
 
     PosixPort posix;
+    mqtt::Config config;
+    config.keep_alive_s = 60;
+    config.rng_seed = static_cast<std::uint64_t>(std::time(nullptr)) ^ static_cast<std::uint64_t>(getpid());
+
+    std::signal(SIGINT, [](int) { g_stop = 1; });
+    std::signal(SIGTERM, [](int) { g_stop = 1; });
+    if (first_boot) {
+        // The claim session: its own transport factory with the claim certificate.
+        // Not the thing's own client id: AWS allows 1 CONNECT per second per client id, and the
+        // device connects as its thing right after.
+        const std::string claim_client_id = options.client_id.empty() ? options.thing.substr(0, 122) + "-claim" : options.client_id;
+        device::ClaimSessionFactory claim_session = [&]() -> Result<std::unique_ptr<Session>> {
+            DeviceCredentials claim;
+            claim.ca_pem = creds.ca_pem;
+            claim.max_fragment_len = creds.max_fragment_len;
+            std::string why;
+            if (!read_pem("--claim-cert", claim_cert, claim.cert_pem, why) || !read_pem("--claim-key", claim_key, claim.key_pem, why))
+                return make_error(Errc::invalid_argument, why);
+            auto claim_factory = std::make_shared<TransportFactory>(posix.port(), std::move(claim));
+            mqtt::Config claim_config = config;
+            claim_config.client_id = claim_client_id;
+            return Session::create(claim_config, posix.port(),
+                                   [&](std::uint32_t attempt) { return builder.build(attempt, posix.port().clock.unix_time_s() * 1000); },
+                                   [claim_factory](const mqtt::ConnectionTarget& t) { return claim_factory->open(t); });
+        };
+        Result<DeviceIdentity> identity =
+            device::load_or_provision(boot, posix.port().random, claim_session, [] { return g_stop != 0; });
+        if (!identity.ok()) {
+            std::fprintf(stderr, "iotlite_device: %s\n", identity.error().message.c_str());
+            return identity.error().code == Errc::invalid_argument ? 2 : 1;
+        }
+        // From here on the device is its thing: the name AWS gave it is its client id.
+        if (thing_given && options.thing != identity.value().thing_name)
+            std::printf("identity: running as thing %s (not --thing %s)\n", identity.value().thing_name.c_str(), options.thing.c_str());
+        options.thing = identity.value().thing_name;
+        options.client_id = identity.value().thing_name;
+        creds.cert_pem = identity.value().certificate_pem;
+        creds.key_pem = identity.value().private_key_pem;
+    }
     TransportFactory factory(posix.port(), std::move(creds));
     factory.set_clock_skew(&builder.clock_skew());  // a refused upgrade's Date corrects the next signature
     TargetProvider targets = [&](std::uint32_t attempt) {
         return builder.build(attempt, posix.port().clock.unix_time_s() * 1000);
     };
 
-    mqtt::Config config;
     config.client_id = options.client_id.empty() ? options.thing : options.client_id;
-    config.keep_alive_s = 60;
-    config.rng_seed = static_cast<std::uint64_t>(std::time(nullptr)) ^ static_cast<std::uint64_t>(getpid());
     auto session = Session::create(config, posix.port(), targets,
                                    [&](const mqtt::ConnectionTarget& t) { return factory.open(t); });
     if (!session.ok()) {
@@ -211,8 +294,6 @@ int main(int argc, char** argv) {
     }
 
     std::signal(SIGUSR1, [](int) { g_button = 1; });
-    std::signal(SIGINT, [](int) { g_stop = 1; });
-    std::signal(SIGTERM, [](int) { g_stop = 1; });
 
     const std::string host = target_config.endpoint.ipv6 ? "[" + target_config.endpoint.host + "]" : target_config.endpoint.host;
     options.where = host + ":" + std::to_string(builder.port());
