@@ -195,6 +195,18 @@ TEST(JobsClient, Rejected_VersionMismatch_ConflictWithAwsCode_OtherCodesServerEr
     EXPECT_EQ(rig.events[1].rejection.code, "TerminalStateReached");
 }
 
+TEST(JobsClient, Rejected_ControlBytesInAwsText_ErrorStaysOneLine) {
+    JobsRig rig;
+    ASSERT_TRUE(rig.jobs->update("j1", jb::UpdateOptions{}, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    rig.answer("$aws/things/T1/jobs/j1/update/rejected",
+               R"({"code":"Invalid\nRequest","message":"line one\nline two\u001b[31m","clientToken":"dev-1","timestamp":5})");
+    ASSERT_EQ(rig.events.size(), 1u);
+    EXPECT_EQ(rig.events[0].error.message, "jobs update rejected: Invalid?Request line one?line two?[31m");
+    EXPECT_EQ(rig.events[0].rejection.message, "line one\nline two\x1b[31m") << "the rejection itself keeps AWS's text";
+}
+
 TEST(JobsClient, DescribeNext_TopicAndDefaults) {
     JobsRig rig;
     ASSERT_TRUE(rig.jobs->describe("$next", rig.now).ok());

@@ -21,6 +21,15 @@ Result<void> validate_client_token(std::string_view token) {
     return {};
 }
 
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) c = '?';
+    }
+    return out;
+}
+
 Result<std::string> token_prefix(std::string configured, std::string_view client_id) {
     if (configured.empty()) {
         for (char c : client_id) {

@@ -43,6 +43,9 @@ Result<void> validate_client_token(std::string_view token);
 // and cut to leave room for the counter, + "-". Answers on /accepted and /rejected can reach every
 // subscriber, so tokens must differ between clients, not just within one. At most 44 bytes.
 Result<std::string> token_prefix(std::string configured, std::string_view client_id);
+// A service's own text (a rejection's message) made fit for a one-line error: control bytes
+// (below 0x20, and DEL) become '?', everything else is kept as sent.
+std::string one_line(std::string_view text);
 
 struct RequestTrackerConfig {
     const char* service = "";                 // for messages: "shadow"

@@ -30,8 +30,8 @@ Json details_json(const StatusDetails& details) {
 // conflict (like the shadow's 409); every other code is the service refusing.
 Error rejection_error(Operation op, const Rejection& r) {
     return make_error(r.code == "VersionMismatch" ? Errc::conflict : Errc::server_error,
-                      IOTLITE_TEXT(std::string("jobs ") + operation_name(op) + " rejected: " + r.code +
-                                   (r.message.empty() ? "" : " " + r.message)));
+                      IOTLITE_TEXT(std::string("jobs ") + operation_name(op) + " rejected: " + services::one_line(r.code) +
+                                   (r.message.empty() ? "" : " " + services::one_line(r.message))));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@ constexpr std::size_t kMaxInFlight = 4;
 
 Error rejection_error(Operation op, const Rejection& r) {
     return make_error(Errc::server_error, IOTLITE_TEXT(std::string(operation_name(op)) + " rejected: " +
-                                                       std::to_string(r.status_code) + " " + r.error_code +
-                                                       (r.error_message.empty() ? "" : " " + r.error_message)));
+                                                       std::to_string(r.status_code) + " " + services::one_line(r.error_code) +
+                                                       (r.error_message.empty() ? "" : " " + services::one_line(r.error_message))));
 }
 
 }  // namespace

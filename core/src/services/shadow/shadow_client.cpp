@@ -224,7 +224,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             const int code = rejection.value().code;
             out.error = make_error(code == 409 ? Errc::conflict : Errc::server_error,
                                    IOTLITE_TEXT(std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
-                                       rejection.value().message));
+                                       services::one_line(rejection.value().message)));
             out.rejection = std::move(rejection.value());
             out.payload = payload;
             events_.push(std::move(out));
