@@ -28,7 +28,7 @@ Json details_json(const StatusDetails& details) {
 
 // The error a rejection completes its request with: VersionMismatch is the optimistic-locking
 // conflict (like the shadow's 409); every other code is the service refusing.
-Error rejection_error(Operation op, const Rejection& r) {
+Error rejection_error([[maybe_unused]] Operation op, [[maybe_unused]] const Rejection& r) {
     return make_error(r.code == "VersionMismatch" ? Errc::conflict : Errc::server_error,
                       IOTLITE_TEXT(std::string("jobs ") + operation_name(op) + " rejected: " + services::one_line(r.code) +
                                    (r.message.empty() ? "" : " " + services::one_line(r.message))));

@@ -8,7 +8,7 @@ namespace {
 // One create request and one RegisterThing per template at a time; a few templates at most.
 constexpr std::size_t kMaxInFlight = 4;
 
-Error rejection_error(Operation op, const Rejection& r) {
+Error rejection_error([[maybe_unused]] Operation op, [[maybe_unused]] const Rejection& r) {
     return make_error(Errc::server_error, IOTLITE_TEXT(std::string(operation_name(op)) + " rejected: " +
                                                        std::to_string(r.status_code) + " " + services::one_line(r.error_code) +
                                                        (r.error_message.empty() ? "" : " " + services::one_line(r.error_message))));
