@@ -249,6 +249,27 @@ TEST(JobsClient, ManyJobs_PerJobSubscriptionsBounded_OldestIdleUnsubscribed) {
     EXPECT_EQ(rig.jobs->subscribed_jobs().back(), "$aws/things/T1/jobs/j4/update");
 }
 
+TEST(JobsClient, ManyJobsPendingAtOnce_ReleasedToTheBoundOnceIdle) {
+    jb::JobsConfig config;
+    config.max_job_subscriptions = 2;
+    JobsRig rig(config);
+    std::vector<std::string> tokens;
+    for (const char* job : {"j1", "j2", "j3"}) {
+        ASSERT_TRUE(rig.jobs->update(job, jb::UpdateOptions{}, rig.now).ok());
+        rig.pump();
+        rig.grant_last();
+        tokens.push_back(rig.last_request()["clientToken"]);
+    }
+    EXPECT_EQ(rig.jobs->subscribed_jobs().size(), 3u) << "every job has a request waiting: none can go";
+    int n = 0;
+    for (const char* job : {"j1", "j2", "j3"})
+        rig.answer(std::string("$aws/things/T1/jobs/") + job + "/update/accepted", R"({"timestamp":1,"clientToken":")" + tokens[n++] + "\"}");
+    EXPECT_EQ(rig.jobs->subscribed_jobs(),
+              (std::deque<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}))
+        << "found by iotlite_fuzz_jobs (tests/fuzz/findings/jobs_idle_job_subscriptions_linger)";
+    EXPECT_EQ(rig.count_of(kUnsubscribe), 1u);
+}
+
 TEST(JobsClient, Watch_NotifyNextAndNotify_EventsCarryTheAnswer) {
     JobsRig rig;
     ASSERT_TRUE(rig.jobs->watch(jb::Stream::notify_next, rig.now).ok());

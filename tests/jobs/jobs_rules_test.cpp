@@ -189,6 +189,16 @@ TEST(JobsRules, ParseAnswer_WrongTypes_ProtocolErrorNamingTheField) {
     EXPECT_FALSE(jb::parse_notify(J(R"({"jobs":[1]})"), false).ok());
 }
 
+TEST(JobsRules, ParseAnswer_IntegerBeyondInt64_RefusedNotWrapped) {
+    auto big = jb::parse_answer(Operation::update, J(R"({"executionState":{"status":"FAILED","versionNumber":18446744073709551615}})"));
+    ASSERT_FALSE(big.ok()) << "found by iotlite_fuzz_jobs (tests/fuzz/findings/jobs_integer_beyond_int64)";
+    EXPECT_EQ(big.error().code, Errc::protocol_error);
+    EXPECT_NE(big.error().message.find("\"versionNumber\" is beyond the range of a 64-bit integer"), std::string::npos) << big.error().message;
+    auto max = jb::parse_answer(Operation::update, J(R"({"executionState":{"status":"FAILED","versionNumber":9223372036854775807}})"));
+    ASSERT_TRUE(max.ok());
+    EXPECT_EQ(max.value().execution_state.version_number, INT64_MAX);
+}
+
 TEST(JobsRules, ParseNotify_ListsAndNextExecution) {
     auto notify = jb::parse_notify(J(R"({"timestamp":1,"jobs":{"QUEUED":[{"jobId":"a","queuedAt":1,"versionNumber":1,"executionNumber":1}],
         "IN_PROGRESS":[{"jobId":"b","versionNumber":2,"executionNumber":1}]}})"), false);

@@ -1,5 +1,7 @@
 #include "iotlite/services/jobs/jobs.hpp"
 
+#include <cstdint>
+
 #include "iotlite/mqtt/topic.hpp"
 
 namespace iotlite::jobs {
@@ -21,6 +23,9 @@ Result<void> read_int(const Json& object, const char* field, std::int64_t& out) 
     const auto it = object.find(field);
     if (it == object.end() || it->is_null()) return {};
     if (!it->is_number_integer()) return bad_field(field, "is not an integer");
+    // An unsigned value above INT64_MAX has no int64 value: refused, not wrapped.
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+        return bad_field(field, "is beyond the range of a 64-bit integer");
     out = it->get<std::int64_t>();
     return {};
 }

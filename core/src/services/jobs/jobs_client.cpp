@@ -141,10 +141,19 @@ void JobsClient::keep_job_subscribed(const std::string& key, std::uint64_t now_m
     const auto known = std::find(job_keys_.begin(), job_keys_.end(), key);
     if (known != job_keys_.end()) job_keys_.erase(known);
     job_keys_.push_back(key);  // most recently used last
-    // Beyond the bound, drop the oldest subscriptions no request waits on (an unsubscribe the
-    // engine cannot send now, e.g. offline, simply keeps it for later).
-    for (auto it = job_keys_.begin(); job_keys_.size() > config_.max_job_subscriptions && it != job_keys_.end();) {
-        if (*it != key && tracker_.unsubscribe(*it, now_ms)) it = job_keys_.erase(it);
+    trim_job_subscriptions(now_ms);
+}
+
+void JobsClient::trim_job_subscriptions(std::uint64_t now_ms) {
+    // Subscriptions the tracker forgot (refused by a SUBACK, the client closed for good).
+    job_keys_.erase(std::remove_if(job_keys_.begin(), job_keys_.end(), [&](const std::string& key) { return !tracker_.subscribed(key); }),
+                    job_keys_.end());
+    // Beyond the bound, drop the oldest subscriptions no request waits on, keeping the newest (an
+    // unsubscribe the engine cannot send now, e.g. offline, keeps it for a later turn). Run after
+    // each request's end too: jobs whose requests were pending when a new one came are released
+    // once they are idle.
+    for (auto it = job_keys_.begin(); job_keys_.size() > config_.max_job_subscriptions && it + 1 != job_keys_.end();) {
+        if (tracker_.unsubscribe(*it, now_ms)) it = job_keys_.erase(it);
         else ++it;
     }
 }
@@ -249,13 +258,14 @@ bool JobsClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
         }
     }
     if (tracker_.on_event(event, now_ms)) consumed = true;
-    // Subscriptions the tracker forgot (refused by a SUBACK, the client closed for good).
-    job_keys_.erase(std::remove_if(job_keys_.begin(), job_keys_.end(), [&](const std::string& key) { return !tracker_.subscribed(key); }),
-                    job_keys_.end());
+    trim_job_subscriptions(now_ms);
     return consumed;
 }
 
-void JobsClient::on_tick(std::uint64_t now_ms) { tracker_.on_tick(now_ms); }
+void JobsClient::on_tick(std::uint64_t now_ms) {
+    tracker_.on_tick(now_ms);
+    trim_job_subscriptions(now_ms);
+}
 
 std::uint64_t JobsClient::next_deadline_ms() const { return tracker_.next_deadline_ms(); }
 

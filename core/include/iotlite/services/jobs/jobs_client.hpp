@@ -133,6 +133,7 @@ private:
     Result<std::uint32_t> start(Operation op, std::string_view job_id, Json payload, const JobsRequestOptions& options,
                                 std::uint64_t now_ms);
     void keep_job_subscribed(const std::string& key, std::uint64_t now_ms);
+    void trim_job_subscriptions(std::uint64_t now_ms);
     void on_message(const mqtt::Message& message, const ParsedTopic& topic);
     void request_failed(services::TrackedRequest&& request, Error error) override;
     void subscription_done(const std::string& key, bool granted, const Error& error) override;
