@@ -11,6 +11,7 @@
 #include "connection_options.hpp"
 #include "iotlite/services/jobs/jobs.hpp"
 #include "iotlite/services/jobs/jobs_client.hpp"
+#include "iotlite/services/request_tracker.hpp"
 #include "job_agent.hpp"
 
 namespace iotlite::cli {
@@ -339,7 +340,9 @@ int run_jobs(int argc, char** argv) {
             std::fputc('\n', stdout);
             return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
         case jobs::JobsEvent::Type::rejected:
-            return fail(kCommand, op_name + " rejected: " + outcome->rejection.code + " " + outcome->rejection.message, kExitFailure);
+            return fail(kCommand, op_name + " rejected: " + services::one_line(outcome->rejection.code) + " " +
+                                        services::one_line(outcome->rejection.message),
+                        kExitFailure);
         default:
             return fail(kCommand, op_name + " failed: " + c.explain(outcome->error), kExitFailure);
     }

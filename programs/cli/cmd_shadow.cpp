@@ -9,6 +9,7 @@
 #include "iotlite/services/shadow/document.hpp"
 #include "iotlite/services/shadow/names.hpp"
 #include "iotlite/services/shadow/shadow_client.hpp"
+#include "iotlite/services/request_tracker.hpp"
 #include "shadow_input.hpp"
 
 namespace iotlite::cli {
@@ -149,7 +150,7 @@ int run_shadow(int argc, char** argv) {
         case shadow::ShadowEvent::Type::rejected:
             return fail(kCommand,
                         op_name + " rejected: " + std::to_string(outcome->rejection.code) + " " +
-                            outcome->rejection.message,
+                            services::one_line(outcome->rejection.message),
                         kExitFailure);
         default:
             return fail(kCommand, op_name + " failed: " + c.explain(outcome->error), kExitFailure);

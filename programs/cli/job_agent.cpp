@@ -1,4 +1,5 @@
 #include "job_agent.hpp"
+#include "iotlite/services/request_tracker.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -81,6 +82,13 @@ void JobAgent::request_next() {
     request_id_ = sent.value();
 }
 
+namespace {
+// What the service said, on one line: its code and message can hold any byte (services::one_line).
+std::string said(const jobs::Rejection& rejection) {
+    return services::one_line(rejection.code) + " " + services::one_line(rejection.message);
+}
+}  // namespace
+
 bool JobAgent::ended_on_service(const jobs::JobsEvent& event) const {
     const std::string& code = event.rejection.code;
     if (code == "TerminalStateReached" || code == "ResourceNotFound") return true;
@@ -119,9 +127,9 @@ void JobAgent::on_jobs_event(const jobs::JobsEvent& event) {
         if (accepted) {
             if (event.answer.execution_state.present) version_ = event.answer.execution_state.version_number;
         } else if (event.type == T::rejected && ended_on_service(event)) {
-            kill_command(JobOutcome::Kind::canceled, "IN_PROGRESS rejected: " + event.rejection.code + " " + event.rejection.message);
+            kill_command(JobOutcome::Kind::canceled, "IN_PROGRESS rejected: " + said(event.rejection));
         } else if (event.type == T::rejected) {
-            log("job " + current_.job_id + ": IN_PROGRESS rejected: " + event.rejection.code + " " + event.rejection.message);
+            log("job " + current_.job_id + ": IN_PROGRESS rejected: " + said(event.rejection));
             check_job();
         } else {
             log("job " + current_.job_id + ": IN_PROGRESS report failed: " + event.error.message);
@@ -136,7 +144,7 @@ void JobAgent::on_jobs_event(const jobs::JobsEvent& event) {
         } else if (event.type == T::rejected && ended_on_service(event)) {
             if (event.rejection.execution_state.present)
                 current_.status = jobs::job_status_name(event.rejection.execution_state.status);
-            kill_command(JobOutcome::Kind::canceled, event.rejection.code + " " + event.rejection.message);
+            kill_command(JobOutcome::Kind::canceled, said(event.rejection));
         }
         return;
     }
@@ -147,7 +155,7 @@ void JobAgent::on_jobs_event(const jobs::JobsEvent& event) {
             on_started(event);
             return;
         }
-        const std::string why = event.type == T::rejected ? event.rejection.code + " " + event.rejection.message : event.error.message;
+        const std::string why = event.type == T::rejected ? said(event.rejection) : event.error.message;
         log("StartNextPendingJobExecution " + std::string(event.type == T::rejected ? "rejected: " : "failed: ") + why +
             "; asking again in " + std::to_string(options_.retry_delay_ms) + " ms");
         state_ = State::idle;
@@ -168,7 +176,7 @@ void JobAgent::on_jobs_event(const jobs::JobsEvent& event) {
         return;
     }
     if (event.type == T::rejected) {
-        outcome.detail = event.rejection.code + " " + event.rejection.message;
+        outcome.detail = said(event.rejection);
         if (event.rejection.execution_state.present) outcome.status = jobs::job_status_name(event.rejection.execution_state.status);
     } else {
         outcome.detail = event.error.message;

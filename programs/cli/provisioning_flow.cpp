@@ -1,4 +1,5 @@
 #include "provisioning_flow.hpp"
+#include "iotlite/services/request_tracker.hpp"
 
 namespace iotlite::cli {
 
@@ -75,8 +76,8 @@ void ProvisioningFlow::on_event(const pv::ProvisioningEvent& e) {
 std::string ProvisioningFlow::failure(const std::function<std::string(const Error&)>& explain) const {
     const std::string op = operation();
     if (rejected_) {
-        return op + " rejected: " + std::to_string(rejection_.status_code) + " " + rejection_.error_code +
-               (rejection_.error_message.empty() ? "" : ": " + rejection_.error_message);
+        return op + " rejected: " + std::to_string(rejection_.status_code) + " " + services::one_line(rejection_.error_code) +
+               (rejection_.error_message.empty() ? "" : ": " + services::one_line(rejection_.error_message));
     }
     return op + " failed: " + (explain ? explain(error_) : error_.message);
 }

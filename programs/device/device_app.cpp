@@ -1,4 +1,5 @@
 #include "device_app.hpp"
+#include "iotlite/services/request_tracker.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -187,7 +188,7 @@ void DeviceApp::on_shadow(const shadow::ShadowEvent& e) {
             break;
         case T::rejected:
             std::printf("shadow: %s rejected: %d %s\n", shadow::operation_name(e.op), e.rejection.code,
-                        e.rejection.message.c_str());
+                        services::one_line(e.rejection.message).c_str());
             // A new thing has no shadow yet: create it by reporting.
             if (e.op == shadow::Operation::get && e.rejection.code == 404) report_led();
             break;

@@ -1,4 +1,4 @@
-// Code-size probe (not a test): an MQTT-only program, linked for Cortex-M4 by tests/size/shadow_arm.sh.
+// Code-size probe (not a test): an MQTT-only program, linked for Cortex-M4 by tests/size/services_arm.sh.
 #include "iotlite/mqtt/client.hpp"
 int main() {
     iotlite::mqtt::Config c; c.client_id = "d";

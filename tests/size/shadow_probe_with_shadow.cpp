@@ -1,4 +1,4 @@
-// Code-size probe (not a test): the same program plus the shadow client, linked by tests/size/shadow_arm.sh.
+// Code-size probe (not a test): the same program plus the shadow client, linked by tests/size/services_arm.sh.
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/services/shadow/shadow_client.hpp"
 int main() {
