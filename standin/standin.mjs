@@ -249,6 +249,10 @@ export async function startStandin(options = {}) {
         nowMs: () => clock.nowMs(), signer, region: config.region, accountId: config.accountId,
         onRegistered: (r) => attachTemplatePolicies(policies, r, log),
       });
+      // Thing policy variables resolve for certificates RegisterThing attached to the thing.
+      policies.isAttached = (certificateId, thingName) => {
+        try { return provisioning.describeThing(thingName).principals.includes(certificateId); } catch { return false; }
+      };
       for (const [templateName, body] of Object.entries(config.provisioningTemplates ?? {})) {
         provisioning.createTemplate({ templateName, templateBody: body });
       }

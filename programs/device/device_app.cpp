@@ -29,6 +29,7 @@ Result<void> DeviceApp::start() {
         jobs.thing_name = options_.thing;
         jobs.command = options_.jobs_exec;
         jobs.max_jobs = options_.jobs_max;
+        jobs.step_timeout_minutes = options_.jobs_step_timeout_minutes;
         jobs.client_token_prefix = "dev-jobs-";
         Session* session = session_.get();
         Result<std::unique_ptr<cli::JobAgent>> agent = cli::JobAgent::create(session_->client(), jobs, [session] { return session->now_ms(); });

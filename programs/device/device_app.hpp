@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "iotlite/connection/target_builder.hpp"
@@ -32,6 +33,7 @@ struct DeviceOptions {
     std::string where;              // "HOST:PORT", for the lines printed ("connected to ...")
     std::string jobs_exec;          // run for each job (/bin/sh -c); empty: no job agent
     std::uint32_t jobs_max = 0;     // stop after this many jobs (0: no limit)
+    std::optional<std::uint32_t> jobs_step_timeout_minutes;  // stepTimeoutInMinutes with StartNext
 };
 
 class DeviceApp {

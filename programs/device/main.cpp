@@ -23,6 +23,7 @@
 #include "iotlite/firmware/posix_port.hpp"
 #include "iotlite/connection/credentials_cache.hpp"
 #include "iotlite/connection/target_builder.hpp"
+#include "iotlite/services/jobs/jobs.hpp"
 
 using namespace iotlite;
 using namespace iotlite::firmware;
@@ -72,7 +73,7 @@ constexpr const char* kUsage =
     "usage: iotlite_device --endpoint HOST[:PORT] --ca CA.pem [--mode tls|alpn|wss]\n"
     "                      [--cert DEVICE.crt --key DEVICE.key] [--port N] [--thing NAME] [--client-id ID]\n"
     "                      [--interval S] [--region R] [--duration S] [--once] [--max-fragment-len N]\n"
-    "                      [--jobs-exec CMD [--jobs-max N]]\n"
+    "                      [--jobs-exec CMD [--jobs-max N] [--jobs-step-timeout MIN]]\n"
     "                      [--identity-dir DIR --provision-template T --claim-cert C --claim-key K\n"
     "                       [--provision-param KEY=VALUE ...]]\n"
     "\n"
@@ -100,6 +101,9 @@ constexpr const char* kUsage =
     "                           else FAILED {\"exitCode\": \"N\"}; a job canceled meanwhile kills it (the\n"
     "                           agent of `iotlite jobs agent`)\n"
     "  --jobs-max N             stop after N jobs\n"
+    "  --jobs-step-timeout MIN  stepTimeoutInMinutes sent when a job is started (1-10080): the service\n"
+    "                           times the job out (TIMED_OUT) if it is not finished by then; the command\n"
+    "                           is then killed like a canceled job's\n"
     "first boot (Fleet Provisioning by claim; modes tls and alpn, instead of --cert/--key):\n"
     "  --identity-dir DIR       the device's identity (certificate.pem, private.key 0600, thing.json):\n"
     "                           when DIR holds one, the device connects as its thing; else it provisions\n"
@@ -145,6 +149,7 @@ int main(int argc, char** argv) {
     bool thing_given = false;
     const char* value_flags[] = {"--endpoint", "--mode", "--port", "--ca", "--cert", "--key", "--thing", "--client-id",
                                  "--interval", "--region", "--duration", "--max-fragment-len", "--jobs-exec", "--jobs-max",
+                                 "--jobs-step-timeout",
                                  "--provision-template", "--claim-cert", "--claim-key", "--identity-dir", "--provision-param"};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -175,6 +180,13 @@ int main(int argc, char** argv) {
         else if (a == "--duration") { if (!parse_whole(v, 1, 31536000, duration_s)) return usage("--duration must be whole seconds from 1"); }
         else if (a == "--jobs-exec") { if (v.empty()) return usage("--jobs-exec needs a command"); options.jobs_exec = v; }
         else if (a == "--jobs-max") { long n = 0; if (!parse_whole(v, 1, 1000000, n)) return usage("--jobs-max must be a whole number from 1 to 1000000"); options.jobs_max = static_cast<std::uint32_t>(n); }
+        else if (a == "--jobs-step-timeout") {
+            long n = 0;
+            if (!parse_whole(v, 1, jobs::limits::max_step_timeout_minutes, n))
+                return usage("--jobs-step-timeout: stepTimeoutInMinutes must be whole minutes; AWS allows 1.." +
+                             std::to_string(jobs::limits::max_step_timeout_minutes));
+            options.jobs_step_timeout_minutes = static_cast<std::uint32_t>(n);
+        }
         else if (a == "--provision-template") boot.template_name = v;
         else if (a == "--claim-cert") claim_cert = v;
         else if (a == "--claim-key") claim_key = v;
@@ -191,6 +203,7 @@ int main(int argc, char** argv) {
     if (endpoint.empty()) return usage("missing required flag --endpoint HOST[:PORT] (the AWS IoT data endpoint)");
     if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
     if (ca.empty()) return usage("missing required flag --ca FILE (the CA that signed the endpoint's certificate)");
+    if (options.jobs_step_timeout_minutes && options.jobs_exec.empty()) return usage("--jobs-step-timeout needs --jobs-exec CMD");
     const bool first_boot = !boot.identity_dir.empty();
     if (!first_boot && (!boot.template_name.empty() || !claim_cert.empty() || !claim_key.empty() || !boot.parameters.empty()))
         return usage("--provision-template, --claim-cert, --claim-key and --provision-param need --identity-dir DIR");

@@ -16,6 +16,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { readBody } from './net_util.mjs';
 import { RetainedMessages } from './retained.mjs';
 import { reservedPublishError, topicNameError } from './topic_rules.mjs';
+import { certificateFields } from './policy_set.mjs';
 
 export const PUBLISH_LIMITS = Object.freeze({
   maxTopicBytes: 256,
@@ -180,7 +181,7 @@ function sigv4KeyId(authorization) {
 /** The identity of a client-certificate connection: IoT policies attach to the certificate. */
 function certificateIdentity(socket) {
   const peer = socket.getPeerCertificate?.() ?? {};
-  return { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } };
+  return { kind: 'certificate', certificate: certificateFields(peer) };
 }
 
 /**

@@ -7,6 +7,7 @@
 // plain loopback listener, like every other door.
 import tls from 'node:tls';
 import { listen, closeServer } from './net_util.mjs';
+import { certificateFields } from './policy_set.mjs';
 
 /**
  * @param {object} o
@@ -55,8 +56,8 @@ export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alp
     hub.attach({
       label: id,
       // IoT policies attach to the certificate (lib/policy_set.mjs); its subject and issuer
-      // fields are the certificate policy variables.
-      identity: { kind: 'certificate', certificate: { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber } },
+      // fields are the certificate policy variables, its id finds the thing it is attached to.
+      identity: { kind: 'certificate', certificate: certificateFields(peer) },
       send: (buf) => { if (!socket.destroyed) socket.write(buf); },
       // lastPacket: the MQTT 5 CONNACK/DISCONNECT naming the rule (lib/relay.mjs), written
       // before the TLS close; a client that never reads it is cut off after a second.

@@ -5,7 +5,7 @@
 // set loaded, an identity with no policy attached is denied everything (AWS's default deny).
 //
 // Identities (each door fills in `client.identity`):
-//   { kind: 'certificate', certificate: { subject, issuer, serialNumber } }   8883, ALPN, HTTPS 8443
+//   { kind: 'certificate', certificate: { subject, issuer, serialNumber, certificateId } }  8883, ALPN, HTTPS 8443
 //   { kind: 'cognito', identityId, poolId, poolName, authenticated }           Cognito credentials
 //   { kind: 'static', accessKeyId }                                            the IAM user's keys
 //   { kind: 'authorizer', name }                                               custom authorizer
@@ -18,6 +18,13 @@
 //   - static SigV4 keys: the IAM user's policy (by access key id, else "*");
 //   - custom authorizer: the `policyDocuments` its Lambda returns ("Defining your Lambda function").
 import { evaluatePolicies, parsePolicyDocument } from './iot_policy.mjs';
+
+/** The fields of a peer certificate (tls getPeerCertificate()) that policies use; `certificateId`
+ *  is AWS's: the SHA-256 of the DER, 64 lowercase hex digits. */
+export function certificateFields(peer) {
+  return { subject: peer.subject, issuer: peer.issuer, serialNumber: peer.serialNumber,
+    certificateId: peer.fingerprint256 ? peer.fingerprint256.replace(/:/g, '').toLowerCase() : undefined };
+}
 
 const TOP_KEYS = ['policies', 'certificates', 'cognito', 'staticCredentials', 'customAuthorizers'];
 
@@ -109,6 +116,8 @@ export class PolicyAuthority {
       .map((a) => [a.name, resolveList(a.policyDocuments, new Map(), `customAuthorizers[${a.name}].policyDocuments`)]));
     /** null: permissive (no policies loaded). */
     this.set = null;
+    /** (certificateId, thingName) => whether the registry attaches the certificate to the thing. */
+    this.isAttached = () => false;
   }
 
   /** Replaces the policy set (null: back to allow-all). Throws on an invalid set, keeping the old one. */
@@ -136,16 +145,21 @@ export class PolicyAuthority {
     }
   }
 
-  /** The values policy variables take for this identity on a connection with `clientId`. */
-  static context(identity, clientId) {
+  /**
+   * The values policy variables take for this identity on a connection with `clientId`;
+   * `isAttached(certificateId, thingName)` answers from the thing registry (fleet provisioning).
+   */
+  static context(identity, clientId, isAttached = () => false) {
     const ctx = { clientId };
     if (identity?.kind === 'certificate') {
       ctx.certificate = identity.certificate;
-      // The stand-in's certificates are issued per thing (POST /admin/certs {thing}: CN = thing
-      // name), so the certificate's thing is its CN; AWS uses the thing attached to the principal
-      // when the client id names it (guide, "Thing policy variables").
+      // AWS: the thing is the one the client id names, when the certificate is attached to it
+      // (guide, "Thing policy variables"). Certificates of POST /admin/certs {thing} have CN = the
+      // thing name and stand for that attachment; those RegisterThing made (fleet provisioning;
+      // a CreateKeysAndCertificate one has CN provisioned-<hex>) are looked up in its registry.
       const cn = identity.certificate?.subject?.CN;
-      if (clientId !== undefined && cn === clientId) ctx.thingName = cn;
+      const id = identity.certificate?.certificateId;
+      if (clientId !== undefined && (cn === clientId || (id && isAttached(id, clientId)))) ctx.thingName = clientId;
     }
     if (identity?.kind === 'cognito') {
       ctx.cognitoSub = identity.identityId;
@@ -162,7 +176,7 @@ export class PolicyAuthority {
   authorize(identity, action, resource, { clientId, label = '' } = {}) {
     if (!this.set) return { allowed: true, why: 'no policies loaded (allow all)' };
     const arn = this.arn(resource);
-    const ctx = PolicyAuthority.context(identity, clientId);
+    const ctx = PolicyAuthority.context(identity, clientId, this.isAttached);
     const lists = this.policiesFor(identity);
     let verdict = null;
     for (const [i, list] of lists.entries()) {

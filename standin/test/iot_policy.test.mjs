@@ -127,6 +127,22 @@ test('PolicyAuthority_CertificateByCnElseStar_AndDenialLogged', () => {
   assert.match(lines.at(-1), /^mqtts#1: iot:Publish on arn:aws:iot:us-east-1:123456789012:topic\/other\/x denied for certificate CN=other: no statement allows it \(policies 'any'\)/);
 });
 
+test('PolicyAuthority_ThingNameVariable_CnEqualToClientIdOrACertificateAttachedToTheThing', () => {
+  const { a } = authority({
+    policies: { thing: doc(allow('iot:Connect', `${ARN}:client/\${iot:Connection.Thing.ThingName}`)) },
+    certificates: { '*': ['thing'] },
+  });
+  const cert = (CN, certificateId) => ({ kind: 'certificate', certificate: { subject: { CN }, certificateId } });
+  const connect = (identity, clientId) => a.authorize(identity, 'iot:Connect', `client/${clientId}`, { clientId }).allowed;
+  assert.equal(connect(cert('lamp-1'), 'lamp-1'), true, 'a certificate of POST /admin/certs: CN = its thing');
+  assert.equal(connect(cert('provisioned-ab12', 'ab12'), 'device-7'), false, 'attached to no thing: the variable has no value');
+  // AWS: the client id names a thing the certificate is attached to (RegisterThing did it).
+  a.isAttached = (id, thing) => id === 'ab12' && thing === 'device-7';
+  assert.equal(connect(cert('provisioned-ab12', 'ab12'), 'device-7'), true);
+  assert.equal(connect(cert('provisioned-ab12', 'ab12'), 'device-8'), false, 'another thing');
+  assert.equal(connect(cert('provisioned-cd34', 'cd34'), 'device-7'), false, 'another certificate');
+});
+
 test('PolicyAuthority_CognitoUnauthenticated_OnlyTheRolePolicy', () => {
   const { a } = authority({
     policies: { guest: doc(allow('iot:Connect', `${ARN}:client/web-*`)) },

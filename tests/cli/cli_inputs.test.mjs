@@ -207,6 +207,11 @@ test('the example device: --help, a missing required flag named as missing, stri
     [['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem'], /^iotlite_device: missing required flag --cert FILE \(modes tls and alpn/],
     [['--endpoint', 'localhost', '--port', '12ab'], /^iotlite_device: --port must be a whole number from 1 to 65535/],
     [['--endpoint', 'localhost', '--interval', '0'], /^iotlite_device: --interval must be whole seconds from 1 to 86400/],
+    [['--endpoint', 'localhost', '--jobs-exec', 'true', '--jobs-step-timeout', '10081'],
+      /^iotlite_device: --jobs-step-timeout: stepTimeoutInMinutes must be whole minutes; AWS allows 1\.\.10080/],
+    [['--endpoint', 'localhost', '--jobs-exec', 'true', '--jobs-step-timeout', '0'], /stepTimeoutInMinutes .*AWS allows 1\.\.10080/],
+    [['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem', '--jobs-step-timeout', '5'],
+      /^iotlite_device: --jobs-step-timeout needs --jobs-exec CMD/],
     [['--endpoint'], /^iotlite_device: --endpoint needs a value/],
     [['--endpoint', 'localhost', SECRET], /^iotlite_device: unexpected argument at position 3/],
   ];
