@@ -89,6 +89,14 @@ Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view 
     return r;
 }
 
+Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain,
+                                       const mqtt::Properties& properties) {
+    auto r = client_->publish(topic, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), qos, retain,
+                              properties, now_ms());
+    drive(false);  // the caller gets the op id before any event about it (queued for poll())
+    return r;
+}
+
 Result<std::uint32_t> Session::subscribe(const std::vector<mqtt::TopicFilter>& filters) {
     auto r = client_->subscribe(filters, now_ms());
     drive(false);  // the caller gets the op id before any event about it (queued for poll())

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "iotlite/services/request_tracker.hpp"
 #include "tcp_probe.hpp"
 
 namespace iotlite::cli {
@@ -56,7 +57,8 @@ bool is_fatal(const Error& e) {
         case Errc::protocol_error:
             return true;
         case Errc::connection_refused:
-            return e.mqtt_reason != 3;  // CONNACK 3 "server unavailable" may pass
+            // CONNACK 3 "server unavailable" (MQTT 5: 0x88 server unavailable, 0x89 server busy) may pass.
+            return e.mqtt_reason != 3 && e.mqtt_reason != 0x88 && e.mqtt_reason != 0x89;
         default:
             return false;
     }
@@ -111,9 +113,12 @@ CliConnection::CliConnection(std::string command, ConnectionOptions options)
 }
 
 Result<std::unique_ptr<CliConnection>> CliConnection::from_flags(std::string command, const ParsedFlags& flags) {
+    Result<Mqtt5Options> mqtt5 = mqtt5_options_from(command, flags);
+    if (!mqtt5.ok()) return mqtt5.error();
     firmware::PosixRandom random;
     Result<ConnectionOptions> options = connection_options_from(flags, random);
     if (!options.ok()) return options.error();
+    options.value().mqtt5 = std::move(mqtt5).value();
     Result<std::unique_ptr<CliConnection>> made = create(std::move(command), std::move(options.value()));
     if (made.ok()) install_interrupt_handlers();
     return made;
@@ -129,6 +134,14 @@ Result<std::unique_ptr<CliConnection>> CliConnection::create(std::string command
     config.client_id = c->options_.client_id;
     config.keep_alive_s = c->options_.keep_alive_s;
     config.will = c->options_.will;
+    const Mqtt5Options& v5 = c->options_.mqtt5;
+    config.protocol_version = v5.protocol_version;
+    config.session_expiry_s = v5.session_expiry_s;
+    config.receive_maximum = v5.receive_maximum;
+    config.topic_alias_maximum = v5.topic_alias_maximum;
+    if (v5.maximum_packet_size != 0) config.max_inbound_packet = v5.maximum_packet_size;
+    config.connect_user_properties = v5.connect_user_properties;
+    if (config.will && !v5.will.empty()) config.will->properties = mqtt::PropertiesPtr(v5.will);
     config.connect_timeout_ms = std::min<std::uint32_t>(c->options_.timeout_ms, 10000);
     // A short tool run: retry soon, the overall timeout bounds the total.
     config.reconnect.min_delay_ms = 500;
@@ -169,7 +182,9 @@ void CliConnection::on_event(const mqtt::Event& event) {
             targets_->on_attempt_failed(event.error);
             last_error_ = make_error(event.error.code, explain(event.error));
             debug("disconnected: " + last_error_->message);
-            if (is_fatal(event.error)) fatal_ = last_error_;
+            // A client the engine closed (MQTT 5 DISCONNECT 0x8E session taken over: another
+            // connection uses this client id) does not come back: end the run, unless stop() did it.
+            if (is_fatal(event.error) || (!stopping_ && session_->state() == mqtt::State::closed)) fatal_ = last_error_;
             break;
         case T::reconnecting:
             debug("retrying in " + std::to_string(event.delay_ms) + " ms");
@@ -232,7 +247,10 @@ bool CliConnection::run_until(const std::function<bool()>& pred, std::uint64_t d
     }
 }
 
-void CliConnection::stop() { session_->stop(1000); }
+void CliConnection::stop() {
+    stopping_ = true;
+    session_->stop(1000);
+}
 
 // Hints from the error's cause fields (HTTP status, TLS alert and verification flags, CONNACK
 // code), never from its text.
@@ -249,8 +267,14 @@ std::string CliConnection::explain(const Error& error) const {
                 "' and the system clock)";
     } else if (error.code == Errc::auth_failed && certificate_alert) {
         text += " (is the certificate registered and ACTIVE in AWS IoT, or issued by a CA the endpoint trusts?)";
-    } else if (error.code == Errc::auth_failed && (error.mqtt_reason == 4 || error.mqtt_reason == 5)) {
+    } else if (error.code == Errc::auth_failed && (error.mqtt_reason == 4 || error.mqtt_reason == 5 ||
+                                                    (options_.mqtt5.protocol_version == 5 && error.mqtt_reason == 0x87 &&
+                                                     !connected_))) {
         text += " (for AWS IoT: check that the policy allows iot:Connect for client id '" + options_.client_id + "')";
+    } else if (error.code == Errc::auth_failed && error.mqtt_reason == 0x87) {
+        // MQTT 5 PUBACK / SUBACK / UNSUBACK 0x87 on an established connection.
+        text += " (AWS IoT: check that the policy allows the action on this topic; $aws/ topics allow only the "
+                "operations AWS documents for them)";
     } else if (error.tls_verify_flags != 0) {
         text += " (the server's certificate is not trusted by " + options_.ca_path +
                 ": pass --cafile with the CA that signed it, and connect by a name the certificate carries";
@@ -262,7 +286,8 @@ std::string CliConnection::explain(const Error& error) const {
         replace_all(text, secret, "<redacted>");
         replace_all(text, uri_encode(secret), "<redacted>");
     }
-    return text;
+    // One line, and no control byte of the broker's (an MQTT 5 Reason String) reaches the terminal.
+    return services::one_line(text);
 }
 
 void CliConnection::debug(const std::string& line) const {

@@ -79,6 +79,7 @@ private:
     std::unique_ptr<firmware::Session> session_;
     firmware::EventHandler handler_;
     bool connected_ = false;
+    bool stopping_ = false;  // stop() called: the engine closing is expected
     bool ever_connected_ = false;
     std::optional<Error> fatal_;
     std::optional<Error> last_error_;

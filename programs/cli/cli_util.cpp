@@ -1,5 +1,6 @@
 #include "cli_util.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -64,7 +65,26 @@ bool parse_arguments(int argc, char** argv, const std::vector<OptionSpec>& specs
             error = "unknown flag '" + flag_name_for_message(arg) + "'";
             return false;
         }
-        if (spec->takes_value && !inline_value) {
+        if (spec->property_words) {
+            if (inline_value) {
+                error = arg + " takes its words as separate arguments (" + arg + " COMMAND IDENTIFIER VALUE)";
+                return false;
+            }
+            std::size_t words = 3;
+            if (i + 2 < argc) {
+                std::string identifier = argv[i + 2];
+                for (char& c : identifier) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (identifier == "user-property") words = 4;
+            }
+            if (i + static_cast<int>(words) >= argc) {
+                error = arg + " needs COMMAND IDENTIFIER VALUE (user-property: COMMAND user-property NAME VALUE)";
+                return false;
+            }
+            for (std::size_t w = 0; w < words; ++w) {
+                if (w > 0) value += '\0';
+                value += argv[++i];
+            }
+        } else if (spec->takes_value && !inline_value) {
             if (i + 1 >= argc) {
                 error = arg + " needs a value";
                 return false;

@@ -24,6 +24,9 @@ struct OptionSpec {
     const char* short_name;  // "-t", or nullptr
     const char* long_name;   // "--topic": the key under which the value is stored
     bool takes_value;
+    // mosquitto's -D: the value is COMMAND IDENTIFIER VALUE, or COMMAND user-property NAME VALUE
+    // (the identifier, compared without case, decides), stored joined by '\0'.
+    bool property_words = false;
 };
 
 struct ParsedFlags {

@@ -34,7 +34,8 @@ constexpr std::uint64_t kMaxRepeatDelayS = 3600;
 
 constexpr const char* kHelp =
     "usage: iotlite pub (--endpoint HOST[:PORT] | -h HOST [-p PORT]) -t TOPIC (-m MESSAGE | -f FILE | -s | -l | -n)\n"
-    "                   [-q 0|1] [-r] [--repeat N] [--repeat-delay S] [connection flags]\n"
+    "                   [-q 0|1] [-r] [--repeat N] [--repeat-delay S] [-V 5 [-D COMMAND IDENTIFIER VALUE ...]]\n"
+    "                   [connection flags]\n"
     "       iotlite pub -L mqtts://HOST[:PORT]/TOPIC (-m ... | -l ...) --cert FILE --key FILE [...]\n"
     "\n"
     "Publishes and exits once every message is sent (QoS 0) or acknowledged (QoS 1).\n"
@@ -49,8 +50,18 @@ constexpr const char* kHelp =
     "  -r, --retain             retain the message\n"
     "  --repeat N               publish the -m / -f / -s / -n message N times (1-1000000)\n"
     "  --repeat-delay S         wait S seconds (decimals allowed, at most 3600) between repeats\n"
-    "Exit status: 0 all published, 1 connection or publish failure, 2 bad input, 27 a timeout (-W,\n"
-    "default 10 s: to connect, and for each message to complete).\n"
+    "  -V 5|mqttv5|311|mqttv311 MQTT protocol version (default 3.1.1); MQTT 5 refusals (CONNACK, PUBACK)\n"
+    "                           print their reason code and the broker's reason string\n"
+    "  -D COMMAND IDENTIFIER VALUE   an MQTT 5 property (implies -V 5), as mosquitto_pub's -D:\n"
+    "                           publish content-type|correlation-data|response-topic VALUE,\n"
+    "                           publish message-expiry-interval S (1-604800), publish payload-format-indicator\n"
+    "                           0|1, publish user-property NAME VALUE (repeatable); connect\n"
+    "                           session-expiry-interval|receive-maximum|topic-alias-maximum|maximum-packet-size N,\n"
+    "                           connect user-property NAME VALUE; will (with --will-topic) as publish, plus\n"
+    "                           will-delay-interval. Refused naming why: topic-alias (the engine assigns\n"
+    "                           aliases), subscription-identifier, auth, pubrel, disconnect properties\n"
+    "Exit status: 0 all published, 1 connection or publish failure (MQTT 5: a PUBACK reason code >= 0x80),\n"
+    "2 bad input, 27 a timeout (-W, default 10 s: to connect, and for each message to complete).\n"
     "\n";
 
 // Reads stdin to the end, at most `limit` + 1 bytes (enough to tell that it is too big).
@@ -92,7 +103,7 @@ bool stdin_readable() {
 class Publisher {
 public:
     Publisher(CliConnection& c, std::string topic, mqtt::QoS qos, bool retain)
-        : c_(c), topic_(std::move(topic)), qos_(qos), retain_(retain) {
+        : c_(c), topic_(std::move(topic)), qos_(qos), retain_(retain), properties_(c.options().mqtt5.publish) {
         c_.set_event_handler([this](const mqtt::Event& e) {
             if (e.type == mqtt::Event::Type::published) ++completed_;
             if (e.type == mqtt::Event::Type::publish_failed) {
@@ -105,7 +116,8 @@ public:
     // Waits for room in the window, then publishes. False: the run ends (why() says why).
     bool publish(const std::string& payload) {
         if (!wait([this] { return sent_ - completed_ < kPublishWindow; })) return false;
-        Result<std::uint32_t> r = c_.session().publish(topic_, payload, qos_, retain_);
+        Result<std::uint32_t> r = properties_.empty() ? c_.session().publish(topic_, payload, qos_, retain_)
+                                                      : c_.session().publish(topic_, payload, qos_, retain_, properties_);
         if (!r.ok()) {
             failure_ = c_.explain(r.error());
             return false;
@@ -146,6 +158,7 @@ private:
     std::string topic_;
     mqtt::QoS qos_;
     bool retain_;
+    const mqtt::Properties& properties_;  // -D publish ... (MQTT 5); empty otherwise
     std::uint64_t sent_ = 0;
     std::uint64_t completed_ = 0;
     std::uint64_t bytes_ = 0;
@@ -191,7 +204,9 @@ int run_pub(int argc, char** argv) {
                                                             {"-q", "--qos", true},
                                                             {"-r", "--retain", false},
                                                             {nullptr, "--repeat", true},
-                                                            {nullptr, "--repeat-delay", true}},
+                                                            {nullptr, "--repeat-delay", true},
+                                                            {"-V", "--protocol-version", true},
+                                                            {"-D", "--property", true, true}},
                                                            flags)) {
         return *done;
     }

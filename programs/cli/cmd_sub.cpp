@@ -11,6 +11,7 @@
 #include "cli_util.hpp"
 #include "connection_options.hpp"
 #include "iotlite/mqtt/topic.hpp"
+#include "iotlite/services/request_tracker.hpp"
 #include "message_format.hpp"
 
 namespace iotlite::cli {
@@ -22,6 +23,7 @@ constexpr const char* kCommand = "sub";
 constexpr const char* kHelp =
     "usage: iotlite sub (--endpoint HOST[:PORT] | -h HOST [-p PORT] | -L URL) -t FILTER [-t FILTER ...]\n"
     "                   [-q 0|1] [-C COUNT] [-v] [-N] [-F FORMAT] [-R] [-E] [-T FILTER] [-U FILTER]\n"
+    "                   [-V 5 [-D COMMAND IDENTIFIER VALUE ...] [--retain-as-published]]\n"
     "                   [connection flags]\n"
     "\n"
     "Subscribes and prints each message's payload on its own line until interrupted, COUNT\n"
@@ -34,14 +36,28 @@ constexpr const char* kHelp =
     "  -F, --format FORMAT      print each message as FORMAT (mosquitto_sub's, see man mosquitto_sub):\n"
     "                           %t topic, %p payload, %q QoS, %r retain flag, %l payload length,\n"
     "                           %x / %X payload in hex, %I ISO 8601 time, %U Unix time with ns, %% a %;\n"
-    "                           @@ an @, @N ns of the second, @c strftime's %c; \\n \\t \\r \\v \\a \\e \\0 \\\\.\n"
-    "                           Not supported (refused, naming why): %m (message id), the MQTT 5\n"
-    "                           properties %A %C %D %E %F %P %R %S, %j / %J, widths and flags (%10t)\n"
+    "                           @@ an @, @N ns of the second, @c strftime's %c; \\n \\t \\r \\v \\a \\e \\0 \\\\;\n"
+    "                           MQTT 5 properties (empty when absent, or on MQTT 3.1.1): %C content type,\n"
+    "                           %D correlation data, %E message expiry interval, %F payload format\n"
+    "                           indicator, %P user properties (name:value, space-separated), %R response\n"
+    "                           topic, %S subscription identifier, %A topic alias (always empty: the\n"
+    "                           engine resolves aliases into %t). Not supported (refused, naming why):\n"
+    "                           %m (message id), %j / %J, widths and flags (%10t)\n"
     "  -R, --no-stale           do not print retained (stale) messages; they do not count for -C\n"
     "  -T, --filter-out FILTER  do not print messages on topics matching FILTER (repeatable)\n"
     "  -E, --exit-subscribed    exit once the subscriptions are acknowledged (and -U done)\n"
     "  -U, --unsubscribe FILTER unsubscribe from FILTER once subscribed (repeatable); with no -t,\n"
     "                           exit once the broker acknowledged it\n"
+    "  -V 5|mqttv5|311|mqttv311 MQTT protocol version (default 3.1.1); MQTT 5 refusals print their reason\n"
+    "                           code and the broker's reason string\n"
+    "  -D COMMAND IDENTIFIER VALUE   an MQTT 5 property (implies -V 5), as mosquitto_sub's -D:\n"
+    "                           connect session-expiry-interval|receive-maximum|topic-alias-maximum|\n"
+    "                           maximum-packet-size N, connect user-property NAME VALUE, will content-type|\n"
+    "                           correlation-data|response-topic|message-expiry-interval|\n"
+    "                           payload-format-indicator|will-delay-interval VALUE, will user-property\n"
+    "                           NAME VALUE; others refused naming why (AUTH, subscription identifiers,\n"
+    "                           SUBSCRIBE/UNSUBSCRIBE/DISCONNECT properties)\n"
+    "  --retain-as-published    MQTT 5 subscription option: the retain flag as the publisher set it\n"
     "Exit status: 0 done (count reached, interrupted, -E), 1 connection or subscription failure,\n"
     "2 bad input, 27 -W passed (as mosquitto_sub) or no SUBACK within the 10 s default.\n"
     "\n";
@@ -55,6 +71,12 @@ std::vector<std::vector<T>> chunks(const std::vector<T>& all) {
         out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(end));
     }
     return out;
+}
+
+// "SUBACK 0x80", the code alone (MQTT 3.1.1, or a refusal the engine did not explain).
+std::string suback_code(std::uint8_t code) {
+    const char* hex = "0123456789ABCDEF";
+    return std::string("SUBACK 0x") + hex[code >> 4] + hex[code & 15];
 }
 
 }  // namespace
@@ -71,7 +93,10 @@ int run_sub(int argc, char** argv) {
                                                             {"-R", "--no-stale", false},
                                                             {"-T", "--filter-out", true},
                                                             {"-E", "--exit-subscribed", false},
-                                                            {"-U", "--unsubscribe", true}},
+                                                            {"-U", "--unsubscribe", true},
+                                                            {"-V", "--protocol-version", true},
+                                                            {"-D", "--property", true, true},
+                                                            {nullptr, "--retain-as-published", false}},
                                                            flags)) {
         return *done;
     }
@@ -91,7 +116,9 @@ int run_sub(int argc, char** argv) {
         if (Result<void> valid = mqtt::validate_topic_filter(t); !valid.ok()) {
             return fail(kCommand, "-t: " + valid.error().message);
         }
-        filters.push_back(mqtt::TopicFilter{t, qos});
+        mqtt::TopicFilter filter{t, qos};
+        filter.retain_as_published = flags.has("--retain-as-published");  // MQTT 5 only (checked with -V)
+        filters.push_back(std::move(filter));
     }
     const std::vector<std::string> filter_out = all_values(flags, "--filter-out");
     for (const auto* list : {&filter_out, &unsubscribe}) {
@@ -126,6 +153,8 @@ int run_sub(int argc, char** argv) {
     };
     std::vector<Pending> pending;  // the SUBSCRIBEs sent
     std::map<std::uint32_t, std::vector<mqtt::SubackCode>> subacks;  // op id -> SUBACK codes
+    // MQTT 5: op id -> the reason code of its first refusal and the engine's explained error for it.
+    std::map<std::uint32_t, std::pair<std::uint8_t, std::string>> suback_errors;
     std::set<std::uint32_t> unsubscribing;  // UNSUBSCRIBEs not yet acknowledged
     std::optional<std::string> refused;
     std::uint64_t received = 0;
@@ -135,8 +164,12 @@ int run_sub(int argc, char** argv) {
         using T = mqtt::Event::Type;
         if (e.type == T::subscribed) {
             subacks[e.op_id] = e.granted;  // may arrive inside subscribe() itself: checked later
+            // The engine's "SUBACK 0x87 not authorized: <reason string>", made one clean line (the
+            // hint is added below, once).
+            if (e.error.mqtt_reason >= 0x80) suback_errors[e.op_id] = {e.error.mqtt_reason, services::one_line(e.error.message)};
         } else if (e.type == T::unsubscribed) {
             unsubscribing.erase(e.op_id);
+            if (e.error.mqtt_reason >= 0x80) refused = "unsubscribe failed: " + c.explain(e.error);  // MQTT 5 UNSUBACK
         } else if (e.type == T::error && e.op_id != 0) {
             refused = (unsubscribing.count(e.op_id) != 0 ? "unsubscribe failed: " : "subscription failed: ") +
                       c.explain(e.error);
@@ -191,9 +224,15 @@ int run_sub(int argc, char** argv) {
         const auto it = subacks.find(p.op_id);
         if (it == subacks.end()) continue;
         for (std::size_t k = 0; k < it->second.size() && p.first_filter + k < filters.size(); ++k) {
-            if (it->second[k] != mqtt::SubackCode::failure) continue;
-            refused = "the broker refused the subscription to '" + filters[p.first_filter + k].filter +
-                      "' (SUBACK 0x80; AWS IoT: check that the policy allows iot:Subscribe on it)";
+            const auto code = static_cast<std::uint8_t>(it->second[k]);
+            if (code < 0x80) continue;
+            // MQTT 5: the reason code's name and the broker's Reason String (the first refusal of
+            // that SUBSCRIBE, which is this one when it is the only one).
+            const auto why = suback_errors.find(p.op_id);
+            const std::string answer =
+                why != suback_errors.end() && why->second.first == code ? why->second.second : suback_code(code);
+            refused = "the broker refused the subscription to '" + filters[p.first_filter + k].filter + "' (" + answer +
+                      "; AWS IoT: check that the policy allows iot:Subscribe on it)";
         }
     }
     auto setup_failed = [&](const char* doing) {

@@ -17,6 +17,7 @@
 #include "iotlite/mqtt/types.hpp"
 #include "iotlite/result.hpp"
 #include "iotlite/sigv4/credentials.hpp"
+#include "mqtt5_options.hpp"
 
 namespace iotlite::cli {
 
@@ -72,6 +73,9 @@ struct ConnectionOptions {
     std::uint32_t timeout_ms = 10000;
     bool timeout_given = false;  // -W given explicitly
     bool debug = false;
+    // -V and -D (pub, sub): the protocol version and the MQTT 5 properties; CONNECT's and the
+    // Will's go into the engine's config (CliConnection::create).
+    Mqtt5Options mqtt5;
 
     // "wss://host:port (SigV4, access key AKID...)" and the like. Never a secret.
     std::string describe() const;

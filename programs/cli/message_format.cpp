@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "iotlite/mqtt/properties.hpp"
+
 namespace iotlite::cli {
 
 namespace {
@@ -21,8 +23,6 @@ std::string shown(char c) {
 const char* unsupported_reason(char c) {
     switch (c) {
         case 'm': return "the message id is not exposed by iotlite's MQTT engine";
-        case 'A': case 'C': case 'D': case 'E': case 'F': case 'P': case 'R': case 'S':
-            return "it prints an MQTT 5 property and iotlite sub speaks MQTT 3.1.1";
         case 'j': case 'J': return "JSON output is not implemented";
         default: return nullptr;
     }
@@ -93,6 +93,14 @@ Result<MessageFormat> MessageFormat::parse(std::string_view format) {
                 case 'X': kind = Kind::hex_upper; break;
                 case 'I': kind = Kind::iso_time; break;
                 case 'U': kind = Kind::unix_time; break;
+                case 'A': kind = Kind::topic_alias; break;
+                case 'C': kind = Kind::content_type; break;
+                case 'D': kind = Kind::correlation_data; break;
+                case 'E': kind = Kind::message_expiry; break;
+                case 'F': kind = Kind::payload_format; break;
+                case 'P': kind = Kind::user_properties; break;
+                case 'R': kind = Kind::response_topic; break;
+                case 'S': kind = Kind::subscription_id; break;
                 default:
                     if (s == '-' || (s >= '0' && s <= '9') || s == '.') {
                         return format_error("field widths and flags ('%" + std::string(1, s) +
@@ -111,6 +119,16 @@ Result<MessageFormat> MessageFormat::parse(std::string_view format) {
 }
 
 void MessageFormat::append(const mqtt::Message& m, const std::timespec& now, std::string& out) const {
+    // MQTT 5 properties: absent (and always on MQTT 3.1.1) prints nothing, as mosquitto_sub.
+    static const mqtt::Properties none;
+    const mqtt::Properties& props = m.properties ? *m.properties : none;
+    auto integer = [&](mqtt::PropertyId id) {
+        if (props.has(id)) out += std::to_string(props.integer(id));
+    };
+    auto text = [&](mqtt::PropertyId id) {
+        const std::string_view v = props.bytes(id);
+        out.append(v.data(), v.size());
+    };
     for (const Piece& p : pieces_) {
         switch (p.kind) {
             case Kind::literal: out += p.text; break;
@@ -136,6 +154,26 @@ void MessageFormat::append(const mqtt::Message& m, const std::timespec& now, std
                 break;
             }
             case Kind::strftime_char: append_local_time(("%" + p.text).c_str(), now, out); break;
+            // The engine resolves a Topic Alias into the topic and removes the property, so %A
+            // finds none (mosquitto_sub prints nothing for an absent one too).
+            case Kind::topic_alias: integer(mqtt::PropertyId::topic_alias); break;
+            case Kind::content_type: text(mqtt::PropertyId::content_type); break;
+            case Kind::correlation_data: text(mqtt::PropertyId::correlation_data); break;
+            case Kind::message_expiry: integer(mqtt::PropertyId::message_expiry_interval); break;
+            case Kind::payload_format: integer(mqtt::PropertyId::payload_format_indicator); break;
+            case Kind::response_topic: text(mqtt::PropertyId::response_topic); break;
+            case Kind::user_properties:
+                // name:value, separated by one space, in the order received (mosquitto_sub's form).
+                for (std::size_t i = 0; i < props.user_properties.size(); ++i) {
+                    if (i > 0) out += ' ';
+                    out += props.user_properties[i].name;
+                    out += ':';
+                    out += props.user_properties[i].value;
+                }
+                break;
+            case Kind::subscription_id:  // the first, as mosquitto_sub (AWS IoT Core sends none)
+                if (!props.subscription_ids.empty()) out += std::to_string(props.subscription_ids.front());
+                break;
         }
     }
 }

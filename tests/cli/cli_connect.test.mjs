@@ -6,6 +6,9 @@
 // mosquitto habits: -h/-p, -L, pub -l and --repeat, sub -F (mosquitto_sub's output of the same
 // message is the oracle), -R, -T, -E, -U, -W exiting 27, a closed port failing at once, -u/-P
 // through the stand-in's custom authorizer, a Will published on an abrupt end, --quiet.
+// MQTT 5 (-V 5, -D, sub -F's property specifiers, --retain-as-published): properties both ways with
+// mosquitto_pub / mosquitto_sub -V 5 as the independent peers, reason codes and reason strings in
+// one-line errors (a fake broker's control bytes never reach the terminal), session takeover.
 //
 // The gateway's signature check is @smithy/signature-v4's, not ours, so a delivered message
 // means the CLI's presigned URLs are right. Every CLI run carries -W and is killed by the harness
@@ -637,6 +640,185 @@ test('bad input: exit 2 with exactly one line naming the problem, before any con
   const help = await cli(['pub', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /usage: iotlite pub/);
+});
+
+// ---------------------------------------------------------------- MQTT 5 (-V 5, -D, -F properties)
+
+// The properties every test below sends, as mosquitto_pub's -D words, and what %-specifiers print.
+const V5_PROPS = [
+  '-D', 'publish', 'content-type', 'application/json',
+  '-D', 'publish', 'correlation-data', 'req-42',
+  '-D', 'publish', 'response-topic', 'replies/cli',
+  '-D', 'publish', 'payload-format-indicator', '1',
+  '-D', 'publish', 'message-expiry-interval', '3600',
+  '-D', 'publish', 'user-property', 'k', 'v 1',
+  '-D', 'publish', 'user-property', 'k', 'v2',
+];
+const V5_FORMAT = '%t|%p|%C|%D|%R|%F|%P|%A|%S';  // %E apart: it counts down (checked on its own)
+const v5Line = (topic) => `${topic}|{"t":21}|application/json|req-42|replies/cli|1|k:v 1 k:v2||\n`;
+
+test('MQTT 5: iotlite pub -V 5 -D ... reaches mosquitto_sub -V 5 -F with every property intact (ws and mTLS)', async () => {
+  const e = standin.endpoints;
+  const device = await issueCert('iotlite-cli-v5-pub');
+  for (const [kind, env] of [['ws', awsEnv()], ['mtls', {}]]) {
+    const topic = freshTopic(`v5-pub-${kind}`);
+    // Retained: the broker keeps the message with its properties, so mosquitto_sub needs no race.
+    const pub = await cli(['pub', ...conn(kind, device), '-V', 'mqttv5', '-t', topic, '-m', '{"t":21}', '-r', '-q', '1',
+      ...V5_PROPS, '-W', '10'], { env });
+    assert.equal(pub.code, 0, pub.err);
+    assert.equal(pub.out, '');
+    const theirs = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', topic,
+      '-C', '1', '-F', `${V5_FORMAT}|%E`, '-W', '10']);
+    assert.equal(theirs.code, 0, theirs.err);
+    const [line, expiry] = [theirs.out.slice(0, theirs.out.lastIndexOf('|') + 1), theirs.out.slice(theirs.out.lastIndexOf('|') + 1)];
+    assert.equal(`${line.slice(0, -1)}\n`, v5Line(topic), kind);
+    assert.ok(Number(expiry) > 3500 && Number(expiry) <= 3600, `message expiry left: ${expiry}`);
+    const clear = await cli(['pub', ...conn(kind, device), '-t', topic, '-n', '-r', '-q', '1', '-W', '10'], { env });
+    assert.equal(clear.code, 0, clear.err);
+  }
+});
+
+test('MQTT 5: mosquitto_pub -V 5 -D ... reaches iotlite sub -V 5 -F with every property intact, byte for byte as mosquitto_sub prints it', async () => {
+  const e = standin.endpoints;
+  const device = await issueCert('iotlite-cli-v5-sub');
+  // Live: our sub is subscribed before mosquitto_pub publishes.
+  const live = freshTopic('v5-live');
+  const sub = await startSub([...conn('mtls', device), '-V', '5', '-t', live, '-C', '1', '-q', '1', '-F', `${V5_FORMAT}|%E`,
+    '-W', '20'], {});
+  const mp = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', live,
+    '-m', '{"t":21}', '-q', '1', ...V5_PROPS]);
+  assert.equal(mp.code, 0, mp.err);
+  const r = await sub.done;
+  assert.equal(r.code, 0, r.err);
+  const cut = r.out.lastIndexOf('|');
+  assert.equal(`${r.out.slice(0, cut)}\n`, v5Line(live));
+  const expiry = Number(r.out.slice(cut + 1));
+  assert.ok(expiry > 3500 && expiry <= 3600, `message expiry left: ${r.out}`);
+
+  // Retained, read by both: the same bytes (the oracle is mosquitto_sub's own -F).
+  const kept = freshTopic('v5-kept');
+  const mr = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', kept,
+    '-m', '{"t":21}', '-r', '-q', '1', ...V5_PROPS]);
+  assert.equal(mr.code, 0, mr.err);
+  const format = `[${V5_FORMAT}|%q|%r|%l|%x]`;
+  const ours = await cli(['sub', ...conn('ws'), '-V', '5', '-t', kept, '-C', '1', '-F', format, '-W', '10'], { env: awsEnv() });
+  const theirs = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', kept, '-C', '1',
+    '-F', format, '-W', '10']);
+  assert.equal(theirs.code, 0, theirs.err);
+  assert.equal(ours.code, 0, ours.err);
+  assert.equal(ours.out, theirs.out);
+  assert.match(ours.out, /\|application\/json\|req-42\|replies\/cli\|1\|k:v 1 k:v2\|/);
+  // On MQTT 3.1.1 the same message has no properties: the specifiers print nothing.
+  const v311 = await cli(['sub', ...conn('ws'), '-t', kept, '-C', '1', '-F', '%C|%P|%R', '-W', '10'], { env: awsEnv() });
+  assert.equal(v311.code, 0, v311.err);
+  assert.equal(v311.out, '||\n');
+  const clear = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-t', kept, '-n', '-r']);
+  assert.equal(clear.code, 0, clear.err);
+});
+
+test('MQTT 5: sub --retain-as-published keeps RETAIN on a live message; without it the flag is cleared (%r)', async () => {
+  const e = standin.endpoints;
+  for (const [extra, flag] of [[['--retain-as-published'], '1'], [[], '0']]) {
+    const topic = freshTopic('v5-rap');
+    const sub = await startSub([...conn('ws'), '-V', '5', ...extra, '-t', topic, '-C', '1', '-F', '%r %p', '-W', '20'], awsEnv());
+    const mp = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', topic, '-m', 'live',
+      '-r', '-q', '1']);
+    assert.equal(mp.code, 0, mp.err);
+    const r = await sub.done;
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, `${flag} live\n`, extra.join(' '));
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-t', topic, '-n', '-r']);
+  }
+});
+
+test('MQTT 5: refusals exit 1 with one line naming the reason code and the broker\'s reason string', async () => {
+  const device = await issueCert('iotlite-cli-v5-refusals');
+  // CONNACK 0x85: the stand-in, like AWS IoT, refuses a client id starting with '$' (its rule as Reason String).
+  const c = await cli(['pub', ...conn('mtls', device), '-V', '5', '-i', '$not-allowed', '-t', 'a/b', '-m', 'x', '-W', '8']);
+  assertOneLineError(c, 1, /CONNACK 0x85 client identifier not valid: \S/, 'pub');
+  assert.ok(c.ms < 8000, `failed fast (${c.ms} ms)`);
+  // PUBACK 0x87: a reserved topic devices may not publish to.
+  const p = await cli(['pub', ...conn('mtls', device), '-V', '5', '-t', '$aws/things/x/shadow/update/accepted', '-m', '{}',
+    '-q', '1', '-W', '8']);
+  assertOneLineError(p, 1, /publish failed: PUBACK 0x87 not authorized/, 'pub');
+  // SUBACK 0x87: a reserved filter AWS never publishes to (MQTT 3.1.1 would get 0x80).
+  const s = await cli(['sub', ...conn('mtls', device), '-V', '5', '-t', '$aws/nothing/here', '-W', '8']);
+  assertOneLineError(s, 1, /refused the subscription to '\$aws\/nothing\/here' \(SUBACK 0x87 not authorized/, 'sub');
+  const s311 = await cli(['sub', ...conn('mtls', device), '-t', '$aws/nothing/here', '-W', '8']);
+  assertOneLineError(s311, 1, /refused the subscription to '\$aws\/nothing\/here' \(SUBACK 0x80;/, 'sub');
+});
+
+test('MQTT 5: a broker\'s reason string with control bytes reaches the terminal as one clean line', async () => {
+  // A fake broker behind ws://: CONNACK 0x87 whose Reason String carries ESC sequences and a newline.
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'mqtt' });
+  await new Promise((r) => wss.once('listening', r));
+  const reason = Buffer.from('policy\x1b[2J denied\r\nfake line\x07');
+  wss.on('connection', (socket) => {
+    socket.once('message', () => {
+      const props = Buffer.concat([Buffer.from([0x1f, reason.length >> 8, reason.length & 0xff]), reason]);
+      const body = Buffer.concat([Buffer.from([0x00, 0x87, props.length]), props]);
+      socket.send(Buffer.concat([Buffer.from([0x20, body.length]), body]));
+    });
+  });
+  try {
+    const r = await cli(['pub', '--endpoint', `127.0.0.1:${wss.address().port}`, '--scheme', 'ws', '--region', 'us-east-1',
+      '-V', '5', '-t', 'a/b', '-m', 'x', '-W', '8'], { env: awsEnv() });
+    assertOneLineError(r, 1, /CONNACK 0x87 not authorized: policy\?\[2J denied\?\?fake line\?/, 'pub');
+    assert.doesNotMatch(r.err.trimEnd(), /[\x00-\x08\x0b-\x1f\x7f]/);
+  } finally {
+    await new Promise((r) => wss.close(r));
+  }
+});
+
+test('MQTT 5 flags: bad -V, -D with -V 311, unsupported properties: exit 2, one line naming the flag', async () => {
+  const base = ['--endpoint', '127.0.0.1:1', '--scheme', 'ws', '--region', 'us-east-1', '-t', 'a/b'];
+  const cases = [
+    [['pub', ...base, '-m', 'x', '-V', '3'], /-V must be 5, mqttv5, 311 or mqttv311/],
+    [['pub', ...base, '-m', 'x', '-V', 'mqttv31'], /-V mqttv31: AWS IoT Core speaks MQTT 3\.1\.1 and 5/],
+    [['pub', ...base, '-m', 'x', '-V', '311', '-D', 'publish', 'content-type', 'x'], /-D requires MQTT 5: -V 311 was given/],
+    [['pub', ...base, '-m', 'x', '-D', 'publish', 'topic-alias', '2'], /-D publish topic-alias: not supported: iotlite's engine assigns topic aliases/],
+    [['sub', ...base, '-V', '5', '-D', 'subscribe', 'subscription-identifier', '3'], /-D subscribe subscription-identifier: not supported/],
+    [['sub', ...base, '--retain-as-published'], /--retain-as-published is an MQTT 5 subscription option: add -V 5/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await cli(args, { env: awsEnv() });
+    assertOneLineError(r, 2, pattern, args[0]);
+  }
+});
+test('MQTT 5: -D will ... and -D connect ...: the Will arrives with its properties (mosquitto_sub -V 5 -F as the watcher)', async () => {
+  const e = standin.endpoints;
+  const will = freshTopic('v5-will');
+  // mosquitto_sub straight on the broker; it prints nothing until the Will comes, so give it a moment.
+  const watcher = run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(e.brokerTcpPort), '-V', '5', '-t', will, '-C', '1',
+    '-F', '%t|%p|%C|%R|%D|%P', '-W', '20']);
+  await new Promise((r) => setTimeout(r, 500));
+  const doomed = await startSub([...conn('ws'), '-V', '5', '-t', freshTopic('v5-doomed'), '--will-topic', will,
+    '--will-payload', 'gone', '--will-qos', '1', '-D', 'will', 'content-type', 'text/plain', '-D', 'will', 'response-topic',
+    'wills/ack', '-D', 'will', 'correlation-data', 'w1', '-D', 'will', 'user-property', 'why', 'killed',
+    '-D', 'connect', 'user-property', 'fleet', 'blue', '-D', 'connect', 'session-expiry-interval', '0'], awsEnv());
+  doomed.signal('SIGKILL');  // no DISCONNECT: the broker publishes the Will
+  await doomed.done;
+  const r = await watcher;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `${will}|gone|text/plain|wills/ack|w1|why:killed\n`);
+});
+
+test('MQTT 5: DISCONNECT 0x8E (another connection took the client id) ends sub at once, exit 1 naming the code', async () => {
+  const id = `iotlite-cli-v5-takeover-${process.pid}`;
+  const topic = freshTopic('v5-takeover');
+  const sub = await startSub([...conn('ws'), '-V', '5', '-i', id, '-t', topic, '-W', '20'], awsEnv());
+  // AWS IoT (and the stand-in) allow 1 CONNECT per second per client id: let that second pass.
+  await new Promise((r) => setTimeout(r, 1100));
+  const started = Date.now();
+  const pub = await cli(['pub', ...conn('ws'), '-V', '5', '-i', id, '-t', topic, '-m', 'x', '-W', '10'], { env: awsEnv() });
+  assert.equal(pub.code, 0, pub.err);
+  const r = await sub.done;
+  assert.equal(r.code, 1, r.err);
+  const lines = r.err.split('\n').filter((l) => l !== '' && !/^iotlite sub: (connect attempt|connected as|subscribed|disconnected|retrying)/.test(l));
+  assert.equal(lines.length, 1, r.err);
+  assert.match(lines[0], /^iotlite sub: connection lost: DISCONNECT 0x8E session taken over/);
+  assert.ok(Date.now() - started < 10000, 'not after -W');
 });
 
 test('no secret key, wrong secret or session token appears in any output of this suite', () => {

@@ -1,6 +1,7 @@
 // mosquitto_pub / mosquitto_sub habits of `iotlite pub` and `sub`, without network: the -L URL,
 // the rewriting of -h/-p/-L/--tls-alpn/--insecure into the CLI's own flags, the Will, custom
-// authorizer and --capath options, sub -F formatting and pub -l line splitting.
+// authorizer and --capath options, sub -F formatting (MQTT 5 properties included), pub -l line
+// splitting, and the MQTT 5 flags -V and -D (mqtt5_options.hpp).
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include "line_splitter.hpp"
 #include "message_format.hpp"
 #include "mosquitto_spellings.hpp"
+#include "mqtt5_options.hpp"
 #include "mqtt_url.hpp"
 
 namespace iotlite::cli {
@@ -357,10 +359,34 @@ TEST(MessageFormat, EscapesAndTime_AsMosquittoSub) {
     EXPECT_EQ(format("@Y-@m-@d @H:@M:@S", m), "2016-08-10 08:49:03");
 }
 
+// The same message as tests/cli/cli_connect.test.mjs has mosquitto_sub print (man mosquitto_sub:
+// absent properties print nothing; %P is name:value separated by spaces, in order).
+TEST(MessageFormat, Mqtt5PropertySpecifiers_AsMosquittoSubPrintsThem) {
+    mqtt::Message m = message("t", "p", mqtt::QoS::at_least_once, false);
+    mqtt::Properties props;
+    props.set(mqtt::PropertyId::content_type, "text/plain");
+    props.set(mqtt::PropertyId::correlation_data, std::string_view("c\0rr", 4));
+    props.set(mqtt::PropertyId::message_expiry_interval, 60u);
+    props.set(mqtt::PropertyId::payload_format_indicator, 1u);
+    props.set(mqtt::PropertyId::response_topic, "r/t");
+    props.user_properties = {{"k1", "v1"}, {"k2", "v 2"}, {"k1", "v3"}};
+    props.subscription_ids = {7, 9};
+    m.properties = mqtt::PropertiesPtr(props);
+    static const char expected[] = "[A=][C=text/plain][D=c\0rr][E=60][F=1][P=k1:v1 k2:v 2 k1:v3][R=r/t][S=7]";
+    EXPECT_EQ(format("[A=%A][C=%C][D=%D][E=%E][F=%F][P=%P][R=%R][S=%S]", m), std::string(expected, sizeof expected - 1));
+    // No properties (and every MQTT 3.1.1 message): each prints nothing, as mosquitto_sub.
+    const mqtt::Message plain = message("t", "p", mqtt::QoS::at_most_once, false);
+    EXPECT_EQ(format("[%A][%C][%D][%E][%F][%P][%R][%S]", plain), "[][][][][][][][]");
+    // A payload format indicator of 0 is present and printed.
+    mqtt::Properties zero;
+    zero.set(mqtt::PropertyId::payload_format_indicator, 0u);
+    m.properties = mqtt::PropertiesPtr(zero);
+    EXPECT_EQ(format("%F|%E", m), "0|");
+}
+
 TEST(MessageFormat, UnsupportedOrMalformed_RefusedNamingTheSpecifierAndWhy) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"%m", "-F: '%m' is not supported: the message id is not exposed by iotlite's MQTT engine"},
-        {"%C", "-F: '%C' is not supported: it prints an MQTT 5 property and iotlite sub speaks MQTT 3.1.1"},
         {"%j", "-F: '%j' is not supported: JSON output is not implemented"},
         {"%10t", "-F: field widths and flags ('%1...') are not supported"},
         {"%-t", "-F: field widths and flags ('%-...') are not supported"},
@@ -405,6 +431,184 @@ TEST(LineSplitter, LineOverTheBound_RefusedNamingLineAndLimitEvenAcrossFeeds) {
     EXPECT_EQ(r.error().message, "-l: line 2 is longer than 4 bytes (AWS IoT's payload limit; one line is one message)");
     EXPECT_FALSE(s.feed("\n", lines).ok());  // stays failed
     EXPECT_EQ(lines, (std::vector<std::string>{"abcd"}));
+}
+
+// ---------------------------------------------------------------- -V and -D (MQTT 5)
+
+// argv as the shell hands it to pub / sub, parsed with the command's real specs.
+ParsedFlags parse_mqtt5(std::vector<std::string> args, std::string* error_out = nullptr) {
+    const std::vector<OptionSpec> specs = {{"-t", "--topic", true},
+                                           {"-V", "--protocol-version", true},
+                                           {"-D", "--property", true, true},
+                                           {nullptr, "--retain-as-published", false},
+                                           {nullptr, "--will-topic", true}};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    ParsedFlags flags;
+    std::string error;
+    const bool ok = parse_options(static_cast<int>(argv.size()), argv.data(), specs, flags, error);
+    if (error_out != nullptr) *error_out = ok ? "" : error;
+    return flags;
+}
+
+Result<Mqtt5Options> mqtt5(const std::string& tool, std::vector<std::string> args) {
+    return mqtt5_options_from(tool, parse_mqtt5(std::move(args)));
+}
+
+TEST(Mqtt5Options, ProtocolVersion_MosquittoSpellingsDefault311) {
+    for (const char* v : {"5", "mqttv5", "MQTTv5"}) {
+        Result<Mqtt5Options> o = mqtt5("pub", {"-V", v});
+        ASSERT_TRUE(o.ok()) << v;
+        EXPECT_EQ(o.value().protocol_version, 5) << v;
+    }
+    for (const char* v : {"311", "mqttv311"}) {
+        Result<Mqtt5Options> o = mqtt5("sub", {"-V", v});
+        ASSERT_TRUE(o.ok()) << v;
+        EXPECT_EQ(o.value().protocol_version, 4) << v;
+    }
+    EXPECT_EQ(mqtt5("pub", {}).value().protocol_version, 4);
+    Result<Mqtt5Options> old = mqtt5("pub", {"-V", "31"});
+    ASSERT_FALSE(old.ok());
+    EXPECT_EQ(old.error().message, "-V 31: AWS IoT Core speaks MQTT 3.1.1 and 5, not MQTT 3.1");
+    for (const char* v : {"4", "3.1.1", "", "v5", "mqttv50"}) {
+        Result<Mqtt5Options> bad = mqtt5("pub", {"-V", v});
+        ASSERT_FALSE(bad.ok()) << v;
+        EXPECT_EQ(bad.error().code, Errc::invalid_argument);
+        EXPECT_EQ(bad.error().message, "-V must be 5, mqttv5, 311 or mqttv311 (the MQTT protocol version)") << v;
+    }
+}
+
+TEST(Mqtt5Options, PublishProperties_EveryOneAwsSupportsIntoThePublishBlock) {
+    Result<Mqtt5Options> o = mqtt5("pub", {"-V", "5", "-D", "publish", "content-type", "application/json",
+                                           "-D", "PUBLISH", "correlation-data", "req-42",
+                                           "-D", "publish", "Message-Expiry-Interval", "604800",
+                                           "-D", "publish", "payload-format-indicator", "1",
+                                           "-D", "publish", "response-topic", "replies/dev1",
+                                           "-D", "publish", "user-property", "k", "v 1",
+                                           "-D", "publish", "user-property", "k", "",
+                                           "-t", "a/b"});
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    const mqtt::Properties& p = o.value().publish;
+    EXPECT_EQ(p.bytes(mqtt::PropertyId::content_type), "application/json");
+    EXPECT_EQ(p.bytes(mqtt::PropertyId::correlation_data), "req-42");
+    EXPECT_EQ(p.integer(mqtt::PropertyId::message_expiry_interval), 604800u);
+    EXPECT_EQ(p.integer(mqtt::PropertyId::payload_format_indicator), 1u);
+    EXPECT_EQ(p.bytes(mqtt::PropertyId::response_topic), "replies/dev1");
+    ASSERT_EQ(p.user_properties.size(), 2u);
+    EXPECT_EQ(p.user_properties[0], (mqtt::UserProperty{"k", "v 1"}));
+    EXPECT_EQ(p.user_properties[1], (mqtt::UserProperty{"k", ""}));
+    EXPECT_TRUE(o.value().will.empty());
+    // The block is one the core encodes (the CLI checked it with the core's rules).
+    EXPECT_TRUE(mqtt::properties_size(p, mqtt::PacketType::publish).ok());
+}
+
+TEST(Mqtt5Options, DWithoutV_MakesTheClientMqtt5AsMosquittoDoesButAnExplicit311IsRefused) {
+    Result<Mqtt5Options> o = mqtt5("pub", {"-D", "publish", "content-type", "x"});
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    EXPECT_EQ(o.value().protocol_version, 5);
+    for (const char* v : {"311", "mqttv311"}) {
+        Result<Mqtt5Options> r = mqtt5("pub", {"-V", v, "-D", "publish", "content-type", "x"});
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().message, std::string("-D requires MQTT 5: -V ") + v + " was given (use -V 5, or leave -V out)");
+    }
+}
+
+TEST(Mqtt5Options, ConnectAndWillProperties_IntoTheEngineConfigFields) {
+    Result<Mqtt5Options> o = mqtt5("sub", {"-V", "5", "-D", "connect", "session-expiry-interval", "3600",
+                                           "-D", "connect", "receive-maximum", "10",
+                                           "-D", "connect", "topic-alias-maximum", "8",
+                                           "-D", "connect", "maximum-packet-size", "65536",
+                                           "-D", "connect", "user-property", "fleet", "blue",
+                                           "-D", "will", "content-type", "text/plain",
+                                           "-D", "will", "will-delay-interval", "30",
+                                           "-D", "will", "user-property", "why", "gone",
+                                           "--will-topic", "wills/dev"});
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    EXPECT_EQ(o.value().session_expiry_s, 3600u);
+    EXPECT_EQ(o.value().receive_maximum, 10u);
+    EXPECT_EQ(o.value().topic_alias_maximum, 8u);
+    EXPECT_EQ(o.value().maximum_packet_size, 65536u);
+    ASSERT_EQ(o.value().connect_user_properties.size(), 1u);
+    EXPECT_EQ(o.value().connect_user_properties[0], (mqtt::UserProperty{"fleet", "blue"}));
+    EXPECT_EQ(o.value().will.bytes(mqtt::PropertyId::content_type), "text/plain");
+    EXPECT_EQ(o.value().will.integer(mqtt::PropertyId::will_delay_interval), 30u);
+    EXPECT_EQ(o.value().will.user_properties.size(), 1u);
+    EXPECT_TRUE(mqtt::will_properties_size(o.value().will).ok());
+}
+
+TEST(Mqtt5Options, WhatAwsOrTheEngineDoesNotSupport_RefusedNamingThePropertyAndWhy) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> pub_cases = {
+        {{"-D", "publish", "topic-alias", "3"},
+         "-D publish topic-alias: not supported: iotlite's engine assigns topic aliases itself (at most the broker's Topic Alias Maximum)"},
+        {{"-D", "publish", "subscription-identifier", "1"},
+         "-D publish subscription-identifier: not supported: AWS IoT Core does not support subscription identifiers (and MQTT 5 3.3.4 forbids a client to send one)"},
+        {{"-D", "connect", "authentication-method", "SCRAM"},
+         "-D connect authentication-method: not supported: AWS IoT Core does not support enhanced authentication"},
+        {{"-D", "connect", "request-response-information", "1"},
+         "-D connect request-response-information: not supported: iotlite's engine does not send it"},
+        {{"-D", "pubrel", "user-property", "a", "b"},
+         "-D pubrel user-property: not supported: PUBREL belongs to QoS 2, which AWS IoT Core does not support"},
+        {{"-D", "auth", "reason-string", "x"},
+         "-D auth reason-string: not supported: AWS IoT Core does not support AUTH (enhanced authentication)"},
+        {{"-D", "disconnect", "session-expiry-interval", "5"},
+         "-D disconnect session-expiry-interval: not supported: iotlite's engine sends SUBSCRIBE, UNSUBSCRIBE and DISCONNECT without properties"},
+        {{"-D", "subscribe", "user-property", "a", "b"}, "-D subscribe user-property: iotlite pub sends no subscribe packet"},
+        {{"-D", "connect", "content-type", "x"}, "-D connect content-type: MQTT 5 does not allow this property in a CONNECT"},
+        {{"-D", "publish", "reason-string", "x"}, "-D publish reason-string: MQTT 5 does not allow this property in a PUBLISH"},
+        {{"-D", "publish", "will-delay-interval", "1"}, "-D publish will-delay-interval: MQTT 5 does not allow this property in a PUBLISH"},
+        {{"-D", "publish", "content-typ", "x"},
+         "-D publish: unknown property 'content-typ' (MQTT 5's names with '-' between the words, e.g. content-type)"},
+        {{"-D", "foo", "content-type", "x"}, "-D: unknown command 'foo' (connect, publish, will, disconnect)"},
+        {{"-D", "publish", "message-expiry-interval", "0"}, "-D publish message-expiry-interval: AWS IoT Core allows 1 to 604800 seconds"},
+        {{"-D", "publish", "message-expiry-interval", "604801"}, "-D publish message-expiry-interval: AWS IoT Core allows 1 to 604800 seconds"},
+        {{"-D", "publish", "message-expiry-interval", "-1"}, "-D publish message-expiry-interval: must be a whole number from 0 to 4294967295"},
+        {{"-D", "publish", "payload-format-indicator", "2"}, "-D publish payload-format-indicator: PUBLISH property 0x01 (payload format indicator) is 2; MQTT 5 requires 0 or 1"},
+        {{"-D", "publish", "payload-format-indicator", "256"}, "-D publish payload-format-indicator: must be a whole number from 0 to 255"},
+        {{"-D", "connect", "receive-maximum", "0"}, "-D connect receive-maximum: must be 1 to 65535 (MQTT 5 3.1.2.11.3: 0 is a protocol error)"},
+        {{"-D", "connect", "receive-maximum", "65536"}, "-D connect receive-maximum: must be a whole number from 0 to 65535"},
+        {{"-D", "connect", "session-expiry-interval", "604801"},
+         "-D connect session-expiry-interval: AWS IoT Core keeps a session at most 604800 seconds (7 days)"},
+        {{"-D", "publish", "response-topic", "a/+"}, ""},  // checked below: the core's topic rule
+        {{"-D", "publish", "content-type", "a", "-D", "publish", "content-type", "b"},
+         "-D publish content-type: given twice (MQTT 5 allows it once per packet)"},
+        {{"-D", "will", "content-type", "x"}, "-D will ...: Will properties need --will-topic"},
+    };
+    for (const auto& [args, message] : pub_cases) {
+        std::vector<std::string> full = {"-V", "5"};
+        full.insert(full.end(), args.begin(), args.end());
+        Result<Mqtt5Options> r = mqtt5("pub", full);
+        ASSERT_FALSE(r.ok()) << args[2];
+        EXPECT_EQ(r.error().code, Errc::invalid_argument);
+        if (!message.empty()) EXPECT_EQ(r.error().message, message);
+        else EXPECT_EQ(r.error().message.rfind("-D publish response-topic: ", 0), 0u) << r.error().message;
+        EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
+    }
+    Result<Mqtt5Options> sub = mqtt5("sub", {"-D", "publish", "content-type", "x"});
+    ASSERT_FALSE(sub.ok());
+    EXPECT_EQ(sub.error().message, "-D publish content-type: iotlite sub sends no publish packet");
+    Result<Mqtt5Options> rap = mqtt5("sub", {"--retain-as-published"});
+    ASSERT_FALSE(rap.ok());
+    EXPECT_EQ(rap.error().message, "--retain-as-published is an MQTT 5 subscription option: add -V 5");
+    EXPECT_TRUE(mqtt5("sub", {"-V", "5", "--retain-as-published"}).ok());
+}
+
+TEST(Mqtt5Options, DWords_ThreeOrFourForUserPropertyNeverAValueInTheError) {
+    ParsedFlags f = parse_mqtt5({"-D", "publish", "USER-PROPERTY", "n", "v", "-t", "x"});
+    ASSERT_EQ(f.values.size(), 2u);
+    EXPECT_EQ(f.values[0].first, "--property");
+    EXPECT_EQ(f.values[0].second, std::string("publish\0USER-PROPERTY\0n\0v", 25));
+    EXPECT_EQ(*f.get("--topic"), "x");
+    std::string error;
+    parse_mqtt5({"-D", "publish", "user-property", "only-a-name"}, &error);
+    EXPECT_EQ(error, "-D needs COMMAND IDENTIFIER VALUE (user-property: COMMAND user-property NAME VALUE)");
+    parse_mqtt5({"-D", "publish"}, &error);
+    EXPECT_EQ(error, "-D needs COMMAND IDENTIFIER VALUE (user-property: COMMAND user-property NAME VALUE)");
+    parse_mqtt5({"--property=publish"}, &error);
+    EXPECT_EQ(error, "--property takes its words as separate arguments (--property COMMAND IDENTIFIER VALUE)");
+    // A value is never echoed (it could be a secret): a bad number names the property only.
+    Result<Mqtt5Options> r = mqtt5("pub", {"-D", "publish", "message-expiry-interval", kPassword});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.find(kPassword), std::string::npos);
 }
 
 }  // namespace

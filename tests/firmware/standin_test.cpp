@@ -70,9 +70,10 @@ protected:
                                   info_["testCredentials"]["secretAccessKey"].get<std::string>(), ""};
     }
 
-    std::unique_ptr<Session> make(TargetProvider targets) {
+    std::unique_ptr<Session> make(TargetProvider targets, std::uint8_t protocol_version = 4, std::string client_id = "") {
         mqtt::Config c;
-        c.client_id = thing_;
+        c.protocol_version = protocol_version;
+        c.client_id = client_id.empty() ? thing_ : client_id;
         c.keep_alive_s = 30;
         c.reconnect.min_delay_ms = 200;
         c.reconnect.max_delay_ms = 800;
@@ -141,6 +142,79 @@ protected:
         s.detach(shadow_client);
     }
 
+    // MQTT 5 through one door of the stand-in (issue 14): the Session speaks MQTT 5 when the config
+    // says so; a message published with every property AWS supports comes back with them, the
+    // subscription options reach the broker, and refusals carry their reason codes.
+    void mqtt5_round_trip(TargetProvider targets) {
+        auto s = make(std::move(targets), 5);
+        ASSERT_TRUE(s);
+        ASSERT_TRUE(s->start().ok());
+        ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) > 0; }, 10000))
+            << s->last_transport_error().message;
+        const std::string topic = "devices/" + thing_ + "/v5";
+        // Retain As Published: the retained message below keeps RETAIN 1 on this live subscription
+        // (MQTT 5 3.8.3.1); without it the broker would clear the flag on a live delivery.
+        mqtt::TopicFilter filter{topic, mqtt::QoS::at_least_once};
+        filter.retain_as_published = true;
+        auto sub = s->subscribe({filter});
+        ASSERT_TRUE(sub.ok()) << sub.error().message;
+        ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::subscribed) > 0; }, 5000));
+        for (const auto& e : events_)
+            if (e.type == mqtt::Event::Type::subscribed) {
+                ASSERT_EQ(e.granted.size(), 1u);
+                EXPECT_EQ(e.granted[0], mqtt::SubackCode::granted_qos1);
+            }
+
+        mqtt::Properties props;
+        props.set(mqtt::PropertyId::content_type, "application/json");
+        props.set(mqtt::PropertyId::correlation_data, std::string_view("\x00\x01req", 5));
+        props.set(mqtt::PropertyId::response_topic, "devices/" + thing_ + "/replies");
+        props.set(mqtt::PropertyId::message_expiry_interval, 300u);
+        props.set(mqtt::PropertyId::payload_format_indicator, 1u);
+        props.user_properties = {{"k", "v1"}, {"k", "v2"}, {"unit", "°C"}};
+        auto pub = s->publish(topic, "{\"t\":21}", mqtt::QoS::at_least_once, true, props);
+        ASSERT_TRUE(pub.ok()) << pub.error().message;
+        ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::message) > 0 && count(mqtt::Event::Type::published) > 0; },
+                                 5000));
+        for (const auto& e : events_) {
+            if (e.type != mqtt::Event::Type::message) continue;
+            EXPECT_EQ(e.message.topic, topic);
+            EXPECT_EQ(std::string(e.message.payload.begin(), e.message.payload.end()), "{\"t\":21}");
+            EXPECT_TRUE(e.message.retain);
+            ASSERT_TRUE(e.message.properties);
+            const mqtt::Properties& got = *e.message.properties;
+            EXPECT_EQ(got.bytes(mqtt::PropertyId::content_type), "application/json");
+            EXPECT_EQ(got.bytes(mqtt::PropertyId::correlation_data), std::string_view("\x00\x01req", 5));
+            EXPECT_EQ(got.bytes(mqtt::PropertyId::response_topic), "devices/" + thing_ + "/replies");
+            EXPECT_EQ(got.integer(mqtt::PropertyId::payload_format_indicator), 1u);
+            // The broker forwards what is left of the interval (MQTT 5 3.3.2.3.3).
+            EXPECT_TRUE(got.has(mqtt::PropertyId::message_expiry_interval));
+            EXPECT_LE(got.integer(mqtt::PropertyId::message_expiry_interval), 300u);
+            EXPECT_GE(got.integer(mqtt::PropertyId::message_expiry_interval), 290u);
+            EXPECT_EQ(got.user_properties, props.user_properties);  // order and duplicates kept
+        }
+        // Clear the retained message (an empty retained publish) so no later run sees it.
+        ASSERT_TRUE(s->publish(topic, "", mqtt::QoS::at_least_once, true).ok());
+
+        // A refusal on the wire: a PUBLISH on a reserved topic the device may not publish to gets
+        // PUBACK 0x87, and the op fails with that reason code; the connection stays.
+        events_.clear();
+        auto refused = s->publish("$aws/things/" + thing_ + "/shadow/update/accepted", "{}", mqtt::QoS::at_least_once, false,
+                                  props);
+        ASSERT_TRUE(refused.ok()) << refused.error().message;
+        ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::publish_failed) > 0; }, 5000));
+        for (const auto& e : events_)
+            if (e.type == mqtt::Event::Type::publish_failed) {
+                EXPECT_EQ(e.op_id, refused.value());
+                EXPECT_EQ(e.error.mqtt_reason, 0x87);
+                EXPECT_EQ(e.error.code, Errc::auth_failed);
+                EXPECT_EQ(e.error.message.rfind("PUBACK 0x87 not authorized", 0), 0u) << e.error.message;
+            }
+        EXPECT_EQ(count(mqtt::Event::Type::disconnected), 0);
+        EXPECT_EQ(s->state(), mqtt::State::connected);
+        s->stop(2000);
+    }
+
     Child standin_;
     json info_;
     PosixPort posix_;
@@ -168,6 +242,34 @@ TEST_F(StandinTest, Standin_WssPresigned_ShadowReportAccepted) {
     auto s = make(wss(0));
     ASSERT_TRUE(s);
     shadow_report(*s);
+}
+
+TEST_F(StandinTest, Standin_Mqtt5Tls8883_PropertiesBothWaysAndPuback0x87) { mqtt5_round_trip(tls(port("mqttTlsPort"))); }
+
+TEST_F(StandinTest, Standin_Mqtt5Alpn443_PropertiesBothWaysAndPuback0x87) {
+    mqtt5_round_trip(tls(port("alpnPort"), "x-amzn-mqtt-ca"));
+}
+
+TEST_F(StandinTest, Standin_Mqtt5WssSigV4_PropertiesBothWaysAndPuback0x87) { mqtt5_round_trip(wss_layer()); }
+
+// A CONNACK refusal with its reason code and the stand-in's Reason String (the rule it applied):
+// a client id starting with '$' is not valid on AWS IoT (CONNACK 0x85).
+TEST_F(StandinTest, Standin_Mqtt5ConnackRefusal_ReasonCodeAndReasonStringInTheError) {
+    auto s = make(tls(port("mqttTlsPort")), 5, "$" + thing_);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::error) > 0; }, 10000)) << s->last_transport_error().message;
+    EXPECT_EQ(count(mqtt::Event::Type::connected), 0);
+    for (const auto& e : events_)
+        if (e.type == mqtt::Event::Type::error) {
+            EXPECT_EQ(e.error.mqtt_reason, 0x85);
+            EXPECT_EQ(e.error.code, Errc::connection_refused);
+            // "CONNACK 0x85 client identifier not valid: <the stand-in's reason string>"
+            EXPECT_EQ(e.error.message.rfind("CONNACK 0x85 client identifier not valid: ", 0), 0u) << e.error.message;
+            EXPECT_GT(e.error.message.size(), std::string("CONNACK 0x85 client identifier not valid: ").size());
+            break;
+        }
+    s->stop(1000);
 }
 
 TEST_F(StandinTest, Standin_WssSignedAnHourAgo_403AuthFailedAndBacksOff) {

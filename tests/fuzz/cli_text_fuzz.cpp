@@ -10,7 +10,8 @@
 //   2. -F: a refused format gets one line, under 1024 bytes, naming the option ("-F: ..."); an
 //      accepted one formats the same message the same way twice, a format without specifiers
 //      prints itself, and "%x" / "%X" / "%t" / "%p" print exactly the hex payload / topic /
-//      payload.
+//      payload; "%C" / "%D" / "%P" exactly the MQTT 5 content type / correlation data / user
+//      property ("name:value") when the message has them, nothing otherwise.
 //   3. -l: cut into any reads, the lines are the input split at '\n' (a last partial line is a
 //      line); no line is over the bound; the splitter fails exactly when a line is over it.
 //   4. -L: a refused URL gets one line under 1024 bytes that never holds the URL's password (a
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "iotlite/mqtt/properties.hpp"
 #include "line_splitter.hpp"
 #include "message_format.hpp"
 #include "mqtt_url.hpp"
@@ -80,6 +82,16 @@ void fuzz_format(std::string_view text) {
     message.payload.assign(p[2].begin(), p[2].end());
     message.qos = p[2].size() % 2 ? iotlite::mqtt::QoS::at_least_once : iotlite::mqtt::QoS::at_most_once;
     message.retain = p[1].size() % 2 == 1;
+    // MQTT 5 properties (peer bytes too) on every other message: content type = the topic, one user
+    // property topic:payload, correlation data = the payload.
+    const bool with_properties = p[2].size() % 3 != 0;
+    if (with_properties) {
+        iotlite::mqtt::Properties props;
+        props.set(iotlite::mqtt::PropertyId::content_type, p[1]);
+        props.set(iotlite::mqtt::PropertyId::correlation_data, p[2]);
+        props.user_properties.push_back({std::string(p[1]), std::string(p[2])});
+        message.properties = iotlite::mqtt::PropertiesPtr(props);
+    }
     const std::timespec now{1764763200, 123456789};
     std::string once;
     std::string twice;
@@ -94,6 +106,9 @@ void fuzz_format(std::string_view text) {
     if (p[0] == "%X") check(once == hex(message.payload, true));
     if (p[0] == "%t") check(once == message.topic);
     if (p[0] == "%p") check(once == std::string(p[2]));
+    if (p[0] == "%C") check(once == (with_properties ? std::string(p[1]) : std::string()));
+    if (p[0] == "%D") check(once == (with_properties ? std::string(p[2]) : std::string()));
+    if (p[0] == "%P") check(once == (with_properties ? std::string(p[1]) + ":" + std::string(p[2]) : std::string()));
 }
 
 void fuzz_lines(std::uint8_t selector, std::string_view input) {

@@ -64,8 +64,15 @@ public:
     // Polls until pred() is true (returns true) or timeout_ms passed (returns false).
     bool run_until(const std::function<bool()>& pred, std::uint32_t timeout_ms);
 
-    // The engine's calls with the session clock.
+    // The engine's calls with the session clock. MQTT 3.1.1 or 5 is the config's protocol_version;
+    // on MQTT 5 the subscription options are TopicFilter's, and the broker's reason codes and
+    // reason strings come back in the events' Error (mqtt_reason, message), see mqtt::Event.
     Result<std::uint32_t> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain = false);
+    // MQTT 5: the same with PUBLISH properties (content type, payload format indicator, message
+    // expiry, response topic, correlation data, user properties; copied). Errors: those of
+    // mqtt::Client::publish with properties (a property on a 3.1.1 session, a Topic Alias, ...).
+    Result<std::uint32_t> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain,
+                                  const mqtt::Properties& properties);
     Result<std::uint32_t> subscribe(const std::vector<mqtt::TopicFilter>& filters);
     Result<std::uint32_t> unsubscribe(const std::vector<std::string>& filters);
 
