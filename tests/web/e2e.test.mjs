@@ -239,7 +239,8 @@ describe('web demo page in Chromium against the stand-in', () => {
     assert.match(hints, /Clock offset in use: 0 ms/);
     assert.ok(standinLog.filter((l) => /upgrade refused 403 SignatureDoesNotMatch/.test(l)).length > refusedBefore,
       'the stand-in really refused the upgrade with 403 SignatureDoesNotMatch');
-    await p2.waitForSelector('#status[data-state="reconnecting"]');
+    // Fixed keys, refused: a retry cannot succeed, so the page stops (tests/web/demo.test.mjs).
+    await p2.waitForSelector('#status[data-state="stopped"]');
     await env.shot(p2, 'wrong-secret');
 
     // The right secret connects: the 403 was the secret's fault.
@@ -278,6 +279,7 @@ describe('web demo page in Chromium against the stand-in', () => {
       assert.ok(Math.abs(ms - 600000) < 5000, `learnt offset ${ms} ms is about +600000 ms`);
       await env.shot(p3, 'skew-cognito-learnt');
 
+      await p3.click('#close-button');  // Connect is disabled while connected
       const skewedBefore = standinLog.filter((l) => /upgrade refused 403 RequestTimeTooSkewed/.test(l)).length;
       await p3.check('input[name=authMode][value=static]');
       await p3.click('#connect-button');
@@ -307,6 +309,7 @@ describe('web demo page in Chromium against the stand-in', () => {
     await p4.waitForSelector('#status[data-state="connected"]', { timeout: 15000 });
     const identity = await p4.textContent('#fact-identity');
     assert.equal(await p4.evaluate((pool) => localStorage.getItem(`iotlite.cognito.${pool}`), env.standin.endpoints.identityPools.unauthenticated), identity);
+    await p4.click('#close-button');
     await p4.check('input[name=authMode][value=static]');
     await p4.fill('input[name=clientId]', 'iotlite-web-remembered');
     await p4.click('#connect-button');
@@ -371,7 +374,7 @@ describe('web demo page in Chromium against the stand-in', () => {
     const p5 = await env.newPage(url);
     assert.equal(await p5.inputValue('input[name=endpoint]'), '');
     assert.equal(await p5.inputValue('input[name=identityPoolId]'), '');
-    assert.equal(await p5.isHidden('#config-note'), true);
+    assert.equal(await p5.getAttribute('#config-note', 'data-kind'), 'aws', 'the note points to web/AWS.md');
     assert.equal(await p5.isHidden('#standin'), true);
     assert.match(await p5.inputValue('input[name=clientId]'), /^iotlite-web-[a-z0-9]+$/);
     await p5.click('#connect-button');

@@ -6,6 +6,9 @@ import { topicMatches, filterError } from '../../web/lib/topic_filter.js';
 import { diffRows, flatten, cell } from '../../web/lib/shadow_diff.js';
 import { explain } from '../../web/lib/explain.js';
 import { shadowErrorWords } from '../../web/lib/shadow_words.js';
+import { retryVerdict } from '../../web/lib/retry.js';
+import { describeAnswer } from '../../web/lib/standin_answer.js';
+import { readFileSync, readdirSync } from 'node:fs';
 
 test('TopicFilter_ValidFilters_MatchAsMqtt311Says', () => {
   // MQTT 3.1.1 §4.7 examples.
@@ -59,7 +62,7 @@ test('Explain_BrowserRefusedUpgrade_Says403WithClockOffset', () => {
   assert.ok(info.hints.some((h) => /Clock offset in use: -1500 ms/.test(h)));
   assert.ok(info.hints.some((h) => /secret access key is wrong/.test(h)));
   assert.ok(!info.hints.some((h) => /ASIA/.test(h)), 'no temporary-key hint for a long-term key');
-  const asia = explain(e, { phase: 'connect', authMode: 'static', accessKeyId: 'ASIAXXXX', hasSessionToken: false });
+  const asia = explain(e, { phase: 'connect', authMode: 'static', reachable: true, accessKeyId: 'ASIAXXXX', hasSessionToken: false });
   assert.ok(asia.hints.some((h) => /needs its session token/.test(h)));
 });
 
@@ -85,6 +88,83 @@ test('Explain_UnreachableOrNodeStatus_DistinguishedFrom403', () => {
   assert.notEqual(explain({ code: 'io_error', message: unreachable.message }, { phase: 'connect' }).title, 'Cognito could not be reached');
   assert.match(explain({ code: 'invalid_topic', message: 'm' }, { phase: 'publish' }).title, /AWS IoT rule/);
   assert.match(explain({ code: 'server_error', message: 'SUBACK 0x80' }, { phase: 'subscribe' }).hints[0], /iot:Subscribe/);
+});
+
+test('Explain_FailedWebSocketBeforeOrWithoutAnswer_NothingAbout403', () => {
+  // The package's browser text mentions a 403 for every failed WebSocket; the page does not repeat
+  // it until its probe found the endpoint answering.
+  const io = { code: 'io_error', message: 'WebSocket to h:1 could not be opened (the browser hides the HTTP status; a 403 is a bad signature, ...)' };
+  const no403 = (info) => assert.doesNotMatch(`${info.title} ${info.detail} ${info.hints.join(' ')}`, /403|Forbidden|signature/);
+  const checking = explain(io, { phase: 'connect', authMode: 'static', endpointUrl: 'ws://h:1/mqtt' });
+  assert.equal(checking.kind, 'checking');
+  no403(checking);
+  const down = explain(io, { phase: 'connect', reachable: false, endpointUrl: 'ws://h:1/mqtt' });
+  assert.equal(down.kind, 'network');
+  assert.match(down.detail, /^nothing answers at ws:\/\/h:1\/mqtt/);
+  no403(down);
+});
+
+test('Explain_Forbidden_NoUndocumentedRegionMatchHint', () => {
+  const e = { code: 'io_error', message: 'x' };
+  for (const authMode of ['cognito', 'static']) {
+    const hints = explain(e, { phase: 'connect', authMode, reachable: true }).hints.join(' ');
+    assert.doesNotMatch(hints, /identity pool.s region/);
+    assert.match(hints, /region must be the endpoint.s region/);  // SigV4: the region is in the signature
+  }
+});
+
+test('Explain_InvalidArgumentAtConnect_TitleIsTheBrokenRule', () => {
+  const region = { code: 'invalid_argument', message: "endpoint '127.0.0.1': the region cannot be inferred (not <prefix>.iot.<region>.amazonaws.com[.cn]); give the region explicitly" };
+  const info = explain(region, { phase: 'connect' });
+  assert.match(info.title, /^Endpoint '127\.0\.0\.1': the region cannot be inferred/);
+  assert.notEqual(info.title, 'An input is not valid');
+  const ruled = explain({ code: 'invalid_argument', message: 'client id has 130 bytes', rule: 'client_id.bytes', limit: 128, actual: 130 }, { phase: 'connect' });
+  assert.deepEqual(ruled.hints, ['Rule broken: client_id.bytes (limit 128, found 130).']);
+  // Elsewhere (inline lines say "title: detail") the short title stays.
+  assert.equal(explain({ code: 'invalid_argument', message: 'm' }, { phase: 'publish' }).title, 'An input is not valid');
+});
+
+test('RetryVerdict_FromThePackagesCodesAndRules', () => {
+  const v = (err, ctx) => retryVerdict(err, ctx).final;
+  // Unknown identity pool (ResourceNotFoundException -> invalid_argument), refused logins.
+  assert.equal(v({ code: 'invalid_argument', service: 'cognito', cognitoType: 'ResourceNotFoundException' }, { authMode: 'cognito' }), true);
+  assert.equal(v({ code: 'auth_failed', service: 'cognito', cognitoType: 'NotAuthorizedException' }, { authMode: 'cognito' }), true);
+  assert.equal(v({ code: 'invalid_topic' }, {}), true);
+  assert.equal(v({ code: 'unsupported' }, {}), true);
+  // Throttled by Cognito (limit_exceeded: "retry later"), network, server trouble: retried.
+  assert.equal(v({ code: 'limit_exceeded', service: 'cognito', cognitoType: 'TooManyRequestsException' }, { authMode: 'cognito' }), false);
+  assert.equal(v({ code: 'io_error', service: 'cognito' }, { authMode: 'cognito', reachable: true }), false);
+  for (const code of ['timeout', 'closed', 'server_error', 'connection_refused', 'protocol_error']) assert.equal(v({ code }, { authMode: 'static' }), false, code);
+  // A 403: final with fixed keys; Cognito credentials are fetched again before the retry.
+  assert.equal(v({ code: 'auth_failed', status: 403 }, { authMode: 'static' }), true);
+  assert.equal(v({ code: 'auth_failed', status: 403 }, { authMode: 'cognito' }), false);
+  // A browser's status-less failure: final only with fixed keys, the endpoint answering, never connected.
+  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: true }), true);
+  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: undefined }), false);
+  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: false }), false);
+  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: true, everConnected: true }), false);
+  assert.equal(v({ code: 'io_error' }, { authMode: 'cognito', reachable: true }), false);
+  assert.match(retryVerdict({ code: 'io_error' }, { authMode: 'static', reachable: true }).why, /same keys and clock offset/);
+});
+
+test('StandinAnswer_StateAndDrop_OneShortSentence', () => {
+  const state = { brokerRunning: true, brokerPid: 4242, liveRelays: 1, clockSkewMs: 0, latencyMs: 0, credentialLifetimeSeconds: 3600, serverTime: '2026-12-03T21:00:00.000Z' };
+  assert.equal(describeAnswer('/reset', state), '/reset: broker running, clock not skewed, latency 0 ms, Cognito credentials last 3600 s, 1 live connection.');
+  assert.match(describeAnswer('/clock', { ...state, clockSkewMs: 600000, liveRelays: 2 }), /clock skewed \+600 s, .* 2 live connections\.$/);
+  assert.equal(describeAnswer('/drop', { dropped: 3 }), '/drop: dropped 3 connections.');
+  assert.equal(describeAnswer('/x', { a: 1 }), '/x: {"a":1}');
+});
+
+test('PageModules_OnlyConnectionPanelWritesTheSharedState', () => {
+  const dir = new URL('../../web/', import.meta.url);
+  const files = ['app.js', 'dom.js', ...readdirSync(new URL('panels/', dir)).map((f) => `panels/${f}`)];
+  const writers = files.filter((f) => /\btakeWriter\b/.test(readFileSync(new URL(f, dir), 'utf8')));
+  assert.deepEqual(writers, ['panels/connection.js']);
+  // No module-level mutable object shared by export: panels export functions only.
+  for (const f of files) {
+    const src = readFileSync(new URL(f, dir), 'utf8');
+    assert.doesNotMatch(src, /^export (let|var) /m, `${f} exports a mutable binding`);
+  }
 });
 
 // Errors shaped as the package's shadow client makes them (wasm/js/shadow.js, C++ messages).

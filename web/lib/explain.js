@@ -7,6 +7,13 @@ const fmtOffset = (ms) => {
   return `${n > 0 ? '+' : ''}${n} ms`;
 };
 
+// A hint for the rule ids the package sets (IotError.rule), with the limit and the value found.
+function ruleHints(err) {
+  if (!err || !err.rule) return [];
+  const bound = err.limit !== undefined && err.actual !== undefined ? ` (limit ${err.limit}, found ${err.actual})` : '';
+  return [`Rule broken: ${err.rule}${bound}.`];
+}
+
 /**
  * @param {Error & {code?: string, status?: number, service?: string, cognitoType?: string}} err
  * @param {object} ctx
@@ -18,6 +25,7 @@ const fmtOffset = (ms) => {
  * @param {boolean} [ctx.hasLogins]        Cognito: a logins provider and token were given
  * @param {boolean} [ctx.reachable]      result of the page's reachability probe, when it ran
  * @param {boolean} [ctx.everConnected]  this client was connected before
+ * @param {string} [ctx.endpointUrl]     where the client connects (the package's parse of it)
  * @returns {{title: string, detail: string, hints: string[], kind: string}}
  */
 export function explain(err, ctx = {}) {
@@ -36,8 +44,6 @@ export function explain(err, ctx = {}) {
       } else if (ctx.hasSessionToken) {
         h.push('Temporary credentials expire: the session token may be out of date.');
       }
-    } else {
-      h.push('The credentials from Cognito were refused: the identity pool\u2019s region must match the endpoint\u2019s region.');
     }
     h.push(`This computer\u2019s clock may be off by more than 5 minutes: AWS refuses signatures from a skewed clock. ${offset} Set \u201cClock offset\u201d to correct it.`);
     h.push('The region must be the endpoint\u2019s region (it is part of the signature).');
@@ -68,20 +74,34 @@ export function explain(err, ctx = {}) {
     };
   }
   if (code === 'io_error' && ctx.phase === 'connect') {
+    // Browsers hide why a WebSocket failed: the page's probe of the endpoint (ctx.reachable) tells
+    // a refusal from silence. Until it has answered, nothing is said about a 403.
+    const where = ctx.endpointUrl ? ` at ${ctx.endpointUrl}` : '';
+    const again = ctx.everConnected ? ' when reconnecting' : '';
     if (ctx.reachable === false) {
       return {
-        kind: 'network', title: 'The endpoint could not be reached', detail,
+        kind: 'network', title: `The endpoint could not be reached${again}`,
+        detail: `nothing answers${where} (the connection was refused, timed out or has no route)`,
         hints: ['Check the endpoint host name and port, and the network (for AWS: the account\u2019s iot:Data-ATS endpoint).'],
+      };
+    }
+    if (ctx.reachable !== true) {
+      return {
+        kind: 'checking', title: `The WebSocket could not be opened${again}; checking whether the endpoint answers\u2026`,
+        detail: `the WebSocket${where} failed`, hints: [],
       };
     }
     return {
       kind: 'forbidden',
-      title: ctx.reachable === true
-        ? `The endpoint answered but refused the WebSocket${ctx.everConnected ? ' when reconnecting' : ''}: almost certainly HTTP 403 Forbidden`
-        : `The WebSocket could not be opened${ctx.everConnected ? ' when reconnecting' : ''}: most likely HTTP 403 Forbidden`,
+      title: `The endpoint answered but refused the WebSocket${again}: almost certainly HTTP 403 Forbidden`,
       detail,
       hints: ['Browsers hide the HTTP status of a refused WebSocket; AWS IoT answers 403 to a bad signature, unknown or expired credentials, or a skewed clock.', ...forbiddenHints()],
     };
+  }
+  // The package's message names the broken rule (e.g. the region that cannot be inferred): it is
+  // the title, not a generic "not valid".
+  if (code === 'invalid_argument' && ctx.phase === 'connect' && detail) {
+    return { kind: code, title: `${detail.charAt(0).toUpperCase()}${detail.slice(1)}`, detail, hints: ruleHints(err) };
   }
   const simple = {
     invalid_topic: ['The topic or filter breaks an AWS IoT rule', ['Topics have at most 7 "/" levels and 256 bytes; wildcards (+, #) are only allowed in subscriptions, as whole levels.']],
