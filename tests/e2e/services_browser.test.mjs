@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageDir, startStandin, WebSocket, waitFor, sleep } from '../wasm/helpers.mjs';
+import { adminApi } from './admin.mjs';
 
 let pkg;
 let standin;
@@ -38,19 +39,9 @@ after(async () => {
   if (standin) await standin.stop();
 });
 
-async function admin(method, route, body) {
-  const res = await fetch(`${ep.adminUrl}${route}`, {
-    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-async function execution(thing, jobId) {
-  const r = await admin('GET', `/things/${thing}/jobs/${jobId}`);
-  assert.equal(r.status, 200, r.text);
-  return r.json.execution;
-}
+// The stand-in's /admin (tests/e2e/admin.mjs), once `ep` is known.
+const admin = (...args) => adminApi(ep).admin(...args);
+const execution = (...args) => adminApi(ep).execution(...args);
 
 /**
  * The web device's job agent, as an application would write it on client.jobs(thing): take the

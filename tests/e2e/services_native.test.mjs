@@ -31,6 +31,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startStandin } from '../../standin/standin.mjs';
+import { adminApi } from './admin.mjs';
 
 const CLI = process.env.IOTLITE_CLI;
 const DEVICE = process.env.IOTLITE_DEVICE;
@@ -119,19 +120,9 @@ function start(file, args, env = {}) {
   return { child, done, text: () => `${out}\n${err}` };
 }
 
-async function admin(method, route, body) {
-  const res = await fetch(`${ep.adminUrl}${route}`, {
-    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-async function execution(thing, jobId) {
-  const r = await admin('GET', `/things/${thing}/jobs/${jobId}`);
-  assert.equal(r.status, 200, r.text);
-  return r.json.execution;
-}
+// The stand-in's /admin (tests/e2e/admin.mjs), once `ep` is known.
+const admin = (...args) => adminApi(ep).admin(...args);
+const execution = (...args) => adminApi(ep).execution(...args);
 
 // The live (not zombie) processes of process group `pgid` (Linux /proc).
 function liveInGroup(pgid) {
