@@ -894,6 +894,63 @@ TEST(ClientOfflineQueue, QueuedQos1_SentInOrderAfterConnect) {
     for (int i = 0; i < 3; ++i) EXPECT_EQ(std::get<PublishPacket>(p[i]).topic, "o/" + std::to_string(i));
 }
 
+TEST(ClientOfflineQueue, WithdrawQueued_NeverSentAndNoEvent) {
+    Harness h;
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    std::uint32_t ids[3];
+    for (int i = 0; i < 3; ++i) {
+        auto r = h.client->publish("o/" + std::to_string(i), kPayload, 2, QoS::at_least_once, false, h.now);
+        ASSERT_TRUE(r.ok());
+        ids[i] = r.value();
+    }
+    EXPECT_TRUE(h.client->withdraw_publish(ids[1]));
+    EXPECT_FALSE(h.client->withdraw_publish(ids[1]));  // once
+    EXPECT_FALSE(h.client->withdraw_publish(9999));    // unknown
+    EXPECT_EQ(h.client->offline_queue_size(), 2u);
+    h.open_attempt();
+    h.feed(connack(false));
+    auto p = h.take_packets();
+    ASSERT_EQ(p.size(), 2u);
+    EXPECT_EQ(std::get<PublishPacket>(p[0]).topic, "o/0");
+    EXPECT_EQ(std::get<PublishPacket>(p[1]).topic, "o/2");
+    h.feed(puback(std::get<PublishPacket>(p[0]).packet_id));
+    h.feed(puback(std::get<PublishPacket>(p[1]).packet_id));
+    std::set<std::uint32_t> completed;
+    for (const Event* e : h.of_type(Event::Type::published)) completed.insert(e->op_id);
+    for (const Event* e : h.of_type(Event::Type::publish_failed)) completed.insert(e->op_id);
+    EXPECT_EQ(completed, (std::set<std::uint32_t>{ids[0], ids[2]}));
+    // Written (QoS 1 in flight, or QoS 0 handed to the output): too late to withdraw.
+    auto sent = h.client->publish("o/3", kPayload, 2, QoS::at_least_once, false, h.now);
+    ASSERT_TRUE(sent.ok());
+    EXPECT_FALSE(h.client->withdraw_publish(sent.value()));
+    auto q0 = h.client->publish("o/4", kPayload, 2, QoS::at_most_once, false, h.now);
+    ASSERT_TRUE(q0.ok());
+    EXPECT_FALSE(h.client->withdraw_publish(q0.value()));
+    EXPECT_EQ(h.take_packets().size(), 2u);
+}
+
+TEST(ClientOfflineQueue, WithdrawBehindFullWindow_FreesItsPlaceInTheQueue) {
+    Config c = base_config();
+    c.max_inflight = 1;
+    c.offline_queue.max_messages = 1;
+    c.offline_queue.policy = QueuePolicy::reject;
+    Harness h(c);
+    h.connect_fully();
+    h.take_output();
+    ASSERT_TRUE(h.client->publish("t", kPayload, 2, QoS::at_least_once, false, h.now).ok());
+    auto waiting = h.client->publish("t", kPayload, 2, QoS::at_least_once, false, h.now);
+    ASSERT_TRUE(waiting.ok());
+    EXPECT_EQ(h.client->publish("t", kPayload, 2, QoS::at_least_once, false, h.now).error().code, Errc::queue_full);
+    EXPECT_TRUE(h.client->withdraw_publish(waiting.value()));
+    auto next = h.client->publish("t", kPayload, 2, QoS::at_least_once, false, h.now);
+    ASSERT_TRUE(next.ok());  // the place it held is free again (messages and bytes)
+    EXPECT_EQ(h.take_packets().size(), 1u);
+    h.feed(puback(1));
+    auto p = h.take_packets();
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(std::get<PublishPacket>(p[0]).packet_id, 2);
+}
+
 // ---- backoff ------------------------------------------------------------------------------------
 
 namespace {

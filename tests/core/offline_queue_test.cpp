@@ -115,3 +115,18 @@ TEST(OfflineQueue, MaxMessagesZero_IsDisabled) {
     EXPECT_TRUE(OfflineQueue(config(0, 1000, QueuePolicy::drop_oldest)).disabled());
     EXPECT_FALSE(OfflineQueue(config(1, 1000, QueuePolicy::drop_oldest)).disabled());
 }
+
+TEST(OfflineQueue, Withdraw_RemovesThatMessageAndItsBytes) {
+    OfflineQueue q(config(10, 1000, QueuePolicy::drop_oldest));
+    q.push(message(1, 7));
+    q.push(message(2, 2));
+    q.push(message(3, 4));
+    EXPECT_TRUE(q.withdraw(2));
+    EXPECT_FALSE(q.withdraw(2));
+    EXPECT_FALSE(q.withdraw(42));
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_EQ(q.bytes(), 17u);  // "t/a" + 7, "t/a" + 4
+    EXPECT_EQ(q.pop_front().op_id, 1u);
+    EXPECT_EQ(q.pop_front().op_id, 3u);
+    EXPECT_EQ(q.bytes(), 0u);
+}

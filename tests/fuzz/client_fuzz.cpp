@@ -6,16 +6,18 @@
 //   bytes 0..3  seed of a small PRNG that picks chunk sizes, clock jumps and application calls
 //   bytes 4..   the inbound byte stream, fed through on_bytes() in chunks, interleaved with
 //               on_tick() at random times (keep-alive, ping and backoff deadlines fire), with
-//               publish()/subscribe()/unsubscribe() calls, and with transport re-opens when the
-//               engine asks for them (so reconnect paths run on the same stream).
+//               publish()/subscribe()/unsubscribe()/withdraw_publish() calls, and with transport
+//               re-opens when the engine asks for them (so reconnect paths run on the same stream).
 // Built twice: iotlite_fuzz_mqtt_client (MQTT 3.1.1) and iotlite_fuzz_mqtt5_client
 // (IOTLITE_FUZZ_MQTT5: Config::protocol_version 5, a CONNACK with Topic Alias Maximum 3 and Receive
 // Maximum 3, inbound topic aliases accepted, publishes with properties among the application
 // calls), so the v5 paths (properties, reason codes, DISCONNECT from the broker, aliases both
 // ways) take the same hostile streams.
 // Properties (a violation traps): no crash/UB (ASan/UBSan), delivered messages respect
-// max_inbound_packet, disconnect() always ends in State::closed, and after on_tick(now) the next
-// deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin).
+// max_inbound_packet, disconnect() always ends in State::closed, after on_tick(now) the next
+// deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin), and a
+// publish withdraw_publish() took back leaves the offline queue and is never reported.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -42,6 +44,8 @@ struct Harness {
     std::unique_ptr<mqtt::Client> client;
     bool transport_open = false;
     std::uint64_t now = 1000;
+    std::uint32_t last_publish = 0;          // op id of the latest accepted publish()
+    std::vector<std::uint32_t> withdrawn;    // op ids withdraw_publish() took back: no event may follow
 
     void pump() {
         mqtt::Event ev;
@@ -64,6 +68,10 @@ struct Harness {
                     break;
                 case mqtt::Event::Type::message:
                     check(ev.message.payload.size() <= client->config().max_inbound_packet);
+                    break;
+                case mqtt::Event::Type::published:
+                case mqtt::Event::Type::publish_failed:
+                    check(std::find(withdrawn.begin(), withdrawn.end(), ev.op_id) == withdrawn.end());
                     break;
                 default:
                     break;
@@ -160,12 +168,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         switch ((r >> 8) % 16) {
             case 0: h->tick(1 + (r >> 12) % 40000); break;  // may cross keep-alive / ping deadlines
             case 1: h->tick(1, true); break;
-            case 2:
-                (void)h->client->publish("a/b", payload, sizeof payload,
-                                         (r >> 12) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
-                                         h->now);
+            case 2: {
+                auto op = h->client->publish("a/b", payload, sizeof payload,
+                                             (r >> 12) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
+                                             h->now);
+                if (op) h->last_publish = op.value();
                 h->pump();
                 break;
+            }
+            case 7: {
+                // The application takes back its latest publish (a JS AbortSignal): withdrawn only
+                // while it still waits in the offline queue, and then never reported.
+                const std::size_t queued = h->client->offline_queue_size();
+                if (h->last_publish != 0 && h->client->withdraw_publish(h->last_publish)) {
+                    check(h->client->offline_queue_size() == queued - 1);
+                    h->withdrawn.push_back(h->last_publish);
+                    check(!h->client->withdraw_publish(h->last_publish));
+                } else {
+                    check(h->client->offline_queue_size() == queued);
+                }
+                h->pump();
+                break;
+            }
             case 3:
                 (void)h->client->subscribe({{"s/" + std::to_string((r >> 12) % 4), mqtt::QoS::at_least_once}}, h->now);
                 h->pump();
@@ -189,9 +213,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 props.set(mqtt::PropertyId::correlation_data, std::string_view("\x01\x02", 2));
                 props.user_properties.push_back({"k", std::to_string(r % 7)});
                 const std::string topic = "p/" + std::to_string((r >> 12) % 6);  // more topics than aliases
-                (void)h->client->publish(topic, payload, sizeof payload,
-                                         (r >> 16) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false, props,
-                                         h->now);
+                auto op = h->client->publish(topic, payload, sizeof payload,
+                                             (r >> 16) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
+                                             props, h->now);
+                if (op) h->last_publish = op.value();
                 h->pump();
                 break;
             }

@@ -913,6 +913,7 @@ State Client::state() const { return impl_->state; }
 const Config& Client::config() const { return impl_->cfg; }
 const ConnectionTarget& Client::target() const { return impl_->target; }
 std::size_t Client::offline_queue_size() const { return impl_->queue.size(); }
+bool Client::withdraw_publish(std::uint32_t op_id) { return impl_->queue.withdraw(op_id); }
 std::size_t Client::inflight_size() const { return impl_->inflight.size(); }
 const std::string& Client::assigned_client_id() const { return impl_->assigned_id; }
 

@@ -40,6 +40,8 @@ public:
     std::size_t bytes() const { return bytes_; }
     const OutgoingPublish& front() const { return list_.front(); }
     OutgoingPublish pop_front();
+    // Removes the message of `op_id` if it is queued (nothing of it was written yet); true if so.
+    bool withdraw(std::uint32_t op_id);
 
     // Oldest first.
     List<OutgoingPublish>::iterator begin() const { return list_.begin(); }
@@ -57,6 +59,16 @@ private:
 };
 
 // ---- implementation (inline: see the note in client.cpp on code size) ----
+
+inline bool OfflineQueue::withdraw(std::uint32_t op_id) {
+    for (const OutgoingPublish& p : list_) {
+        if (p.op_id != op_id) continue;
+        bytes_ -= p.bytes();
+        list_.remove(&p);
+        return true;
+    }
+    return false;
+}
 
 inline OfflineQueue::Admission OfflineQueue::admit(std::size_t bytes, Error& why, EventQueue& failed) {
     bool fits_ever = bytes <= cfg_.max_bytes;  // a message larger than the budget alone is never queued

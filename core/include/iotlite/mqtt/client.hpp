@@ -222,6 +222,12 @@ public:
     // a packet above the broker's Maximum Packet Size (rules::packet_bytes).
     Result<std::uint32_t> publish(std::string_view topic, const std::uint8_t* payload, std::size_t size,
                                   QoS qos, bool retain, const Properties& properties, std::uint64_t now_ms);
+    // Takes back a publish that is still waiting in the offline queue (offline, or behind a full
+    // QoS 1 window): nothing of it was written, it is removed and no event will be reported for
+    // op_id; returns true. False when it is not waiting there (already written or in flight,
+    // completed, or unknown): its events come as usual. For an application's "abort" (a JS
+    // AbortSignal): the message is either withdrawn, or was handed to the transport.
+    bool withdraw_publish(std::uint32_t op_id);
     // Returns an op_id (also the subscription id reported with matching messages),
     // completed by `subscribed`. Re-subscribed automatically after a reconnect when the
     // broker has no session for us.
