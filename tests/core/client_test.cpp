@@ -1086,6 +1086,57 @@ TEST(ClientBackoff, ZeroDelaysAgainstRefusingPeer_AtMostOneAttemptPerSecond) {
     EXPECT_EQ(short_delays, 0u) << "reconnecting delays other than the 1 s floor";
 }
 
+TEST(ClientBackoff, ReconnectNow_SkipsTheBackoffButNotTheOneSecondFloor) {
+    Config c = base_config();
+    c.reconnect.min_delay_ms = 20000;
+    c.reconnect.max_delay_ms = 60000;
+    Harness h(c);
+    h.connect_fully();
+    h.client->reconnect_now(h.now);  // connected: nothing to skip
+    EXPECT_EQ(h.client->state(), State::connected);
+    const std::uint64_t failed_at = h.now;
+    h.client->on_closed(make_error(Errc::io_error, "network gone"), h.now);
+    ASSERT_EQ(h.client->state(), State::backing_off);
+    ASSERT_GE(h.client->next_deadline_ms(), failed_at + 20000);
+    h.advance(300);
+    h.client->reconnect_now(h.now);  // "online" 300 ms after the failure: at 1 s, not at once
+    EXPECT_EQ(h.client->state(), State::backing_off);
+    EXPECT_EQ(h.client->next_deadline_ms(), failed_at + 1000);
+    h.advance_to(failed_at + 1000);
+    EXPECT_EQ(h.client->state(), State::waiting_target);
+    h.client->provide_target(h.tcp_target(), h.now);
+    h.client->on_open(h.now);
+    h.feed(connack(false, 3));  // refused again: a new backoff
+    ASSERT_EQ(h.client->state(), State::backing_off);
+    const std::uint64_t refused_at = h.now;
+    h.advance(5000);
+    h.client->reconnect_now(h.now);  // the floor is long past: the attempt starts now
+    EXPECT_EQ(h.client->state(), State::waiting_target);
+    EXPECT_LT(refused_at + 1000, h.now);
+}
+
+TEST(ClientBackoff, ReconnectNowAtEveryChance_StillAtMostOneAttemptPerSecond) {
+    // A driver that calls reconnect_now() as often as it can (online/visibility events in a loop)
+    // against a broker that refuses at once: attempts stay 1 s apart.
+    Harness h;
+    ASSERT_TRUE(h.client->connect(h.now).ok());
+    const std::uint64_t start = h.now;
+    std::vector<std::uint64_t> attempts;
+    for (int guard = 0; guard < 100000 && h.now < start + 10000; ++guard) {
+        if (h.client->state() == State::waiting_target) {
+            attempts.push_back(h.now);
+            h.client->provide_target(h.tcp_target(), h.now);
+            h.client->on_open(h.now);
+            h.feed(connack(false, 3));
+        }
+        h.client->reconnect_now(h.now);
+        h.advance(50);
+    }
+    ASSERT_GE(attempts.size(), 5u);
+    for (std::size_t i = 1; i < attempts.size(); ++i) EXPECT_GE(attempts[i] - attempts[i - 1], 1000u);
+    EXPECT_LE(attempts.size(), 11u);
+}
+
 TEST(ClientBackoff, SubSecondDelays_AreRaisedToOneSecond) {
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
         Config c = base_config();

@@ -127,6 +127,7 @@ struct Client::Impl {
     std::uint32_t attempt = 0;  // number of the current connect attempt (1-based)
     std::uint64_t connect_deadline = never;
     std::uint64_t backoff_deadline = never;
+    std::uint64_t backoff_floor = 0;  // the earliest attempt reconnect_now() may bring forward
     std::uint64_t connected_at = 0;
     // Receive buffer: at most one partial packet plus what the driver just handed over. Framed
     // and parsed in place (views), not through Framer/Packet (code size on Cortex-M).
@@ -334,6 +335,7 @@ struct Client::Impl {
         std::uint32_t delay = at_max ? backoff.max_delay() : backoff.next_delay();
         state = State::backing_off;
         backoff_deadline = now + delay;
+        backoff_floor = now + limits::min_connect_interval_ms;
         Event& e = events.emit(Event::Type::reconnecting);
         e.delay_ms = delay;
         e.attempt = attempt + 1;
@@ -904,6 +906,12 @@ void Client::on_closed(Error reason, std::uint64_t now_ms) {
 }
 
 void Client::on_tick(std::uint64_t now_ms) { impl_->on_tick(now_ms); }
+void Client::reconnect_now(std::uint64_t now_ms) {
+    Impl& m = *impl_;
+    if (m.state != State::backing_off) return;
+    m.backoff_deadline = std::min(m.backoff_deadline, std::max(now_ms, m.backoff_floor));
+    m.on_tick(now_ms);
+}
 bool Client::poll_event(Event& out) { return impl_->events.poll(out); }
 const std::uint8_t* Client::output_data() const { return impl_->out.data(); }
 std::size_t Client::output_size() const { return impl_->out.size(); }
