@@ -6,7 +6,7 @@
 //   bytes 0..3  seed of a small PRNG that picks chunk sizes, clock jumps and application calls
 //   bytes 4..   the inbound byte stream, fed through on_bytes() in chunks, interleaved with
 //               on_tick() at random times (keep-alive, ping and backoff deadlines fire), with
-//               publish()/subscribe()/unsubscribe()/withdraw_publish() calls, and with transport
+//               publish()/subscribe()/unsubscribe()/withdraw_publish()/reconnect_now() calls, and with transport
 //               re-opens when the engine asks for them (so reconnect paths run on the same stream).
 // Built twice: iotlite_fuzz_mqtt_client (MQTT 3.1.1) and iotlite_fuzz_mqtt5_client
 // (IOTLITE_FUZZ_MQTT5: Config::protocol_version 5, a CONNACK with Topic Alias Maximum 3 and Receive
@@ -16,7 +16,9 @@
 // Properties (a violation traps): no crash/UB (ASan/UBSan), delivered messages respect
 // max_inbound_packet, disconnect() always ends in State::closed, after on_tick(now) the next
 // deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin), and a
-// publish withdraw_publish() took back leaves the offline queue and is never reported.
+// publish withdraw_publish() took back leaves the offline queue and is never reported, and the
+// engine's connection attempts are at least 1 s apart (AWS IoT: 1 CONNECT per second per client
+// id), reconnect_now() or not.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +46,7 @@ struct Harness {
     std::unique_ptr<mqtt::Client> client;
     bool transport_open = false;
     std::uint64_t now = 1000;
+    std::uint64_t last_attempt = 0;          // when the engine last asked for a target (0: never)
     std::uint32_t last_publish = 0;          // op id of the latest accepted publish()
     std::vector<std::uint32_t> withdrawn;    // op ids withdraw_publish() took back: no event may follow
 
@@ -52,6 +55,10 @@ struct Harness {
         for (int guard = 0; guard < 10000 && client->poll_event(ev); ++guard) {
             switch (ev.type) {
                 case mqtt::Event::Type::need_target: {
+                    // AWS IoT allows 1 CONNECT per second per client id: attempts 1 s apart,
+                    // whatever the backoff and reconnect_now() calls did.
+                    check(last_attempt == 0 || now >= last_attempt + 1000);
+                    last_attempt = now;
                     mqtt::ConnectionTarget target;
                     target.kind = mqtt::TransportKind::tcp;
                     target.host = "127.0.0.1";
@@ -176,6 +183,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 h->pump();
                 break;
             }
+            case 8:
+                // The driver's "the network is back" (reconnect_now): the attempt it brings forward
+                // still comes 1 s after the previous one at the earliest (checked at need_target).
+                h->client->reconnect_now(h->now);
+                h->pump();
+                break;
             case 7: {
                 // The application takes back its latest publish (a JS AbortSignal): withdrawn only
                 // while it still waits in the offline queue, and then never reported.
