@@ -1099,7 +1099,7 @@ TEST(ClientBackoff, ReconnectNow_SkipsTheBackoffButNotTheOneSecondFloor) {
     ASSERT_EQ(h.client->state(), State::backing_off);
     ASSERT_GE(h.client->next_deadline_ms(), failed_at + 20000);
     h.advance(300);
-    h.client->reconnect_now(h.now);  // "online" 300 ms after the failure: at 1 s, not at once
+    h.client->reconnect_now(h.now);  // "online" 300 ms after that attempt: at 1 s, not at once
     EXPECT_EQ(h.client->state(), State::backing_off);
     EXPECT_EQ(h.client->next_deadline_ms(), failed_at + 1000);
     h.advance_to(failed_at + 1000);
@@ -1113,6 +1113,15 @@ TEST(ClientBackoff, ReconnectNow_SkipsTheBackoffButNotTheOneSecondFloor) {
     h.client->reconnect_now(h.now);  // the floor is long past: the attempt starts now
     EXPECT_EQ(h.client->state(), State::waiting_target);
     EXPECT_LT(refused_at + 1000, h.now);
+    // A connection up for a while, closed by the driver to renew it (re-signed URL): the next
+    // attempt may start at once, its predecessor began long ago.
+    h.open_attempt();
+    h.feed(connack(false));
+    ASSERT_EQ(h.client->state(), State::connected);
+    h.advance(30000);
+    h.client->on_closed(make_error(Errc::closed, "renewing the connection"), h.now);
+    h.client->reconnect_now(h.now);
+    EXPECT_EQ(h.client->state(), State::waiting_target);
 }
 
 TEST(ClientBackoff, ReconnectNowAtEveryChance_StillAtMostOneAttemptPerSecond) {

@@ -127,7 +127,7 @@ struct Client::Impl {
     std::uint32_t attempt = 0;  // number of the current connect attempt (1-based)
     std::uint64_t connect_deadline = never;
     std::uint64_t backoff_deadline = never;
-    std::uint64_t backoff_floor = 0;  // the earliest attempt reconnect_now() may bring forward
+    std::uint64_t backoff_floor = 0;  // 1 s after the last attempt began: the earliest next one
     std::uint64_t connected_at = 0;
     // Receive buffer: at most one partial packet plus what the driver just handed over. Framed
     // and parsed in place (views), not through Framer/Packet (code size on Cortex-M).
@@ -259,8 +259,9 @@ struct Client::Impl {
     }
 
     // ---- connection lifecycle ----------------------------------------------------------------
-    void begin_attempt() {
+    void begin_attempt(std::uint64_t now) {
         state = State::waiting_target;
+        backoff_floor = now + limits::min_connect_interval_ms;
         ++attempt;
         events.emit(Event::Type::need_target).attempt = attempt;
     }
@@ -335,7 +336,6 @@ struct Client::Impl {
         std::uint32_t delay = at_max ? backoff.max_delay() : backoff.next_delay();
         state = State::backing_off;
         backoff_deadline = now + delay;
-        backoff_floor = now + limits::min_connect_interval_ms;
         Event& e = events.emit(Event::Type::reconnecting);
         e.delay_ms = delay;
         e.attempt = attempt + 1;
@@ -560,7 +560,7 @@ struct Client::Impl {
             case State::backing_off:
                 if (now >= backoff_deadline) {
                     backoff_deadline = never;
-                    begin_attempt();
+                    begin_attempt(now);
                 }
                 break;
             case State::connected:
@@ -662,10 +662,10 @@ Result<std::unique_ptr<Client>> Client::create(const Config& config) {
 Client::Client(const Config& config) : impl_(new Impl(config)) {}
 Client::~Client() = default;
 
-Result<void> Client::connect(std::uint64_t) {
+Result<void> Client::connect(std::uint64_t now_ms) {
     if (impl_->state == State::closed) return detail::fail<void>(Errc::invalid_state, "connect(): the client is closed");
     if (impl_->state != State::idle) return detail::fail<void>(Errc::invalid_state, "connect(): already started");
-    impl_->begin_attempt();
+    impl_->begin_attempt(now_ms);
     return detail::succeeded();
 }
 

@@ -243,10 +243,11 @@ public:
     void on_bytes(const std::uint8_t* data, std::size_t size, std::uint64_t now_ms);
     void on_closed(Error reason, std::uint64_t now_ms);
     void on_tick(std::uint64_t now_ms);
-    // The reason for a backoff is gone (the network is back, a sleeping page woke up): skips what
-    // is left of it. The attempt starts now, or at the earliest limits::min_connect_interval_ms
-    // after the failure that began the backoff (AWS IoT allows 1 CONNECT per second per client
-    // id), then next_deadline_ms() says when. No effect unless State::backing_off.
+    // The reason for a backoff is gone (the network is back, a sleeping page woke up, the driver
+    // closed the connection on purpose to renew it): skips what is left of it. The attempt starts
+    // now, or at the earliest limits::min_connect_interval_ms after the previous attempt began
+    // (AWS IoT allows 1 CONNECT per second per client id), then next_deadline_ms() says when.
+    // No effect unless State::backing_off.
     void reconnect_now(std::uint64_t now_ms);
 
     bool poll_event(Event& out);
