@@ -19,15 +19,20 @@ export class IotError extends Error {
    *  rejection and on the `error` / `disconnect` events. */
   readonly status?: number;
   /** The server's answer to a refused WebSocket upgrade (its body, else its reason phrase), where
-   *  readable (`ws` in Node). */
+   *  readable (`ws` in Node); with `reasonCode` ("iotlite/mqtt5"), the reason code's name, e.g.
+   *  "not authorized" (the broker's Reason String, when it sent one, is in the message). */
   readonly reason?: string;
+  /** MQTT 5 ("iotlite/mqtt5"): the reason code (>= 0x80) of a refusal by the broker: CONNACK,
+   *  PUBACK, SUBACK, UNSUBACK or DISCONNECT, e.g. 0x87 not authorized, 0x8E session taken over. */
+  readonly reasonCode?: number;
   /** The AWS service whose answer (or silence) caused the error: "cognito" for every failure of
    *  the identity pool path (network, answer, refusal). Explain errors from these fields, not
    *  from the message text. */
   readonly service?: 'cognito';
   /** Cognito's error type, e.g. "NotAuthorizedException". */
   readonly cognitoType?: string;
-  /** The MQTT answer behind the error: a CONNACK return code (1..5, e.g. 5 "not authorized"). */
+  /** The MQTT answer behind the error: a CONNACK return code (1..5, e.g. 5 "not authorized"), or
+   *  an MQTT 5 reason code (also in `reasonCode`). */
   readonly mqttReason?: number;
   /** The rule an input broke, as a stable id ("topic.levels", "topic.bytes", "payload.bytes",
    *  "client_id.bytes", "keep_alive.seconds", "subscribe.filters", "subscriptions",
@@ -193,12 +198,32 @@ export interface MessagesOptions extends SubscribeOptions {
   overflow?: 'drop_oldest' | 'drop_newest' | 'error';
 }
 
+/** MQTT 5 User Properties as MQTT.js gives them: a name sent more than once maps to an array of
+ *  its values, in order. */
+export type UserProperties = { [name: string]: string | string[] };
+
+/** MQTT 5 PUBLISH properties, with MQTT.js 5's names ("iotlite/mqtt5"). */
+export interface MessageProperties {
+  /** true: the payload is UTF-8 text. */
+  payloadFormatIndicator?: boolean;
+  /** Seconds; AWS IoT Core: 1..604800 (7 days). */
+  messageExpiryInterval?: number;
+  contentType?: string;
+  responseTopic?: string;
+  /** Sent as bytes (a string is sent as its UTF-8); received as a Uint8Array. */
+  correlationData?: Uint8Array;
+  userProperties?: UserProperties;
+}
+
 export class IotMessage {
   readonly topic: string;
   readonly payload: Uint8Array;
   readonly qos: 0 | 1;
   readonly retain: boolean;
   readonly dup: boolean;
+  /** MQTT 5 ("iotlite/mqtt5"): the PUBLISH's properties, with MQTT.js's names; absent when it
+   *  had none (always on MQTT 3.1.1). */
+  readonly properties?: MessageProperties;
   /** The payload decoded as UTF-8. */
   text(): string;
   /** The payload parsed as JSON (throws SyntaxError if it is not JSON), typed as the caller says

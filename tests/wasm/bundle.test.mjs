@@ -74,6 +74,8 @@ before(async () => {
   symlinkSync(packageDir, path.join(dir, 'node_modules/iotlite'), 'dir');
   writeFileSync(path.join(dir, 'app.js'), APP);
   writeFileSync(path.join(dir, 'app-inline.js'), APP.replace("from 'iotlite'", "from 'iotlite/inline'"));
+  writeFileSync(path.join(dir, 'app-mqtt5.js'), APP.replace("from 'iotlite'", "from 'iotlite/mqtt5'")
+    .replace('reconnect: cfg.reconnect,', 'reconnect: cfg.reconnect, protocolVersion: 5,'));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="/app.js"></script>\n');
   writeFileSync(path.join(dir, 'runner.mjs'), RUNNER);
 });
@@ -128,6 +130,16 @@ test('Esbuild_ZeroConfigBundle_NoNodeBuiltinsAndTheAppRuns', { timeout: 60000 },
   assert.match(code, /new URL\(["'](\.\/)?iotlite\.wasm["'],\s*import\.meta\.url\)/);
   copyFileSync(path.join(packageDir, 'iotlite.wasm'), path.join(out, 'iotlite.wasm'));
   await run(path.join(out, 'app.js'), path.join(out, 'iotlite.wasm'));
+});
+
+test('Esbuild_Mqtt5Entry_BundlesItsOwnWasmAndTheAppRunsOnMqtt5', { timeout: 60000 }, async () => {
+  const out = path.join(dir, 'esbuild-mqtt5');
+  execFileSync(esbuild, ['app-mqtt5.js', '--bundle', '--format=esm', '--minify', `--outdir=${out}`, '--log-level=warning'], { cwd: dir });
+  const code = readFileSync(path.join(out, 'app-mqtt5.js'), 'utf8');
+  assertBrowserClean(code, 'esbuild mqtt5');
+  assert.match(code, /new URL\(["'](\.\/)?iotlite-mqtt5\.wasm["'],\s*import\.meta\.url\)/);
+  copyFileSync(path.join(packageDir, 'iotlite-mqtt5.wasm'), path.join(out, 'iotlite-mqtt5.wasm'));
+  await run(path.join(out, 'app-mqtt5.js'), path.join(out, 'iotlite-mqtt5.wasm'));
 });
 
 test('Esbuild_InlineEntry_RunsWithoutAnySeparateWasmFile', { timeout: 60000 }, async () => {

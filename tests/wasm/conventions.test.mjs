@@ -172,13 +172,28 @@ test('Subscribe_AbortedAfterSuback_StaysSubscribed', async () => {
   await client.close();
 });
 
-test('Publish_AbortedWhileQueuedOffline_RejectsAtOnce', async () => {
+test('Publish_AbortedWhileQueuedOffline_RejectsAtOnceAndIsNeverSent', async () => {
+  // An independent subscriber (another client of the package) sees what reaches the broker.
+  const watcher = await connected();
+  const topic = `iotlite/conv/${uniqueId('q')}`;
+  const seen = [];
+  await watcher.subscribe(`${topic}/#`, { qos: 1 }, (m) => seen.push(m.topic));
   const client = await pkg.IotClient.create(options());  // not connected: publishes wait in the offline queue
   const controller = new AbortController();
-  const p = client.publish('iotlite/conv/queued', 'x', { qos: 1, signal: controller.signal });
+  const kept = client.publish(`${topic}/before`, 'x', { qos: 1 });
+  const p = client.publish(`${topic}/aborted`, 'x', { qos: 1, signal: controller.signal });
+  const after = client.publish(`${topic}/after`, 'x', { qos: 1 });
   controller.abort(new Error('too late'));
   await assert.rejects(p, (e) => e.code === 'aborted' && e.cause.message === 'too late');
+  // Withdrawn from the engine's offline queue: the others go out in order once connected, it never.
+  await client.connect();
+  await kept;
+  await after;
+  await waitFor(() => seen.length >= 2, 5000, 'the two queued messages');
+  await sleep(300);
+  assert.deepEqual(seen, [`${topic}/before`, `${topic}/after`]);
   await client.close();
+  await watcher.close();
 });
 
 test('Messages_ForAwait_YieldsInOrderAndBreakUnsubscribes', async () => {

@@ -34,13 +34,14 @@ test('Package_AreTheTypesWrong_CleanUnderTheEsmOnlyProfile', () => {
     execFileSync('npm', ['pack', packageDir, '--pack-destination', dir, '--silent'], { stdio: 'pipe' });
     const [tarball] = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
     assert.ok(tarball, 'npm pack wrote no tarball');
-    // The three .wasm subpaths are binary assets (for a bundler or server to copy), not modules:
+    // The four .wasm subpaths are binary assets (for a bundler or server to copy), not modules:
     // attw only knows JS and type entry points, so they are left out of its check.
-    // Every JS entry point ('.', './inline', './shadow', './services') is checked.
+    // Every JS entry point ('.', './inline', './shadow', './services', './mqtt5') is checked.
     const r = run(bin('attw'), [path.join(dir, tarball), '--profile', 'esm-only', '--format', 'ascii',
-      '--exclude-entrypoints', './iotlite.wasm', './iotlite-shadow.wasm', './iotlite-services.wasm'], repoRoot);
+      '--exclude-entrypoints', './iotlite.wasm', './iotlite-shadow.wasm', './iotlite-services.wasm', './iotlite-mqtt5.wasm'], repoRoot);
     assert.equal(r.status, 0, `attw:\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /"iotlite\/shadow"/, 'attw checked the shadow entry');
+    assert.match(r.stdout, /"iotlite\/mqtt5"/, 'attw checked the MQTT 5 entry');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

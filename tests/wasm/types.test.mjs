@@ -145,6 +145,48 @@ async function f(c: IotClient) {
 console.log(f);
 `;
 
+// "iotlite/mqtt5" (mqtt5.d.ts): MQTT.js's names for connect properties, publish properties,
+// subscription options, received properties, reason codes and request(); and misuse.
+const GOOD_MQTT5 = `import { IotClient, IotError, IotMessage, MessageProperties, UserProperties, init } from 'iotlite/mqtt5';
+async function main(): Promise<void> {
+  await init();
+  const client = await IotClient.create({
+    endpoint: 'x', clientId: 'y', cognito: { identityPoolId: 'us-east-1:0' }, protocolVersion: 5,
+    properties: { sessionExpiryInterval: 3600, receiveMaximum: 10, topicAliasMaximum: 8, userProperties: { app: 'demo' } },
+    requests: { responseTopic: 'replies/y', maxInFlight: 4, timeoutMs: 5000 },
+    will: { topic: 'status/y', payload: 'gone', qos: 1, properties: { contentType: 'text/plain', willDelayInterval: 5, userProperties: { a: 'b' } } },
+  });
+  await client.connect();
+  await client.subscribe('a/#', { qos: 1, nl: true, rap: false, rh: 1 }, (m: IotMessage) => {
+    const p: MessageProperties | undefined = m.properties;
+    const up: UserProperties | undefined = p && p.userProperties;
+    const cd: Uint8Array | undefined = p?.correlationData;
+    console.log(up, cd, p?.contentType, p?.messageExpiryInterval, p?.payloadFormatIndicator, p?.responseTopic);
+  });
+  await client.subscribe(['b/1', 'b/2'], { noLocal: true, retainAsPublished: true, retainHandling: 2 });
+  await client.publish('a/b', 'x', { qos: 1, properties: { userProperties: { k: ['1', '2'] }, correlationData: 'id-1', responseTopic: 'r/1',
+    contentType: 'text/plain', messageExpiryInterval: 60, payloadFormatIndicator: true } });
+  const reply: IotMessage = await client.request('svc/echo', { q: 1 }, { timeoutMs: 1000, signal: AbortSignal.timeout(2000), qos: 0,
+    properties: { contentType: 'application/json' } });
+  console.log(reply.text(), client.responseTopic.length);
+  try { await client.publish('$aws/x', 'x', { qos: 1 }); } catch (e) {
+    if (e instanceof IotError) { const code: number | undefined = e.reasonCode; const reason: string | undefined = e.reason; console.log(code, reason); }
+  }
+  await client.close();
+}
+main();
+`;
+
+const BAD_MQTT5 = `import { IotClient } from 'iotlite/mqtt5';
+async function f() {
+  const c = await IotClient.create({ endpoint: 'x', clientId: 'y', cognito: { identityPoolId: 'u' }, protocolVersion: 3 });
+  await c.subscribe('a', { rh: 3 });
+  await c.publish('a', 'x', { properties: { payloadFormatIndicator: 1 } });
+  await c.request('a', 'x', { properties: { correlationData: 'mine' } });
+}
+f();
+`;
+
 function runTsc(file) {
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
@@ -167,6 +209,8 @@ before(async () => {
   writeFileSync(path.join(dir, 'bad_conventions.ts'), BAD_CONVENTIONS);
   writeFileSync(path.join(dir, 'good_durable.ts'), GOOD_DURABLE);
   writeFileSync(path.join(dir, 'bad_durable.ts'), BAD_DURABLE);
+  writeFileSync(path.join(dir, 'good_mqtt5.ts'), GOOD_MQTT5);
+  writeFileSync(path.join(dir, 'bad_mqtt5.ts'), BAD_MQTT5);
   // The ws package and its types (which need Node's), as a Node app that uses ws has them.
   mkdirSync(path.join(dir, 'node_modules/@types'));
   for (const dep of ['ws', '@types/ws', '@types/node', 'undici-types']) {
@@ -221,4 +265,19 @@ test('DurableDts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => 
   assert.match(out, /bad_durable\.ts\(5,\d+\): error TS2741: Property 'name' is missing/);
   assert.match(out, /bad_durable\.ts\(6,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
   assert.equal(out.match(/error TS/g).length, 3, out);
+});
+
+test('Mqtt5Dts_MqttJsNamesAndRequest_TypeCheckUnderStrict', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('good_mqtt5.ts');
+  assert.equal(code, 0, out);
+});
+
+test('Mqtt5Dts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
+  const { code, out } = await runTsc('bad_mqtt5.ts');
+  assert.notEqual(code, 0);
+  assert.match(out, /bad_mqtt5\.ts\(3,\d+\): error TS2322: Type '3' is not assignable to type '4 \| 5 \| undefined'/);
+  assert.match(out, /bad_mqtt5\.ts\(4,\d+\): error TS2/);
+  assert.match(out, /bad_mqtt5\.ts\(5,\d+\): error TS2322: Type 'number' is not assignable to type 'boolean/);
+  assert.match(out, /bad_mqtt5\.ts\(6,\d+\): error TS2/);
+  assert.equal(out.match(/error TS/g).length, 4, out);
 });

@@ -21,12 +21,12 @@ const finalizer = globalThis.FinalizationRegistry
   ? new FinalizationRegistry(({ native, handle }) => native.destroy(handle)) : null;
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 const T = 2 ** 31 - 1;  // the longest setTimeout delay (ms)
-const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
+export const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
 const closed = () => new IotError('invalid_state', 'the client is closed: close() is final, create a new client');
 // The DOM's AbortSignal convention: the rejection keeps the signal's reason (here as `cause`).
-const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
+export const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
 // options.signal, checked: throws IotError invalid_argument (not an AbortSignal) or aborted.
-function signalOf(o) {
+export function signalOf(o) {
   const s = o && o.signal;
   if (s != null && typeof s.addEventListener != 'function') throw bad('signal', 'an AbortSignal', s);
   if (s && s.aborted) throw aborted(s);
@@ -43,7 +43,7 @@ const TYPES = { s: 'string', b: 'boolean', f: 'function', o: 'object' };
 const RANGES = { k: [0, 65535], p: [1, T], t: [0, T], z: [-T, T] };
 
 // Throws IotError invalid_argument if `v` (option `name`) is not of `kind`.
-function check(name, v, kind) {
+export function check(name, v, kind) {
   const type = TYPES[kind[1] ? 'o' : kind];
   const [min, max] = RANGES[kind] || [];
   if (v == null || (name == 'reconnect' && v === false)) return;
@@ -70,7 +70,7 @@ function checkOptions(o) {
 
 // The qos of publish/subscribe options (options that are not an object have none). 2 goes on
 // to the engine, which names AWS's rule.
-function qosOf(o) {
+export function qosOf(o) {
   const q = (o && o.qos) ?? 0;
   if (q !== 0 && q !== 1 && q !== 2) throw bad('qos', '0 or 1 (AWS IoT)', q);
   return q;
@@ -92,6 +92,7 @@ export class IotMessage {
     this.qos = ev.qos;
     this.retain = ev.retain;
     this.dup = ev.dup;
+    if (ev.properties) this.properties = ev.properties;  // MQTT 5 ("iotlite/mqtt5")
   }
   text() { return decoder.decode(this.payload); }
   json() { return JSON.parse(this.text()); }
@@ -132,7 +133,7 @@ export class IotClient {
   #offsetMs = 0;  // the clock offset when the engine was freed (close)
   #was = 'idle';  // the state the last statechange reported
   // Page lifecycle and renewal (the section at the end of the class).
-  #holds = new Set(); #held = 0; #hidden = false; #openedAt = -1e9; #pingWait = -2; #late = -2; #renewTimer; #renewWall = Infinity; #signedUntil; #unwatch;
+  #holds = new Set(); #held = 0; #hidden = false; #pingWait = -2; #late = -2; #renewTimer; #renewWall = Infinity; #signedUntil; #unwatch;
 
   // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
   // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
@@ -143,6 +144,8 @@ export class IotClient {
   constructor(native, options) {
     if (!options || typeof options !== 'object') throw bad('IotClient.create options', 'an object', options);
     checkOptions(options);
+    // MQTT 5 is the "iotlite/mqtt5" entry's (native.v5); protocolVersion 4 is the default.
+    if ((options.protocolVersion ?? 4) != 4 && !native.v5) throw new IotError('unsupported', 'protocolVersion 5: import from "iotlite/mqtt5"', { rule: 'protocol_version' });
     this.#n = native;
     this.#o = options;
     this.#WebSocket = options.WebSocket || globalThis.WebSocket || platform.WebSocket;
@@ -191,7 +194,7 @@ export class IotClient {
       queuePolicy: POLICY[q.policy ?? 'drop_oldest'],
       seed: Math.floor(Math.random() * 2 ** 32),
       connectTimeoutMs: options.connectTimeoutMs ?? 10000,
-    });
+    }, options);
     // Endpoint, region and authorizer are checked once here (core's connection layer, with a
     // dry-run presign), so a bad one fails create(), not every connection attempt.
     try {
@@ -290,7 +293,7 @@ export class IotClient {
     if (Array.isArray(filter)) return this.#subscribeAll(filter, options, handler, tag);
     return this.#op(() => {
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
-      return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic());
+      return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic(), options);
     }, { filter, handler, tag }, filter);
   }
 
@@ -393,7 +396,7 @@ export class IotClient {
       const qos = qosOf(options);
       for (const b of batches) {
         for (const f of b) if (typeof f !== 'string') throw new IotError('invalid_topic', `a topic filter must be a string, not ${typeof f}`);
-        ids.push(this.#n.subscribe(this.#h, b, qos, monotonic()));
+        ids.push(this.#n.subscribe(this.#h, b, qos, monotonic(), options));
       }
     } catch (e) {
       if (ids.length) this.#n.unsubscribe(this.#h, batches.slice(0, ids.length).flat(), monotonic());
@@ -413,9 +416,12 @@ export class IotClient {
   }
 
   // Resolves when a QoS 0 message is handed to the WebSocket, or at the PUBACK of a QoS 1 one.
-  // options.signal: an abort rejects the promise; the message, handed to the engine, is not recalled.
+  // options.signal: an abort rejects the promise, and a message still waiting in the offline queue
+  // is withdrawn (never sent); one already handed to the WebSocket is not recalled.
   publish(topic, payload, options) {
-    return this.#abortable(options, () => this.#op(() => this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic()), { pub: 1 }, topic), () => {});
+    const op = { pub: 1 };
+    return this.#abortable(options, () => this.#op(() => (op.id = this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic(), options)), op, topic),
+      () => { if (this.#h && op.id != null && this.#n.withdraw(this.#h, op.id)) this.#ops.delete(op.id); });
   }
 
   // The service hook (wasm/README.md, "Services"), like firmware::Session::attach in C++: the one
@@ -600,9 +606,9 @@ export class IotClient {
         if (!op) break;
         if (op.many) { op.resolve(ev.granted); break; }
         const code = ev.granted[0];
-        if (code === 0x80 || code === undefined) {
+        if (!(code < 0x80)) {
           this.#subs.delete(ev.opId);
-          op.reject(new IotError('server_error', `the broker refused the subscription to "${op.filter}" (SUBACK 0x80)`));
+          op.reject(ev.error || new IotError('server_error', `the broker refused the subscription to "${op.filter}" (SUBACK 0x80)`));
         } else {
           op.resolve(code);
         }
@@ -694,7 +700,6 @@ export class IotClient {
     }
     sock.binaryType = 'arraybuffer';
     this.#sock = sock;
-    this.#openedAt = monotonic();
     watchUpgrade(sock, info);
     sock.addEventListener('open', () => {
       if (this.#sock !== sock || !this.#h) return;
@@ -787,15 +792,13 @@ export class IotClient {
     };
   }
 
-  // Reconnects at once when backing off (keeping AWS's 1 CONNECT per second per client id:
-  // https://docs.aws.amazon.com/general/latest/gr/iot-core.html), renews an overdue connection.
+  // Reconnects at once when backing off (core's reconnect_now keeps AWS's 1 CONNECT per second
+  // per client id), renews an overdue connection.
   #wake() {
     if (!this.#h || this.#holds.size) return;
     if (this.state == 'connected' && Date.now() >= this.#renewWall) return this.#renew(0);
     if (this.state != 'backing_off') return;
-    const wait = this.#openedAt + 1000 - monotonic();
-    if (wait > 0) { setTimeout(() => this.#wake(), wait); return; }
-    this.#n.onTick(this.#h, Math.max(this.#n.deadline(this.#h), monotonic()));
+    this.#n.reconnectNow(this.#h, monotonic());
     this.#pump();
   }
 

@@ -5,7 +5,7 @@
 import {
   IMPORT_MODULE, IMPORT_ABORT, IMPORT_RESIZE, EXPORT_MEMORY, EXPORT_CTORS, FN_SCRATCH, FN_LEN,
   FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_CONFIGURE, FN_TARGET,
-  FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
+  FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
   FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC,
 } from './wasm-names.js';
@@ -95,6 +95,7 @@ function bind(exports, ownNames) {
   const unsubscribe = exports[FN_UNSUBSCRIBE], configure = exports[FN_CONFIGURE], target = exports[FN_TARGET];
   const provideTargetError = exports[FN_PROVIDE_TARGET_ERROR], onOpen = exports[FN_ON_OPEN], onBytes = exports[FN_ON_BYTES];
   const onClosed = exports[FN_ON_CLOSED], onTick = exports[FN_ON_TICK], deadline = exports[FN_DEADLINE];
+  const reconnectNow = exports[FN_RECONNECT_NOW], withdraw = exports[FN_WITHDRAW];
   const output = exports[FN_OUTPUT], consume = exports[FN_CONSUME], state = exports[FN_STATE], poll = exports[FN_POLL];
   const num = exports[FN_EV_NUM], bytes = exports[FN_EV_BYTES], out = exports[FN_OUT];
   const maxInbound = exports[FN_MAX_INBOUND], observeDate = exports[FN_OBSERVE_DATE];
@@ -144,7 +145,7 @@ function bind(exports, ownNames) {
   };
 
   return {
-    pack, f, text, ok,
+    pack, f, text, ok, out, errorOf, view,
     // Throws IotError when the engine rejects the config.
     // c.will: {topic, payload (bytes), qos, retain} or undefined.
     create(clientId, c) {
@@ -222,6 +223,10 @@ function bind(exports, ownNames) {
     // The largest inbound MQTT packet the engine accepts (bytes).
     maxInbound,
     onTick,
+    // Skips the rest of a backoff, never sooner than 1 s after the failure (core's rule).
+    reconnectNow,
+    // true: the publish op was still queued and is withdrawn (no event will come for it).
+    withdraw: (h, op) => withdraw(h, op) === 1,
     deadline,
     state,
     // A copy of the pending output (or null), consumed from the engine.

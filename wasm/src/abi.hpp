@@ -69,6 +69,13 @@ inline std::uint64_t ms(double v) { return v <= 0 ? 0 : static_cast<std::uint64_
 // Stores `e` as the last error; returns 0 (the failure value of the calls).
 int fail(const Error& e);
 
+// iot_create (bindings.cpp); extend, when given, adds the settings of the MQTT 5 build's
+// iot_v5_create to the config (reading its own records from `args`) before the engine checks it.
+Handle* create_client(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,
+                      std::uint32_t max_delay_ms, int reconnect, double queue_messages, double queue_bytes,
+                      int queue_policy, double rng_seed, std::uint32_t connect_timeout_ms, int will_qos,
+                      int will_retain, void (*extend)(mqtt::Config&, Args&));
+
 // Hands `s` out as (pointer, iot_len()).
 const char* hand_out(const std::string& s);
 

@@ -2,7 +2,8 @@
 // signer. It only binds: every behaviour lives in iotlite::mqtt::Client and iotlite::sigv4;
 // nothing here validates. The calling convention (scratch records, last error, handed-out
 // strings) is abi.hpp's; the numbers JS sees (event types, field ids, enums) are boundary.hpp's.
-// The "iotlite/shadow" build links this file too and adds shadow_bindings.cpp.
+// The "iotlite/shadow" build links this file too and adds shadow_bindings.cpp; the "iotlite/mqtt5"
+// build compiles it again (with IOTLITE_MQTT5=1 in its engine) and adds mqtt5_bindings.cpp.
 //
 // The connection layer (core/connection) decides where and how each attempt connects: iot_configure
 // and iot_target wrap its TargetBuilder; JS only fetches credentials (I/O) and hands them over.
@@ -53,6 +54,19 @@ std::uint32_t iot_len() { return static_cast<std::uint32_t>(g_len); }
 Handle* iot_create(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,
                    std::uint32_t max_delay_ms, int reconnect, double queue_messages, double queue_bytes,
                    int queue_policy, double rng_seed, std::uint32_t connect_timeout_ms, int will_qos, int will_retain) {
+    return create_client(keep_alive_s, clean_session, min_delay_ms, max_delay_ms, reconnect, queue_messages, queue_bytes,
+                         queue_policy, rng_seed, connect_timeout_ms, will_qos, will_retain, nullptr);
+}
+
+}  // extern "C"
+
+// iot_create's work; `extend` (the "iotlite/mqtt5" build's iot_v5_create) adds its settings to the
+// config, reading its records after iot_create's, before the engine checks it.
+Handle* iotlite::wasm::create_client(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,
+                                     std::uint32_t max_delay_ms, int reconnect, double queue_messages,
+                                     double queue_bytes, int queue_policy, double rng_seed,
+                                     std::uint32_t connect_timeout_ms, int will_qos, int will_retain,
+                                     void (*extend)(Config&, Args&)) {
     Args args;
     Config config;
     config.client_id = std::string(args.next());
@@ -75,6 +89,7 @@ Handle* iot_create(std::uint32_t keep_alive_s, int clean_session, std::uint32_t 
     config.offline_queue.policy = static_cast<QueuePolicy>(queue_policy);
     config.rng_seed = static_cast<std::uint64_t>(rng_seed);
     config.connect_timeout_ms = connect_timeout_ms;
+    if (extend) extend(config, args);
     auto created = Client::create(std::move(config));
     if (!created) {
         fail(created.error());
@@ -84,6 +99,8 @@ Handle* iot_create(std::uint32_t keep_alive_s, int clean_session, std::uint32_t 
     handle->client = std::move(created).value();
     return handle;
 }
+
+extern "C" {
 
 void iot_destroy(Handle* h) { delete h; }
 
@@ -170,6 +187,13 @@ int iot_on_closed(Handle* h, int code, std::uint32_t status, double now) {
 double iot_max_inbound(Handle* h) { return static_cast<double>(h->client->config().max_inbound_packet); }
 
 void iot_on_tick(Handle* h, double now) { h->client->on_tick(ms(now)); }
+
+// The page woke up or the network came back: skip the rest of the backoff (the engine keeps
+// AWS's 1 CONNECT per second per client id).
+void iot_reconnect_now(Handle* h, double now) { h->client->reconnect_now(ms(now)); }
+
+// An aborted publish: 1 when it was still queued and is now withdrawn (never sent, no event).
+int iot_withdraw(Handle* h, double op_id) { return h->client->withdraw_publish(static_cast<std::uint32_t>(op_id)) ? 1 : 0; }
 
 // -1 when nothing is scheduled.
 double iot_deadline(Handle* h) {

@@ -14,6 +14,7 @@
 
 #include "boundary.hpp"
 #include "jobs_boundary.hpp"
+#include "mqtt5_boundary.hpp"
 #include "shadow_boundary.hpp"
 #include "iotlite/mqtt/topic.hpp"
 
@@ -98,6 +99,11 @@ void write_table() {
 
     // AWS IoT's filters per SUBSCRIBE: the facade splits a longer subscribe() list into batches.
     constant("LIMIT_", "filters_per_subscribe", static_cast<int>(mqtt::limits::max_filters_per_subscribe));
+
+    // The "iotlite/mqtt5" build: PUBLISH properties by their MQTT 5 identifier.
+#define IOTLITE_WASM_EMIT(name) constant("PROP_", #name, static_cast<int>(mqtt::PropertyId::name));
+    IOTLITE_WASM_MQTT5_PROPERTIES(IOTLITE_WASM_EMIT)
+#undef IOTLITE_WASM_EMIT
 
     // The "iotlite/shadow" build.
 #define IOTLITE_WASM_EMIT(name) constant("SH_EV_", #name, static_cast<int>(shadow::ShadowEvent::Type::name));
