@@ -5,6 +5,8 @@
 //                     subscription; M sequential samples; p50 / p99.
 // Ours (the wasm package in Node, `ws` injected) vs MQTT.js 5 in Node (URL presigned with aws4),
 // in the same run, the stand-in in a separate process. Usage: node throughput.mjs <package dir> [N] [M]
+// IOTLITE_BENCH_PROTOCOL=5: both sides in MQTT 5 (ours from the "iotlite/mqtt5" entry on
+// iotlite-mqtt5.wasm with protocolVersion 5, MQTT.js with protocolVersion 5); default 4 (3.1.1).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
@@ -19,9 +21,12 @@ const packageDir = path.resolve(process.argv[2]);
 const N = Number(process.argv[3] || 20000);
 const M = Number(process.argv[4] || 500);
 const WINDOW = 1000;
+const PROTOCOL = Number(process.env.IOTLITE_BENCH_PROTOCOL || 4);
+if (PROTOCOL !== 4 && PROTOCOL !== 5) throw new Error(`IOTLITE_BENCH_PROTOCOL must be 4 or 5, not ${process.env.IOTLITE_BENCH_PROTOCOL}`);
 
-const pkg = await import(pathToFileURL(path.join(packageDir, 'index.js')).href);
-await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite.wasm')) });
+const [entry, wasmFile] = PROTOCOL === 5 ? ['mqtt5.js', 'iotlite-mqtt5.wasm'] : ['index.js', 'iotlite.wasm'];
+const pkg = await import(pathToFileURL(path.join(packageDir, entry)).href);
+await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, wasmFile)) });
 // The stand-in runs in its own process, so the clients measured here do not share their event
 // loop with the gateway's relay. It prints its endpoints as one JSON line and stops when its stdin
 // closes.
@@ -51,7 +56,7 @@ const deadline = (ms) => Date.now() + ms;
 
 // A uniform adapter: connect(), subscribe(topic, qos, onMessage), publish(topic, payload, qos), close().
 async function ours(id) {
-  const c = await pkg.IotClient.create({ endpoint: ep.wsUrl, region: ep.region, clientId: id, credentials: ep.testCredentials, WebSocket,
+  const c = await pkg.IotClient.create({ endpoint: ep.wsUrl, region: ep.region, clientId: id, credentials: ep.testCredentials, WebSocket, protocolVersion: PROTOCOL,
     offlineQueue: { maxMessages: 100000, maxBytes: 64 * 1024 * 1024 } });
   await c.connect();
   return {
@@ -64,7 +69,7 @@ async function ours(id) {
 async function mqttjs(id) {
   const o = aws4.sign({ host: `${ep.host}:${ep.wsPort}`, path: '/mqtt', service: 'iotdevicegateway', region: ep.region, signQuery: true },
     { accessKeyId: ep.testCredentials.accessKeyId, secretAccessKey: ep.testCredentials.secretAccessKey });
-  const c = mqtt.connect(`ws://${ep.host}:${ep.wsPort}${o.path}`, { clientId: id, protocolVersion: 4, reconnectPeriod: 0, keepalive: 60 });
+  const c = mqtt.connect(`ws://${ep.host}:${ep.wsPort}${o.path}`, { clientId: id, protocolVersion: PROTOCOL, reconnectPeriod: 0, keepalive: 60 });
   await new Promise((resolve, reject) => { c.once('connect', resolve); c.once('error', reject); });
   c.stream.setMaxListeners(0);  // MQTT.js adds a 'drain' listener per queued QoS 0 write
   const handlers = new Map();
@@ -115,7 +120,7 @@ async function qos1RoundTrip(make, label) {
 }
 
 try {
-  const result = { N, M };
+  const result = { protocolVersion: PROTOCOL, N, M };
   // Alternate the order so neither side always runs on a warmer broker.
   result.mqttjsQos0 = await qos0Throughput(mqttjs, 'mqttjs');
   result.oursQos0 = await qos0Throughput(ours, 'ours');
