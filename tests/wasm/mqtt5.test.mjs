@@ -504,3 +504,48 @@ test('Mqtt5_ArbitraryOptions_IotErrorOrSuccessNeverAnotherException', async () =
     await c.close();
   }
 });
+
+// A broker that refuses every UNSUBSCRIBE (UNSUBACK 0x87 with a Reason String): AWS IoT Core sends
+// reason codes on UNSUBACK in MQTT 5; the stand-in's Mosquitto never refuses one, so this loopback
+// WebSocket server speaks the few packets the test needs (CONNECT -> CONNACK, SUBSCRIBE -> SUBACK,
+// UNSUBSCRIBE -> UNSUBACK 0x87) with no signature check.
+test('Unsubscribe_Unsuback0x87_RejectsWithReasonCodeAndString', async () => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const reason = Buffer.from('not allowed here');
+  wss.on('connection', (sock) => {
+    sock.on('message', (data) => {
+      const b = Buffer.from(data);
+      const type = b[0] >> 4;
+      let i = 1; let len = 0; let mul = 1;
+      do { len += (b[i] & 0x7f) * mul; mul *= 128; } while (b[i++] & 0x80);
+      const packetId = b.subarray(i, i + 2);
+      if (type === 1) sock.send(Buffer.from([0x20, 3, 0, 0, 0]));  // CONNACK, success, no properties
+      if (type === 8) sock.send(Buffer.concat([Buffer.from([0x90, 4]), packetId, Buffer.from([0, 1])]));  // SUBACK QoS 1
+      if (type === 10) {
+        const props = Buffer.concat([Buffer.from([0x1f, 0, reason.length]), reason]);
+        const body = Buffer.concat([packetId, Buffer.from([props.length]), props, Buffer.from([0x87])]);
+        sock.send(Buffer.concat([Buffer.from([0xb0, body.length]), body]));
+      }
+    });
+  });
+  try {
+    const client = await pkg.IotClient.create({ endpoint: `ws://127.0.0.1:${wss.address().port}/mqtt`, region: 'us-east-1',
+      clientId: uniqueId('unsub'), credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
+      WebSocket, protocolVersion: 5, reconnect: false });
+    await client.connect();
+    assert.equal(await client.subscribe('a/b', { qos: 1 }, () => {}), 1);
+    await assert.rejects(client.unsubscribe('a/b'), (e) => {
+      assert.ok(e instanceof pkg.IotError, String(e));
+      assert.equal(e.reasonCode, 0x87);
+      assert.match(e.message, /UNSUBACK 0x87/);
+      assert.match(e.message, /not allowed here/);
+      return true;
+    });
+    await client.close();
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => wss.close(r));
+  }
+});

@@ -621,7 +621,8 @@ export class IotClient {
           if (sub.filters) sub.filters.delete(op.filter);
           if (sub.filter === op.filter || (sub.filters && !sub.filters.size)) this.#subs.delete(id);
         }
-        op.resolve();
+        // MQTT 5: the broker may refuse (UNSUBACK >= 0x80); the engine has stopped routing anyway.
+        ev.error ? op.reject(ev.error) : op.resolve();
         break;
       }
       case EV_PUBLISHED: { const op = this.#take(ev.opId); if (op) op.resolve(); break; }

@@ -15,7 +15,7 @@ import { instantiate } from './engine.js';
 import { IotClient as BaseClient, toPayload, bad, aborted, signalOf, check, qosOf } from './client.js';
 import { IotError, asIotError } from './errors.js';
 import {
-  EV_MESSAGE, EV_SUBSCRIBED, PROP_PAYLOAD_FORMAT_INDICATOR, PROP_MESSAGE_EXPIRY_INTERVAL, PROP_CONTENT_TYPE,
+  EV_MESSAGE, EV_SUBSCRIBED, EV_UNSUBSCRIBED, PROP_PAYLOAD_FORMAT_INDICATOR, PROP_MESSAGE_EXPIRY_INTERVAL, PROP_CONTENT_TYPE,
   PROP_RESPONSE_TOPIC, PROP_CORRELATION_DATA,
 } from './wasm-boundary.js';
 
@@ -167,6 +167,8 @@ function mqtt5(n) {
         if (Object.keys(props).length) ev.properties = props;
       }
       if (ev.type === EV_SUBSCRIBED && ev.granted.some((c) => c >= 0x80)) ev.error = errorOf(h, 'server_error');
+      // An UNSUBACK refusal (a reason code >= 0x80): the engine puts it in the event's error.
+      if (ev.type === EV_UNSUBSCRIBED) { const e = errorOf(h, 'ok'); if (e.code != 'ok') ev.error = e; }
       withReason(ev.error);
       return ev;
     },
