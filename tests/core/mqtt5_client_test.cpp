@@ -70,6 +70,27 @@ TEST(Mqtt5Connect, Properties_WrittenAfterKeepAliveInIdentifierOrder) {
     EXPECT_EQ(h.open_attempt(), expected);
 }
 
+TEST(Mqtt5Connect, WillMessageExpiryOutsideAwsBounds_RefusedByCreateNamingTheRule) {
+    for (std::uint32_t bad : {0u, 604801u}) {
+        Config c = v5_config();
+        Properties wp;
+        wp.set(PropertyId::message_expiry_interval, bad);
+        c.will = Will{"w", {'b'}, QoS::at_least_once, false, PropertiesPtr(wp)};
+        auto r = Client::create(c);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(std::string(r.error().rule), rules::message_expiry_seconds);
+        EXPECT_EQ(r.error().actual, bad);
+        EXPECT_EQ(r.error().message, "will: message expiry interval is " + std::to_string(bad) + " s; AWS IoT allows 1 to 604800");
+    }
+    for (std::uint32_t good : {1u, 604800u}) {
+        Config c = v5_config();
+        Properties wp;
+        wp.set(PropertyId::message_expiry_interval, good);
+        c.will = Will{"w", {'b'}, QoS::at_least_once, false, PropertiesPtr(wp)};
+        EXPECT_TRUE(Client::create(c).ok()) << good;
+    }
+}
+
 TEST(Mqtt5Connect, WillWithProperties_WillPropertiesBeforeWillTopic) {
     Config c = v5_config();
     Properties wp;

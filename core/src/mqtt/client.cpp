@@ -589,6 +589,16 @@ struct Client::Impl {
 
 namespace {
 
+// A PUBLISH's or a Will's Message Expiry Interval: AWS IoT allows 1 s .. 7 days (developer guide,
+// "MQTT 5 supported features"). `who`: "publish(): " or "will: ".
+Result<void> validate_message_expiry(const Properties& p, const char* who) {
+    if (!p.has(PropertyId::message_expiry_interval)) return detail::succeeded();
+    std::uint32_t v = p.integer(PropertyId::message_expiry_interval);
+    if (v >= limits::min_message_expiry_s && v <= limits::max_message_expiry_s) return detail::succeeded();
+    return detail::fail_rule<void>({rules::message_expiry_seconds, v < 1 ? limits::min_message_expiry_s : limits::max_message_expiry_s, v},
+                                   Errc::limit_exceeded, "%message expiry interval is % s; AWS IoT allows 1 to 604800", who, v);
+}
+
 // The MQTT 5 settings of a Config (a 3.1.1 config may set none of them).
 Result<void> validate_v5_config(const Config& config) {
     const bool v5 = config.protocol_version == protocol_level_5;
@@ -623,8 +633,10 @@ Result<void> validate_v5_config(const Config& config) {
                                                Errc::invalid_argument,
                                                "connect_user_properties: '%' is not valid MQTT UTF-8 of at most 65535 bytes",
                                                u.name);
-        if (will_props)
+        if (will_props) {
             if (auto size = will_properties_size(*config.will->properties); !size) return prefixed(size.error(), "will: ");
+            if (auto expiry = validate_message_expiry(*config.will->properties, "will: "); !expiry) return expiry;
+        }
     }
     return detail::succeeded();
 }
@@ -708,12 +720,7 @@ Result<void> validate_publish_properties(const Properties& p) {
                                            IOTLITE_TEXT(property_name(id)),
                                            id == PropertyId::topic_alias ? "the client manages topic aliases"
                                                                          : "MQTT 5 3.3.4: never from a client");
-    if (p.has(PropertyId::message_expiry_interval)) {
-        std::uint32_t v = p.integer(PropertyId::message_expiry_interval);
-        if (v < limits::min_message_expiry_s || v > limits::max_message_expiry_s)
-            return detail::fail_rule<void>({rules::message_expiry_seconds, v < 1 ? limits::min_message_expiry_s : limits::max_message_expiry_s, v},
-                                           Errc::limit_exceeded, "publish(): message expiry interval is % s; AWS IoT allows 1 to 604800", v);
-    }
+    if (auto expiry = validate_message_expiry(p, "publish(): "); !expiry) return expiry;
     if (p.has(PropertyId::response_topic))
         if (auto check = validate_publish_topic(p.bytes(PropertyId::response_topic)); !check) return prefixed(check.error(), "response topic: ");
     if (auto size = properties_size(p, PacketType::publish); !size) return size.error();
