@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
     if (mode != "tls" && mode != "alpn" && mode != "wss") return usage("--mode must be tls, alpn or wss");
     if (ca.empty()) return usage("missing required flag --ca FILE (the CA that signed the endpoint's certificate)");
     if (options.jobs_step_timeout_minutes && options.jobs_exec.empty()) return usage("--jobs-step-timeout needs --jobs-exec CMD");
+    if (options.jobs_max != 0 && options.jobs_exec.empty()) return usage("--jobs-max needs --jobs-exec CMD");
     const bool first_boot = !boot.identity_dir.empty();
     if (!first_boot && (!boot.template_name.empty() || !claim_cert.empty() || !claim_key.empty() || !boot.parameters.empty()))
         return usage("--provision-template, --claim-cert, --claim-key and --provision-param need --identity-dir DIR");

@@ -212,6 +212,8 @@ test('the example device: --help, a missing required flag named as missing, stri
     [['--endpoint', 'localhost', '--jobs-exec', 'true', '--jobs-step-timeout', '0'], /stepTimeoutInMinutes .*AWS allows 1\.\.10080/],
     [['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem', '--jobs-step-timeout', '5'],
       /^iotlite_device: --jobs-step-timeout needs --jobs-exec CMD/],
+    [['--endpoint', 'localhost', '--ca', '/etc/ssl/certs/Amazon_Root_CA_1.pem', '--jobs-max', '2'],
+      /^iotlite_device: --jobs-max needs --jobs-exec CMD/],
     [['--endpoint'], /^iotlite_device: --endpoint needs a value/],
     [['--endpoint', 'localhost', SECRET], /^iotlite_device: unexpected argument at position 3/],
   ];
