@@ -758,7 +758,7 @@ export class IotClient {
     // second such failure in a row fetches fresh ones (at the engine's backoff pace).
     if (++this.#blindFailures % 2 === 0 && this.#auth) this.#auth.invalidate();
     return new IotError('io_error', `WebSocket to ${host} could not be opened${info.error ? ` (${info.error})`
-      : ' (the browser hides the HTTP status; a 403 is a bad signature, expired credentials or a skewed clock)'}`);
+      : ' (the browser hides why: nothing answering there, or a refused upgrade such as a 403 for a bad signature, expired credentials or a skewed clock)'}`);
   }
 
   #closeSocket() {
