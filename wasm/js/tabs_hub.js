@@ -1,0 +1,264 @@
+// tabs_hub.js — the owner of the one connection "iotlite/tabs" shares between the tabs of an app
+// (wasm/README.md, "One connection for all tabs"). It runs in the SharedWorker (tabs-worker.js) or,
+// where there is none, in the tab holding the Web Lock (tabs.js). It drives one plain IotClient
+// (client.js) and serves peers (the tabs): each peer is {id, send(message)}; hub.receive(peer, m)
+// takes the peer's requests, hub.leave(peer) forgets it.
+//
+// Requests (tab -> hub) and answers (hub -> tab), structured-cloneable objects with a type `t`:
+//   hello {tab, clientId, endpoint, options?, fns?, connect, subs: [[filter, qos]]}  -> welcome {state, error?}
+//   op {tab, op, k: 'connect' | 'sub' | 'unsub' | 'pub', ...}                         -> done {op, ok, value | error}
+//   ret {call, ok, value | error}: a tab's answer to call {call, path, args} (its credentialsProvider...)
+//   bye: the tab leaves
+//   the hub also sends: ev {name, arg} (statechange, connect, disconnect, reconnecting, error,
+//   credentials) and msg {topic, payload, qos, retain, dup, filters} (the peer's filters it matched).
+//
+// Subscriptions are reference-counted by filter: the first peer that asks makes the SUBSCRIBE,
+// the last that leaves (unsubscribe, close(), or its page gone) the UNSUBSCRIBE. One subscription
+// of the underlying client per filter, at the highest QoS any peer asked for; the engine says which
+// subscriptions a message matched (the subscription's handler), so no topic matching happens here.
+// All operations of the underlying client on one filter run one after the other.
+import { IotClient } from './client.js';
+import { IotError } from './errors.js';
+
+// An error as data (an IotError's code, message and its data fields, as index.d.ts lists them; a
+// structured clone of an Error would lose them, and a `cause` may not be cloneable); tabs.js makes
+// an IotError of it again.
+const FIELDS = ['status', 'reason', 'service', 'cognitoType', 'mqttReason', 'rule', 'limit', 'actual'];
+export function errorData(e) {
+  if (!(e instanceof IotError)) return { code: 'invalid_argument', message: String(e && e.message || e) };
+  const d = { code: e.code, message: e.message };
+  for (const k of FIELDS) if (e[k] !== undefined) d[k] = e[k];
+  return d;
+}
+
+// Functions of the options a tab keeps (tabs.js posts their paths as `fns`): the hub calls them
+// in that tab. Paths: credentialsProvider, cognito.logins, cognito.storage.{getItem,setItem,removeItem}.
+const set = (o, path, v) => {
+  const keys = path.split('.');
+  const last = keys.pop();
+  for (const k of keys) o = o[k] ||= {};
+  o[last] = v;
+};
+
+export class Hub {
+  #client = null; #peers = new Map(); #filters = new Map(); #tails = new Map(); #hits = [];
+  #waiters = []; #session = false; #calls = new Map(); #callId = 0; #own; #closed = false; #onEmpty;
+  #options = null; #creating = null; #openAt; #dialing = null;
+
+  // own: the options to create the client with (leader mode: the leader tab's own, functions and
+  // all); without, the first hello's options (SharedWorker). onEmpty(): the last peer left.
+  // gatherMs: the first connection attempt waits this long after the hub starts, so that every
+  // tab's hello (its subscriptions) is in before the broker delivers what a persistent session
+  // kept (a new leader after a handover).
+  constructor({ own, onEmpty, gatherMs = 0 } = {}) {
+    this.#own = own;
+    this.#onEmpty = onEmpty;
+    this.#openAt = Date.now() + gatherMs;
+  }
+
+  get state() {
+    return this.#client ? this.#client.state : 'idle';
+  }
+
+  async receive(peer, m) {
+    if (this.#closed) return;
+    if (m.t == 'ret') return this.#ret(m);
+    if (m.t == 'bye') return this.leave(peer);
+    let p = this.#peers.get(peer.id);
+    if (m.t == 'hello') {
+      if (!p) this.#peers.set(peer.id, p = { ...peer, subs: new Map(), ops: new Map(), fns: [], hello: null });
+      p.hello = m;
+      p.fns = m.fns || [];
+      let error;
+      try {
+        await this.#ensureClient(m);
+        if (m.clientId !== this.#clientId) throw new IotError('invalid_argument', `clientId "${m.clientId}" is not the shared connection's "${this.#clientId}"`);
+      } catch (e) {
+        error = errorData(e);
+      }
+      if (!this.#peers.has(peer.id)) return;  // left meanwhile
+      p.send({ t: 'welcome', state: this.state, error });
+      if (error) { this.#peers.delete(peer.id); return; }
+      for (const [f, q] of m.subs || []) this.#want(p, f, q).catch(() => {});
+      if (m.connect) this.#connect().catch(() => {});
+      return;
+    }
+    if (!p || m.t != 'op') return;  // a request from a tab that never said hello (or was refused)
+    // A request seen already (a tab re-sends what is pending when a new leader appears): answered once.
+    if (p.ops.has(m.op)) return;
+    p.ops.set(m.op, true);
+    let ok = true;
+    let value;
+    try {
+      value = await this.#op(p, m);
+    } catch (e) {
+      ok = false;
+      value = errorData(e);
+    }
+    p.ops.delete(m.op);
+    if (this.#peers.get(p.id) === p) p.send(ok ? { t: 'done', op: m.op, ok, value } : { t: 'done', op: m.op, ok, error: value });
+  }
+
+  // The peer is gone (bye, its page closed): its subscriptions are released.
+  leave(peer) {
+    const p = this.#peers.get(peer.id);
+    if (!p) return;
+    this.#peers.delete(peer.id);
+    for (const f of p.subs.keys()) this.#release(p, f);
+    for (const [id, c] of this.#calls) if (c.peer === p) { this.#calls.delete(id); c.reject(new IotError('closed', 'the tab that owns this function went away')); }
+    if (!this.#peers.size && this.#onEmpty) this.#onEmpty();
+  }
+
+  // Closes the connection (DISCONNECT) and forgets everything.
+  async close() {
+    this.#closed = true;
+    const c = this.#client;
+    this.#client = null;
+    if (c) await c.close();
+  }
+
+  get #clientId() {
+    return this.#client && this.#options.clientId;
+  }
+
+  // The client, created from the hub's own options or the hello's (with the tab's functions
+  // called in that tab); a client closed for good (reconnect off) is replaced, with every
+  // subscription made again.
+  async #ensureClient(hello) {
+    if (this.#client && this.#client.state != 'closed') return;
+    // A client closed by itself still holds its engine and timers until close().
+    if (this.#client) { const old = this.#client; this.#client = null; old.close(); }
+    const options = this.#own || this.#withCalls(hello);
+    if (this.#creating) return this.#creating;
+    this.#creating = IotClient.create(options).finally(() => { this.#creating = null; });
+    const client = await this.#creating;
+    if (this.#closed) {
+      await client.close();
+      throw new IotError('closed', 'the shared connection was closed');
+    }
+    this.#options = options;
+    this.#client = client;
+    const relay = (name) => client.on(name, (arg) => { if (this.#client === client) this.#broadcast({ t: 'ev', name, arg: name == 'error' ? errorData(arg) : name == 'disconnect' ? { error: errorData(arg.error) } : arg }); });
+    ['statechange', 'reconnecting', 'credentials', 'disconnect', 'error'].forEach(relay);
+    client.on('connect', (arg) => {
+      this.#session = arg.sessionPresent;
+      for (const w of this.#waiters.splice(0)) w.resolve(arg);
+      this.#broadcast({ t: 'ev', name: 'connect', arg });
+    });
+    client.on('error', (e) => { for (const w of this.#waiters.splice(0)) w.reject(e); });
+    client.on('message', (msg) => this.#deliver(msg));
+    for (const e of this.#filters.values()) { e.qos = -1; e.handled = false; }
+    for (const [f, e] of this.#filters) this.#subscribe(f, e, Math.max(...e.peers.values())).catch(() => {});
+  }
+
+  #withCalls(hello) {
+    const o = structuredClone(hello.options || {});
+    for (const path of hello.fns || []) set(o, path, (...args) => this.#call(path, args));
+    return o;
+  }
+
+  // Calls `path` of the options in the oldest tab that has it; its answer is the result.
+  #call(path, args) {
+    const p = [...this.#peers.values()].find((x) => x.fns.includes(path));
+    if (!p) return Promise.reject(new IotError('unsupported', `no open tab offers options.${path} any more`));
+    const call = ++this.#callId;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(call, { peer: p, resolve, reject });
+      p.send({ t: 'call', call, path, args });
+    });
+  }
+
+  #ret(m) {
+    const c = this.#calls.get(m.call);
+    if (!c) return;
+    this.#calls.delete(m.call);
+    if (m.ok) c.resolve(m.value); else c.reject(new IotError(m.error.code, m.error.message, m.error));
+  }
+
+  #broadcast(m) {
+    for (const p of this.#peers.values()) p.send(m);
+  }
+
+  async #op(p, m) {
+    await this.#ensureClient(p.hello);
+    const c = this.#client;
+    switch (m.k) {
+      case 'connect': p.hello = { ...p.hello, connect: true }; return this.#connect();
+      case 'pub': return c.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain });
+      case 'sub': return this.#want(p, m.filter, m.qos);
+      case 'unsub': this.#release(p, m.filter); return this.#tails.get(m.filter);
+      default: throw new IotError('invalid_argument', `unknown request ${m.k}`);
+    }
+  }
+
+  // Resolves at the shared connection's CONNACK (at once when connected); rejects with the first
+  // failed attempt's error, as IotClient.connect() does (the client keeps retrying).
+  #connect() {
+    const c = this.#client;
+    if (c.state == 'connected') return Promise.resolve({ sessionPresent: this.#session });
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      if (c.state != 'idle' || this.#dialing === c) return;
+      this.#dialing = c;
+      setTimeout(() => {
+        if (this.#client === c) c.connect().catch((e) => { for (const w of this.#waiters.splice(0)) w.reject(e); });
+      }, Math.max(0, this.#openAt - Date.now()));
+    });
+  }
+
+  // Peer p wants `filter` at `qos`: resolves with the granted QoS once the connection's
+  // subscription covers it.
+  #want(p, filter, qos) {
+    if (typeof filter != 'string') return Promise.reject(new IotError('invalid_topic', `a topic filter must be a string, not ${typeof filter}`));
+    let e = this.#filters.get(filter);
+    if (!e) this.#filters.set(filter, e = { peers: new Map(), qos: -1, handled: false, ready: null });
+    p.subs.set(filter, Math.max(qos, p.subs.get(filter) ?? 0));
+    e.peers.set(p.id, p.subs.get(filter));
+    return e.qos >= qos ? e.ready : this.#subscribe(filter, e, qos);
+  }
+
+  #subscribe(filter, e, qos) {
+    e.qos = qos;
+    const c = this.#client;
+    e.ready = this.#serial(filter, () => {
+      if (this.#filters.get(filter) !== e || this.#client !== c) throw new IotError('closed', `the subscription to "${filter}" was released`);
+      // The handler only on the first subscription the broker granted: a QoS upgrade adds another
+      // subscription of the same filter, which must not deliver twice.
+      const handler = e.handled ? undefined : () => this.#hits.push(filter);
+      return c.subscribe(filter, { qos }, handler).then((granted) => { e.handled = true; return granted; });
+    });
+    e.ready.catch(() => { if (e.qos == qos) e.qos = -1; });
+    return e.ready;
+  }
+
+  #release(p, filter) {
+    p.subs.delete(filter);
+    const e = this.#filters.get(filter);
+    if (!e) return;
+    e.peers.delete(p.id);
+    if (e.peers.size) return;
+    this.#filters.delete(filter);
+    const c = this.#client;
+    if (c && c.state != 'closed') this.#serial(filter, () => c.unsubscribe(filter)).catch(() => {});
+  }
+
+  // Runs fn() after every earlier operation on `filter` settled.
+  #serial(filter, fn) {
+    const p = (this.#tails.get(filter) || Promise.resolve()).then(fn, fn);
+    const tail = p.catch(() => {});
+    this.#tails.set(filter, tail);
+    tail.then(() => { if (this.#tails.get(filter) === tail) this.#tails.delete(filter); });
+    return p;
+  }
+
+  // The client's "message" comes after the handlers of the subscriptions it matched: each peer
+  // gets it once, with those of its filters among them.
+  #deliver(msg) {
+    const hits = this.#hits;
+    this.#hits = [];
+    for (const p of this.#peers.values()) {
+      const filters = hits.filter((f) => p.subs.has(f));
+      if (filters.length) p.send({ t: 'msg', topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, dup: msg.dup, filters });
+    }
+  }
+}
