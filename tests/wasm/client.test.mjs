@@ -408,3 +408,33 @@ test('IotClient_1000QoS1Messages_AllRoundTripIntact', async (t) => {
   for (let i = 0; i < 1000; i++) assert.deepEqual(received.get(i), sent[i], `message ${i}`);
   await client.close();
 });
+
+// A client that closes by itself (reconnect: false, connection lost) holds no timer: a Node
+// process that never calls close() still exits (it used to wait for the 23.5 h renewal timer).
+test('IotClient_ClosedByItself_LeavesNoTimerBehind', async () => {
+  const { spawn } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const { packageDir } = await import('./helpers.mjs');
+  const script = `
+    const pkg = await import(${JSON.stringify(pathToFileURL(path.join(packageDir, 'node.js')).href)});
+    const { default: WS } = await import('ws');
+    const o = JSON.parse(process.env.IOTLITE_TEST_OPTIONS);
+    let sock;
+    class Kept extends WS { constructor(...a) { super(...a); sock = this; } }
+    const c = await pkg.IotClient.create({ ...o, WebSocket: Kept, reconnect: false });
+    c.on('disconnect', () => console.log('disconnected:', c.state));
+    await c.connect();
+    console.log('connected');
+    sock.terminate();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IOTLITE_TEST_OPTIONS: JSON.stringify({ endpoint: ep.wsUrl, region: ep.region, clientId: uniqueId('self'), credentials: ep.testCredentials }) },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const code = await Promise.race([new Promise((r) => child.once('exit', (c) => r(c))), sleep(15000).then(() => 'still running')]);
+  if (code === 'still running') child.kill('SIGKILL');
+  assert.equal(code, 0, `the process should exit by itself: ${out}`);
+  assert.match(out, /connected\ndisconnected: closed/);
+});

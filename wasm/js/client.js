@@ -585,8 +585,9 @@ export class IotClient {
       case EV_DISCONNECTED:
         this.#withReason(ev.error);
         this.#rejectConnect(ev.error);
-        // Closed for good (reconnect off, or close()): no more credential refreshes.
-        if (this.#auth && this.state === 'closed') this.#auth.stop();
+        // Closed for good (reconnect off, or close()): no more credential refreshes or renewals
+        // (a pending 23.5 h timer would also keep a Node process alive).
+        if (this.state === 'closed') { if (this.#auth) this.#auth.stop(); clearTimeout(this.#renewTimer); }
         this.#emit('disconnect', { error: ev.error });
         break;
       case EV_RECONNECTING: this.#emit('reconnecting', { delayMs: ev.delayMs, attempt: ev.attempt }); break;
