@@ -317,3 +317,23 @@ test('Connect_AfterClose_RejectsInvalidStateLikeTheOtherCalls', async () => {
   }
   await assert.rejects(client.messages('a/b').next(), { code: 'invalid_state' });
 });
+
+// MQTT 5 options on the plain (3.1.1) entry would be dropped without a word: each is refused,
+// naming the option and the entry that has it.
+test('Mqtt5OptionsOnThePlainEntry_RefusedNotDropped', async () => {
+  const isV5Only = (what) => (e) => {
+    assert.ok(e instanceof pkg.IotError, String(e));
+    assert.equal(e.code, 'unsupported');
+    assert.equal(e.rule, 'mqtt5.only');
+    assert.match(e.message, new RegExp(`^${what}: an MQTT 5 option; import from "iotlite/mqtt5"`));
+    return true;
+  };
+  await assert.rejects(pkg.IotClient.create(options({ properties: { sessionExpiryInterval: 60 } })), isV5Only('properties'));
+  await assert.rejects(pkg.IotClient.create(options({ will: { topic: 'w', payload: 'x', properties: { contentType: 't' } } })), isV5Only('properties'));
+  const client = await pkg.IotClient.create(options());
+  await assert.rejects(client.publish('a/b', 'x', { qos: 1, properties: { userProperties: { k: 'v' } } }), isV5Only('properties'));
+  await assert.rejects(client.subscribe('a/b', { qos: 1, nl: true }, () => {}), isV5Only('nl'));
+  await assert.rejects(client.subscribe(['a/b', 'c/d'], { retainHandling: 2 }, () => {}), isV5Only('retainHandling'));
+  assert.equal(client.state, 'idle', 'nothing was started by a refused call');
+  await client.close();
+});

@@ -68,6 +68,14 @@ function checkOptions(o) {
   if (given.length != 1) throw new IotError('invalid_argument', `exactly one of ${sources.join(', ')} is required (${given.join(', ') || 'none'} given)`);
 }
 
+// MQTT 5 options given to a 3.1.1 build would be dropped without a word: refused instead.
+const V5_KEYS = ['properties', 'nl', 'rap', 'rh', 'noLocal', 'retainAsPublished', 'retainHandling'];
+// qosOf(o), after refusing MQTT 5 options when `native` (the engine object) has no MQTT 5.
+function qosFor(native, o) {
+  if (!native.v5 && o) for (const k of V5_KEYS) if (o[k] != null) throw new IotError('unsupported', `${k}: an MQTT 5 option; import from "iotlite/mqtt5" with protocolVersion 5`, { rule: 'mqtt5.only' });
+  return qosOf(o);
+}
+
 // The qos of publish/subscribe options (options that are not an object have none). 2 goes on
 // to the engine, which names AWS's rule.
 export function qosOf(o) {
@@ -181,9 +189,10 @@ export class IotClient {
     }
     const w = options.will;
     if (w != null && typeof w.topic != 'string') throw bad('will.topic', 'a string', w.topic);
+    qosFor(native, { properties: options.properties });  // CONNECT properties: refused, not dropped, on 3.1.1
     this.#h = native.create(options.clientId ?? '', {
       // The Last Will: its topic, size and QoS are checked by the engine like a publish's.
-      will: w == null ? undefined : { topic: w.topic, payload: toPayload(w.payload), qos: qosOf(w), retain: !!w.retain },
+      will: w == null ? undefined : { topic: w.topic, payload: toPayload(w.payload), qos: qosFor(native, w), retain: !!w.retain },
       keepAliveSeconds: options.keepAliveSeconds ?? 60,
       cleanSession: options.cleanSession ?? true,
       reconnect: r.enabled,
@@ -293,7 +302,7 @@ export class IotClient {
     if (Array.isArray(filter)) return this.#subscribeAll(filter, options, handler, tag);
     return this.#op(() => {
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
-      return this.#n.subscribe(this.#h, filter, qosOf(options), monotonic(), options);
+      return this.#n.subscribe(this.#h, filter, qosFor(this.#n, options), monotonic(), options);
     }, { filter, handler, tag }, filter);
   }
 
@@ -393,7 +402,7 @@ export class IotClient {
       if (!this.#h) throw closed();
       if (!batches.length) throw bad('subscribe()\'s filter array', 'non-empty', 0);
       if (handler != null && typeof handler !== 'function') throw bad('the handler', 'a function', handler);
-      const qos = qosOf(options);
+      const qos = qosFor(this.#n, options);
       for (const b of batches) {
         for (const f of b) if (typeof f !== 'string') throw new IotError('invalid_topic', `a topic filter must be a string, not ${typeof f}`);
         ids.push(this.#n.subscribe(this.#h, b, qos, monotonic(), options));
@@ -420,7 +429,7 @@ export class IotClient {
   // is withdrawn (never sent); one already handed to the WebSocket is not recalled.
   publish(topic, payload, options) {
     const op = { pub: 1 };
-    return this.#abortable(options, () => this.#op(() => (op.id = this.#n.publish(this.#h, topic, toPayload(payload), qosOf(options), !!(options && options.retain), monotonic(), options)), op, topic),
+    return this.#abortable(options, () => this.#op(() => (op.id = this.#n.publish(this.#h, topic, toPayload(payload), qosFor(this.#n, options), !!(options && options.retain), monotonic(), options)), op, topic),
       () => { if (this.#h && op.id != null && this.#n.withdraw(this.#h, op.id)) this.#ops.delete(op.id); });
   }
 
