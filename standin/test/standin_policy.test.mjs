@@ -22,12 +22,19 @@ const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const ARN = `arn:aws:iot:${REGION}:${ACCOUNT}`;
 
-/** The guest role's policy from web/AWS.md: the ```json block with a Statement, REGION/ACCOUNT filled in. */
+/**
+ * The guest role's policy from web/AWS.md: the ```json block whose Statement grants AWS IoT actions
+ * (the other one is the role's trust policy, for sts:AssumeRoleWithWebIdentity), REGION/ACCOUNT
+ * filled in.
+ */
 function awsMdGuestPolicy() {
   const md = readFileSync(AWS_MD, 'utf8');
   const blocks = [...md.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
-  const policies = blocks.filter((b) => b.includes('"Statement"'));
-  assert.equal(policies.length, 1, 'web/AWS.md should have exactly one policy document');
+  const policies = blocks.filter((b) => b.includes('"Statement"') && b.includes('"iot:'));
+  assert.equal(policies.length, 1, 'web/AWS.md should have exactly one AWS IoT policy document');
+  const trust = blocks.filter((b) => b.includes('sts:AssumeRoleWithWebIdentity'));
+  assert.equal(trust.length, 1, "web/AWS.md should have the guest role's trust policy");
+  assert.equal(JSON.parse(trust[0]).Statement[0].Principal.Federated, 'cognito-identity.amazonaws.com');
   return JSON.parse(policies[0].replaceAll('REGION', REGION).replaceAll('ACCOUNT', ACCOUNT));
 }
 
