@@ -129,6 +129,10 @@ std::optional<bool> details_ok(const jobs::StatusDetails& details) {
 }
 
 bool step_ok(const std::optional<std::uint32_t>& minutes) { return !minutes || (*minutes >= 1 && *minutes <= 10080); }
+// UpdateJobExecution's field is signed: -1 ends the step timer.
+bool update_step_ok(const std::optional<std::int32_t>& minutes) {
+    return !minutes || *minutes == -1 || (*minutes >= 1 && *minutes <= 10080);
+}
 
 // ---- reading choices out of the data ----
 
@@ -632,14 +636,17 @@ public:
             if ((flags & 1) != 0) options.status_details = make_details(g);
             if ((flags & 2) != 0) options.expected_version = (flags & 0x40) != 0 ? std::numeric_limits<std::int64_t>::max() : g.byte();
             if ((flags & 4) != 0) options.execution_number = g.byte();
-            if ((flags & 8) != 0) options.step_timeout_minutes = make_step(g.byte());
+            if ((flags & 8) != 0) {
+                // 4294967295 from make_step arrives as -1 (the field is signed): a valid "end the timer".
+                if (const auto step = make_step(g.byte())) options.step_timeout_minutes = static_cast<std::int32_t>(*step);
+            }
             options.include_job_execution_state = (flags & 0x10) != 0;
             options.include_job_document = (flags & 0x20) != 0;
             const auto st = options.status;
             const bool settable = st == jobs::JobStatus::in_progress || st == jobs::JobStatus::succeeded ||
                                   st == jobs::JobStatus::failed || st == jobs::JobStatus::rejected;
             const auto details = options.status_details ? details_ok(*options.status_details) : std::optional<bool>(true);
-            rules_ok = rules_ok && job_id_ok(job, false) && settable && details.value_or(true) && step_ok(options.step_timeout_minutes);
+            rules_ok = rules_ok && job_id_ok(job, false) && settable && details.value_or(true) && update_step_ok(options.step_timeout_minutes);
             made.fields["status"] = kStatusNames[static_cast<std::size_t>(st)];
             if (options.status_details) made.fields["statusDetails"] = details_json(*options.status_details);
             if (options.expected_version) made.fields["expectedVersion"] = *options.expected_version;
