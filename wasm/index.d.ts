@@ -40,6 +40,19 @@ export class IotError extends Error {
   readonly rule?: string;
   readonly limit?: number;
   readonly actual?: number;
+  /** On an error that failed or ended a connection (connect()'s rejection, the `error` and
+   *  `disconnect` events): whether another attempt with the same settings can succeed, by core's
+   *  one rule (the CLI uses it too). The client keeps retrying either way (with backoff); on
+   *  `false` the application may as well close it and say why. */
+  readonly retryable?: boolean;
+  /** With `retryable: false`, why: "input_rule" (a setting breaks a rule), "identity_input"
+   *  (Cognito refused the pool id or a parameter), "identity_refuses" (Cognito will not issue
+   *  credentials for these logins), "credentials_refused" (HTTP 401/403 or CONNACK 4/5 with fixed
+   *  `credentials` or a `customAuthorizer`; with `cognito` or a `credentialsProvider` fresh
+   *  credentials may pass), "crypto", "protocol" (the exchange breaks MQTT), "refused" (a refusal
+   *  other than HTTP 429/5xx or "server unavailable/busy"), "connect_too_large". */
+  readonly finalBecause?: 'input_rule' | 'identity_input' | 'identity_refuses' | 'credentials_refused' | 'crypto' |
+    'protocol' | 'refused' | 'connect_too_large';
   /** For `aborted`: the AbortSignal's reason (`signal.reason`: an "AbortError" DOMException by
    *  default, a "TimeoutError" one from `AbortSignal.timeout()`, or what was passed to `abort()`). */
   readonly cause?: unknown;

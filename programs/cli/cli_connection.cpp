@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "iotlite/connection/retry.hpp"
 #include "iotlite/services/request_tracker.hpp"
 #include "tcp_probe.hpp"
 
@@ -48,21 +49,6 @@ bool looks_like_ip(const std::string& host) {
     return true;
 }
 
-// An error that another attempt with the same inputs cannot fix.
-bool is_fatal(const Error& e) {
-    switch (e.code) {
-        case Errc::auth_failed:
-        case Errc::crypto_error:
-        case Errc::invalid_argument:
-        case Errc::protocol_error:
-            return true;
-        case Errc::connection_refused:
-            // CONNACK 3 "server unavailable" (MQTT 5: 0x88 server unavailable, 0x89 server busy) may pass.
-            return e.mqtt_reason != 3 && e.mqtt_reason != 0x88 && e.mqtt_reason != 0x89;
-        default:
-            return false;
-    }
-}
 
 }  // namespace
 
@@ -184,7 +170,7 @@ void CliConnection::on_event(const mqtt::Event& event) {
             debug("disconnected: " + last_error_->message);
             // A client the engine closed (MQTT 5 DISCONNECT 0x8E session taken over: another
             // connection uses this client id) does not come back: end the run, unless stop() did it.
-            if (is_fatal(event.error) || (!stopping_ && session_->state() == mqtt::State::closed)) fatal_ = last_error_;
+            if (is_final(event.error) || (!stopping_ && session_->state() == mqtt::State::closed)) fatal_ = last_error_;
             break;
         case T::reconnecting:
             debug("retrying in " + std::to_string(event.delay_ms) + " ms");
@@ -194,7 +180,7 @@ void CliConnection::on_event(const mqtt::Event& event) {
                 targets_->on_attempt_failed(event.error);
                 last_error_ = make_error(event.error.code, explain(event.error));
                 debug("error: " + last_error_->message);
-                if (is_fatal(event.error)) fatal_ = last_error_;
+                if (is_final(event.error)) fatal_ = last_error_;
                 // Before the first CONNACK, a TCP failure that retrying cannot fix ends the run
                 // now (mosquitto_pub: "Error: Connection refused" at once), not after -W.
                 if (!fatal_ && !ever_connected_ && event.error.code == Errc::io_error) check_reachable();
@@ -204,6 +190,19 @@ void CliConnection::on_event(const mqtt::Event& event) {
             break;
     }
     if (handler_) handler_(event);
+}
+
+// An error no retry with the same settings can mend, by core's rule. What a retry presents:
+// credentials read again from a source that issues new ones (credential_process, role_arn: they
+// come with an expiry) are refreshed; keys from the environment or a credentials file, a
+// certificate and an authorizer token are the same every time.
+bool CliConnection::is_final(const Error& error) const {
+    const bool refreshed = (options_.mode == ConnectionMode::wss || options_.mode == ConnectionMode::ws) &&
+                           !options_.custom_authorizer && !options_.credentials_spec.environment &&
+                           options_.credentials_expiration_ms != 0;
+    return !connection::retry_verdict(error, refreshed ? connection::RetryCredentials::refreshed
+                                                       : connection::RetryCredentials::fixed)
+                .can_succeed;
 }
 
 void CliConnection::check_reachable() {

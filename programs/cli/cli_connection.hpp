@@ -66,6 +66,7 @@ private:
     void on_event(const mqtt::Event& event);
     // After a TCP-level failure before any CONNACK: a refused port or an unknown host is fatal.
     void check_reachable();
+    bool is_final(const Error& error) const;
 
     std::string command_;
     ConnectionOptions options_;

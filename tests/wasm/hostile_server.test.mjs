@@ -2,7 +2,8 @@
 //  - a refused upgrade's HTTP status reaches IotError.status as data through the engine (and the
 //    server's answer .reason), for 401 / 500 from a loopback server and a 403 from the stand-in;
 //  - one oversized frame is refused from its header (ws maxPayload, set from the engine's largest
-//    inbound packet), reported as a protocol error naming the bound, and RSS stays bounded.
+//    inbound packet), reported as a protocol error naming the bound, and RSS stays bounded;
+//  - core's retry verdict (IotError.retryable / finalBecause) on refused attempts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
@@ -58,6 +59,46 @@ test('RefusedUpgrade_StandIn403BadSignature_StatusAndReasonReachTheApplication',
   assert.equal(typeof e.reason, 'string');
   assert.ok(e.reason.length > 0);
   assert.ok(!e.reason.includes('a-wrong-secret-key') && !e.message.includes('a-wrong-secret-key'));
+});
+
+// Core's retry rule (connection::retry_verdict) on each failed attempt's IotError: a refusal that
+// fixed keys cannot mend is final; fresh credentials (a provider) may mend a 401/403; throttles and
+// server errors pass later; other refusals are final.
+for (const [status, source, retryable, because] of [[403, 'credentials', false, 'credentials_refused'],
+  [403, 'credentialsProvider', true, undefined], [429, 'credentials', true, undefined], [503, 'credentials', true, undefined],
+  [404, 'credentialsProvider', false, 'refused']]) {
+  test(`RefusedUpgrade_Http${status}_${source}_Retryable${retryable}`, async () => {
+    const server = await refusingServer(status, 'no');
+    try {
+      const auth = source === 'credentials' ? { credentials: KEYS } : { credentialsProvider: async () => KEYS };
+      const client = await pkg.IotClient.create({ endpoint: server.url, region: 'us-east-1', clientId: uniqueId('verdict'),
+        ...auth, WebSocket, reconnect: { minDelayMs: 1000, maxDelayMs: 2000 } });
+      const events = [];
+      client.on('error', (e) => events.push(e));
+      const e = await within(client.connect().then(() => null, (x) => x), 5000, 'connect()');
+      await client.close();
+      assert.ok(e instanceof pkg.IotError, String(e));
+      assert.equal(e.status, status);
+      assert.equal(e.retryable, retryable, e.message);
+      assert.equal(e.finalBecause, because);
+      assert.equal(events[0].retryable, retryable, 'the error event carries it too');
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+test('Cognito_UnknownIdentityPool_FinalBecauseIdentityInput', async () => {
+  const ep = standin.endpoints;
+  const client = await pkg.IotClient.create({ endpoint: ep.wsUrl, region: ep.region, clientId: uniqueId('no-pool'), WebSocket,
+    cognito: { identityPoolId: `${ep.region}:00000000-0000-0000-0000-000000000000`, endpoint: ep.cognitoUrl }, reconnect: false });
+  const e = await within(client.connect().then(() => null, (x) => x), 5000, 'connect()');
+  await client.close();
+  assert.ok(e instanceof pkg.IotError, String(e));
+  assert.equal(e.service, 'cognito');
+  assert.equal(e.cognitoType, 'ResourceNotFoundException');
+  assert.equal(e.retryable, false);
+  assert.equal(e.finalBecause, 'identity_input');
 });
 
 v8.setFlagsFromString('--expose-gc');

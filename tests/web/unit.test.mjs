@@ -124,26 +124,21 @@ test('Explain_InvalidArgumentAtConnect_TitleIsTheBrokenRule', () => {
   assert.equal(explain({ code: 'invalid_argument', message: 'm' }, { phase: 'publish' }).title, 'An input is not valid');
 });
 
-test('RetryVerdict_FromThePackagesCodesAndRules', () => {
+test('RetryVerdict_WordsThePackagesVerdict_AndAddsTheProbe', () => {
   const v = (err, ctx) => retryVerdict(err, ctx).final;
-  // Unknown identity pool (ResourceNotFoundException -> invalid_argument), refused logins.
-  assert.equal(v({ code: 'invalid_argument', service: 'cognito', cognitoType: 'ResourceNotFoundException' }, { authMode: 'cognito' }), true);
-  assert.equal(v({ code: 'auth_failed', service: 'cognito', cognitoType: 'NotAuthorizedException' }, { authMode: 'cognito' }), true);
-  assert.equal(v({ code: 'invalid_topic' }, {}), true);
-  assert.equal(v({ code: 'unsupported' }, {}), true);
-  // Throttled by Cognito (limit_exceeded: "retry later"), network, server trouble: retried.
-  assert.equal(v({ code: 'limit_exceeded', service: 'cognito', cognitoType: 'TooManyRequestsException' }, { authMode: 'cognito' }), false);
-  assert.equal(v({ code: 'io_error', service: 'cognito' }, { authMode: 'cognito', reachable: true }), false);
-  for (const code of ['timeout', 'closed', 'server_error', 'connection_refused', 'protocol_error']) assert.equal(v({ code }, { authMode: 'static' }), false, code);
-  // A 403: final with fixed keys; Cognito credentials are fetched again before the retry.
-  assert.equal(v({ code: 'auth_failed', status: 403 }, { authMode: 'static' }), true);
-  assert.equal(v({ code: 'auth_failed', status: 403 }, { authMode: 'cognito' }), false);
+  // The package's verdict (core's rule; its cases are tested in tests/core and tests/wasm) is kept.
+  assert.deepEqual(retryVerdict({ code: 'auth_failed', status: 403, retryable: false, finalBecause: 'credentials_refused' }, { authMode: 'static' }),
+    { final: true, why: 'the endpoint refused these keys and every retry signs with the same keys and clock offset (HTTP 403)' });
+  assert.match(retryVerdict({ code: 'auth_failed', service: 'cognito', retryable: false, finalBecause: 'identity_refuses' }, { authMode: 'cognito' }).why, /Cognito refuses/);
+  assert.match(retryVerdict({ code: 'x', retryable: false, finalBecause: 'something_new' }, {}).why, /something_new/);
+  assert.equal(v({ code: 'auth_failed', status: 403, retryable: true }, { authMode: 'cognito', reachable: true }), false);
   // A browser's status-less failure: final only with fixed keys, the endpoint answering, never connected.
-  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: true }), true);
-  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: undefined }), false);
-  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: false }), false);
-  assert.equal(v({ code: 'io_error' }, { authMode: 'static', reachable: true, everConnected: true }), false);
-  assert.equal(v({ code: 'io_error' }, { authMode: 'cognito', reachable: true }), false);
+  assert.equal(v({ code: 'io_error', retryable: true }, { authMode: 'static', reachable: true }), true);
+  assert.equal(v({ code: 'io_error', retryable: true }, { authMode: 'static', reachable: undefined }), false);
+  assert.equal(v({ code: 'io_error', retryable: true }, { authMode: 'static', reachable: false }), false);
+  assert.equal(v({ code: 'io_error', retryable: true }, { authMode: 'static', reachable: true, everConnected: true }), false);
+  assert.equal(v({ code: 'io_error', retryable: true }, { authMode: 'cognito', reachable: true }), false);
+  assert.equal(v({ code: 'io_error', service: 'cognito', retryable: true }, { authMode: 'static', reachable: true }), false);
   assert.match(retryVerdict({ code: 'io_error' }, { authMode: 'static', reachable: true }).why, /same keys and clock offset/);
 });
 

@@ -593,6 +593,7 @@ export class IotClient {
       }
       case EV_DISCONNECTED:
         this.#withReason(ev.error);
+        this.#judgeRetry(ev.error);
         this.#rejectConnect(ev.error);
         // Closed for good (reconnect off, or close()): no more credential refreshes or renewals
         // (a pending 23.5 h timer would also keep a Node process alive).
@@ -646,6 +647,7 @@ export class IotClient {
           this.#subs.delete(ev.opId);
           op.reject(ev.error);
         } else {
+          this.#judgeRetry(ev.error);
           this.#rejectConnect(ev.error);
           this.#emit('error', ev.error);
         }
@@ -653,6 +655,13 @@ export class IotClient {
       }
       default: break;
     }
+  }
+
+  // Core's verdict on an error that failed or ended a connection: can the same settings pass?
+  // Cognito and a credentialsProvider give fresh credentials to a retry; fixed keys and a custom
+  // authorizer's token do not.
+  #judgeRetry(error) {
+    if (error) this.#n.judgeRetry(error, !!(this.#o.cognito || this.#o.credentialsProvider));
   }
 
   // The server's answer to a refused upgrade (kept by the driver: the engine carries the status).

@@ -7,13 +7,13 @@ import {
   FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_CONFIGURE, FN_TARGET,
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
-  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC,
+  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
   EV_PUBLISH_FAILED, EV_ERROR, EVN_OP_ID, EVN_DELAY_MS, EVN_ATTEMPT, EVN_SESSION_PRESENT, EVN_ERROR_CODE, EVN_QOS,
   EVN_RETAIN, EVN_DUP, EVN_HTTP_STATUS, EVN_MQTT_REASON, EVN_RULE_LIMIT, EVN_RULE_ACTUAL, EVB_ERROR_MESSAGE,
-  EVB_ERROR_RULE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL, EVB_SUBSCRIPTION_IDS, EVB_GRANTED,
+  EVB_ERROR_RULE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL, EVB_SUBSCRIPTION_IDS, EVB_GRANTED, FINAL_BECAUSE,
 } from './wasm-boundary.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
@@ -203,6 +203,14 @@ function bind(exports, ownNames) {
     cognitoErrc(type, status) {
       pack(type);
       return ERROR_CODES[exports[FN_COGNITO_ERRC](status)];
+    },
+    // Marks a failed connection attempt's error with core's verdict (connection::retry_verdict):
+    // `retryable`, and `finalBecause` when no retry with the same settings can pass.
+    judgeRetry(e, refreshed) {
+      const because = FINAL_BECAUSE[exports[FN_RETRY_VERDICT](code(e.code), e.status || 0, e.mqttReason || 0,
+        (refreshed ? 1 : 0) | (e.service === 'cognito' ? 2 : 0))];
+      e.retryable = because === 'none';
+      if (!e.retryable) e.finalBecause = because;
     },
     // status: the HTTP status behind the error (0: none); it comes back in the error event.
     provideTargetError(h, name, message, status, now) {

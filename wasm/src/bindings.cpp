@@ -25,6 +25,7 @@
 #include "iotlite/connection/cognito.hpp"
 #include "iotlite/connection/credentials_cache.hpp"
 #include "iotlite/connection/http_status.hpp"
+#include "iotlite/connection/retry.hpp"
 #include "iotlite/connection/target_builder.hpp"
 
 using iotlite::Errc;
@@ -355,6 +356,17 @@ double iot_refresh_at(double expiration_ms, double now_ms, double margin_ms) {
 int iot_cognito_errc(std::uint32_t status) {
     Args args;
     return static_cast<int>(iotlite::connection::cognito_error_kind(args.next(), static_cast<std::uint16_t>(status)).code);
+}
+
+// Why a connection attempt that failed with (errc, HTTP status, MQTT reason) cannot pass on a retry,
+// as a connection::FinalBecause (0: it may pass), by core's one rule (connection::retry_verdict).
+// flags: bit 0 every retry fetches fresh credentials (Cognito, a provider); bit 1 the error is the
+// identity service's answer (Cognito).
+int iot_retry_verdict(int errc, std::uint32_t status, std::uint32_t reason, std::uint32_t flags) {
+    const auto verdict = iotlite::connection::retry_verdict(
+        static_cast<Errc>(errc), static_cast<std::uint16_t>(status), static_cast<std::uint8_t>(reason), (flags & 1) != 0 ? iotlite::connection::RetryCredentials::refreshed : iotlite::connection::RetryCredentials::fixed,
+        (flags & 2) != 0 ? iotlite::connection::ErrorOrigin::identity_service : iotlite::connection::ErrorOrigin::endpoint);
+    return static_cast<int>(verdict.because);
 }
 
 const char* iot_out() { return hand_out(g_out); }

@@ -16,6 +16,7 @@
 #include "jobs_boundary.hpp"
 #include "mqtt5_boundary.hpp"
 #include "shadow_boundary.hpp"
+#include "iotlite/connection/retry.hpp"
 #include "iotlite/mqtt/topic.hpp"
 
 namespace {
@@ -88,6 +89,8 @@ void write_table() {
     // Index = the value of iotlite::Errc / mqtt::State (iot_err_code, error_code fields, iot_state).
     name_list("ERROR_CODES", names_by_value<Errc>([](Errc code) { return errc_name(code); }));
     name_list("STATES", names_by_value<mqtt::State>(mqtt::state_name));
+    // Index = connection::FinalBecause (iot_retry_verdict): IotError.finalBecause.
+    name_list("FINAL_BECAUSE", names_by_value<connection::FinalBecause>(connection::final_because_name));
 
     g_js += "export const QUEUE_POLICY = {";
 #define IOTLITE_WASM_EMIT(name) \
