@@ -49,9 +49,9 @@ export class IotError extends Error {
    *  (Cognito refused the pool id or a parameter), "identity_refuses" (Cognito will not issue
    *  credentials for these logins), "credentials_refused" (HTTP 401/403 or CONNACK 4/5 with fixed
    *  `credentials` or a `customAuthorizer`; with `cognito` or a `credentialsProvider` fresh
-   *  credentials may pass), "crypto", "protocol" (the exchange breaks MQTT), "refused" (a refusal
+   *  credentials may pass), "key_unusable", "protocol" (the exchange breaks MQTT), "refused" (a refusal
    *  other than HTTP 429/5xx or "server unavailable/busy"), "connect_too_large". */
-  readonly finalBecause?: 'input_rule' | 'identity_input' | 'identity_refuses' | 'credentials_refused' | 'crypto' |
+  readonly finalBecause?: 'input_rule' | 'identity_input' | 'identity_refuses' | 'credentials_refused' | 'key_unusable' |
     'protocol' | 'refused' | 'connect_too_large';
   /** For `aborted`: the AbortSignal's reason (`signal.reason`: an "AbortError" DOMException by
    *  default, a "TimeoutError" one from `AbortSignal.timeout()`, or what was passed to `abort()`). */

@@ -88,7 +88,7 @@ TEST(RetryVerdict, ServerDisconnectsAndTransportFailures_MayPass) {
     for (Errc code : {Errc::io_error, Errc::timeout, Errc::closed, Errc::server_error, Errc::not_connected})
         EXPECT_TRUE(retry_verdict(make_error(code, "x"), kFixed).can_succeed) << errc_name(code);
     EXPECT_FALSE(retry_verdict(make_error(Errc::protocol_error, "bad bytes"), kRefreshed).can_succeed);
-    EXPECT_EQ(retry_verdict(make_error(Errc::crypto_error, "bad key"), kRefreshed).because, FinalBecause::crypto);
+    EXPECT_EQ(retry_verdict(make_error(Errc::crypto_error, "bad key"), kRefreshed).because, FinalBecause::key_unusable);
 }
 
 TEST(RetryVerdict, IdentityService_ByCognitosExceptionTable) {

@@ -14,7 +14,7 @@ const WHY = {
   identity_input: 'Cognito refused the identity pool id as it is',
   identity_refuses: 'Cognito refuses to issue credentials for this pool and these logins',
   credentials_refused: 'the endpoint refused these keys and every retry signs with the same keys and clock offset',
-  crypto: 'the key or certificate cannot be used',
+  key_unusable: 'the key or certificate cannot be used',
   protocol: 'the exchange breaks the MQTT protocol, and the same exchange breaks it again',
   refused: 'the endpoint refused the connection, and not for a reason that passes',
   connect_too_large: 'the CONNECT packet (its Last Will) is larger than the server accepts',

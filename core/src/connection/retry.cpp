@@ -27,7 +27,7 @@ RetryVerdict retry_verdict(Errc code, std::uint16_t http_status, std::uint8_t mq
             if (mqtt_reason == 0x9C || mqtt_reason == 0x9D) return final_because(FinalBecause::refused);
             return final_because(identity ? FinalBecause::identity_input : FinalBecause::input_rule);
         case Errc::crypto_error:
-            return final_because(FinalBecause::crypto);
+            return final_because(FinalBecause::key_unusable);
         case Errc::protocol_error:
             return final_because(FinalBecause::protocol);
         case Errc::auth_failed:
@@ -52,7 +52,7 @@ const char* final_because_name(FinalBecause because) {
         case FinalBecause::identity_input: return "identity_input";
         case FinalBecause::identity_refuses: return "identity_refuses";
         case FinalBecause::credentials_refused: return "credentials_refused";
-        case FinalBecause::crypto: return "crypto";
+        case FinalBecause::key_unusable: return "key_unusable";
         case FinalBecause::protocol: return "protocol";
         case FinalBecause::refused: return "refused";
         case FinalBecause::connect_too_large: return "connect_too_large";
@@ -70,7 +70,7 @@ const char* final_because_text(FinalBecause because) {
             return IOTLITE_TEXT("the identity service will not issue credentials for this pool and these logins");
         case FinalBecause::credentials_refused:
             return IOTLITE_TEXT("the endpoint refused these credentials, and every retry presents the same ones");
-        case FinalBecause::crypto: return IOTLITE_TEXT("the key or certificate cannot be used");
+        case FinalBecause::key_unusable: return IOTLITE_TEXT("the key or certificate cannot be used");
         case FinalBecause::protocol: return IOTLITE_TEXT("the exchange breaks the MQTT protocol, and the same exchange breaks it again");
         case FinalBecause::refused: return IOTLITE_TEXT("the endpoint refused the connection, and not for a reason that passes");
         case FinalBecause::connect_too_large: return IOTLITE_TEXT("the CONNECT packet (its Will) is larger than the server accepts");

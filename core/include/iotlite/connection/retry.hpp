@@ -50,7 +50,7 @@ enum class FinalBecause : std::uint8_t {
     identity_input,        // the identity service refused the pool id or a parameter
     identity_refuses,      // the identity service will not issue credentials for these settings
     credentials_refused,   // the endpoint refused fixed credentials
-    crypto,                // the key or certificate cannot be used
+    key_unusable,          // the key or certificate cannot be used (the crypto backend refused it)
     protocol,              // the exchange breaks the MQTT protocol
     refused,               // the endpoint refused the connection, not for a transient reason
     connect_too_large,     // the CONNECT is over the server's maximum packet size
