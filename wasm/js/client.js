@@ -11,7 +11,11 @@ import {
   EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED, QUEUE_POLICY as POLICY, STATES,
   LIMIT_FILTERS_PER_SUBSCRIBE as BATCH,
 } from './wasm-boundary.js';
-import { IotError, asIotError, redact } from './errors.js';
+import { IotError, asIotError, redact, bad, closed, aborted, signalOf } from './errors.js';
+import { messageStream } from './message_stream.js';
+
+// For the MQTT 5 entry (mqtt5.js), which builds on this client.
+export { bad, aborted, signalOf };
 import { createCredentialSource } from './credentials.js';
 import { watchPage } from './lifecycle.js';
 
@@ -21,17 +25,6 @@ const finalizer = globalThis.FinalizationRegistry
   ? new FinalizationRegistry(({ native, handle }) => native.destroy(handle)) : null;
 const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 const T = 2 ** 31 - 1;  // the longest setTimeout delay (ms)
-export const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
-const closed = () => new IotError('invalid_state', 'the client is closed: close() is final, create a new client');
-// The DOM's AbortSignal convention: the rejection keeps the signal's reason (here as `cause`).
-export const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
-// options.signal, checked: throws IotError invalid_argument (not an AbortSignal) or aborted.
-export function signalOf(o) {
-  const s = o && o.signal;
-  if (s != null && typeof s.addEventListener != 'function') throw bad('signal', 'an AbortSignal', s);
-  if (s && s.aborted) throw aborted(s);
-  return s;
-}
 
 // What create() checks: "names:kind" groups (an absent or null option takes its default). Kinds:
 // s string, b boolean, f function, o object; integers k 0..65535, p 1..2^31-1, t 0..2^31-1,
@@ -323,62 +316,15 @@ export class IotClient {
     this.#schedulePump();
   }
 
-  // An async iterable of the messages matching `filter` (one or an array), in order: subscribes
-  // now, ends (and unsubscribes, as #release does) on break / return(), when options.signal aborts
-  // (the loop throws IotError "aborted") or when the client closes (the loop ends). Messages wait
-  // in a buffer of options.bufferSize (default 100); when it is full, options.overflow says what
-  // goes: "drop_oldest" (default), "drop_newest", or "error" (the loop throws IotError queue_full,
-  // rule "messages.buffer", after the buffered messages).
+  // The messages matching `filter` (one or an array) as an async iterable (message_stream.js):
+  // subscribes now; its end unsubscribes as #release does.
   messages(filter, options) {
-    const o = options || {};
-    const max = o.bufferSize ?? 100;
-    const buf = [];
-    const waiting = [];  // [resolve, reject] of each next() waiting
-    const tag = {};
-    let signal;
-    let end;  // once ended: [the error to throw, if any]
-    const give = () => {
-      for (let w; waiting.length && (buf.length || end);) {
-        w = waiting.shift();
-        if (buf.length) w[0]({ value: buf.shift(), done: false });
-        else if (end[0]) w[1](end.pop());
-        else w[0]({ done: true });
-      }
-    };
-    const finish = (error) => {
-      if (end) return;
-      end = [error];
-      this.off('statechange', onState);
-      if (signal) signal.removeEventListener('abort', onAbort);
-      this.#release(tag);
-      give();
-    };
-    const onState = ({ state }) => state == 'closed' && finish();
-    const onAbort = () => finish(aborted(signal));
-    try {
-      check('bufferSize', max, 'p');
-      if (!['drop_oldest', 'drop_newest', 'error'].includes(o.overflow ?? 'drop_oldest')) throw bad('overflow', '"drop_oldest", "drop_newest" or "error"', o.overflow);
-      signal = signalOf(o);
-      this.on('statechange', onState);
-      if (signal) signal.addEventListener('abort', onAbort);
-      this.#subscribe(filter, o, (m) => {
-        if (buf.length >= max) {
-          if (o.overflow == 'error') return finish(new IotError('queue_full', `messages(): more than bufferSize ${max} messages waiting`, { rule: 'messages.buffer', limit: max, actual: max + 1 }));
-          if (o.overflow == 'drop_newest') return;
-          buf.shift();
-        }
-        buf.push(m);
-        give();
-      }, tag).catch(finish);
-    } catch (e) {
-      finish(e);
-    }
-    return {
-      [Symbol.asyncIterator]() { return this; },
-      next: () => new Promise((...w) => { waiting.push(w); give(); }),
-      return: () => { finish(); return Promise.resolve({ done: true }); },
-    };
+    return messageStream(this, options, (push) => {
+      const tag = {};
+      return { done: this.#subscribe(filter, options || {}, push, tag), release: () => this.#release(tag) };
+    });
   }
+
 
   // Runs start() (a promise) unless options.signal is already aborted; when it aborts before the
   // promise settles, rejects with IotError "aborted" and calls undo().

@@ -29,3 +29,17 @@ export const errcValue = (name) => ERROR_CODES.indexOf(name);
 // `e` as an IotError: kept if it is one, else wrapped with `code` (its text redacted).
 export const asIotError = (e, code, prefix = '') =>
   (e instanceof IotError ? e : new IotError(code, prefix + String(e && e.message || e)));
+
+// The package's recurring errors, one wording each (the plain client, MQTT 5, tabs).
+export const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
+export const closed = () => new IotError('invalid_state', 'the client is closed: close() is final, create a new client');
+// The DOM's AbortSignal convention: the rejection keeps the signal's reason (as `cause`).
+export const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
+
+// options.signal, checked: an AbortSignal or nothing; throws IotError aborted if it already is.
+export function signalOf(o) {
+  const s = o && o.signal;
+  if (s != null && typeof s.addEventListener != 'function') throw bad('signal', 'an AbortSignal', s);
+  if (s && s.aborted) throw aborted(s);
+  return s;
+}

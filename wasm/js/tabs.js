@@ -13,12 +13,10 @@
 // that a tab is gone, however it went (closed, crashed), and releases its subscriptions.
 // This module does not load the engine in SharedWorker mode; in leader mode it imports client.js
 // (the engine) when the tab first needs it.
-import { IotError } from './errors.js';
+import { IotError, bad, closed, aborted } from './errors.js';
+import { messageStream } from './message_stream.js';
 
 const utf8 = new TextEncoder();
-const bad = (what, must, v) => new IotError('invalid_argument', `${what} must be ${must}, not ${typeof v == 'number' ? v : typeof v}`);
-const closed = () => new IotError('invalid_state', 'the client is closed: close() is final, create a new client');
-const aborted = (signal) => new IotError('aborted', `aborted (${signal.reason && signal.reason.message || signal.reason})`, { cause: signal.reason });
 const asError = (d) => new IotError(d.code, d.message, d);
 // Options a SharedWorker cannot be given (not structured-cloneable and not callable from there).
 const LOCAL_ONLY = ['WebSocket', 'fetch'];
@@ -398,64 +396,14 @@ export class IotClient {
     return { done, drop };
   }
 
-  // As the plain client: the messages matching `filter` (one or an array) as an async iterable,
-  // subscribed now; ends (and this call's subscription is released) on break / return(), when
-  // this client closes, or when options.signal aborts (the loop throws IotError aborted). At most
-  // options.bufferSize (default 100) wait; options.overflow: drop_oldest (default), drop_newest or
-  // error (the loop throws IotError queue_full, rule "messages.buffer").
+  // As the plain client (message_stream.js): its end releases this call's subscription.
   messages(filter, options) {
-    const o = options || {};
-    const max = o.bufferSize ?? 100;
-    const buf = [];
-    const waiting = [];
-    let end;
-    let signal;
-    let sub = { drop() {} };
-    const give = () => {
-      for (let w; waiting.length && (buf.length || end);) {
-        w = waiting.shift();
-        if (buf.length) w[0]({ value: buf.shift(), done: false });
-        else if (end[0]) w[1](end.pop());
-        else w[0]({ done: true });
-      }
-    };
-    const finish = (error) => {
-      if (end) return;
-      end = [error];
-      this.off('statechange', onState);
-      if (signal) signal.removeEventListener('abort', onAbort);
-      sub.drop();
-      give();
-    };
-    const onState = ({ state }) => state == 'closed' && finish();
-    const onAbort = () => finish(aborted(signal));
-    try {
-      if (!Number.isInteger(max) || max < 1 || max > 2 ** 31 - 1) throw bad('bufferSize', 'an integer in 1..2147483647', max);
-      if (!['drop_oldest', 'drop_newest', 'error'].includes(o.overflow ?? 'drop_oldest')) throw bad('overflow', '"drop_oldest", "drop_newest" or "error"', o.overflow);
-      signal = o.signal;
-      if (signal != null && typeof signal.addEventListener != 'function') throw bad('signal', 'an AbortSignal', signal);
-      if (signal && signal.aborted) throw aborted(signal);
-      this.on('statechange', onState);
-      if (signal) signal.addEventListener('abort', onAbort);
-      sub = this.#subscribe(filter, { qos: o.qos }, (m) => {
-        if (buf.length >= max) {
-          if (o.overflow == 'error') return finish(new IotError('queue_full', `messages(): more than bufferSize ${max} messages waiting`, { rule: 'messages.buffer', limit: max, actual: max + 1 }));
-          if (o.overflow == 'drop_newest') return;
-          buf.shift();
-        }
-        buf.push(m);
-        give();
-      });
-      sub.done.catch(finish);
-    } catch (e) {
-      finish(e);
-    }
-    return {
-      [Symbol.asyncIterator]() { return this; },
-      next: () => new Promise((...w) => { waiting.push(w); give(); }),
-      return: () => { finish(); return Promise.resolve({ done: true }); },
-    };
+    return messageStream(this, options, (push) => {
+      const sub = this.#subscribe(filter, { qos: options && options.qos }, push);
+      return { done: sub.done, release: sub.drop };
+    });
   }
+
 
   // Forgets handler entry h of filter f; the filter with no handler left is unsubscribed.
   #drop(f, h) {
