@@ -194,6 +194,25 @@ test('IotClient_SubscribeArray_OneBadFilterRejectsAndNothingStaysSubscribed', as
   await client.close();
 });
 
+test('IotClient_UnsubscribeThenSubscribeAgainAtOnce_TheNewHandlerKeepsItsMessages', async () => {
+  const client = await pkg.IotClient.create(staticOptions());
+  await client.connect();
+  const topic = `iotlite/wasm/${uniqueId('resub')}`;
+  const old = [];
+  const fresh = [];
+  await client.subscribe(topic, { qos: 1 }, (m) => old.push(m.text()));
+  // The UNSUBACK of the first call arrives after the second SUBSCRIBE was made: it ends the first
+  // handler only.
+  const unsubscribed = client.unsubscribe(topic);
+  await client.subscribe(topic, { qos: 1 }, (m) => fresh.push(m.text()));
+  await unsubscribed;
+  await client.publish(topic, 'after', { qos: 1 });
+  await waitFor(() => fresh.length === 1, 5000, 'the new handler gets the message');
+  assert.deepEqual(fresh, ['after']);
+  assert.deepEqual(old, []);
+  await client.close();
+});
+
 test('IotClient_PayloadKinds_StringBytesAndObjectArriveAsSent', async () => {
   const client = await pkg.IotClient.create(staticOptions());
   await client.connect();
@@ -298,6 +317,9 @@ test('IotClient_ConnackRefused_ErrorCarriesTheReturnCodeAsMqttReason', async () 
     assert.equal(e.code, 'auth_failed', e.message);
     assert.equal(e.mqttReason, 5);
     assert.equal(e.rule, undefined);
+    // Core's retry rule: an authorizer's token is the same on every retry.
+    assert.equal(e.retryable, false);
+    assert.equal(e.finalBecause, 'credentials_refused');
     return true;
   });
   await client.close();

@@ -367,7 +367,11 @@ export class IotClient {
 
 
   unsubscribe(filter) {
-    return this.#op(() => this.#n.unsubscribe(this.#h, filter, monotonic()), { filter, unsubscribe: true }, filter);
+    // The handlers this call ends: the filter's subscriptions made before it (one made after,
+    // while the UNSUBACK is on its way, keeps its handler).
+    const ended = [];
+    for (const [id, sub] of this.#subs) if (sub.filter === filter || (sub.filters && sub.filters.has(filter))) ended.push(id);
+    return this.#op(() => this.#n.unsubscribe(this.#h, filter, monotonic()), { filter, unsubscribe: true, ended }, filter);
   }
 
   // Resolves when a QoS 0 message is handed to the WebSocket, or at the PUBACK of a QoS 1 one.
@@ -574,9 +578,10 @@ export class IotClient {
       case EV_UNSUBSCRIBED: {
         const op = this.#take(ev.opId);
         if (!op) break;
-        for (const [id, sub] of this.#subs) {
-          if (sub.filters) sub.filters.delete(op.filter);
-          if (sub.filter === op.filter || (sub.filters && !sub.filters.size)) this.#subs.delete(id);
+        for (const id of op.ended) {
+          const sub = this.#subs.get(id);
+          if (sub && sub.filters) sub.filters.delete(op.filter);
+          if (sub && (sub.filter === op.filter || (sub.filters && !sub.filters.size))) this.#subs.delete(id);
         }
         // MQTT 5: the broker may refuse (UNSUBACK >= 0x80); the engine has stopped routing anyway.
         ev.error ? op.reject(ev.error) : op.resolve();
