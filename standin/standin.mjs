@@ -209,11 +209,14 @@ export async function startStandin(options = {}) {
     });
     parts.push(() => gateway.stop());
     checkpoint();
-    const alpn = await startAlpnRelay({ port: config.ports.alpn, tls: serverTls, hub, log });
+    // Fleet provisioning's certificates (set up below) authenticate only while ACTIVE.
+    let provisioning = null;
+    const certificateRefusal = (certificateId) => provisioning?.certificateRefusal(certificateId) ?? null;
+    const alpn = await startAlpnRelay({ port: config.ports.alpn, tls: serverTls, hub, log, certificateRefusal });
     parts.push(() => alpn.stop());
     checkpoint();
     // The 8883-style door: client-certificate TLS terminated here, then the same rule engine.
-    const mqttTls = await startMqttTlsDoor({ port: config.ports.mqttTls, tls: serverTls, hub, log, name: 'mqtts' });
+    const mqttTls = await startMqttTlsDoor({ port: config.ports.mqttTls, tls: serverTls, hub, log, name: 'mqtts', certificateRefusal });
     parts.push(() => mqttTls.stop());
     checkpoint();
     const cognito = await startCognito({
@@ -241,7 +244,6 @@ export async function startStandin(options = {}) {
       jobs = jobsControls({ store: jobsStore, publishAll: jobsService.publishAll });
       checkpoint();
     }
-    let provisioning = null;
     let provisioningClaim = null;
     if (config.fleetProvisioning) {
       const signer = createSigner({ dir: path.join(dir, 'pki', 'provisioned'), caCertPath: ca.caCertPath, caKeyPath: ca.caKeyPath });
@@ -273,6 +275,7 @@ export async function startStandin(options = {}) {
         log,
         policies,
         identityForKey: (accessKeyId) => credentials.identity(accessKeyId),
+        certificateRefusal,
       });
       parts.push(() => httpsApi.stop());
       checkpoint();

@@ -105,7 +105,7 @@ export async function startAdmin({ port = 0, controls, clock, log }) {
           // Jobs (lib/jobs_admin.mjs): AWS's CreateJob/CancelJob/... paths under /admin.
           ?? jobsAdminRoute(controls.jobs, req.method, url.pathname, url.searchParams)
           // Fleet provisioning (lib/provisioning_admin.mjs): templates, certificates, things.
-          ?? provisioningAdminRoute(controls.provisioning, req.method, url.pathname);
+          ?? provisioningAdminRoute(controls.provisioning, req.method, url.pathname, url.searchParams);
       if (!route) { send(res, 404, { error: `no route ${req.method} ${req.url}`, routes: Object.keys(routes) }); return; }
       try {
         if (size > MAX_BODY) throw new BadRequest('body too large');

@@ -4,6 +4,6 @@ import { startMqttTlsDoor } from './mqtt_tls_door.mjs';
 
 export const MQTT_ALPN = 'x-amzn-mqtt-ca';
 
-export function startAlpnRelay({ port = 0, tls, hub, log }) {
-  return startMqttTlsDoor({ port, tls, hub, log, name: 'alpn', alpn: MQTT_ALPN });
+export function startAlpnRelay({ port = 0, tls, hub, log, certificateRefusal = null }) {
+  return startMqttTlsDoor({ port, tls, hub, log, name: 'alpn', alpn: MQTT_ALPN, certificateRefusal });
 }

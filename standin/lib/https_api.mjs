@@ -201,11 +201,13 @@ function certificateIdentity(socket) {
  * @param {(line: string) => void} [o.log]
  * @param {import('./policy_set.mjs').PolicyAuthority} [o.policies] IoT policies (allow-all when absent)
  * @param {(accessKeyId: string) => object} [o.identityForKey] the identity a SigV4 key stands for
+ * @param {(certificateId: string) => string|null} [o.certificateRefusal] why a client certificate
+ *   may not authenticate (not ACTIVE), or null
  */
 export async function startHttpsApi({
   host = '127.0.0.1', mtlsPort = 0, sigv4Port = 0, tls, brokerUrl, store, lookupSecret,
   clockSkewMs = () => 0, sigv4Services = DATA_PLANE_SERVICES, retained, log = () => {},
-  policies = null, identityForKey = (accessKeyId) => ({ kind: 'static', accessKeyId }),
+  policies = null, identityForKey = (accessKeyId) => ({ kind: 'static', accessKeyId }), certificateRefusal = null,
 }) {
   const client = await mqtt.connectAsync(brokerUrl, {
     clientId: `iotlite-https-api-${randomUUID().slice(0, 8)}`,
@@ -417,6 +419,8 @@ export async function startHttpsApi({
         }
         req.iotDoor = kind;
         req.iotIdentity = kind === 'sigv4' ? identityForKey(sigv4KeyId(req.headers.authorization)) : certificateIdentity(req.socket);
+        const refusal = kind === 'mtls' && certificateRefusal?.(req.iotIdentity.certificate.certificateId);
+        if (refusal) return send(res, 403, { message: refusal }, { 'x-amzn-errortype': 'ForbiddenException' });
         await route(req, res, body, rawPath, search);
       } catch (e) {
         log(`https api (${kind}): ${e.message}`);

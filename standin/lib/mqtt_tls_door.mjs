@@ -17,8 +17,10 @@ import { certificateFields } from './policy_set.mjs';
  * @param {(line: string) => void} o.log
  * @param {string} o.name         label prefix for log lines ('mqtts', 'alpn')
  * @param {string} [o.alpn]       when set, the only ALPN protocol accepted (required)
+ * @param {(certificateId: string) => string|null} [o.certificateRefusal] why the certificate may
+ *        not authenticate (not ACTIVE), or null
  */
-export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alpn = null }) {
+export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alpn = null, certificateRefusal = null }) {
   let counter = 0;
   const sockets = new Set();
   const server = tls.createServer({
@@ -50,9 +52,16 @@ export async function startMqttTlsDoor({ port = 0, tls: pem, hub, log, name, alp
       socket.destroy();
       return;
     }
+    const peer = socket.getPeerCertificate();
+    const refusal = certificateRefusal?.(certificateFields(peer).certificateId);
+    if (refusal) {
+      // AWS does not say how it ends such a connection; the stand-in ends it before any MQTT.
+      log(`${id}: refused, ${refusal}`);
+      socket.destroy();
+      return;
+    }
     log(`${id}: accepted (certificate CN=${cn})`);
     socket.setNoDelay(true);
-    const peer = socket.getPeerCertificate();
     hub.attach({
       label: id,
       // IoT policies attach to the certificate (lib/policy_set.mjs); its subject and issuer

@@ -74,6 +74,28 @@ export class ProvisioningStore {
     return { certificateDescription: { certificateId, certificatePem, status }, thingName: thingName ?? null, policies };
   }
 
+  /** UpdateCertificate (`PUT /certificates/{id}?newStatus=`): ACTIVE, INACTIVE or REVOKED (AWS
+   *  refuses to set PENDING_TRANSFER through it, and REGISTER_INACTIVE is deprecated). */
+  updateCertificate(certificateId, newStatus) {
+    const c = this.#certificates.get(certificateId);
+    if (!c) throw new ControlError(404, 'ResourceNotFoundException', `certificate '${certificateId}' does not exist`);
+    if (!['ACTIVE', 'INACTIVE', 'REVOKED'].includes(newStatus)) {
+      throw new ControlError(400, 'InvalidRequestException', `newStatus must be ACTIVE, INACTIVE or REVOKED, not '${String(newStatus).slice(0, 32)}'`);
+    }
+    c.status = newStatus;
+    return {};
+  }
+
+  /** Why a device may not authenticate with the certificate `certificateId`, or null: AWS IoT
+   *  accepts ACTIVE certificates only (developer guide, "Activate or deactivate a client
+   *  certificate"). Certificates this store did not issue (the stand-in's own device
+   *  certificates) count as registered and ACTIVE. */
+  certificateRefusal(certificateId) {
+    const c = certificateId === undefined ? undefined : this.#certificates.get(certificateId);
+    if (!c || c.status === 'ACTIVE') return null;
+    return `certificate ${certificateId.slice(0, 12)}... is ${c.status}; AWS IoT accepts ACTIVE certificates only`;
+  }
+
   /** DescribeThing: a thing RegisterThing made. */
   describeThing(thingName) {
     const t = this.#things.get(thingName);

@@ -18,8 +18,9 @@ let s;
 let ca;
 let claim;
 let work;
+const logs = [];
 before(async () => {
-  s = await startStandin();
+  s = await startStandin({ log: (line) => logs.push(line) });
   ca = readFileSync(s.endpoints.caCertPath, 'utf8');
   const c = s.endpoints.provisioningClaim;
   claim = { cert: readFileSync(c.certPath, 'utf8'), key: readFileSync(c.keyPath, 'utf8') };
@@ -145,10 +146,24 @@ test('Provisioning_KeysPath_CreateKeysAndCertificateThenRegisterAndConnect', asy
   assert.ok(made.accepted, JSON.stringify(made));
   assert.deepEqual(Object.keys(made.accepted).sort(), ['certificateId', 'certificateOwnershipToken', 'certificatePem', 'privateKey']);
   checkIssued(made.accepted.certificatePem, made.accepted.certificateId, made.accepted.privateKey);
+  const identity = { key: made.accepted.privateKey, cert: made.accepted.certificatePem };
+  // Not ACTIVE before RegisterThing (PENDING_ACTIVATION): AWS IoT accepts ACTIVE certificates only.
+  await assert.rejects(connect(identity), /closed before CONNACK|ECONNRESET|socket hang up|EPIPE/);
   const reg = await call(c, REGISTER, { certificateOwnershipToken: made.accepted.certificateOwnershipToken, parameters: { SerialNumber: 'SN7' } });
   assert.equal(reg.accepted.thingName, 'device-SN7');
-  const d = await jobRoundTrip('device-SN7', { key: made.accepted.privateKey, cert: made.accepted.certificatePem }, 'prov-job-2');
+  const d = await jobRoundTrip('device-SN7', identity, 'prov-job-2');
   await d.endAsync(true);
+  // UpdateCertificate: INACTIVE refuses the next connection and HTTPS request; ACTIVE again admits it.
+  const id = made.accepted.certificateId;
+  assert.equal((await api('PUT', `/admin/certificates/${id}?newStatus=INACTIVE`)).status, 200);
+  assert.equal((await api('GET', `/admin/certificates/${id}`)).json.certificateDescription.status, 'INACTIVE');
+  await assert.rejects(connect(identity), /closed before CONNACK|ECONNRESET|socket hang up|EPIPE/);
+  assert.match(logs.join('\n'), new RegExp(`refused, certificate ${id.slice(0, 12)}\\.\\.\\. is INACTIVE; AWS IoT accepts ACTIVE certificates only`));
+  const bad = await api('PUT', `/admin/certificates/${id}?newStatus=PENDING_TRANSFER`);
+  assert.deepEqual([bad.status, bad.json.code], [400, 'InvalidRequestException']);
+  assert.equal((await api('PUT', `/admin/certificates/${id}?newStatus=ACTIVE`)).status, 200);
+  const again = await connect(identity);
+  await again.endAsync(true);
 });
 
 test('Provisioning_Rejections_TokenForgedExpiredTemplateMissingCsrInvalid', async (t) => {
