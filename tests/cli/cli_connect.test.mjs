@@ -17,50 +17,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { startStandinProcess } from './processes.mjs';
 import { createServer } from 'node:net';
 
 const CLI = process.env.IOTLITE_CLI;
-const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'standin', 'standin.mjs');
 const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
 const WRONG_SECRET = 'wrongSecretKeyThatMustNeverBePrinted/0123456';
 const FAKE_TOKEN = 'FwoGZXIvYXdzSessionTokenThatMustNeverBePrinted+/=';
 const CUSTOM_PASSWORD = 'customAuthorizerPasswordNeverPrinted';
 
-let standin;   // { child, endpoints }
-let standinLog = '';
+let standin;   // startStandinProcess(): { child, endpoints, log(), stop() }
 let scratch;   // temp dir for credentials files and payload files
 let secret;    // the stand-in's static secret key
 const outputs = [];  // every stdout/stderr, checked for secrets at the end
-
-function startStandin() {
-  return new Promise((resolve, reject) => {
-    // stdin stays a pipe: the stand-in stops by itself if this process dies and the pipe closes.
-    // Its log (stderr, never secrets) is kept for failure messages.
-    const child = spawn(process.execPath, [STANDIN], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr.setEncoding('utf8').on('data', (d) => { standinLog += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('stand-in did not start in 60 s')); }, 60000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`stand-in exited early (${code})`)); });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, endpoints: JSON.parse(line) });
-    });
-  });
-}
-
-function stopStandin() {
-  if (!standin) return Promise.resolve();
-  const { child } = standin;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => { clearTimeout(force); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
 
 // Runs a program; resolves {code, out, err, ms}. Killed (SIGKILL) after HARD_LIMIT_MS.
 // onStderrLine(line) sees stderr as it arrives (readiness lines).
@@ -170,12 +141,12 @@ function assertOneLineError(r, code, pattern, command) {
 before(async () => {
   assert.ok(CLI, 'IOTLITE_CLI must point at the built iotlite binary');
   scratch = mkdtempSync(join(tmpdir(), 'iotlite-cli-test-'));
-  standin = await startStandin();
+  standin = await startStandinProcess();
   secret = standin.endpoints.testCredentials.secretAccessKey;
 });
 
 after(async () => {
-  await stopStandin();
+  await standin?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -266,7 +237,7 @@ test('a dropped connection: sub reconnects by itself (re-signed), re-subscribes 
   const p2 = await cli(['pub', ...conn('ws'), '-t', topic, '-m', 'after', '-q', '1', '-r', '-W', '10'], { env: awsEnv() });
   assert.equal(p2.code, 0, p2.err);
   const r = await sub.done;
-  const why = () => `sub: ${JSON.stringify(r.out)} ${r.err}\nstand-in log tail:\n${standinLog.slice(-2000)}\nbroker log tail:\n${
+  const why = () => `sub: ${JSON.stringify(r.out)} ${r.err}\nstand-in log tail:\n${standin.log().slice(-2000)}\nbroker log tail:\n${
     readFileSync(join(standin.endpoints.tempDir, 'mosquitto.log'), 'utf8').slice(-3000)}`;
   assert.equal(r.code, 0, why());
   assert.equal(r.out, 'before\nafter\n', why());

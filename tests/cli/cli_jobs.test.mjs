@@ -13,45 +13,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { startStandinProcess } from './processes.mjs';
 
 const CLI = process.env.IOTLITE_CLI;
 const DEVICE = process.env.IOTLITE_DEVICE;  // the example device (programs/device)
-const STANDIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'standin', 'standin.mjs');
 const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
 
-let standin;  // { child, endpoints }
-let standinLog = '';
+let standin;  // startStandinProcess(): { child, endpoints, log(), stop() }
 let scratch;
 const outputs = [];  // every stdout/stderr, checked for the secret key at the end
-
-function startStandin() {
-  return new Promise((resolve, reject) => {
-    // stdin stays a pipe: the stand-in stops by itself if this process dies and the pipe closes.
-    const child = spawn(process.execPath, [STANDIN], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr.setEncoding('utf8').on('data', (d) => { standinLog += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('stand-in did not start in 60 s')); }, 60000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`stand-in exited early (${code})`)); });
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, endpoints: JSON.parse(line) });
-    });
-  });
-}
-
-function stopStandin() {
-  if (!standin) return Promise.resolve();
-  const { child } = standin;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => { clearTimeout(force); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
 
 // Runs the CLI (or `file`); resolves {code, signal, out, err, ms}. Killed (SIGKILL) after
 // HARD_LIMIT_MS. onStderr(all) sees stderr as it arrives.
@@ -152,11 +124,11 @@ async function assertGroupGone(pgid) {
 before(async () => {
   assert.ok(CLI, 'IOTLITE_CLI must point at the built iotlite binary');
   scratch = mkdtempSync(join(tmpdir(), 'iotlite-cli-jobs-'));
-  standin = await startStandin();
+  standin = await startStandinProcess();
 });
 
 after(async () => {
-  await stopStandin();
+  await standin?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -8,11 +8,11 @@
 // certificate. Every CLI run carries -W and is killed after a hard bound.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { runBounded } from './processes.mjs';
 import { startStandin } from '../../standin/standin.mjs';
 import { connectCert, request } from '../../standin/test/helpers.mjs';
 
@@ -37,17 +37,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function run(args) {
-  return new Promise((resolve) => {
-    const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), HARD_LIMIT_MS);
-    child.on('close', (code) => { clearTimeout(killer); outputs.push(stdout, stderr); resolve({ code, stdout, stderr }); });
-  });
-}
+const run = (args) => runBounded(CLI, args, { limitMs: HARD_LIMIT_MS, outputs });
 
 function provisionArgs(out, extra) {
   const claim = s.endpoints.provisioningClaim;

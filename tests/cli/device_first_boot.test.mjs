@@ -10,12 +10,12 @@
 // hard bound.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { runBounded } from './processes.mjs';
 import { startStandin } from '../../standin/standin.mjs';
 import { request } from '../../standin/test/helpers.mjs';
 
@@ -40,17 +40,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function runDevice(args) {
-  return new Promise((resolve) => {
-    const child = spawn(DEVICE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), HARD_LIMIT_MS);
-    child.on('close', (code) => { clearTimeout(killer); outputs.push(stdout, stderr); resolve({ code, stdout, stderr }); });
-  });
-}
+const runDevice = (args) => runBounded(DEVICE, args, { limitMs: HARD_LIMIT_MS, outputs });
 
 // --once: the device stops when its first shadow report is accepted.
 function bootArgs(dir, serial, { template = TEMPLATE, claim = s.endpoints.provisioningClaim } = {}) {
