@@ -85,7 +85,7 @@ void Session::stop(std::uint32_t timeout_ms) {
 
 Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain) {
     auto r = client_->publish(topic, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), qos, retain, now_ms());
-    drive(false);  // the caller gets the op id before any event about it (queued for poll())
+    write_if_large();
     return r;
 }
 
@@ -93,19 +93,19 @@ Result<std::uint32_t> Session::publish(std::string_view topic, std::string_view 
                                        const mqtt::Properties& properties) {
     auto r = client_->publish(topic, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), qos, retain,
                               properties, now_ms());
-    drive(false);  // the caller gets the op id before any event about it (queued for poll())
+    write_if_large();
     return r;
 }
 
 Result<std::uint32_t> Session::subscribe(const std::vector<mqtt::TopicFilter>& filters) {
     auto r = client_->subscribe(filters, now_ms());
-    drive(false);  // the caller gets the op id before any event about it (queued for poll())
+    write_if_large();
     return r;
 }
 
 Result<std::uint32_t> Session::unsubscribe(const std::vector<std::string>& filters) {
     auto r = client_->unsubscribe(filters, now_ms());
-    drive(false);  // the caller gets the op id before any event about it (queued for poll())
+    write_if_large();
     return r;
 }
 
@@ -195,6 +195,32 @@ bool Session::deliver() {
     return any;
 }
 
+// Hands the transport what the engine wrote, as much as it takes now. True when anything moved
+// (or the transport failed).
+bool Session::write_output() {
+    bool any = false;
+    while (transport_ && !opening_ && client_->output_size() > 0) {
+        std::int32_t n = transport_->send(client_->output_data(), client_->output_size());
+        if (n < 0) {
+            transport_failed(transport_->last_error());
+            return true;
+        }
+        if (n == 0) break;
+        client_->consume_output(static_cast<std::size_t>(n));
+        any = true;
+    }
+    return any;
+}
+
+// publish(), subscribe() and unsubscribe() leave their packets to the next poll(): everything the
+// application queued in between goes out in one write (one TLS record, one system call), not one
+// per call. Only a burst that has filled kEagerWrite bytes is written at once, so that a loop of
+// publishes without poll() keeps moving. No events are touched: the caller has its op id before
+// any event about it.
+void Session::write_if_large() {
+    if (client_->output_size() >= kEagerWrite) write_output();
+}
+
 bool Session::drive(bool deliver_events) {
     bool progress = false;
     // Bounded: a busy peer cannot keep us here forever.
@@ -221,18 +247,7 @@ bool Session::drive(bool deliver_events) {
                 any = true;
             }
         }
-        if (transport_ && !opening_) {
-            while (transport_ && client_->output_size() > 0) {
-                std::int32_t n = transport_->send(client_->output_data(), client_->output_size());
-                if (n < 0) {
-                    transport_failed(transport_->last_error());
-                    break;
-                }
-                if (n == 0) break;
-                client_->consume_output(static_cast<std::size_t>(n));
-                any = true;
-            }
-        }
+        if (write_output()) any = true;
         if (transport_ && !opening_) {
             for (int reads = 0; reads < 16 && transport_; ++reads) {
                 std::int32_t n = transport_->recv(rx_.data(), rx_.size());

@@ -82,11 +82,12 @@ private:
 
 // A broker that answers at once, in the same send(): CONNACK to CONNECT, SUBACK (QoS 1 granted
 // per filter) to SUBSCRIBE, UNSUBACK to UNSUBSCRIBE, PUBACK to a QoS 1 PUBLISH. So every
-// completion is readable by the very next recv(), i.e. still inside the publish()/subscribe()
-// call that caused it.
+// completion is readable by the very next recv(), in the same loop turn that wrote its packet.
 class AckingBroker final : public InboxTransport {
 public:
+    explicit AckingBroker(std::uint32_t* sends = nullptr) : sends_(sends) {}
     std::int32_t send(const std::uint8_t* d, std::size_t n) override {
+        if (sends_ != nullptr) ++*sends_;
         pending_.insert(pending_.end(), d, d + n);
         for (int packets = 0; packets < 64 && pending_.size() >= 2; ++packets) {
             // Whole packets only (3.1.1 §2.2.3: remaining length in 1-4 bytes).
@@ -132,6 +133,7 @@ private:
         }
     }
     std::vector<std::uint8_t> pending_;
+    std::uint32_t* sends_;  // counts send() calls when set
 };
 
 // A peer that accepts TCP but never completes the handshake.
@@ -338,9 +340,9 @@ private:
     std::vector<std::string> queued_;
 };
 
-TransportOpener acking_opener() {
-    return [](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
-        return std::unique_ptr<Transport>(new AckingBroker());
+TransportOpener acking_opener(std::uint32_t* sends = nullptr) {
+    return [sends](const mqtt::ConnectionTarget&) -> Result<std::unique_ptr<Transport>> {
+        return std::unique_ptr<Transport>(new AckingBroker(sends));
     };
 }
 
@@ -365,12 +367,42 @@ TEST_F(SessionUnitTest, AttachedService_EventsDeliveredOnlyFromPoll) {
     ASSERT_TRUE(s->start().ok());
     ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
     ASSERT_TRUE(probe.subscribe(s->now_ms()).ok());
-    // publish() writes the SUBSCRIBE too; the broker's SUBACK is read and routed inside the call...
+    // publish() does no I/O below 16 KiB: the SUBSCRIBE and the PUBLISH wait for the loop...
     ASSERT_TRUE(s->publish("a/b", "x", mqtt::QoS::at_most_once).ok());
-    ASSERT_NE(std::find(probe.seen.begin(), probe.seen.end(), mqtt::Event::Type::subscribed), probe.seen.end());
+    EXPECT_EQ(std::find(probe.seen.begin(), probe.seen.end(), mqtt::Event::Type::subscribed), probe.seen.end());
     EXPECT_TRUE(probe.delivered.empty()) << "a service handed out events from inside publish()";
-    s->poll(0);  // ...and handed to the application only by the loop
+    s->poll(0);  // ...which writes both, reads the SUBACK, routes it and hands it out
+    EXPECT_NE(std::find(probe.seen.begin(), probe.seen.end(), mqtt::Event::Type::subscribed), probe.seen.end());
     EXPECT_EQ(probe.delivered, std::vector<std::string>{"ready"});
+}
+
+TEST_F(SessionUnitTest, PublishesBetweenPolls_GoOutInOneWriteAtTheNextPoll) {
+    std::uint32_t sends = 0;
+    auto s = make(acking_opener(&sends));
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    const std::uint32_t before = sends;
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(s->publish("a/b", "x", mqtt::QoS::at_least_once).ok());
+    EXPECT_EQ(sends, before) << "publish() wrote before the loop turn";
+    EXPECT_EQ(count(mqtt::Event::Type::published), 0);
+    s->poll(0);
+    EXPECT_EQ(sends, before + 1) << "three publishes, one write";
+    EXPECT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::published) == 3; }, 1000));
+}
+
+TEST_F(SessionUnitTest, BurstOf16KiBBetweenPolls_WrittenInsideTheCall) {
+    std::uint32_t sends = 0;
+    auto s = make(acking_opener(&sends));
+    ASSERT_TRUE(s->start().ok());
+    ASSERT_TRUE(s->run_until([&] { return count(mqtt::Event::Type::connected) == 1; }, 1000));
+    const std::uint32_t before = sends;
+    const std::string payload(6000, 'p');
+    ASSERT_TRUE(s->publish("a/b", payload, mqtt::QoS::at_most_once).ok());
+    ASSERT_TRUE(s->publish("a/b", payload, mqtt::QoS::at_most_once).ok());
+    EXPECT_EQ(sends, before) << "12 KB queued: not yet";
+    ASSERT_TRUE(s->publish("a/b", payload, mqtt::QoS::at_most_once).ok());
+    EXPECT_EQ(sends, before + 1) << "18 KB queued: written at once, in one write";
+    EXPECT_EQ(count(mqtt::Event::Type::published), 0) << "no event from inside publish()";
 }
 
 TEST_F(SessionUnitTest, AttachedService_ItsDeadlineWakesTheLoopExactlyThen) {

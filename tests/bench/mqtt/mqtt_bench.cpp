@@ -1,6 +1,8 @@
-// MQTT over TCP loopback benchmark (not a test): iotlite::mqtt::Client (with the test TcpDriver)
-// against Paho MQTT C (MQTTClient, synchronous mode) and mosquitto_pub/mosquitto_sub, all through
-// one private Mosquitto broker, in the same run.
+// MQTT over TCP loopback benchmark (not a test): iotlite::mqtt::Client, driven by the test
+// TcpDriver (one send() per publish()) and by the shipped native driver firmware::Session (its
+// loop writes what the application queued between two poll() calls at once), against Paho MQTT C
+// (MQTTClient, synchronous mode) and mosquitto_pub/mosquitto_sub, all through one private
+// Mosquitto broker, in the same run.
 //
 //   throughput  QoS 0: a publisher sends N messages of S bytes; a subscriber of the same client
 //               library counts them. Rate = received / (last receipt - first publish).
@@ -14,6 +16,7 @@
 #include <MQTTClient.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "iotlite/firmware/posix_port.hpp"
+#include "iotlite/firmware/session.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "mosquitto_broker.hpp"
 #include "tcp_driver.hpp"
@@ -56,8 +61,17 @@ struct Options {
 struct Throughput {
     std::size_t received = 0;
     double seconds = 0;
+    double publisher_cpu_us = 0;  // CPU time (user + system) of the publishing thread, per message
     double rate() const { return seconds > 0 ? static_cast<double>(received) / seconds : 0; }
 };
+
+// CPU time (user + system) of the calling thread, in microseconds.
+double thread_cpu_us() {
+    rusage u{};
+    ::getrusage(RUSAGE_THREAD, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 struct Latency {
     double p50_us = 0;
@@ -158,6 +172,7 @@ Throughput engine_throughput(std::uint16_t port, const Options& o, int round) {
 
     start = true;
     t0 = Clock::now();
+    const double cpu0 = thread_cpu_us();
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
     for (std::size_t i = 0; i < o.messages; ++i) {
         auto op = pub.client->publish(topic, bytes, payload.size(), QoS::at_most_once, false, TcpDriver::now_ms());
@@ -168,12 +183,100 @@ Throughput engine_throughput(std::uint16_t port, const Options& o, int round) {
         pub.driver->flush();
     }
     pub.driver->run_until([&] { return pub.client->output_size() == 0; }, 10000);
+    const double cpu = thread_cpu_us() - cpu0;
     sub_thread.join();
     pub.client->disconnect(TcpDriver::now_ms());
     pub.driver->flush();
     sub.client->disconnect(TcpDriver::now_ms());
     sub.driver->flush();
-    return Throughput{received, received ? since(t0, last) : 0};
+    return Throughput{received, received ? since(t0, last) : 0, cpu / static_cast<double>(o.messages)};
+}
+
+// ---- the engine in firmware::Session (the native driver the CLI and the example device use) ----
+
+struct SessionConn {
+    std::unique_ptr<iotlite::firmware::PosixPort> posix;
+    std::unique_ptr<iotlite::firmware::Session> session;
+    bool connected = false;
+};
+
+std::unique_ptr<SessionConn> session_connect(std::uint16_t port, const std::string& id) {
+    iotlite::mqtt::Config config;
+    config.client_id = id;
+    config.keep_alive_s = 60;
+    config.max_inflight = 32;
+    auto c = std::make_unique<SessionConn>();
+    c->posix = std::make_unique<iotlite::firmware::PosixPort>();
+    auto targets = [port](std::uint32_t) -> iotlite::Result<iotlite::mqtt::ConnectionTarget> {
+        iotlite::mqtt::ConnectionTarget t;
+        t.kind = iotlite::mqtt::TransportKind::tcp;
+        t.host = "127.0.0.1";
+        t.port = port;
+        return t;
+    };
+    auto opener = [posix = c->posix.get()](const iotlite::mqtt::ConnectionTarget& t) { return posix->port().tcp.open(t.host, t.port); };
+    auto created = iotlite::firmware::Session::create(config, c->posix->port(), targets, opener);
+    if (!created) die("session create: " + created.error().message);
+    c->session = std::move(created.value());
+    SessionConn* raw = c.get();
+    c->session->set_event_handler([raw](const Event& ev) {
+        if (ev.type == Event::Type::connected) raw->connected = true;
+    });
+    if (!c->session->start()) die("session start() refused");
+    if (!c->session->run_until([raw] { return raw->connected; }, 5000)) die("session: no CONNACK");
+    return c;
+}
+
+// As engine_throughput, both ends in a Session: the publisher publishes as fast as the engine
+// takes the messages (poll() only when it refuses one, i.e. its output is full), the Session
+// writing a 16 KiB burst at once and the rest at the next poll().
+Throughput session_throughput(std::uint16_t port, const Options& o, int round) {
+    const std::string topic = "bench/q0/session/" + std::to_string(round);
+    const std::string payload = make_payload(o.size);
+    auto sub = session_connect(port, "bench-session-sub");
+    bool subscribed = false;
+    std::atomic<bool> start{false};
+    Clock::time_point t0;
+    Clock::time_point last;
+    std::size_t received = 0;
+    sub->session->set_event_handler([&](const Event& ev) {
+        if (ev.type == Event::Type::subscribed) subscribed = true;
+        if (ev.type == Event::Type::message) {
+            ++received;
+            last = Clock::now();
+        }
+    });
+    if (!sub->session->subscribe({{topic, QoS::at_most_once}})) die("session subscribe refused");
+    if (!sub->session->run_until([&] { return subscribed; }, 5000)) die("session: no SUBACK");
+    auto pub = session_connect(port, "bench-session-pub");
+
+    std::thread sub_thread([&] {
+        while (!start.load()) std::this_thread::yield();
+        auto idle_since = Clock::now();
+        std::size_t seen = 0;
+        while (received < o.messages) {
+            sub->session->poll(50);
+            if (received != seen) {
+                seen = received;
+                idle_since = Clock::now();
+            } else if (since(idle_since, Clock::now()) > 3.0) {
+                break;  // nothing for 3 s: the rest was lost
+            }
+        }
+    });
+
+    start = true;
+    t0 = Clock::now();
+    const double cpu0 = thread_cpu_us();
+    for (std::size_t i = 0; i < o.messages; ++i) {
+        while (!pub->session->publish(topic, payload, QoS::at_most_once)) pub->session->poll(1);  // output full
+    }
+    pub->session->run_until([&] { return pub->session->client().output_size() == 0; }, 10000);
+    const double cpu = thread_cpu_us() - cpu0;
+    sub_thread.join();
+    pub->session->stop();
+    sub->session->stop();
+    return Throughput{received, received ? since(t0, last) : 0, cpu / static_cast<double>(o.messages)};
 }
 
 Latency engine_latency(std::uint16_t port, const Options& o) {
@@ -492,19 +595,23 @@ int main(int argc, char** argv) {
     std::printf("MQTT over TCP loopback via Mosquitto (port %u): QoS 0 %zu x %zu B, QoS 1 %zu round trips, "
                 "%d rounds (median shown)\n",
                 port, o.messages, o.size, o.samples, o.rounds);
-    std::vector<Throughput> t_engine, t_paho, t_mosq;
+    std::vector<Throughput> t_engine, t_session, t_paho, t_mosq;
     for (int r = 0; r < o.rounds; ++r) {
         t_engine.push_back(engine_throughput(port, o, r));
+        t_session.push_back(session_throughput(port, o, r));
         if (o.engine_only) {
-            std::fprintf(stderr, "round %d: engine %.0f/s (%zu)\n", r, t_engine.back().rate(), t_engine.back().received);
+            std::fprintf(stderr, "round %d: engine %.0f/s (%zu, publisher %.2f us CPU/msg), session %.0f/s (%zu, %.2f us)\n", r,
+                         t_engine.back().rate(), t_engine.back().received, t_engine.back().publisher_cpu_us,
+                         t_session.back().rate(), t_session.back().received, t_session.back().publisher_cpu_us);
             continue;
         }
         t_paho.push_back(paho_throughput(port, o, r));
         if (!pub_exe.empty() && !sub_exe.empty()) {
             t_mosq.push_back(mosquitto_clients_throughput(port, o, r, g_broker->dir(), pub_exe, sub_exe));
         }
-        std::fprintf(stderr, "round %d: engine %.0f/s (%zu), paho %.0f/s (%zu)%s\n", r, t_engine.back().rate(),
-                     t_engine.back().received, t_paho.back().rate(), t_paho.back().received,
+        std::fprintf(stderr, "round %d: engine %.0f/s (%zu), session %.0f/s (%zu), paho %.0f/s (%zu)%s\n", r,
+                     t_engine.back().rate(), t_engine.back().received, t_session.back().rate(), t_session.back().received,
+                     t_paho.back().rate(), t_paho.back().received,
                      t_mosq.empty() ? "" : (", mosquitto " + std::to_string(static_cast<long>(t_mosq.back().rate())) +
                                             "/s (" + std::to_string(t_mosq.back().received) + ")")
                                                .c_str());
@@ -530,6 +637,7 @@ int main(int argc, char** argv) {
     auto rate = [](const Throughput& t) { return t.rate(); };
     auto p50 = [](const Latency& l) { return l.p50_us; };
     const Throughput te = median_by<Throughput>(t_engine, rate);
+    const Throughput ts = median_by<Throughput>(t_session, rate);
     const Throughput tp = median_by<Throughput>(t_paho, rate);
     const Throughput tm = t_mosq.empty() ? Throughput{} : median_by<Throughput>(t_mosq, rate);
     const Latency le = median_by<Latency>(l_engine, p50);
@@ -544,6 +652,8 @@ int main(int argc, char** argv) {
     std::printf("| iotlite Client + TcpDriver | %.0f | %zu/%zu | %.2f | %.1f | %.1f | %.2f |\n", te.rate(), te.received,
                 o.messages, best_rate > 0 ? te.rate() / best_rate : 0, le.p50_us, le.p99_us,
                 best_p50 > 0 ? le.p50_us / best_p50 : 0);
+    std::printf("| iotlite firmware::Session (QoS 0 only) | %.0f | %zu/%zu | %.2f | | | |\n", ts.rate(), ts.received, o.messages,
+                best_rate > 0 ? ts.rate() / best_rate : 0);
     std::printf("| Paho MQTT C 1.3.11 (QoS 0: MQTTClient sync; QoS 1: callbacks, one connection, max 300 samples) | %.0f | %zu/%zu | "
                 "%.2f | %.1f | %.1f | %.2f |\n",
                 tp.rate(), tp.received, o.messages, best_rate > 0 ? tp.rate() / best_rate : 0, lp.p50_us, lp.p99_us,
@@ -557,6 +667,17 @@ int main(int argc, char** argv) {
         std::printf("| mosquitto_pub | not found | | | | | |\n");
     }
     const bool rate_ok = te.received == o.messages && te.rate() >= 0.9 * best_rate;
+    const double mosq_ratio = tm.rate() > 0 ? ts.rate() / tm.rate() : 0;
+    auto cpu = [](const std::vector<Throughput>& v) {
+        std::vector<double> us;
+        for (const Throughput& t : v) us.push_back(t.publisher_cpu_us);
+        std::sort(us.begin(), us.end());
+        return us[us.size() / 2];
+    };
+    std::printf("\npublisher thread CPU per QoS 0 message (median): TcpDriver %.2f us (one send() per publish), Session %.2f us\n",
+                cpu(t_engine), cpu(t_session));
+    std::printf("\nissue 17 (QoS 0 >= 1.0x mosquitto_pub -> mosquitto_sub): Session %.2fx, TcpDriver %.2fx (medians of %d rounds)\n",
+                mosq_ratio, tm.rate() > 0 ? te.rate() / tm.rate() : 0, o.rounds);
     const bool p50_ok = le.p50_us <= best_p50;
     std::printf("\ntargets: QoS 0 rate >= 90%% of the faster C client: %s; QoS 1 p50 no worse than the faster Paho: %s\n",
                 rate_ok ? "met" : "NOT met", p50_ok ? "met" : "NOT met");

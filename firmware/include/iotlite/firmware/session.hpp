@@ -64,7 +64,9 @@ public:
     // Polls until pred() is true (returns true) or timeout_ms passed (returns false).
     bool run_until(const std::function<bool()>& pred, std::uint32_t timeout_ms);
 
-    // The engine's calls with the session clock. MQTT 3.1.1 or 5 is the config's protocol_version;
+    // The engine's calls with the session clock. Their packets go out at the next poll(), all
+    // that was queued since the last one in one write (one system call, one TLS record); a burst
+    // of 16 KiB or more is written at once. MQTT 3.1.1 or 5 is the config's protocol_version;
     // on MQTT 5 the subscription options are TopicFilter's, and the broker's reason codes and
     // reason strings come back in the events' Error (mqtt_reason, message), see mqtt::Event.
     Result<std::uint32_t> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain = false);
@@ -97,6 +99,10 @@ private:
     // One non-blocking pass; true if anything happened. Application events are queued in
     // pending_ and handed to the handlers only when deliver_events.
     bool drive(bool deliver_events);
+    bool write_output();
+    void write_if_large();
+    // A TLS record's largest plaintext (RFC 8446 §5.1): a burst this large is written at once.
+    static constexpr std::size_t kEagerWrite = 16384;
     bool deliver();
     std::uint64_t next_deadline() const;
     // Acts on a transport command or offers the event to the services; true when the application
