@@ -250,6 +250,10 @@ export async function startStandin(options = {}) {
       provisioning = new ProvisioningStore({
         nowMs: () => clock.nowMs(), signer, region: config.region, accountId: config.accountId,
         onRegistered: (r) => attachTemplatePolicies(policies, r, log),
+        // A certificate that leaves ACTIVE ends its live connections (AWS: "within a few minutes").
+        onCertificateStatus: (id, status) => {
+          if (status !== 'ACTIVE') hub.dropCertificate(id, `certificate ${id.slice(0, 12)}... is ${status}`);
+        },
       });
       // Thing policy variables resolve for certificates RegisterThing attached to the thing.
       policies.isAttached = (certificateId, thingName) => {

@@ -37,12 +37,14 @@ export class ProvisioningStore {
   #things = new Map(); // thingName -> {thingName, attributes, principals: [certificateId]}
 
   /** @param {{ nowMs: () => number, signer: ReturnType<import('./provisioning_signer.mjs').createSigner>, region?: string, accountId?: string, onRegistered?: (r: object) => void }} opts */
-  constructor({ nowMs, signer, region = 'us-east-1', accountId = '123456789012', onRegistered = () => {} }) {
+  /** onCertificateStatus(certificateId, status): after UpdateCertificate changed a status. */
+  constructor({ nowMs, signer, region = 'us-east-1', accountId = '123456789012', onRegistered = () => {}, onCertificateStatus = null }) {
     this.nowMs = nowMs;
     this.signer = signer;
     this.region = region;
     this.accountId = accountId;
     this.onRegistered = onRegistered;
+    this.onCertificateStatus = onCertificateStatus;
   }
 
   // ---- control plane ------------------------------------------------------------------------
@@ -83,6 +85,7 @@ export class ProvisioningStore {
       throw new ControlError(400, 'InvalidRequestException', `newStatus must be ACTIVE, INACTIVE or REVOKED, not '${String(newStatus).slice(0, 32)}'`);
     }
     c.status = newStatus;
+    this.onCertificateStatus?.(certificateId, newStatus);
     return {};
   }
 

@@ -144,6 +144,8 @@ export class RelayHub {
     };
     const entry = {
       label: client.label,
+      /** The client certificate's id (8883, ALPN 443), for dropCertificate(). */
+      certificateId: client.identity?.certificate?.certificateId,
       /** Set when a newer connection with the same client id connected (see handle). */
       takenOver: false,
       close: (reason) => {
@@ -230,6 +232,14 @@ export class RelayHub {
     for (const t of this.sessionTimers.values()) clearTimeout(t);
     this.sessionTimers.clear();
     return this.dropAll('stand-in stopping');
+  }
+
+  /** Closes the live relays authenticated by the certificate `certificateId` (it left ACTIVE).
+   *  Returns how many were closed. */
+  dropCertificate(certificateId, reason) {
+    const mine = [...this.live].filter((e) => e.certificateId !== undefined && e.certificateId === certificateId);
+    for (const e of mine) e.close(reason);
+    return mine.length;
   }
 
   /** Fault control: closes every live relay. Returns how many were dropped. */

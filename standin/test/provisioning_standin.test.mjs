@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -153,11 +154,28 @@ test('Provisioning_KeysPath_CreateKeysAndCertificateThenRegisterAndConnect', asy
   assert.equal(reg.accepted.thingName, 'device-SN7');
   const d = await jobRoundTrip('device-SN7', identity, 'prov-job-2');
   await d.endAsync(true);
-  // UpdateCertificate: INACTIVE refuses the next connection and HTTPS request; ACTIVE again admits it.
+  // UpdateCertificate: INACTIVE ends the live connection and refuses the next; ACTIVE again admits it.
   const id = made.accepted.certificateId;
+  const live = await connect(identity);
+  const ended = new Promise((resolve) => live.once('close', resolve));
   assert.equal((await api('PUT', `/admin/certificates/${id}?newStatus=INACTIVE`)).status, 200);
+  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the live connection stayed')), 5000))]);
+  live.end(true);
   assert.equal((await api('GET', `/admin/certificates/${id}`)).json.certificateDescription.status, 'INACTIVE');
   await assert.rejects(connect(identity), /closed before CONNACK|ECONNRESET|socket hang up|EPIPE/);
+  // HTTPS publish (8443) with it: 403 naming the status.
+  const https403 = await new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: s.endpoints.httpsMtlsPort, method: 'POST', path: '/topics/prov/inactive?qos=1',
+      ca, key: identity.key, cert: identity.cert }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end('x');
+  });
+  assert.equal(https403.status, 403);
+  assert.match(https403.text, /is INACTIVE; AWS IoT accepts ACTIVE certificates only/);
   assert.match(logs.join('\n'), new RegExp(`refused, certificate ${id.slice(0, 12)}\\.\\.\\. is INACTIVE; AWS IoT accepts ACTIVE certificates only`));
   const bad = await api('PUT', `/admin/certificates/${id}?newStatus=PENDING_TRANSFER`);
   assert.deepEqual([bad.status, bad.json.code], [400, 'InvalidRequestException']);
