@@ -13,9 +13,6 @@ import {
 } from './wasm-boundary.js';
 import { IotError, asIotError, redact, bad, closed, aborted, signalOf } from './errors.js';
 import { messageStream } from './message_stream.js';
-
-// For the MQTT 5 entry (mqtt5.js), which builds on this client.
-export { bad, aborted, signalOf };
 import { createCredentialSource } from './credentials.js';
 import { watchPage } from './lifecycle.js';
 
