@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startStandinProcess } from './processes.mjs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 
 const CLI = process.env.IOTLITE_CLI;
 const HARD_LIMIT_MS = 30000;  // no CLI run may take longer than this, whatever happens
@@ -383,6 +384,29 @@ test('a closed port fails fast: exit 1 within 3 s naming the address (as mosquit
   // mosquitto_pub, the oracle: the same exit status at once.
   const m = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', '1', '-t', 'a', '-m', 'x']);
   assert.equal(m.code, 1);
+});
+
+test('an upgrade refused with HTTP 503 is retried until -W (exit 27), one refused with 404 ends at once (exit 1): core\'s retry rule', async () => {
+  for (const [status, code] of [[503, 27], [404, 1]]) {
+    let upgrades = 0;
+    const server = createHttpServer((req, res) => { upgrades += 1; res.writeHead(status, { connection: 'close' }).end('no'); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await cli(['pub', '--endpoint', `127.0.0.1:${server.address().port}`, '--scheme', 'ws', '--region', 'us-east-1',
+        '-t', 'a', '-m', 'x', '-W', '3'], { env: awsEnv() });
+      assert.equal(r.code, code, `HTTP ${status}: ${r.err}`);
+      assert.match(r.err, new RegExp(`HTTP ${status}`));
+      if (status === 503) {
+        assert.ok(r.ms >= 2900, `HTTP 503: gave up after ${r.ms} ms, before -W`);
+        assert.ok(upgrades >= 2, `HTTP 503: ${upgrades} attempt(s)`);
+      } else {
+        assert.ok(r.ms < 2500, `HTTP 404: took ${r.ms} ms`);
+        assert.equal(upgrades, 1);
+      }
+    } finally {
+      server.close();
+    }
+  }
 });
 
 test('a port that accepts but never answers: bounded by -W, exit 27 (mosquitto\'s timeout code), no tight loop', async () => {
