@@ -13,6 +13,7 @@ import {
 } from './wasm-boundary.js';
 import { IotError, asIotError, redact, bad, closed, aborted, signalOf } from './errors.js';
 import { messageStream } from './message_stream.js';
+import { Emitter, EMIT } from './emitter.js';
 import { createCredentialSource } from './credentials.js';
 import { watchPage } from './lifecycle.js';
 
@@ -125,8 +126,8 @@ function watchUpgrade(sock, info) {
 
 const tooBig = (what, max) => `WebSocket ${what} refused (messages are limited to ${max} bytes)`;
 
-export class IotClient {
-  #n; #o; #endpoint; #WebSocket; #fetch; #listeners; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
+export class IotClient extends Emitter {
+  #n; #o; #endpoint; #WebSocket; #fetch; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
   #svc = [];  // attached services (attach)
   #offsetMs = 0;  // the clock offset when the engine was freed (close)
   #was = 'idle';  // the state the last statechange reported
@@ -140,6 +141,7 @@ export class IotClient {
   }
 
   constructor(native, options) {
+    super();
     if (!options || typeof options !== 'object') throw bad('IotClient.create options', 'an object', options);
     checkOptions(options);
     // MQTT 5 is the "iotlite/mqtt5" entry's (native.v5); protocolVersion 4 is the default.
@@ -149,7 +151,6 @@ export class IotClient {
     this.#WebSocket = options.WebSocket || globalThis.WebSocket || platform.WebSocket;
     this.#fetch = options.fetch || (globalThis.fetch && globalThis.fetch.bind(globalThis));
     if (!this.#WebSocket) throw new IotError('unsupported', 'no WebSocket in this runtime: pass options.WebSocket (Node before 22: npm install ws)');
-    this.#listeners = {};
     this.#ops = new Map();   // op id -> {resolve, reject, filter?}
     this.#subs = new Map();  // subscription id -> {filter or filters (a Set), handler?, tag (#release)}
     this.#connectWaiters = [];
@@ -169,8 +170,8 @@ export class IotClient {
       refreshAt: (expiration, now) => native.refreshAt(expiration, now, options.refreshBeforeExpiryMs ?? -1),
       learnServerDate: (d) => this.#learnServerDate(d),
       cognitoErrc: (type, status) => native.cognitoErrc(type, status),
-      onError: (e) => this.#emit('error', e),
-      onCredentials: (info) => this.#emit('credentials', info),
+      onError: (e) => this[EMIT]('error', e),
+      onCredentials: (info) => this[EMIT]('credentials', info),
     };
     const r = options.reconnect === false ? { enabled: false } : { enabled: true, ...(options.reconnect || {}) };
     const q = options.offlineQueue || {};
@@ -208,33 +209,11 @@ export class IotClient {
     this.#watch(options.lifecycle);
   }
 
-  // Events: connect {sessionPresent}, disconnect {error}, reconnecting {delayMs, attempt},
-  // message (IotMessage), error (IotError), credentials {expiration?, identityId?} (fresh
-  // credentials were fetched: from Cognito or the credentialsProvider; no secret in it),
-  // statechange {state, previous} (client.state changed, as seen after each pump and at close).
-  // Throws IotError invalid_argument if fn is not a function.
-  on(event, fn) {
-    if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
-    (this.#listeners[event] ||= []).push(fn);
-    return this;
-  }
-  // As on(), for the next `event` only. off(event, fn) removes it before then.
-  once(event, fn) {
-    if (typeof fn !== 'function') throw bad('the listener', 'a function', fn);
-    const wrapper = (arg) => { this.off(event, wrapper); fn(arg); };
-    wrapper.listener = fn;
-    return this.on(event, wrapper);
-  }
-  off(event, fn) {
-    const l = this.#listeners[event];
-    if (l) this.#listeners[event] = l.filter((f) => f !== fn && f.listener !== fn);
-    return this;
-  }
-  #emit(event, arg) {
-    for (const fn of this.#listeners[event] || []) {
-      try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); }
-    }
-  }
+  // Events (on / once / off: emitter.js): connect {sessionPresent}, disconnect {error},
+  // reconnecting {delayMs, attempt}, message (IotMessage), error (IotError), credentials
+  // {expiration?, identityId?} (fresh credentials were fetched: from Cognito or the
+  // credentialsProvider; no secret in it), statechange {state, previous} (client.state changed,
+  // as seen after each pump and at close).
 
   // The endpoint as core's parse_endpoint read it: where every attempt connects.
   get endpoint() {
@@ -483,7 +462,7 @@ export class IotClient {
     const previous = this.#was;
     if (state === previous) return;
     this.#was = state;
-    this.#emit('statechange', { state, previous });
+    this[EMIT]('statechange', { state, previous });
   }
 
   #flush() {
@@ -535,7 +514,7 @@ export class IotClient {
         this.#connectWaiters = [];
         for (const x of w) x.resolve({ sessionPresent: ev.sessionPresent });
         this.#planRenew();
-        this.#emit('connect', { sessionPresent: ev.sessionPresent });
+        this[EMIT]('connect', { sessionPresent: ev.sessionPresent });
         break;
       }
       case EV_DISCONNECTED:
@@ -545,9 +524,9 @@ export class IotClient {
         // Closed for good (reconnect off, or close()): no more credential refreshes or renewals
         // (a pending 23.5 h timer would also keep a Node process alive).
         if (this.state === 'closed') { if (this.#auth) this.#auth.stop(); clearTimeout(this.#renewTimer); }
-        this.#emit('disconnect', { error: ev.error });
+        this[EMIT]('disconnect', { error: ev.error });
         break;
-      case EV_RECONNECTING: this.#emit('reconnecting', { delayMs: ev.delayMs, attempt: ev.attempt }); break;
+      case EV_RECONNECTING: this[EMIT]('reconnecting', { delayMs: ev.delayMs, attempt: ev.attempt }); break;
       case EV_MESSAGE: {
         const msg = new IotMessage(ev);
         for (const id of ev.ids) {
@@ -556,7 +535,7 @@ export class IotClient {
             try { sub.handler(msg); } catch (e) { setTimeout(() => { throw e; }); }
           }
         }
-        this.#emit('message', msg);
+        this[EMIT]('message', msg);
         break;
       }
       case EV_SUBSCRIBED: {
@@ -597,7 +576,7 @@ export class IotClient {
         } else {
           this.#judgeRetry(ev.error);
           this.#rejectConnect(ev.error);
-          this.#emit('error', ev.error);
+          this[EMIT]('error', ev.error);
         }
         break;
       }

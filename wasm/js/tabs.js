@@ -15,6 +15,7 @@
 // (the engine) when the tab first needs it.
 import { IotError, bad, closed, aborted } from './errors.js';
 import { messageStream } from './message_stream.js';
+import { Emitter, EMIT } from './emitter.js';
 
 const utf8 = new TextEncoder();
 const asError = (d) => new IotError(d.code, d.message, d);
@@ -77,8 +78,8 @@ function cloneable(options) {
   }
 }
 
-export class IotClient {
-  #o; #id; #mode; #port; #channel; #hub = null; #local; #state = 'idle'; #listeners = {}; #subs = new Map();
+export class IotClient extends Emitter {
+  #o; #id; #mode; #port; #channel; #hub = null; #local; #state = 'idle'; #subs = new Map();
   #pending = new Map(); #op = 0; #wantConnect = false; #closed = false; #alive; #stop = new AbortController();
   #welcome; #unwatch; #fns = []; #cloned; #hubPeer = null; #resign = null; #handover = false;
 
@@ -111,6 +112,7 @@ export class IotClient {
   }
 
   constructor(options, mode) {
+    super();
     this.#o = options;
     this.#mode = mode;
     this.#id = newId();  // this client's "tab" id (two clients of one page are two tabs to the hub)
@@ -180,7 +182,7 @@ export class IotClient {
     worker.onerror = () => {
       const error = { code: 'io_error', message: `the SharedWorker ${url || 'tabs-worker.js'} could not be started` };
       // create() rejects with it; later (a worker gone after the back/forward cache): an event.
-      if (this.#welcome) { this.#welcome(error); this.#welcome = null; } else this.#emit('error', asError(error));
+      if (this.#welcome) { this.#welcome(error); this.#welcome = null; } else this[EMIT]('error', asError(error));
     };
     this.#port = worker.port;
     this.#port.onmessage = ({ data: m }) => this.#fromHub(m);
@@ -264,7 +266,7 @@ export class IotClient {
       }
       case 'ev':
         if (m.name == 'statechange') this.#setState(m.arg.state);
-        else this.#emit(m.name, m.name == 'error' ? asError(m.arg) : m.name == 'disconnect' ? { error: asError(m.arg.error) } : m.arg);
+        else this[EMIT](m.name, m.name == 'error' ? asError(m.arg) : m.name == 'disconnect' ? { error: asError(m.arg.error) } : m.arg);
         break;
       case 'msg': this.#message(m); break;
       case 'call': this.#answer(m); break;
@@ -276,7 +278,7 @@ export class IotClient {
     const previous = this.#state;
     if (state === previous) return;
     this.#state = state;
-    this.#emit('statechange', { state, previous });
+    this[EMIT]('statechange', { state, previous });
   }
 
   #message(m) {
@@ -288,7 +290,7 @@ export class IotClient {
         try { h.fn(msg); } catch (e) { setTimeout(() => { throw e; }); }
       }
     }
-    this.#emit('message', msg);
+    this[EMIT]('message', msg);
   }
 
   // The hub calls one of this tab's option functions (credentialsProvider...).
@@ -329,28 +331,6 @@ export class IotClient {
       signal.addEventListener('abort', abort, { once: true });
       p.then((v) => { signal.removeEventListener('abort', abort); resolve(v); }, (e) => { signal.removeEventListener('abort', abort); reject(e); });
     });
-  }
-
-  on(event, fn) {
-    if (typeof fn != 'function') throw bad('the listener', 'a function', fn);
-    (this.#listeners[event] ||= []).push(fn);
-    return this;
-  }
-  once(event, fn) {
-    if (typeof fn != 'function') throw bad('the listener', 'a function', fn);
-    const wrapper = (arg) => { this.off(event, wrapper); fn(arg); };
-    wrapper.listener = fn;
-    return this.on(event, wrapper);
-  }
-  off(event, fn) {
-    const l = this.#listeners[event];
-    if (l) this.#listeners[event] = l.filter((f) => f !== fn && f.listener !== fn);
-    return this;
-  }
-  #emit(event, arg) {
-    for (const fn of this.#listeners[event] || []) {
-      try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); }
-    }
   }
 
   // Resolves at the shared connection's CONNACK (at once if it is connected); rejects with the
@@ -449,7 +429,7 @@ export class IotClient {
     if (this.#welcome) this.#welcome({ code: 'closed', message: 'the client was closed' });
     const previous = this.#state;
     this.#state = 'closed';
-    this.#emit('statechange', { state: 'closed', previous });
+    this[EMIT]('statechange', { state: 'closed', previous });
     if (this.#unwatch) this.#unwatch();
     await this.#leave();
   }
