@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli_util.hpp"
 #include "iotlite/connection/retry.hpp"
 #include "iotlite/services/request_tracker.hpp"
 #include "tcp_probe.hpp"
@@ -244,6 +245,16 @@ bool CliConnection::run_until(const std::function<bool()>& pred, std::uint64_t d
         if (now >= deadline_ms) return false;
         session_->poll(static_cast<std::uint32_t>(std::min<std::uint64_t>(deadline_ms - now, 500)));
     }
+}
+
+std::optional<int> CliConnection::await_answer(const std::function<bool()>& answered, std::uint64_t deadline_ms,
+                                               std::string_view command, const std::string& what) {
+    run_until(answered, deadline_ms + 1000);
+    stop();
+    if (answered()) return std::nullopt;
+    if (fatal_) return fail(command, "connection lost: " + fatal_->message, kExitFailure);
+    if (interrupted()) return fail(command, "interrupted", kExitFailure);
+    return fail(command, what + ": no response within the timeout (-W)", kExitFailure);
 }
 
 void CliConnection::stop() {

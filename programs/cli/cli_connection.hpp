@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "connection_options.hpp"
 #include "iotlite/connection/credentials_cache.hpp"
@@ -54,6 +55,12 @@ public:
     const std::optional<Error>& last_error() const { return last_error_; }
     // DISCONNECT and close (bounded).
     void stop();
+    // A service request's end (shadow, jobs): runs until `answered()` (the request's own timeout
+    // completes it; `deadline_ms` + 1 s is a backstop), then stops. Returns nullopt when it was
+    // answered, else prints why not ("<what>: no response within the timeout (-W)", a lost
+    // connection, an interrupt) as `command`'s one-line error and returns the exit code.
+    std::optional<int> await_answer(const std::function<bool()>& answered, std::uint64_t deadline_ms,
+                                    std::string_view command, const std::string& what);
 
     // One line: the message, a hint for well-known failures, secrets replaced by "<redacted>".
     std::string explain(const Error& error) const;

@@ -13,6 +13,12 @@ bool g_quiet = false;
 
 void set_quiet(bool quiet) { g_quiet = quiet; }
 
+int print_line(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
 int fail(std::string_view command, std::string_view message, int code) {
     if (g_quiet) return code;
     std::fprintf(stderr, "iotlite %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),

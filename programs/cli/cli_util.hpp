@@ -19,6 +19,8 @@ inline constexpr int kExitTimeout = 27;
 // printed after set_quiet(true) (--quiet, as mosquitto's). Never pass a secret in `message`.
 int fail(std::string_view command, std::string_view message, int code = kExitUsage);
 void set_quiet(bool quiet);
+// Writes `text` and a newline to stdout; kExitOk, or kExitFailure when stdout cannot take it.
+int print_line(std::string_view text);
 
 struct OptionSpec {
     const char* short_name;  // "-t", or nullptr

@@ -326,19 +326,11 @@ int run_jobs(int argc, char** argv) {
 
     Result<void> connected = c.connect(deadline);
     if (!connected.ok()) return fail(kCommand, connected.error().message, kExitFailure);
-    // The request's own timeout completes it with `failed`; the deadline is a backstop.
-    c.run_until([&] { return outcome.has_value(); }, deadline + 1000);
-    c.stop();
-    if (!outcome) {
-        if (c.fatal()) return fail(kCommand, "connection lost: " + c.fatal()->message, kExitFailure);
-        if (interrupted()) return fail(kCommand, "interrupted", kExitFailure);
-        return fail(kCommand, op_name + ": no response within the timeout (-W)", kExitFailure);
-    }
+    if (std::optional<int> unanswered = c.await_answer([&] { return outcome.has_value(); }, deadline, kCommand, op_name))
+        return *unanswered;
     switch (outcome->type) {
         case jobs::JobsEvent::Type::accepted:
-            std::fwrite(outcome->payload.data(), 1, outcome->payload.size(), stdout);
-            std::fputc('\n', stdout);
-            return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+            return print_line(outcome->payload);
         case jobs::JobsEvent::Type::rejected:
             return fail(kCommand, op_name + " rejected: " + services::one_line(outcome->rejection.code) + " " +
                                         services::one_line(outcome->rejection.message),

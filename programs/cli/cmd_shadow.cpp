@@ -134,19 +134,11 @@ int run_shadow(int argc, char** argv) {
         return fail(kCommand, c.explain(sent.error()), code);
     }
     request_id = sent.value();
-    // The request's own timeout completes it with `failed`; the deadline is a backstop.
-    c.run_until([&] { return outcome.has_value(); }, deadline + 1000);
-    c.stop();
-    if (!outcome) {
-        if (c.fatal()) return fail(kCommand, "connection lost: " + c.fatal()->message, kExitFailure);
-        if (interrupted()) return fail(kCommand, "interrupted", kExitFailure);
-        return fail(kCommand, op_name + ": no response within the timeout (-W)", kExitFailure);
-    }
+    if (std::optional<int> unanswered = c.await_answer([&] { return outcome.has_value(); }, deadline, kCommand, op_name))
+        return *unanswered;
     switch (outcome->type) {
         case shadow::ShadowEvent::Type::accepted:
-            std::fwrite(outcome->payload.data(), 1, outcome->payload.size(), stdout);
-            std::fputc('\n', stdout);
-            return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+            return print_line(outcome->payload);
         case shadow::ShadowEvent::Type::rejected:
             return fail(kCommand,
                         op_name + " rejected: " + std::to_string(outcome->rejection.code) + " " +
