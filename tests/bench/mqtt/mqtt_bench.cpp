@@ -106,6 +106,22 @@ Latency percentiles(std::vector<double> us) {
     return l;
 }
 
+// A subscriber's loop: `step()` until `received` reaches `wanted`, or nothing came for 3 s (the rest
+// was lost).
+void receive_until(const std::size_t& received, std::size_t wanted, const std::function<void()>& step) {
+    auto idle_since = Clock::now();
+    std::size_t seen = 0;
+    while (received < wanted) {
+        step();
+        if (received != seen) {
+            seen = received;
+            idle_since = Clock::now();
+        } else if (since(idle_since, Clock::now()) > 3.0) {
+            break;
+        }
+    }
+}
+
 // ---- iotlite engine ---------------------------------------------------------------------------
 
 struct EngineConn {
@@ -157,17 +173,7 @@ Throughput engine_throughput(std::uint16_t port, const Options& o, int round) {
             }
         });
         while (!start.load()) std::this_thread::yield();
-        auto idle_since = Clock::now();
-        std::size_t seen = 0;
-        while (received < o.messages) {
-            sub.driver->step(50);
-            if (received != seen) {
-                seen = received;
-                idle_since = Clock::now();
-            } else if (since(idle_since, Clock::now()) > 3.0) {
-                break;  // nothing for 3 s: the rest was lost
-            }
-        }
+        receive_until(received, o.messages, [&] { sub.driver->step(50); });
     });
 
     start = true;
@@ -252,17 +258,7 @@ Throughput session_throughput(std::uint16_t port, const Options& o, int round) {
 
     std::thread sub_thread([&] {
         while (!start.load()) std::this_thread::yield();
-        auto idle_since = Clock::now();
-        std::size_t seen = 0;
-        while (received < o.messages) {
-            sub->session->poll(50);
-            if (received != seen) {
-                seen = received;
-                idle_since = Clock::now();
-            } else if (since(idle_since, Clock::now()) > 3.0) {
-                break;  // nothing for 3 s: the rest was lost
-            }
-        }
+        receive_until(received, o.messages, [&] { sub->session->poll(50); });
     });
 
     start = true;
