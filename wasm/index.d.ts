@@ -406,6 +406,8 @@ export interface Shadow<T = Record<string, any>> {
   /** Subscribes to update/delta or update/documents; resolves once granted. Listening does it by itself. */
   watch(stream?: 'delta' | 'documents'): Promise<void>;
   on<K extends keyof ShadowEvents<T>>(event: K, listener: (arg: ShadowEvents<T>[K]) => void): this;
+  /** As on(), for the next event only (a stream's event watches it too). */
+  once<K extends keyof ShadowEvents<T>>(event: K, listener: (arg: ShadowEvents<T>[K]) => void): this;
   off<K extends keyof ShadowEvents<T>>(event: K, listener: (arg: ShadowEvents<T>[K]) => void): this;
   /** null until a document was seen. */
   readonly state: ShadowMirror<T> | null;

@@ -76,6 +76,10 @@ export class Jobs {
   on(event: 'notify', listener: (message: { timestamp: number; jobs?: { QUEUED?: JobExecutionSummary[]; IN_PROGRESS?: JobExecutionSummary[] } }) => void): this;
   /** A refused stream subscription or an unparsable message. */
   on(event: 'error', listener: (error: Error & { code: string }) => void): this;
+  /** As on(), for the next event only (a stream's event watches it too). */
+  once(event: 'next', listener: (execution: JobExecution | null) => void): this;
+  once(event: 'notify', listener: (message: { timestamp: number; jobs?: { QUEUED?: JobExecutionSummary[]; IN_PROGRESS?: JobExecutionSummary[] } }) => void): this;
+  once(event: 'error', listener: (error: Error & { code: string }) => void): this;
   off(event: 'next' | 'notify' | 'error', listener: (...args: any[]) => void): this;
 }
 

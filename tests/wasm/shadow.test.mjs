@@ -124,6 +124,24 @@ test('Shadow_DeltaAndDocuments_EventsArriveForAnotherClientsUpdate', async () =>
   await app.close();
 });
 
+test('Shadow_Once_WatchesTheStreamAndHearsOneDeltaOnly', async () => {
+  const device = await connected();
+  const app = await connected();
+  const thing = thingName('once');
+  const mine = device.shadow(thing);
+  const heard = [];
+  const every = [];
+  mine.once('delta', (d) => heard.push(d.state));
+  mine.on('delta', (d) => every.push(d.state));
+  await mine.watch('delta');  // already asked for by once(): resolves when granted
+  await app.shadow(thing).update({ desired: { fan: 'on' } });
+  await app.shadow(thing).update({ desired: { fan: 'off' } });
+  await waitFor(() => every.length === 2, 5000, 'two deltas');
+  assert.deepEqual(heard, [{ fan: 'on' }]);
+  await device.close();
+  await app.close();
+});
+
 test('Shadow_StaleVersion_RejectsWithConflictAndTheServiceMessage', async () => {
   const client = await connected();
   const s = client.shadow(thingName('conflict'));

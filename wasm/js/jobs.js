@@ -6,7 +6,8 @@
 // clientToken correlation, timeouts, the in-flight limit, AWS's rejected codes. This file turns
 // its events into promises and listeners. Answers are AWS's own JSON documents.
 import { IotError, ERROR_CODES } from './errors.js';
-import { ServiceHub, call, invalid, monotonic, requestOptions } from './service_hub.js';
+import { Emitter, EMIT } from './emitter.js';
+import { ServiceHub, invalid, monotonic, requestOptions } from './service_hub.js';
 import {
   JB_EV_ACCEPTED as ACCEPTED, JB_EV_FAILED as FAILED, JB_EV_NOTIFY as NOTIFY, JB_EV_NOTIFY_NEXT as NOTIFY_NEXT,
   JB_EV_STREAM_READY as STREAM_READY, JB_EV_STREAM_FAILED as STREAM_FAILED, JB_EV_REJECTED as REJECTED, JB_STREAMS as STREAMS,
@@ -68,10 +69,11 @@ export class JobsHub extends ServiceHub {
 // with IotError: conflict (VersionMismatch) / server_error (other codes), each with .awsCode (e.g.
 // "TerminalStateReached") and .response (AWS's error document); timeout, closed, or
 // invalid_argument / limit_exceeded naming the rule broken before anything was sent.
-export class Jobs {
-  #hub; #listeners = {}; #waiters = { notify: [], notify_next: [] }; #ready = {};
+export class Jobs extends Emitter {
+  #hub; #waiters = { notify: [], notify_next: [] }; #ready = {};
 
   constructor(hub, thing) {
+    super();
     this.#hub = hub;
     this.thing = thing;
   }
@@ -107,15 +109,14 @@ export class Jobs {
   // Events: next (the next pending execution, with its jobDocument, or null), notify ({timestamp,
   // jobs: {QUEUED: [...], IN_PROGRESS: [...]}}), error (IotError: a refused subscription, an
   // unparsable message).
+  // on / once / off: emitter.js; listening to a stream's event watches it.
   on(event, fn) {
-    if (typeof fn !== 'function') throw invalid(`the listener must be a function, not ${typeof fn}`);
-    (this.#listeners[event] ||= []).push(fn);
+    super.on(event, fn);
     if (EVENT_STREAM[event]) this.watch(EVENT_STREAM[event]).catch(() => {});  // reported as an "error" event
     return this;
   }
-  off(event, fn) { const l = this.#listeners[event]; if (l) this.#listeners[event] = l.filter((g) => g !== fn); return this; }
 
-  _emit(event, arg) { for (const fn of this.#listeners[event] || []) call(fn, arg); }
+  _emit(event, arg) { this[EMIT](event, arg); }
   _ready(stream, error) {
     const w = this.#waiters[stream];
     this.#waiters[stream] = [];

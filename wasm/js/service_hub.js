@@ -8,8 +8,6 @@ import { IotError, asIotError } from './errors.js';
 
 export const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 export const closedError = () => new IotError('closed', 'the client was closed');
-// A listener's exception must not break the pump: it is rethrown outside it.
-export const call = (fn, arg) => { try { fn(arg); } catch (e) { setTimeout(() => { throw e; }); } };
 export const invalid = (message) => new IotError('invalid_argument', message);
 
 // Frees a service's C++ object when the application dropped the client without close(). The

@@ -12,7 +12,8 @@ import names from './wasm-names-shadow.js';
 import { instantiate } from './engine.js';
 import { IotClient as BaseClient, jsonText } from './client.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
-import { ServiceHub, call, closedError, invalid, monotonic, requestOptions } from './service_hub.js';
+import { Emitter, EMIT } from './emitter.js';
+import { ServiceHub, closedError, invalid, monotonic, requestOptions } from './service_hub.js';
 
 export * from './index.js';
 
@@ -104,10 +105,11 @@ class Hub extends ServiceHub {
 
 // One device shadow (classic when name is empty). Obtained from client.shadow(); the same object
 // is returned for the same thing and name.
-export class Shadow {
-  #hub; #listeners = {}; #waiters = { delta: [], documents: [] }; #ready = {};
+export class Shadow extends Emitter {
+  #hub; #waiters = { delta: [], documents: [] }; #ready = {};
 
   constructor(hub, thing, name) {
+    super();
     this.#hub = hub;
     this.thing = thing;
     this.name = name;
@@ -138,13 +140,12 @@ export class Shadow {
 
   // Events: delta {state, metadata, version, timestamp}, documents {previous, current, timestamp,
   // clientToken}, error (IotError: a refused stream subscription, an unparsable message).
+  // on / once / off: emitter.js; listening to a stream's event watches it.
   on(event, fn) {
-    if (typeof fn !== 'function') throw invalid(`the listener must be a function, not ${typeof fn}`);
-    (this.#listeners[event] ||= []).push(fn);
+    super.on(event, fn);
     if (STREAMS.includes(event)) this.watch(event).catch(() => {});  // reported as an "error" event
     return this;
   }
-  off(event, fn) { const l = this.#listeners[event]; if (l) this.#listeners[event] = l.filter((g) => g !== fn); return this; }
 
   // The local mirror, kept by the C++ client from every accepted document, delta and documents
   // message seen (version-ordered): {desired, reported, delta}, or null before anything arrived.
@@ -157,7 +158,7 @@ export class Shadow {
     return m && m.version !== null ? m.version : undefined;
   }
 
-  _emit(event, arg) { for (const fn of this.#listeners[event] || []) call(fn, arg); }
+  _emit(event, arg) { this[EMIT](event, arg); }
   _ready(stream, error) {
     const w = this.#waiters[stream];
     this.#waiters[stream] = [];
