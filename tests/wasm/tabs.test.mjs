@@ -167,6 +167,28 @@ test('TabsHub_ClientClosedForGoodWithReconnectOff_NextConnectMakesANewOneWithThe
   await hub.close();
 });
 
+test('TabsHub_RefusedConnect_TheTabsGetCoresRetryVerdictAsData', async () => {
+  const hub = new Hub();
+  const a = peer(hub, 'a');
+  const h = hello(uniqueId('hub-refused'));
+  h.options.credentials = { ...h.options.credentials, secretAccessKey: 'a-wrong-secret' };
+  h.options.reconnect = false;
+  hub.receive(a, h);
+  await welcomed(a);
+  const r = await a.request({ k: 'connect' });
+  assert.equal(r.ok, false, JSON.stringify(r));
+  // With reconnect off the failed attempt ends the client: a disconnect event with the error.
+  const event = () => a.got.find((m) => m.t == 'ev' && m.name == 'disconnect');
+  await waitFor(() => event(), 5000, 'the disconnect event');
+  // The answer and the event carry the verdict (fixed keys refused with HTTP 403).
+  for (const e of [r.error, event().arg.error]) {
+    assert.equal(e?.code, 'auth_failed', JSON.stringify(e));
+    assert.equal(e.retryable, false);
+    assert.equal(e.finalBecause, 'credentials_refused');
+  }
+  await hub.close();
+});
+
 test('TabsHub_HelloWithAnotherClientIdOrBadOptions_RefusedNamingTheRule', async () => {
   const hub = new Hub();
   const [a, b, c] = [peer(hub, 'a'), peer(hub, 'b'), peer(hub, 'c')];

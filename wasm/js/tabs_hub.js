@@ -23,7 +23,7 @@ import { IotError } from './errors.js';
 // An error as data (an IotError's code, message and its data fields, as index.d.ts lists them; a
 // structured clone of an Error would lose them, and a `cause` may not be cloneable); tabs.js makes
 // an IotError of it again.
-const FIELDS = ['status', 'reason', 'service', 'cognitoType', 'mqttReason', 'rule', 'limit', 'actual'];
+const FIELDS = ['status', 'reason', 'service', 'cognitoType', 'mqttReason', 'rule', 'limit', 'actual', 'retryable', 'finalBecause'];
 export function errorData(e) {
   if (!(e instanceof IotError)) return { code: 'invalid_argument', message: String(e && e.message || e) };
   const d = { code: e.code, message: e.message };
