@@ -255,6 +255,41 @@ test('Tabs_LeaderTabsWithoutSharedWorker_OneConnectionAndLeaderCloseLosesNoQos1P
   for (const p of [b, c]) await p.close();
 });
 
+test('Tabs_ArrayWithAFilterTheBrokerRefuses_TheTabForgetsItAndTheNextLeaderDoesNotSubscribeIt', async () => {
+  // The plain client's rule (the engine drops a refused filter): a filter answered 0x80 is not
+  // subscribed again later. Here "later" is a new leader, which subscribes what the tabs' hellos
+  // list: a refused filter still listed there would become live without the app knowing.
+  const start = () => window.start('tabs-refused-1');
+  const a = await open('?noshared');
+  assert.equal(await a.evaluate(start), 'follower');
+  await until('a to lead', async () => (await a.evaluate(() => window.c.sharing)) === 'leader', 5000);
+  const b = await open('?noshared');
+  assert.equal(await b.evaluate(start), 'follower');
+  for (const p of [a, b]) assert.deepEqual(await p.evaluate(() => window.c.connect()), { sessionPresent: false });
+  // Four filters in one call, against the broker's quota of 3 per connection: one is refused.
+  const filters = ['tabs/r/1', 'tabs/r/2', 'tabs/r/3', 'tabs/r/4'];
+  const codes = await b.evaluate((fs) => window.c.subscribe(fs, { qos: 1 }, (m) => window.got.push(['array', m.topic, m.text()])), filters);
+  assert.deepEqual([...codes].sort(), [1, 1, 1, 0x80]);
+  const refused = filters[codes.indexOf(0x80)];
+  const granted = filters.filter((f) => f !== refused);
+  // One granted filter is left: two at the broker, so a third would fit the quota.
+  assert.equal(await b.evaluate((f) => window.unsub(f), granted[0]), 'ok');
+  await a.close();  // b leads: a new connection, subscribed from the hellos
+  await until('b to lead', async () => (await b.evaluate(() => window.c.sharing)) === 'leader', 10000);
+  await until('connected', async () => (await b.evaluate(() => window.c.state)) === 'connected', 10000);
+  await b.evaluate(() => { window.got = []; });
+  // The refused filter's message first, then the kept ones' (one publisher: in this order).
+  await oracle.publishAsync(refused, 'refused earlier', { qos: 1 });
+  for (const f of granted.slice(1)) await oracle.publishAsync(f, 'kept', { qos: 1 });
+  await until('the kept filters\' messages', async () => (await handled(b)).length >= 2, 10000);
+  await sleep(300);
+  assert.deepEqual(await handled(b), granted.slice(1).map((f) => `array ${f} kept`).sort());
+  await b.evaluate(() => window.c.close());
+  assert.deepEqual(b.errors, []);
+  await b.close();
+  await until('the connection to close', async () => (await liveRelays()) === 0, 5000);
+});
+
 test('Tabs_ViteBuiltApp_WorkerBundledByViteAndTwoTabsOnOneConnection', { timeout: 120000 }, async () => {
   // The app as a user builds it: Vite, zero config, "iotlite/tabs" from node_modules. Vite must
   // recognise the package's SharedWorker and bundle it (with the engine's .wasm) on its own.

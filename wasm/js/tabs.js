@@ -369,8 +369,10 @@ export class IotClient extends Emitter {
       return [f, h];
     });
     const drop = () => { for (const [f, h] of mine) this.#drop(f, h); };
-    const calls = filters.map((f) => this.#request({ k: 'sub', filter: f, qos }, options)
-      .catch((e) => { if (many && e.code == 'server_error') return 0x80; throw e; }));
+    // A filter of an array the broker refused (0x80) is forgotten at once, as the engine forgets
+    // it: it is not in this tab's list that a new leader subscribes again.
+    const calls = mine.map(([f, h]) => this.#request({ k: 'sub', filter: f, qos }, options)
+      .catch((e) => { if (!many || e.code != 'server_error') throw e; this.#drop(f, h); return 0x80; }));
     const done = Promise.all(calls).then((granted) => (many ? granted : granted[0]), (e) => { drop(); throw e; });
     if (options && options.signal) options.signal.addEventListener('abort', drop, { once: true });
     return { done, drop };
