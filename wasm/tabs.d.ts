@@ -28,7 +28,8 @@ export interface TabsClientOptions extends Omit<IotClientOptions, 'WebSocket' | 
  *  as a structured clone: functions only as credentialsProvider, cognito.logins and
  *  cognito.storage, which the worker calls in a tab); `message` fires for the messages matching
  *  this tab's own subscriptions; close() leaves the connection (the last tab's close() ends it);
- *  no `endpoint`, `clockOffsetMs` or `attach()`. */
+ *  `clockOffsetMs` is read-only; no `attach()` (services such as the shadow need the engine in
+ *  the tab: use "iotlite"). */
 export class IotClient {
   /** Joins (or creates) the shared connection of `options.clientId`. Rejects with IotError
    *  `invalid_argument` (an option; one a SharedWorker cannot be given), `unsupported` (neither
@@ -58,6 +59,11 @@ export class IotClient {
   on<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   once<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
   off<K extends keyof IotClientEvents>(event: K, listener: (arg: IotClientEvents[K]) => void): this;
+  /** The shared connection's endpoint as core parsed it (a copy), as the hub last reported it. */
+  readonly endpoint: { secure: boolean; host: string; path: '/mqtt' };
+  /** The clock offset the shared connection signs with (configured, or learnt from a server Date
+   *  header), as the hub last reported it; whole seconds. */
+  readonly clockOffsetMs: number;
   /** The shared connection's state as last reported to this tab; "closed" after close(). */
   readonly state: IotClientState;
   /** Who holds the connection: a SharedWorker, this tab (leader) or another tab (follower). */

@@ -58,7 +58,8 @@ test('TabsHub_SameFilterTwoTabsQos0ThenQos1_OneDeliveryPerTabAndUnsubscribeAtThe
   const id = uniqueId('hub-refcount');
   hub.receive(a, hello(id));
   hub.receive(b, hello(id));
-  assert.deepEqual(await welcomed(a), { t: 'welcome', state: 'idle', error: undefined });
+  const w = await welcomed(a);
+  assert.deepEqual({ ...w, info: undefined }, { t: 'welcome', state: 'idle', info: undefined, error: undefined });
   assert.equal((await a.request({ k: 'connect' })).ok, true);
   assert.deepEqual((await b.request({ k: 'connect' })).value, { sessionPresent: false }, 'connected already: at once');
   assert.deepEqual(await a.request({ k: 'sub', filter: 'hub/f/#', qos: 0 }), { t: 'done', op: 2, ok: true, value: 0 });
@@ -189,6 +190,36 @@ test('TabsHub_RefusedConnect_TheTabsGetCoresRetryVerdictAsData', async () => {
   await hub.close();
 });
 
+test('TabsHub_ServerClock20MinAhead_TheTabsGetTheSharedEndpointAndTheOffsetItLearnt', { timeout: 30000 }, async () => {
+  const skew = 20 * 60 * 1000;
+  standin.controls.setClockSkew(skew);
+  try {
+    const hub = new Hub();
+    const a = peer(hub, 'a');
+    const h = hello(uniqueId('hub-clock'));
+    h.options.reconnect = { minDelayMs: 100, maxDelayMs: 400 };
+    hub.receive(a, h);
+    // The welcome: the endpoint as core parsed the options' URL, and the configured offset (none).
+    const { info } = await welcomed(a);
+    const url = new URL(standin.endpoints.wsUrl);
+    assert.deepEqual(info, { endpoint: { secure: false, host: url.host, path: '/mqtt' }, clockOffsetMs: 0 });
+    // The first attempt is refused (403, the server's clock is 20 min ahead); the client learns the
+    // offset from its Date and the next attempt connects: the tabs hear the learnt offset.
+    assert.equal((await a.request({ k: 'connect' })).ok, false);
+    await waitFor(() => a.got.some((m) => m.t == 'ev' && m.name == 'connect'), 10000, 'the connect event');
+    const connected = a.got.find((m) => m.t == 'ev' && m.name == 'connect');
+    assert.ok(Math.abs(connected.info.clockOffsetMs - skew) < 2000, `learnt offset ${connected.info.clockOffsetMs}`);
+    assert.deepEqual(connected.info.endpoint, info.endpoint);
+    // A tab that joins later is welcomed with it.
+    const b = peer(hub, 'b');
+    hub.receive(b, hello(h.clientId));
+    assert.equal((await welcomed(b)).info.clockOffsetMs, connected.info.clockOffsetMs);
+    await hub.close();
+  } finally {
+    standin.controls.setClockSkew(0);
+  }
+});
+
 test('TabsHub_HelloWithAnotherClientIdOrBadOptions_RefusedNamingTheRule', async () => {
   const hub = new Hub();
   const [a, b, c] = [peer(hub, 'a'), peer(hub, 'b'), peer(hub, 'c')];
@@ -234,7 +265,7 @@ async function main(): Promise<void> {
   await client.connect({ signal: AbortSignal.timeout(5000) });
   const q: 0 | 1 = await client.subscribe('a/b', { qos: 1 }, (m) => m.json<{ n: number }>().n);
   const codes: (0 | 1 | 0x80)[] = await client.subscribe(['a/1', 'a/2']);
-  await client.publish('a/b', { q, codes }, { qos: 1 });
+  await client.publish('a/b', { q, codes, host: client.endpoint.host, secure: client.endpoint.secure, offset: client.clockOffsetMs + 1 }, { qos: 1 });
   try { await client.unsubscribe('a/b'); } catch (e) { if (e instanceof IotError) console.log(e.code); }
   for await (const m of client.messages('a/#', { qos: 1, bufferSize: 10, overflow: 'error' })) { console.log(m.topic); break; }
   await client.close();
@@ -246,6 +277,7 @@ async function f() {
   const c = await IotClient.create({ endpoint: 'x', clientId: 'y', sharing: 'tab' });
   await c.publish('t', 'p', { qos: 2 });
   const s: 'worker' | 'leader' = c.sharing;
+  c.clockOffsetMs = 1000;
 }
 console.log(f);
 `;
@@ -273,5 +305,6 @@ test('TabsDts_AppAndMisuse_CheckedUnderStrict', { timeout: 120000 }, async () =>
   assert.match(bad.out, /bad\.ts\(3,\d+\): error TS2322: Type '"tab"' is not assignable/);
   assert.match(bad.out, /bad\.ts\(4,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
   assert.match(bad.out, /bad\.ts\(5,\d+\): error TS2322: Type '[^']*"follower"[^']*' is not assignable/);
-  assert.equal(bad.out.match(/error TS/g).length, 3, bad.out);
+  assert.match(bad.out, /bad\.ts\(6,\d+\): error TS2540: Cannot assign to 'clockOffsetMs' because it is a read-only property/);
+  assert.equal(bad.out.match(/error TS/g).length, 4, bad.out);
 });

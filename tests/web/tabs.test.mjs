@@ -128,6 +128,9 @@ test('Tabs_SharedWorkerThreeTabs_OneConnectionEveryTabItsMessagesSubscriptionsCo
   assert.equal(accepted() - before, 1, 'one WebSocket connection at the stand-in');
   assert.equal(await liveRelays(), 1);
   assert.ok(await a.evaluate(() => window.provided) >= 1, 'tab a\'s credentialsProvider was called');
+  // The shared connection's endpoint and clock offset, as the worker's client has them.
+  const endpoint = { secure: false, host: new URL(standin.endpoints.wsUrl).host, path: '/mqtt' };
+  for (const p of [a, b, c]) assert.deepEqual(await p.evaluate(() => [window.c.endpoint, window.c.clockOffsetMs]), [endpoint, 0]);
 
   // a and b share one filter, a and c have one each: 3 filters at the broker (the quota's 3).
   assert.equal(await a.evaluate(() => window.sub('tabs/w/shared')), 1);
@@ -187,6 +190,8 @@ test('Tabs_LeaderTabsWithoutSharedWorker_OneConnectionAndLeaderCloseLosesNoQos1P
   assert.equal(accepted() - before, 1, 'one WebSocket connection at the stand-in');
   assert.equal(await liveRelays(), 1);
   for (const p of [b, c]) assert.equal(await p.evaluate(() => window.c.state), 'connected');
+  const endpoint = { secure: false, host: new URL(standin.endpoints.wsUrl).host, path: '/mqtt' };
+  for (const p of [a, b, c]) assert.deepEqual(await p.evaluate(() => [window.c.endpoint, window.c.clockOffsetMs]), [endpoint, 0]);
 
   // Three filters at the broker (the quota's 3): one for all tabs, one each for b and c.
   for (const p of [a, b, c]) assert.equal(await p.evaluate(() => window.sub('tabs/l/all')), 1);

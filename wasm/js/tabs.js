@@ -81,7 +81,7 @@ function cloneable(options) {
 export class IotClient extends Emitter {
   #o; #id; #mode; #port; #channel; #hub = null; #local; #state = 'idle'; #subs = new Map();
   #pending = new Map(); #op = 0; #wantConnect = false; #closed = false; #alive; #stop = new AbortController();
-  #welcome; #unwatch; #fns = []; #cloned; #hubPeer = null; #resign = null; #handover = false;
+  #welcome; #unwatch; #fns = []; #cloned; #hubPeer = null; #resign = null; #handover = false; #info = null;
 
   // Checks the options and joins the shared connection. SharedWorker: resolves once the worker has
   // a client for these options (the first tab's options create it; a tab with another clientId is
@@ -138,6 +138,18 @@ export class IotClient extends Emitter {
     return this.#closed ? 'closed' : this.#state;
   }
 
+  // As the plain client's, for the shared connection as the hub last reported it: the endpoint
+  // as core parsed it (a copy) and the clock offset its signatures use (configured, or learnt
+  // from a server's Date). Read-only here: the offset is the connection's, set by the options
+  // that created it.
+  get endpoint() {
+    return this.#info && { ...this.#info.endpoint };
+  }
+
+  get clockOffsetMs() {
+    return this.#info ? this.#info.clockOffsetMs : this.#o.clockOffsetMs ?? 0;
+  }
+
   async #join() {
     const locks = globalThis.navigator && navigator.locks;
     const { signal } = this.#stop;
@@ -161,7 +173,9 @@ export class IotClient extends Emitter {
     }
     // Leader mode: this tab may have to hold the connection, so its own options must be good.
     const { IotClient: Plain } = await import('./client.js');
-    await (await Plain.create({ ...this.#o, lifecycle: false })).close();
+    const check = await Plain.create({ ...this.#o, lifecycle: false });
+    this.#info = { endpoint: check.endpoint, clockOffsetMs: check.clockOffsetMs };  // until a hub reports
+    await check.close();
     this.#channel = new BroadcastChannel(`iotlite-tabs:${this.#o.clientId}`);
     this.#channel.onmessage = ({ data: m }) => this.#fromChannel(m);
     this.#post(this.#hello());
@@ -256,6 +270,7 @@ export class IotClient extends Emitter {
         if (!this.#hub) this.#handover = true;  // another tab leads
         if (this.#welcome) { this.#welcome(m.error); this.#welcome = null; }
         if (!m.error) this.#setState(m.state);
+        if (m.info) this.#info = m.info;
         break;
       case 'done': {
         const p = this.#pending.get(m.op);
@@ -265,6 +280,7 @@ export class IotClient extends Emitter {
         break;
       }
       case 'ev':
+        if (m.info) this.#info = m.info;
         if (m.name == 'statechange') this.#setState(m.arg.state);
         else this[EMIT](m.name, m.name == 'error' ? asError(m.arg) : m.name == 'disconnect' ? { error: asError(m.arg.error) } : m.arg);
         break;

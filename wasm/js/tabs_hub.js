@@ -5,12 +5,14 @@
 // takes the peer's requests, hub.leave(peer) forgets it.
 //
 // Requests (tab -> hub) and answers (hub -> tab), structured-cloneable objects with a type `t`:
-//   hello {tab, clientId, endpoint, options?, fns?, connect, subs: [[filter, qos]]}  -> welcome {state, error?}
+//   hello {tab, clientId, options?, fns?, connect, subs: [[filter, qos]]}  -> welcome {state, info, error?}
 //   op {tab, op, k: 'connect' | 'sub' | 'unsub' | 'pub', ...}                         -> done {op, ok, value | error}
 //   ret {call, ok, value | error}: a tab's answer to call {call, path, args} (its credentialsProvider...)
 //   bye: the tab leaves
-//   the hub also sends: ev {name, arg} (statechange, connect, disconnect, reconnecting, error,
+//   the hub also sends: ev {name, arg, info} (statechange, connect, disconnect, reconnecting, error,
 //   credentials) and msg {topic, payload, qos, retain, dup, filters} (the peer's filters it matched).
+//   info is {endpoint, clockOffsetMs} of the shared client as it stands (the offset changes when
+//   the client learns the server's clock), null before there is a client.
 //
 // Subscriptions are reference-counted by filter: the first peer that asks makes the SUBSCRIBE,
 // the last that leaves (unsubscribe, close(), or its page gone) the UNSUBSCRIBE. One subscription
@@ -77,7 +79,7 @@ export class Hub {
         error = errorData(e);
       }
       if (!this.#peers.has(peer.id)) return;  // left meanwhile
-      p.send({ t: 'welcome', state: this.state, error });
+      p.send({ t: 'welcome', state: this.state, info: this.#info(), error });
       if (error) { this.#peers.delete(peer.id); return; }
       for (const [f, q] of m.subs || []) this.#want(p, f, q).catch(() => {});
       if (m.connect) this.#connect().catch(() => {});
@@ -117,6 +119,11 @@ export class Hub {
     if (c) await c.close();
   }
 
+  #info() {
+    const c = this.#client;
+    return c ? { endpoint: c.endpoint, clockOffsetMs: c.clockOffsetMs } : null;
+  }
+
   get #clientId() {
     return this.#client && this.#options.clientId;
   }
@@ -138,12 +145,14 @@ export class Hub {
     }
     this.#options = options;
     this.#client = client;
-    const relay = (name) => client.on(name, (arg) => { if (this.#client === client) this.#broadcast({ t: 'ev', name, arg: name == 'error' ? errorData(arg) : name == 'disconnect' ? { error: errorData(arg.error) } : arg }); });
+    const relay = (name) => client.on(name, (arg) => {
+      if (this.#client === client) this.#broadcast({ t: 'ev', name, arg: name == 'error' ? errorData(arg) : name == 'disconnect' ? { error: errorData(arg.error) } : arg, info: this.#info() });
+    });
     ['statechange', 'reconnecting', 'credentials', 'disconnect', 'error'].forEach(relay);
     client.on('connect', (arg) => {
       this.#session = arg.sessionPresent;
       for (const w of this.#waiters.splice(0)) w.resolve(arg);
-      this.#broadcast({ t: 'ev', name: 'connect', arg });
+      this.#broadcast({ t: 'ev', name: 'connect', arg, info: this.#info() });
     });
     client.on('error', (e) => { for (const w of this.#waiters.splice(0)) w.reject(e); });
     client.on('message', (msg) => this.#deliver(msg));
