@@ -318,6 +318,17 @@ export class IotClient {
 /** Loads the engine ahead of the first IotClient.create (optional). */
 export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL }): Promise<unknown>;
 
+/** Core's topic filter rules, MQTT's and AWS IoT's (not empty, UTF-8, '#' only as the whole last
+ *  level, '+' only as a whole level, at most 256 bytes and 7 '/'): null when `filter` passes, else
+ *  the IotError (`invalid_topic` or `limit_exceeded`, with `rule`) subscribe() would reject it
+ *  with. Synchronous: throws IotError `invalid_state` until an engine is loaded (`await init()`,
+ *  or any `IotClient.create()`). */
+export function topicFilterError(filter: string): IotError | null;
+/** Whether `topic` matches `filter` as the engine routes messages: '+' one level, '#' this level
+ *  and all below (and the parent), no wildcard match for a topic starting with '$'. false when the
+ *  filter breaks a rule (topicFilterError). Needs a loaded engine, as topicFilterError. */
+export function topicMatches(filter: string, topic: string): boolean;
+
 // ---- Device shadows: the "iotlite/shadow" entry (shadow.d.ts) ----
 
 /** Shadow state of shape T as documents carry it: any member may be missing, at any depth. */

@@ -12,6 +12,10 @@
  * @property {number} configuredOffset  the clock offset typed in (ms)
  */
 
+/** The package (its shadow build: the page has a shadow panel), imported once for every panel. Its
+ *  failure to load is reported by panels/connection.js. */
+export const packageLoad = import('iotlite/shadow');
+
 let current = Object.freeze({ client: null, phase: 'idle', everConnected: false, authMode: 'cognito', configuredOffset: 0 });
 const listeners = new Set();
 let writerTaken = false;

@@ -337,3 +337,56 @@ test('Mqtt5OptionsOnThePlainEntry_RefusedNotDropped', async () => {
   assert.equal(client.state, 'idle', 'nothing was started by a refused call');
   await client.close();
 });
+
+test('TopicRules_FilterErrorAndMatching_CoresRulesExactlyAsSubscribeAppliesThem', async () => {
+  // Matching: the examples of MQTT 3.1.1 §4.7, and AWS IoT's reserved topics.
+  const yes = [['sport/tennis/player1/#', 'sport/tennis/player1'], ['sport/tennis/player1/#', 'sport/tennis/player1/ranking'],
+    ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon'], ['sport/#', 'sport'], ['#', 'a/b/c'],
+    ['sport/tennis/+', 'sport/tennis/player1'], ['sport/+', 'sport/'], ['+/+', '/finance'], ['/+', '/finance'],
+    ['$SYS/#', '$SYS/monitor/Clients'], ['$aws/things/+/shadow/#', '$aws/things/t1/shadow/update/delta']];
+  const no = [['sport/tennis/+', 'sport/tennis/player1/ranking'], ['sport/+', 'sport'], ['+', '/finance'], ['a/b', 'a/b/c'],
+    ['a/b/c', 'a/b'], ['#', '$SYS/x'], ['+/monitor/Clients', '$SYS/monitor/Clients'], ['sport/#/x', 'sport/a/x']];
+  for (const [f, t] of yes) assert.equal(pkg.topicMatches(f, t), true, `${f} matches ${t}`);
+  for (const [f, t] of no) assert.equal(pkg.topicMatches(f, t), false, `${f} does not match ${t}`);
+  // The rules: every refusal is the IotError subscribe() rejects the filter with.
+  assert.equal(pkg.topicFilterError('a/+/b/#'), null);
+  assert.equal(pkg.topicFilterError('a/b/c/d/e/f/g/#'), null, '7 "/": AWS IoT\'s most');
+  const client = await pkg.IotClient.create(options());
+  try {
+    for (const f of ['', 'sport/tennis#', 'sport/#/ranking', 'sport+', 'a/b/c/d/e/f/g/h/#', 'f'.repeat(257), 'a\u0000b', '\ud800', 'a/\udc00/#']) {
+      const e = pkg.topicFilterError(f);
+      assert.ok(e instanceof pkg.IotError, `${JSON.stringify(f)} refused`);
+      await assert.rejects(client.subscribe(f, { qos: 1 }), (r) => r instanceof pkg.IotError && r.code === e.code && r.message === e.message
+        && r.rule === e.rule && r.limit === e.limit && r.actual === e.actual);
+    }
+    // A lone surrogate has no UTF-8 form: refused by core's UTF-8 rule, not sent as U+FFFD (another
+    // topic) as TextEncoder would have it.
+    assert.match(pkg.topicFilterError('a/\udc00/#').message, /^topic filter is not valid UTF-8$/);
+    await assert.rejects(client.publish('a/\ud800', 'x'), (e) => e.code === 'invalid_topic' && e.message === 'topic is not valid UTF-8');
+    await assert.rejects(pkg.IotClient.create(options({ clientId: 'dev\udc00' })),
+      (e) => e.code === 'invalid_argument' && e.message === 'client id is not valid UTF-8');
+    assert.equal(pkg.topicMatches('a/\ud83d\ude00/+', 'a/\ud83d\ude00/b'), true, 'a surrogate pair is one code point');
+  } finally {
+    await client.close();
+  }
+  const levels = pkg.topicFilterError('a/b/c/d/e/f/g/h/#');
+  assert.deepEqual([levels.code, levels.message, levels.rule, levels.limit, levels.actual],
+    ['limit_exceeded', "topic filter has 8 '/' levels; AWS IoT allows 7", 'topic.levels', 7, 8]);
+  assert.match(pkg.topicFilterError('sport/#/ranking').message, /'#' must be the last level/);
+  // Not a string: an IotError, never a TypeError.
+  assert.throws(() => pkg.topicFilterError(42), (e) => e instanceof pkg.IotError && e.code === 'invalid_topic');
+  assert.throws(() => pkg.topicMatches(null, 'a'), (e) => e instanceof pkg.IotError && e.code === 'invalid_topic');
+  assert.equal(pkg.topicMatches('a/#', 42), false);
+  assert.equal(pkg.topicMatches('a/#/b', 'a/x/b'), false, 'a filter that breaks a rule matches nothing');
+});
+
+test('TopicRules_BeforeAnEngineIsLoaded_IotErrorSaysToInit', async () => {
+  // A fresh process: nothing loaded the engine yet.
+  const { execFileSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const { packageDir } = await import('./helpers.mjs');
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(`${packageDir}/index.js`).href)});
+try { m.topicFilterError('a/b'); console.log('no error'); } catch (e) { console.log(e.constructor.name, e.code, e.message); }`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out.trim(), 'IotError invalid_state the engine is not loaded yet: await init() (or IotClient.create()) first');
+});

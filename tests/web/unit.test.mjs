@@ -1,48 +1,13 @@
-// The demo page's pure modules (web/lib): MQTT filter matching, the shadow diff, the error
+// The demo page's pure modules (web/lib): the shadow diff, the error
 // explanations and the shadow panel's error words. (The shadow requests are the package's shadow client: tests/wasm/shadow.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { topicMatches, filterError } from '../../web/lib/topic_filter.js';
 import { diffRows, flatten, cell } from '../../web/lib/shadow_diff.js';
 import { explain } from '../../web/lib/explain.js';
 import { shadowErrorWords } from '../../web/lib/shadow_words.js';
 import { retryVerdict } from '../../web/lib/retry.js';
 import { describeAnswer } from '../../web/lib/standin_answer.js';
 import { readFileSync, readdirSync } from 'node:fs';
-
-test('TopicFilter_ValidFilters_MatchAsMqtt311Says', () => {
-  // MQTT 3.1.1 §4.7 examples.
-  assert.equal(topicMatches('sport/tennis/player1/#', 'sport/tennis/player1'), true);
-  assert.equal(topicMatches('sport/tennis/player1/#', 'sport/tennis/player1/ranking'), true);
-  assert.equal(topicMatches('sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon'), true);
-  assert.equal(topicMatches('sport/#', 'sport'), true);
-  assert.equal(topicMatches('#', 'a/b/c'), true);
-  assert.equal(topicMatches('sport/tennis/+', 'sport/tennis/player1'), true);
-  assert.equal(topicMatches('sport/tennis/+', 'sport/tennis/player1/ranking'), false);
-  assert.equal(topicMatches('sport/+', 'sport'), false);
-  assert.equal(topicMatches('sport/+', 'sport/'), true);
-  assert.equal(topicMatches('+/+', '/finance'), true);
-  assert.equal(topicMatches('/+', '/finance'), true);
-  assert.equal(topicMatches('+', '/finance'), false);
-  assert.equal(topicMatches('a/b', 'a/b/c'), false);
-  assert.equal(topicMatches('a/b/c', 'a/b'), false);
-});
-
-test('TopicFilter_DollarTopics_NotMatchedByLeadingWildcards', () => {
-  assert.equal(topicMatches('#', '$SYS/x'), false);
-  assert.equal(topicMatches('+/monitor/Clients', '$SYS/monitor/Clients'), false);
-  assert.equal(topicMatches('$SYS/#', '$SYS/monitor/Clients'), true);
-  assert.equal(topicMatches('$aws/things/+/shadow/#', '$aws/things/t1/shadow/update/delta'), true);
-});
-
-test('TopicFilter_InvalidFilters_NamedRuleAndNoMatch', () => {
-  assert.match(filterError('sport/tennis#'), /"#" must be a whole level/);
-  assert.match(filterError('sport/#/ranking'), /"#" must be a whole level and the last one/);
-  assert.match(filterError('sport+'), /"\+" must be a whole level/);
-  assert.match(filterError(''), /must not be empty/);
-  assert.equal(filterError('a/+/b/#'), null);
-  assert.equal(topicMatches('sport/#/x', 'sport/a/x'), false);
-});
 
 test('ShadowDiff_NestedState_LeafRowsWithDeltaRule', () => {
   const rows = diffRows({ led: 'on', color: { r: 255, g: 0 }, list: [1, 2] }, { led: 'off', color: { r: 255 }, temp: 21, list: [1, 2] });

@@ -7,7 +7,7 @@ import {
   FN_CREATE, FN_DESTROY, FN_CONNECT, FN_DISCONNECT, FN_PUBLISH, FN_SUBSCRIBE, FN_UNSUBSCRIBE, FN_CONFIGURE, FN_TARGET,
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
-  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT,
+  FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT, FN_CHECK_FILTER, FN_TOPIC_MATCHES,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
@@ -45,6 +45,49 @@ export function loadEngine(options) {
   }
   return modulePromise;
 }
+// A string with a lone surrogate has no UTF-8 form: TextEncoder would turn each into U+FFFD, i.e.
+// silently another topic or client id. Where the runtime can tell (String.prototype.isWellFormed:
+// every current browser, Node 20, Bun, Deno) it goes to core as WTF-8 instead, each lone surrogate
+// as the 3-byte form UTF-8 forbids, and core refuses it by its UTF-8 rule, naming the field.
+const wellFormed = (s) => !s.isWellFormed || s.isWellFormed();
+function wtf8(s, h, at) {
+  let n = at;
+  for (const ch of s) {  // code points; a lone surrogate is one of its own
+    const c = ch.codePointAt(0);
+    const tail = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    h[n++] = tail ? ((0xff00 >> (tail + 1)) & 0xff) | (c >> (6 * tail)) : c;  // lead: 0xc0, 0xe0, 0xf0
+    for (let k = tail; k--;) h[n++] = 0x80 | ((c >> (6 * k)) & 63);
+  }
+  return n - at;
+}
+
+let loaded = null;  // the first engine instantiated (any entry's build: they share these exports)
+
+// Core's topic rules for the application's own checks (the demo page's filter fields and message
+// log): synchronous, so an engine must be loaded (init() or a create() resolved, any entry). A
+// filter that is not a string, or a call before an engine is loaded, throws IotError.
+function engineNow() {
+  if (!loaded) throw new IotError('invalid_state', 'the engine is not loaded yet: await init() (or IotClient.create()) first');
+  return loaded;
+}
+const asFilter = (f) => {
+  if (typeof f != 'string') throw new IotError('invalid_topic', `a topic filter must be a string, not ${typeof f}`);
+  return f;
+};
+// null when `filter` passes MQTT's and AWS IoT's rules, else the IotError (invalid_topic or
+// limit_exceeded, naming the rule) that subscribe() would reject it with.
+export function topicFilterError(filter) {
+  const e = engineNow();
+  e.pack(asFilter(filter));
+  return e.exports[FN_CHECK_FILTER]() ? null : e.errorOf(0, 'invalid_topic');
+}
+// Whether `topic` matches `filter` as the engine routes messages ('+' one level, '#' the rest and
+// the parent, no wildcard match for a leading '$'); false when the filter breaks a rule.
+export function topicMatches(filter, topic) {
+  if (topicFilterError(filter) || typeof topic != 'string') return false;
+  loaded.pack(filter, topic);
+  return loaded.exports[FN_TOPIC_MATCHES]() === 1;
+}
 
 // Instantiates a build of the engine from its bytes or URL. Also used by the "iotlite/shadow"
 // entry for its own build, whose names for everything above are the plain build's (checked by
@@ -81,7 +124,9 @@ export async function instantiate(source, ownNames) {
       : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
   }
   memory = result.instance.exports[EXPORT_MEMORY];
-  return bind(result.instance.exports, ownNames);
+  const bound = bind(result.instance.exports, ownNames);
+  loaded ||= bound;
+  return bound;
 }
 
 // Thin access to the exports: every method mirrors one iot_* function of bindings.cpp. The
@@ -131,7 +176,7 @@ function bind(exports, ownNames) {
     for (const v of items) {
       let n;
       if (typeof v === 'string') {
-        n = encoder.encodeInto(v, h.subarray(at + 4, at + 4 + v.length * 3)).written;
+        n = wellFormed(v) ? encoder.encodeInto(v, h.subarray(at + 4, at + 4 + v.length * 3)).written : wtf8(v, h, at + 4);
       } else {
         n = v.length;
         h.set(v, at + 4);
@@ -145,7 +190,7 @@ function bind(exports, ownNames) {
   };
 
   return {
-    pack, f, text, ok, out, errorOf, view,
+    pack, f, text, ok, out, errorOf, view, exports,
     // Throws IotError when the engine rejects the config.
     // c.will: {topic, payload (bytes), qos, retain} or undefined.
     create(clientId, c) {

@@ -369,6 +369,22 @@ int iot_retry_verdict(int errc, std::uint32_t status, std::uint32_t reason, std:
     return static_cast<int>(verdict.because);
 }
 
+// Scratch: [filter]. 1 when core's topic filter rules (MQTT's and AWS IoT's) accept it, else 0 with
+// the broken rule in the last error: what subscribe() would refuse it with.
+int iot_check_filter() {
+    Args args;
+    auto r = validate_topic_filter(args.next());
+    return r ? 1 : fail(r.error());
+}
+
+// Scratch: [filter][topic]. 1 when the topic matches the filter as the engine routes messages (the
+// filter valid by iot_check_filter).
+int iot_topic_matches() {
+    Args args;
+    auto filter = args.next();
+    return topic_matches(filter, args.next()) ? 1 : 0;
+}
+
 const char* iot_out() { return hand_out(g_out); }
 
 }  // extern "C"

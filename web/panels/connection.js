@@ -6,14 +6,14 @@
 import { $, el, clock, seconds, logLine } from '../dom.js';
 import { explain } from '../lib/explain.js';
 import { retryVerdict } from '../lib/retry.js';
-import { connection, takeWriter } from '../state.js';
+import { connection, takeWriter, packageLoad } from '../state.js';
 import { form, readForm, remember, markInvalid } from './settings.js';
 
 const set = takeWriter();
 
-// The package, loaded once (its shadow build: the page has a shadow panel).
+// The package (state.js loads it once for every panel).
 let iotlite = null;
-const packageReady = import('iotlite/shadow').then((m) => { iotlite = m; return m; }, (e) => {
+const packageReady = packageLoad.then((m) => { iotlite = m; return m; }, (e) => {
   const f = $('#fatal');
   f.textContent = `The iotlite package could not be loaded from ./iotlite/ (${e.message}). Build it with `
     + '"cmake --preset wasm && cmake --build --preset wasm" and assemble the site with scripts/demo.sh.';

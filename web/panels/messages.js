@@ -1,13 +1,17 @@
 // The message log: every message the current client receives, newest first (at most 500), shown
-// as JSON, text or hex, with a filter (MQTT filter matching) and copy buttons.
+// as JSON, text or hex, with a filter (core's MQTT filter rules and matching, through the package)
+// and copy buttons.
 import { $, el, clock } from '../dom.js';
-import { topicMatches, filterError } from '../lib/topic_filter.js';
-import { connection } from '../state.js';
+import { connection, packageLoad } from '../state.js';
 
 const MAX_LOG = 500;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const logFilter = $('#log-filter');
 let messageCount = 0;
+// The package's topicFilterError / topicMatches, once its engine is loaded (until then, and if the
+// package cannot load, the log shows everything).
+let topics = null;
+packageLoad.then((m) => m.init()).then(async () => { topics = await packageLoad; applyLogFilter(); }, () => {});
 
 function payloadText(bytes) {
   try {
@@ -37,8 +41,9 @@ async function copy(text, button) {
 
 function currentLogFilter() {
   const f = logFilter.value.trim();
-  return f && filterError(f) === null ? f : null;
+  return f && topics && topics.topicFilterError(f) === null ? f : null;
 }
+const hiddenBy = (f, topic) => f !== null && !topics.topicMatches(f, topic);
 
 function addMessage(m) {
   const p = payloadText(m.payload);
@@ -55,7 +60,7 @@ function addMessage(m) {
       el('span', { cls: 'copy' }, copyTopic, copyPayload)),
     el('pre', { cls: `payload ${p.kind}`, text: p.text }));
   const f = currentLogFilter();
-  li.hidden = f !== null && !topicMatches(f, m.topic);
+  li.hidden = hiddenBy(f, m.topic);
   const list = $('#messages');
   list.prepend(li);
   while (list.children.length > MAX_LOG) list.lastChild.remove();
@@ -70,13 +75,15 @@ connection.subscribe((now, before) => {
   client.on('message', (m) => { if (connection.get().client === client) addMessage(m); });
 });
 
-logFilter.addEventListener('input', () => {
+function applyLogFilter() {
+  if (!topics) return;
   const raw = logFilter.value.trim();
-  const bad = raw ? filterError(raw) : null;
+  const bad = raw ? topics.topicFilterError(raw) : null;
   const err = $('#log-filter-error');
   err.hidden = !bad;
-  err.textContent = bad ? `Not a valid MQTT filter: ${bad}. Showing everything.` : '';
+  err.textContent = bad ? `Not a valid AWS IoT filter: ${bad.message}. Showing everything.` : '';
   const f = currentLogFilter();
-  for (const li of $('#messages').children) li.hidden = f !== null && !topicMatches(f, li.dataset.topic);
-});
+  for (const li of $('#messages').children) li.hidden = hiddenBy(f, li.dataset.topic);
+}
+logFilter.addEventListener('input', applyLogFilter);
 $('#log-clear').addEventListener('click', () => { $('#messages').replaceChildren(); messageCount = 0; $('#message-count').textContent = ''; });

@@ -1,8 +1,7 @@
 // The subscribe panel: the list of filters with their granted QoS. They are subscribed again on
 // each new connection's first CONNACK (the client itself restores them after a reconnect).
 import { $, el } from '../dom.js';
-import { filterError } from '../lib/topic_filter.js';
-import { connection } from '../state.js';
+import { connection, packageLoad } from '../state.js';
 import { inlineError, hideInlineError } from './inline_error.js';
 
 const subscriptions = new Map(); // filter -> {li, qos, setGranted}
@@ -49,16 +48,18 @@ connection.subscribe((now, before) => {
   if (!now.client && before.client) for (const s of subscriptions.values()) s.setGranted(null);
 });
 
-$('#subscribe-form').addEventListener('submit', (ev) => {
+$('#subscribe-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = ev.target;
   const filter = f.elements.filter.value.trim();
   const qos = Number(f.elements.qos.value);
   hideInlineError('#subscribe-error');
-  const bad = filterError(filter);
-  if (bad) { inlineError('#subscribe-error', { code: 'invalid_topic', message: bad }, 'subscribe'); return; }
   const { client } = connection.get();
   if (!client) { inlineError('#subscribe-error', { code: 'not_connected', message: 'connect before subscribing' }, 'subscribe'); return; }
+  // Core's rules (there is a client, so the package and its engine are loaded): a filter subscribe()
+  // would refuse is named before it gets a row.
+  const bad = (await packageLoad).topicFilterError(filter);
+  if (bad) { inlineError('#subscribe-error', bad, 'subscribe'); return; }
   const old = subscriptions.get(filter);
   if (old) old.li.remove();
   const entry = subscriptionRow(filter, qos);
