@@ -6,8 +6,7 @@
 // clientToken correlation, timeouts, the in-flight limit, AWS's rejected codes. This file turns
 // its events into promises and listeners. Answers are AWS's own JSON documents.
 import { IotError, ERROR_CODES } from './errors.js';
-import { Emitter, EMIT } from './emitter.js';
-import { ServiceHub, invalid, monotonic, requestOptions } from './service_hub.js';
+import { ServiceHub, ServiceHandle, invalid, monotonic, requestOptions } from './service_hub.js';
 import {
   JB_EV_ACCEPTED as ACCEPTED, JB_EV_FAILED as FAILED, JB_EV_NOTIFY as NOTIFY, JB_EV_NOTIFY_NEXT as NOTIFY_NEXT,
   JB_EV_STREAM_READY as STREAM_READY, JB_EV_STREAM_FAILED as STREAM_FAILED, JB_EV_REJECTED as REJECTED, JB_STREAMS as STREAMS,
@@ -69,11 +68,11 @@ export class JobsHub extends ServiceHub {
 // with IotError: conflict (VersionMismatch) / server_error (other codes), each with .awsCode (e.g.
 // "TerminalStateReached") and .response (AWS's error document); timeout, closed, or
 // invalid_argument / limit_exceeded naming the rule broken before anything was sent.
-export class Jobs extends Emitter {
-  #hub; #waiters = { notify: [], notify_next: [] }; #ready = {};
+export class Jobs extends ServiceHandle {
+  #hub;
 
   constructor(hub, thing) {
-    super();
+    super(STREAMS, EVENT_STREAM);
     this.#hub = hub;
     this.thing = thing;
   }
@@ -97,37 +96,10 @@ export class Jobs extends Emitter {
 
   // Subscribes to notify / notify-next; resolves once the broker granted it. Listening to
   // "notify" or "next" does this by itself.
-  watch(stream = 'notify_next') {
-    if (!STREAMS.includes(stream)) return Promise.reject(invalid(`stream must be "notify" or "notify_next", not "${String(stream)}"`));
-    if (this.#ready[stream]) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiters[stream].push({ resolve, reject });
-      try { this.#hub.watch(stream); } catch (e) { this._ready(stream, e); }
-    });
-  }
+  watch(stream = 'notify_next') { return super.watch(stream); }
+  _start(stream) { this.#hub.watch(stream); }
 
   // Events: next (the next pending execution, with its jobDocument, or null), notify ({timestamp,
   // jobs: {QUEUED: [...], IN_PROGRESS: [...]}}), error (IotError: a refused subscription, an
-  // unparsable message).
-  // on / once / off: emitter.js; listening to a stream's event watches it.
-  on(event, fn) {
-    super.on(event, fn);
-    if (EVENT_STREAM[event]) this.watch(EVENT_STREAM[event]).catch(() => {});  // reported as an "error" event
-    return this;
-  }
-
-  _emit(event, arg) { this[EMIT](event, arg); }
-  _ready(stream, error) {
-    const w = this.#waiters[stream];
-    this.#waiters[stream] = [];
-    if (!error) this.#ready[stream] = true;
-    for (const x of w) error ? x.reject(error) : x.resolve();
-    if (error) this._emit('error', error);
-  }
-  _closed() {
-    for (const s of STREAMS) {
-      for (const x of this.#waiters[s]) x.reject(new IotError('closed', 'the client was closed'));
-      this.#waiters[s] = [];
-    }
-  }
+  // unparsable message). Listening to "next" or "notify" watches its stream (ServiceHandle).
 }

@@ -5,6 +5,7 @@
 // client. A service module extends it with deliver() (its events to promises and listeners) and
 // _closed() (its own listeners' end).
 import { IotError, asIotError } from './errors.js';
+import { Emitter, EMIT } from './emitter.js';
 
 export const monotonic = () => Math.floor(globalThis.performance ? performance.now() : Date.now());
 export const closedError = () => new IotError('closed', 'the client was closed');
@@ -24,6 +25,55 @@ export function requestOptions(o) {
     throw invalid(`timeoutMs must be an integer in 1..${2 ** 31 - 1}, not ${typeof o.timeoutMs === 'number' ? o.timeoutMs : typeof o.timeoutMs}`);
   }
   return o;
+}
+
+// A service's handle (a shadow, a thing's Jobs): its listeners, and the streams it can watch, each
+// watch() settled by the hub (_ready: the SUBACK, or the error) and failed at the client's close.
+// streams: the names watch() takes; events: event name -> the stream a listener of it needs. The
+// subclass starts a stream's subscription in _start(stream).
+export class ServiceHandle extends Emitter {
+  #streams; #events; #waiters = {}; #ready = {};
+
+  constructor(streams, events) {
+    super();
+    this.#streams = streams;
+    this.#events = events;
+    for (const s of streams) this.#waiters[s] = [];
+  }
+
+  // Subscribes to `stream`; resolves once the broker granted it.
+  watch(stream) {
+    if (!this.#streams.includes(stream)) return Promise.reject(invalid(`stream must be ${this.#streams.map((s) => `"${s}"`).join(' or ')}, not "${String(stream)}"`));
+    if (this.#ready[stream]) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiters[stream].push({ resolve, reject });
+      try { this._start(stream); } catch (e) { this._ready(stream, e); }
+    });
+  }
+
+  // on / once / off: emitter.js; listening to a stream's event watches it (a refusal comes as an
+  // "error" event).
+  on(event, fn) {
+    super.on(event, fn);
+    const stream = this.#events[event];
+    if (stream) this.watch(stream).catch(() => {});
+    return this;
+  }
+
+  _emit(event, arg) { this[EMIT](event, arg); }
+  _ready(stream, error) {
+    const w = this.#waiters[stream];
+    this.#waiters[stream] = [];
+    if (!error) this.#ready[stream] = true;
+    for (const x of w) error ? x.reject(error) : x.resolve();
+    if (error) this._emit('error', error);
+  }
+  _closed() {
+    for (const s of this.#streams) {
+      for (const x of this.#waiters[s]) x.reject(closedError());
+      this.#waiters[s] = [];
+    }
+  }
 }
 
 export class ServiceHub {

@@ -12,8 +12,7 @@ import names from './wasm-names-shadow.js';
 import { instantiate } from './engine.js';
 import { IotClient as BaseClient, jsonText } from './client.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
-import { Emitter, EMIT } from './emitter.js';
-import { ServiceHub, closedError, invalid, monotonic, requestOptions } from './service_hub.js';
+import { ServiceHub, ServiceHandle, invalid, monotonic, requestOptions } from './service_hub.js';
 
 export * from './index.js';
 
@@ -105,11 +104,11 @@ class Hub extends ServiceHub {
 
 // One device shadow (classic when name is empty). Obtained from client.shadow(); the same object
 // is returned for the same thing and name.
-export class Shadow extends Emitter {
-  #hub; #waiters = { delta: [], documents: [] }; #ready = {};
+export class Shadow extends ServiceHandle {
+  #hub;
 
   constructor(hub, thing, name) {
-    super();
+    super(STREAMS, { delta: 'delta', documents: 'documents' });
     this.#hub = hub;
     this.thing = thing;
     this.name = name;
@@ -129,23 +128,12 @@ export class Shadow extends Emitter {
 
   // Subscribes to update/delta or update/documents; resolves once the broker granted it.
   // Listening to "delta" or "documents" does this by itself.
-  watch(stream = 'delta') {
-    if (!STREAMS.includes(stream)) return Promise.reject(new IotError('invalid_argument', `stream must be "delta" or "documents", not "${String(stream)}"`));
-    if (this.#ready[stream]) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiters[stream].push({ resolve, reject });
-      try { this.#hub.watch(this.thing, this.name, stream); } catch (e) { this._ready(stream, e); }
-    });
-  }
+  watch(stream = 'delta') { return super.watch(stream); }
+  _start(stream) { this.#hub.watch(this.thing, this.name, stream); }
 
   // Events: delta {state, metadata, version, timestamp}, documents {previous, current, timestamp,
   // clientToken}, error (IotError: a refused stream subscription, an unparsable message).
-  // on / once / off: emitter.js; listening to a stream's event watches it.
-  on(event, fn) {
-    super.on(event, fn);
-    if (STREAMS.includes(event)) this.watch(event).catch(() => {});  // reported as an "error" event
-    return this;
-  }
+  // Listening to "delta" or "documents" watches its stream (ServiceHandle).
 
   // The local mirror, kept by the C++ client from every accepted document, delta and documents
   // message seen (version-ordered): {desired, reported, delta}, or null before anything arrived.
@@ -158,20 +146,6 @@ export class Shadow extends Emitter {
     return m && m.version !== null ? m.version : undefined;
   }
 
-  _emit(event, arg) { this[EMIT](event, arg); }
-  _ready(stream, error) {
-    const w = this.#waiters[stream];
-    this.#waiters[stream] = [];
-    if (!error) this.#ready[stream] = true;
-    for (const x of w) error ? x.reject(error) : x.resolve();
-    if (error) this._emit('error', error);
-  }
-  _closed() {
-    for (const s of STREAMS) {
-      for (const x of this.#waiters[s]) x.reject(closedError());
-      this.#waiters[s] = [];
-    }
-  }
 }
 
 // IotClient with shadow(): created on iotlite-shadow.wasm.
