@@ -1,35 +1,19 @@
 // The wasm package in Node against the local stand-in: static keys, Cognito (unauthenticated and
 // with logins), validation errors from the C++ core, and 1,000 QoS 1 messages round-tripping.
 // The stand-in's gateway checks every presigned URL with @smithy/signature-v4 (not our signer).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPackage, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot, sleep } from './helpers.mjs';
+import { withStandin, standinOptions, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot, sleep } from './helpers.mjs';
 
 let pkg;
 let standin;
 let ep;
 
-before(async () => {
-  pkg = await loadPackage();
-  standin = await startStandin();
-  ep = standin.endpoints;
-});
+withStandin((s) => ({ pkg, standin, ep } = s));
 
-after(async () => {
-  if (standin) await standin.stop();
-});
-
-const staticOptions = (extra = {}) => ({
-  endpoint: ep.wsUrl,
-  region: ep.region,
-  clientId: uniqueId('static'),
-  credentials: ep.testCredentials,
-  WebSocket,
-  reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
-  ...extra,
-});
+const staticOptions = (extra = {}) => standinOptions(ep, 'static', { reconnect: { minDelayMs: 200, maxDelayMs: 2000 }, ...extra });
 
 // Counts Cognito operations by X-Amz-Target while delegating to the real fetch.
 function countingFetch() {

@@ -1,33 +1,17 @@
 // The package's JS conventions (issue 16, item 4) end to end against the stand-in: AbortSignal on
 // connect / subscribe / publish (the DOM's convention: an aborted signal rejects, the reason kept;
 // what can be undone is), async iteration with client.messages(), and connect() after close().
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPackage, startStandin, WebSocket, uniqueId, waitFor, sleep } from './helpers.mjs';
+import { withStandin, standinOptions, uniqueId, waitFor, sleep } from './helpers.mjs';
 
 let pkg;
 let standin;
 let ep;
 
-before(async () => {
-  pkg = await loadPackage();
-  standin = await startStandin();
-  ep = standin.endpoints;
-});
+withStandin((s) => ({ pkg, standin, ep } = s));
 
-after(async () => {
-  if (standin) await standin.stop();
-});
-
-const options = (extra = {}) => ({
-  endpoint: ep.wsUrl,
-  region: ep.region,
-  clientId: uniqueId('conv'),
-  credentials: ep.testCredentials,
-  WebSocket,
-  reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
-  ...extra,
-});
+const options = (extra = {}) => standinOptions(ep, 'conv', { reconnect: { minDelayMs: 200, maxDelayMs: 2000 }, ...extra });
 
 async function connected(extra) {
   const client = await pkg.IotClient.create(options(extra));

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { before, after } from 'node:test';
 import WebSocket from 'ws';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,24 @@ export async function startStandin(options = {}) {
   const { startStandin: start } = await import(pathToFileURL(path.join(repoRoot, 'standin/standin.mjs')).href);
   return start({ shadowService: false, httpsApi: false, ...options });
 }
+
+// A suite on the stand-in: the package loaded and the stand-in started before its first test
+// (then ready({pkg, standin, ep}) runs: the suite keeps what it needs and does its own set-up), the
+// stand-in stopped after its last.
+export function withStandin(ready, options) {
+  let standin;
+  before(async () => {
+    const pkg = await loadPackage();
+    standin = await startStandin(options);
+    await ready({ pkg, standin, ep: standin.endpoints });
+  });
+  after(async () => { if (standin) await standin.stop(); });
+}
+
+// Client options for the stand-in's endpoint with its test keys (a fresh client id from `prefix`).
+export const standinOptions = (ep, prefix, extra = {}) => ({
+  endpoint: ep.wsUrl, region: ep.region, clientId: uniqueId(prefix), credentials: ep.testCredentials, WebSocket, ...extra,
+});
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,31 +2,25 @@
 // every public call answers with an IotError (stable code, the broken rule named) through its
 // documented channel — a rejected promise, or a throw for on() / shadow() — never a TypeError, a
 // crash, a hang or a busy timer. Runs against the stand-in (static keys) where a connection matters.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPackage, packageDir, startStandin, WebSocket, uniqueId, sleep } from './helpers.mjs';
+import { withStandin, standinOptions, packageDir, WebSocket, uniqueId, sleep } from './helpers.mjs';
 
 let pkg;
 let shadowPkg;
 let standin;
 let ep;
 
-before(async () => {
-  pkg = await loadPackage();
+withStandin(async (s) => {
+  ({ pkg, standin, ep } = s);
   shadowPkg = await import(pathToFileURL(path.join(packageDir, 'shadow.js')).href);
   await shadowPkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite-shadow.wasm')) });
-  standin = await startStandin();
-  ep = standin.endpoints;
 });
-after(async () => { if (standin) await standin.stop(); });
 
-const base = (extra = {}) => ({
-  endpoint: ep.wsUrl, region: ep.region, clientId: uniqueId('hostile'), credentials: ep.testCredentials,
-  WebSocket, reconnect: { minDelayMs: 1000, maxDelayMs: 2000 }, ...extra,
-});
+const base = (extra = {}) => standinOptions(ep, 'hostile', { reconnect: { minDelayMs: 1000, maxDelayMs: 2000 }, ...extra });
 
 // Settles `p` within `ms` (a hang is a failure, not a timeout of the whole suite).
 const settle = (p, ms = 3000) => Promise.race([p.then((v) => ({ value: v }), (e) => ({ error: e })),

@@ -4,20 +4,16 @@
 //  - one oversized frame is refused from its header (ws maxPayload, set from the engine's largest
 //    inbound packet), reported as a protocol error naming the bound, and RSS stays bounded;
 //  - core's retry verdict (IotError.retryable / finalBecause) on refused attempts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { loadPackage, startStandin, WebSocket, uniqueId, sleep } from './helpers.mjs';
+import { withStandin, WebSocket, uniqueId, sleep } from './helpers.mjs';
 import { refusingServer, oversizedFrameServer } from './hostile_servers.mjs';
 
 let pkg;
 let standin;
-before(async () => {
-  pkg = await loadPackage();
-  standin = await startStandin();
-});
-after(async () => { if (standin) await standin.stop(); });
+withStandin((s) => ({ pkg, standin } = s));
 
 const KEYS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' };
 const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: no answer within ${ms} ms`); })]);

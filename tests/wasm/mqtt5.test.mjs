@@ -3,14 +3,14 @@
 // presigned by AWS's own @smithy/signature-v4) as the independent peer: properties both ways,
 // request/response with MQTT.js as the responder, reason codes of the stand-in's refusals, and
 // every option's validation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPackage, packageDir, repoRoot, startStandin, WebSocket, uniqueId, sleep } from './helpers.mjs';
+import { withStandin, standinOptions, packageDir, repoRoot, startStandin, WebSocket, uniqueId, sleep } from './helpers.mjs';
 import { staticUrl, connectWs } from '../../standin/test/helpers.mjs';
 
 let plain;
@@ -18,28 +18,13 @@ let pkg;
 let standin;
 let ep;
 
-before(async () => {
-  plain = await loadPackage();
+withStandin(async (s) => {
+  ({ pkg: plain, standin, ep } = s);
   pkg = await import(pathToFileURL(path.join(packageDir, 'mqtt5.js')).href);
   await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite-mqtt5.wasm')) });
-  standin = await startStandin();
-  ep = standin.endpoints;
 });
 
-after(async () => {
-  if (standin) await standin.stop();
-});
-
-const options = (extra = {}) => ({
-  endpoint: ep.wsUrl,
-  region: ep.region,
-  clientId: uniqueId('v5'),
-  credentials: ep.testCredentials,
-  WebSocket,
-  protocolVersion: 5,
-  reconnect: false,
-  ...extra,
-});
+const options = (extra = {}) => standinOptions(ep, 'v5', { protocolVersion: 5, reconnect: false, ...extra });
 
 // MQTT.js 5 through the stand-in's SigV4 gateway (the door our package uses).
 async function mqttjs(extra = {}) {

@@ -1,24 +1,16 @@
 // The wasm package under faults the stand-in injects: credentials that live 10 s, a wrong
 // secret, a server clock 20 minutes ahead. An independent MQTT.js subscriber on the broker's own
 // TCP port is the oracle for "no QoS 1 message lost".
-import { test, before, after, afterEach } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { loadPackage, startStandin, WebSocket, uniqueId, once, waitFor, sleep } from './helpers.mjs';
+import { withStandin, WebSocket, uniqueId, once, waitFor, sleep } from './helpers.mjs';
 
 let pkg;
 let standin;
 let ep;
 
-before(async () => {
-  pkg = await loadPackage();
-  standin = await startStandin();
-  ep = standin.endpoints;
-});
-
-after(async () => {
-  if (standin) await standin.stop();
-});
+withStandin((s) => ({ pkg, standin, ep } = s));
 
 afterEach(async () => {
   await standin.controls.reset();

@@ -2,36 +2,23 @@
 // the plain package against the local stand-in: routing (what a service consumes never reaches
 // the application, lifecycle events reach both), its deadline honoured by the client's timer,
 // its events handed out only from the pump, and the closing poll before the engine is freed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPackage, packageDir, startStandin, WebSocket, uniqueId, waitFor } from './helpers.mjs';
+import { withStandin, standinOptions, packageDir, uniqueId, waitFor } from './helpers.mjs';
 
 let pkg;
 let ev;  // the generated event type constants
 let standin;
 let ep;
 
-before(async () => {
-  pkg = await loadPackage();
+withStandin(async (s) => {
+  ({ pkg, standin, ep } = s);
   ev = await import(pathToFileURL(path.join(packageDir, 'wasm-boundary.js')).href);
-  standin = await startStandin();
-  ep = standin.endpoints;
 });
 
-after(async () => {
-  if (standin) await standin.stop();
-});
-
-const options = () => ({
-  endpoint: ep.wsUrl,
-  region: ep.region,
-  clientId: uniqueId('hook'),
-  credentials: ep.testCredentials,
-  WebSocket,
-  reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
-});
+const options = () => standinOptions(ep, 'hook', { reconnect: { minDelayMs: 200, maxDelayMs: 2000 } });
 
 // A minimal service: subscribes on the engine itself and consumes that SUBACK; wakes at a
 // deadline it is given; records everything the client does to it.
