@@ -88,6 +88,21 @@ test('Create_EachHostileOption_RejectsWithInvalidArgumentNamingTheOption', async
 const clients = [];
 after(async () => { for (const c of clients) await c.close(); });
 
+test('Publish_64MiBPayload_RefusedByCoresRuleBeforeItIsCopiedIntoTheEngine', async () => {
+  // The engine's memory only grows: a payload copied into it before the refusal would cost the
+  // page its size for good. The oracle is the process's resident memory around the call.
+  const client = await pkg.IotClient.create(base());
+  clients.push(client);
+  const big = new Uint8Array(64 * 1024 * 1024).fill(7);  // resident before the baseline
+  const rss = process.memoryUsage().rss;
+  await assert.rejects(client.publish('a/b', big, { qos: 1 }), (e) => e instanceof pkg.IotError && e.code === 'limit_exceeded'
+    && e.message === 'payload has 67108864 bytes; AWS IoT allows 131072 (128 KB)' && e.rule === 'payload.bytes' && e.limit === 131072);
+  const grown = process.memoryUsage().rss - rss;
+  assert.ok(grown < 16 * 1024 * 1024, `resident memory grew by ${grown} bytes`);
+  // Within the limit, the same call is accepted (queued: the client is not connected).
+  client.publish('a/b', big.subarray(0, 131072), { qos: 1 }).catch(() => {});
+});
+
 test('Publish_HostilePayloadsAndQos_RejectWithIotErrorAndSendNothing', async () => {
   const client = await pkg.IotClient.create(base());
   clients.push(client);

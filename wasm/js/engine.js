@@ -8,6 +8,7 @@ import {
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
   FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT, FN_CHECK_FILTER, FN_TOPIC_MATCHES,
+  FN_CHECK_PAYLOAD,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
@@ -203,8 +204,11 @@ function bind(exports, ownNames) {
     destroy,
     connect: (h, now) => ok(connect(h, now)),
     disconnect,
+    // Throws IotError for a payload over AWS IoT's limit, before it is copied into the module.
+    checkPayload: (size) => ok(exports[FN_CHECK_PAYLOAD](size)),
     // Each returns an op id or throws IotError (the rule the call broke).
     publish(h, topic, payload, qos, retain, now) {
+      ok(exports[FN_CHECK_PAYLOAD](payload.length));
       pack(topic, payload);
       return ok(publish(h, qos, retain ? 1 : 0, now));
     },

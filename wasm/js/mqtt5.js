@@ -129,6 +129,7 @@ function mqtt5(n) {
       const p = o && o.properties;
       if (p == null) return n.publish(h, topic, payload, qos, retain, now);
       const m = messageProperties(p, 'properties', PUBLISH_PROPS);
+      n.checkPayload(payload.length);
       pack(topic, payload, ...m.records);
       return ok(publish5(h, qos, retain ? 1 : 0, now, m.present, m.expiry, m.format, m.users));
     },

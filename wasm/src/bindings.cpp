@@ -369,6 +369,14 @@ int iot_retry_verdict(int errc, std::uint32_t status, std::uint32_t reason, std:
     return static_cast<int>(verdict.because);
 }
 
+// 1 when a payload of `size` bytes is within AWS IoT's limit (validate_payload_size, as publish()
+// checks it), else 0 with the rule in the last error. The facade asks before it copies a payload
+// into the module: a refused 100 MB payload would otherwise grow the module's memory for good.
+int iot_check_payload(double size) {
+    auto r = validate_payload_size(static_cast<std::size_t>(size));
+    return r ? 1 : fail(r.error());
+}
+
 // Scratch: [filter]. 1 when core's topic filter rules (MQTT's and AWS IoT's) accept it, else 0 with
 // the broken rule in the last error: what subscribe() would refuse it with.
 int iot_check_filter() {
