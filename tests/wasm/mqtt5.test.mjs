@@ -534,3 +534,17 @@ test('Unsubscribe_Unsuback0x87_RejectsWithReasonCodeAndString', async () => {
     await new Promise((r) => wss.close(r));
   }
 });
+
+test('Mqtt5Properties_LoneSurrogates_RefusedByCoresUtf8RuleNotSentAsReplacementCharacters', async () => {
+  // A JS string with half a UTF-16 pair has no UTF-8 form; it reaches core as WTF-8 and core's
+  // property encoder refuses it, naming the property (TextEncoder would send U+FFFD instead).
+  const client = await pkg.IotClient.create(options());
+  try {
+    const refused = (p) => client.publish('a/b', 'x', { qos: 1, properties: p }).then(() => 'accepted', (e) => `${e.code}: ${e.message}`);
+    assert.equal(await refused({ userProperties: { k: 'v\ud800' } }), 'invalid_argument: PUBLISH property 0x26 (user property) is not valid MQTT UTF-8');
+    assert.equal(await refused({ contentType: 'text/\udc00' }), 'invalid_argument: PUBLISH property 0x03 (content type) is not valid MQTT UTF-8');
+    assert.equal(await refused({ responseTopic: 'r/\ud800' }), 'invalid_topic: response topic: topic is not valid UTF-8');
+  } finally {
+    await client.close();
+  }
+});
