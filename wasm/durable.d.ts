@@ -39,7 +39,9 @@ export class DurableQueue {
    *  Rejects with IotError invalid_argument (an option) or unsupported (no IndexedDB). */
   static open(client: IotClient, options: DurableQueueOptions): Promise<DurableQueue>;
   /** Resolves once the message is written to IndexedDB. Rejects with IotError `dropped`
-   *  (drop_newest, or a message larger than maxBytes) or `queue_full` (policy reject). */
+   *  (drop_newest, or a message larger than maxBytes), `queue_full` (policy reject), or
+   *  `invalid_topic` / `limit_exceeded` for a topic or payload that core's rules refuse (the
+   *  client's publish() would: nothing is stored). */
   publish(topic: string, payload: string | Uint8Array | ArrayBuffer | ArrayBufferView | object, options?: { qos?: 0 | 1; retain?: boolean }): Promise<StoredPublish>;
   /** What is stored now (every tab's), oldest first. */
   messages(): Promise<StoredMessage[]>;

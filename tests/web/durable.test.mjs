@@ -118,7 +118,7 @@ test('DurableQueue_PublishedOfflineThenReload_EverySentOnceInOrderAfterConnect',
   await page.close();
 });
 
-test('DurableQueue_PublishWhileConnected_SentAndRemovedAndAnUnsendableOneDropped', async () => {
+test('DurableQueue_PublishWhileConnected_SentAndRemovedAndAnUnsendableOneRefusedUnstored', async () => {
   const page = await open();
   await page.evaluate(() => window.open_('durable-online-1', 'durable-online'));
   await page.evaluate(() => window.c.connect());
@@ -126,14 +126,17 @@ test('DurableQueue_PublishWhileConnected_SentAndRemovedAndAnUnsendableOneDropped
   assert.deepEqual(await arrivals('durable/online', 3), ['o0', 'o1', 'o2']);
   await until('three sent', async () => (await page.evaluate(() => window.outcomes)).length === 3);
   assert.deepEqual(await page.evaluate(() => window.stored()), []);
-  // A topic the engine can never send (a wildcard in a publish) is removed, not retried forever,
-  // and does not hold up the next one.
-  await page.evaluate(() => window.put('durable/online/#', ['bad']));
+  // What the client can never send is refused by core's rules before it is stored: a wildcard in
+  // a publish topic, 8 '/' levels, a payload over 128 KB.
+  assert.deepEqual(await page.evaluate(() => window.put('durable/online/#', ['bad'])), [['invalid_topic', undefined, undefined, undefined]]);
+  assert.deepEqual(await page.evaluate(() => window.put('durable/a/b/c/d/e/f/g/h', ['deep'])), [['limit_exceeded', 'topic.levels', 7, 8]]);
+  assert.deepEqual(await page.evaluate(() => window.put('durable/online', [new Uint8Array(131073)])), [['limit_exceeded', 'payload.bytes', 131072, 131073]]);
+  assert.deepEqual(await page.evaluate(() => window.stored()), []);
   await page.evaluate(() => window.put('durable/online', ['o3']));
   assert.deepEqual(await arrivals('durable/online', 4), ['o0', 'o1', 'o2', 'o3']);
-  await until('five outcomes', async () => (await page.evaluate(() => window.outcomes)).length === 5);
+  await until('four outcomes', async () => (await page.evaluate(() => window.outcomes)).length === 4);
   assert.deepEqual((await page.evaluate(() => window.outcomes)).map(([p, code]) => [p, code]),
-    [['o0', 'sent'], ['o1', 'sent'], ['o2', 'sent'], ['bad', 'invalid_topic'], ['o3', 'sent']]);
+    [['o0', 'sent'], ['o1', 'sent'], ['o2', 'sent'], ['o3', 'sent']]);
   assert.deepEqual(await page.evaluate(() => window.stored()), []);
   await page.evaluate(() => window.c.close());
   await page.close();

@@ -19,11 +19,13 @@
 // that crashes mid-send leaves its records for the next holder: at least once). Completion
 // reaches the tab that published through a BroadcastChannel of the same name.
 import { toPayload } from './client.js';
+import { publishRuleError } from './engine.js';
 import { IotError } from './errors.js';
 
 const STORE = 'messages';
 const POLICIES = ['drop_oldest', 'drop_newest', 'reject'];
-// Failures a retry cannot mend: the record is removed and completes with the error.
+// Failures a retry cannot mend: the record is removed and completes with the error (publish()
+// refuses a topic or payload that breaks core's rules before storing it; this catches the rest).
 const FINAL = new Set(['invalid_topic', 'limit_exceeded', 'invalid_argument']);
 // Records handed to the engine at once: below its in-flight window (32) and its own offline queue
 // (100 by default), so the engine never queues or drops them itself and the order holds.
@@ -98,13 +100,16 @@ export class DurableQueue {
   // Stores the message and resolves with {id, sent} once it is in IndexedDB: `sent` resolves when
   // it has been published (as client.publish() resolves) and removed, or rejects with IotError
   // dropped (evicted by drop_oldest) or the engine's error for a message it can never send.
-  // Rejects with IotError dropped (drop_newest, or larger than maxBytes) or queue_full (reject).
+  // Rejects with IotError dropped (drop_newest, or larger than maxBytes), queue_full (reject), or
+  // invalid_topic / limit_exceeded for a topic or payload core's rules refuse (nothing stored).
   async publish(topic, payload, options) {
     if (this.#closed) throw new IotError('invalid_state', 'the durable queue is closed');
-    if (typeof topic != 'string') throw new IotError('invalid_topic', `the topic must be a string, not ${typeof topic}`);
     const bytes = toPayload(payload).slice();  // a copy of its own (a view would store its whole buffer)
     const qos = (options && options.qos) ?? 0;
     if (qos !== 0 && qos !== 1) throw bad('qos', '0 or 1 (AWS IoT)');
+    // What the client would refuse by core's rules is refused now, not stored to fail later.
+    const broken = publishRuleError(topic, bytes.length);
+    if (broken) throw broken;
     const record = { topic, payload: bytes, qos, retain: !!(options && options.retain), size: utf8.encode(topic).length + bytes.length };
     const { id, evicted } = await this.#store(record).catch((e) => { throw ioError(e); });
     let settle;

@@ -8,7 +8,7 @@ import {
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
   FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT, FN_CHECK_FILTER, FN_TOPIC_MATCHES,
-  FN_CHECK_PAYLOAD,
+  FN_CHECK_PAYLOAD, FN_CHECK_TOPIC,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
@@ -81,6 +81,15 @@ export function topicFilterError(filter) {
   const e = engineNow();
   e.pack(asFilter(filter));
   return e.exports[FN_CHECK_FILTER]() ? null : e.errorOf(0, 'invalid_topic');
+}
+// For an entry that stores a message before the client sends it (iotlite/durable): null, or the
+// IotError publish() would reject its topic or its payload size with (core's rules).
+export function publishRuleError(topic, size) {
+  const e = engineNow();
+  if (typeof topic != 'string') return new IotError('invalid_topic', `the topic must be a string, not ${typeof topic}`);
+  e.pack(topic);
+  if (!e.exports[FN_CHECK_TOPIC]()) return e.errorOf(0, 'invalid_topic');
+  return e.exports[FN_CHECK_PAYLOAD](size) ? null : e.errorOf(0, 'limit_exceeded');
 }
 // Whether `topic` matches `filter` as the engine routes messages ('+' one level, '#' the rest and
 // the parent, no wildcard match for a leading '$'); false when the filter breaks a rule.

@@ -377,6 +377,14 @@ int iot_check_payload(double size) {
     return r ? 1 : fail(r.error());
 }
 
+// Scratch: [topic]. 1 when core's rules for a publish topic (MQTT's and AWS IoT's) accept it, else
+// 0 with the broken rule in the last error (iotlite/durable checks before it stores a message).
+int iot_check_topic() {
+    Args args;
+    auto r = validate_publish_topic(args.next());
+    return r ? 1 : fail(r.error());
+}
+
 // Scratch: [filter]. 1 when core's topic filter rules (MQTT's and AWS IoT's) accept it, else 0 with
 // the broken rule in the last error: what subscribe() would refuse it with.
 int iot_check_filter() {
