@@ -11,7 +11,7 @@ import { loadPackage, packageDir, repoRoot } from './helpers.mjs';
 let dir;
 const tsc = path.join(repoRoot, 'node_modules/.bin/tsc');
 
-const GOOD = `import { IotClient, IotClientState, IotError, IotMessage, init } from 'iotlite';
+const GOOD = `import { IotClient, IotClientState, IotError, IotMessage, init, topicFilterError, topicMatches } from 'iotlite';
 
 async function main(): Promise<void> {
   await init();
@@ -40,13 +40,15 @@ async function main(): Promise<void> {
   await client.publish('a/b', new Uint8Array([1, 2]));
   try { await client.publish('a/#', 'x'); } catch (e) { if (e instanceof IotError && e.code === 'invalid_topic') console.log(e.message); }
   await client.unsubscribe('a/b');
-  console.log(client.state === 'connected');
+  const broken: IotError | null = topicFilterError('a/+/#');
+  const routed: boolean = topicMatches('a/+', 'a/b');
+  console.log(broken?.rule, routed, client.state === 'connected');
   await client.close();
 }
 main();
 `;
 
-const BAD = `import { IotClient } from 'iotlite';
+const BAD = `import { IotClient, topicMatches } from 'iotlite';
 async function f() {
   const c = await IotClient.create({ endpoint: 'x', clientId: 'y', offlineQueue: { policy: 'drop_everything' } });
   await c.publish('t', 'p', { qos: 2 });
@@ -54,6 +56,7 @@ async function f() {
   c.once('statechange', ({ state }) => { const n: number = state; console.log(n); });
 }
 f();
+const matched: string = topicMatches('a/#', 'a');
 `;
 
 // The JS conventions (issue 16, item 4): AbortSignal options, async iteration, the WebSocket option
@@ -234,7 +237,8 @@ test('IndexDts_Misuse_RejectedByTheCompiler', { timeout: 90000 }, async () => {
   assert.match(out, /bad\.ts\(4,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
   assert.match(out, /bad\.ts\(5,\d+\): error TS2339: Property 'nope' does not exist/);
   assert.match(out, /bad\.ts\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
-  assert.equal(out.match(/error TS/g).length, 4, out);
+  assert.match(out, /bad\.ts\(9,\d+\): error TS2322: Type 'boolean' is not assignable to type 'string'/);
+  assert.equal(out.match(/error TS/g).length, 5, out);
 });
 
 test('IndexDts_SignalsIterationWebSocketAndTypedShadow_TypeCheckUnderStrict', { timeout: 90000 }, async () => {
