@@ -103,6 +103,25 @@ test('Publish_64MiBPayload_RefusedByCoresRuleBeforeItIsCopiedIntoTheEngine', asy
   client.publish('a/b', big.subarray(0, 131072), { qos: 1 }).catch(() => {});
 });
 
+test('HugeStrings_20MCharacterTopicAndFilter_RefusedWithoutGrowingTheEngine', async () => {
+  // No argument the engine can take comes near 1 MiB: a larger one is refused by the module before
+  // anything is copied (its memory never shrinks). The oracle is the process's resident memory.
+  const client = await pkg.IotClient.create(base());
+  clients.push(client);
+  const huge = 'a/'.repeat(10_000_000);
+  const rss = process.memoryUsage().rss;
+  const tooLarge = (e) => e instanceof pkg.IotError && e.code === 'limit_exceeded' && e.rule === 'call.bytes' && e.limit === 1048576
+    && e.message === 'argument too large (a call takes at most 1 MiB)';
+  await assert.rejects(client.publish(huge, 'x'), tooLarge);
+  await assert.rejects(client.subscribe(huge), tooLarge);
+  assert.ok(tooLarge(pkg.topicFilterError(huge)));
+  assert.equal(pkg.topicMatches('a/#', huge), false);
+  const grown = process.memoryUsage().rss - rss;
+  assert.ok(grown < 16 * 1024 * 1024, `resident memory grew by ${grown} bytes`);
+  // Core's own rule still names what is wrong with a long topic under the bound.
+  await assert.rejects(client.publish('t'.repeat(1000), 'x'), (e) => e.rule === 'topic.bytes' && e.actual === 1000);
+});
+
 test('Publish_HostilePayloadsAndQos_RejectWithIotErrorAndSendNothing', async () => {
   const client = await pkg.IotClient.create(base());
   clients.push(client);

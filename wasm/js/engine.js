@@ -79,15 +79,24 @@ const asFilter = (f) => {
 // limit_exceeded, naming the rule) that subscribe() would reject it with.
 export function topicFilterError(filter) {
   const e = engineNow();
-  e.pack(asFilter(filter));
-  return e.exports[FN_CHECK_FILTER]() ? null : e.errorOf(0, 'invalid_topic');
+  return packed(e, asFilter(filter)) || (e.exports[FN_CHECK_FILTER]() ? null : e.errorOf(0, 'invalid_topic'));
+}
+// Packs the strings; the IotError of a refusal (over what one call may take), else null.
+function packed(e, ...items) {
+  try {
+    e.pack(...items);
+    return null;
+  } catch (err) {
+    return err;
+  }
 }
 // For an entry that stores a message before the client sends it (iotlite/durable): null, or the
 // IotError publish() would reject its topic or its payload size with (core's rules).
 export function publishRuleError(topic, size) {
   const e = engineNow();
   if (typeof topic != 'string') return new IotError('invalid_topic', `the topic must be a string, not ${typeof topic}`);
-  e.pack(topic);
+  const tooLarge = packed(e, topic);
+  if (tooLarge) return tooLarge;
   if (!e.exports[FN_CHECK_TOPIC]()) return e.errorOf(0, 'invalid_topic');
   return e.exports[FN_CHECK_PAYLOAD](size) ? null : e.errorOf(0, 'limit_exceeded');
 }
@@ -95,8 +104,7 @@ export function publishRuleError(topic, size) {
 // the parent, no wildcard match for a leading '$'); false when the filter breaks a rule.
 export function topicMatches(filter, topic) {
   if (topicFilterError(filter) || typeof topic != 'string') return false;
-  loaded.pack(filter, topic);
-  return loaded.exports[FN_TOPIC_MATCHES]() === 1;
+  return !packed(loaded, filter, topic) && loaded.exports[FN_TOPIC_MATCHES]() === 1;  // no topic is over 1 MiB
 }
 
 // Instantiates a build of the engine from its bytes or URL. Also used by the "iotlite/shadow"
@@ -182,6 +190,7 @@ function bind(exports, ownNames) {
     let bound = 0;
     for (const v of items) bound += 4 + (typeof v === 'string' ? v.length * 3 : v.length);
     let at = scratch(bound);
+    if (!at) throw errorOf(0, 'limit_exceeded');  // more than one call may take: nothing is copied
     const h = HEAP();
     for (const v of items) {
       let n;

@@ -31,6 +31,8 @@ struct Scratch {
     std::size_t size = 0;
 };
 extern Scratch g_scratch;
+// The most one call's packed arguments may take (iot_scratch).
+inline constexpr std::uint32_t kMaxCallBytes = 1u << 20;
 extern Error g_error;
 extern std::size_t g_len;  // length of the last string/array handed out
 extern std::string g_out;  // string results (presigned URL, shadow mirror)

@@ -36,8 +36,22 @@ using namespace iotlite::wasm;
 extern "C" {
 
 // Returns a buffer of at least `size` bytes for the next call's packed arguments. It never
-// shrinks: the records JS writes say where each argument ends.
+// shrinks: the records JS writes say where each argument ends. Nothing a call can take comes near
+// kMaxCallBytes (the largest MQTT packet is 128 KB), so a larger request is refused (null, the rule
+// in the last error) rather than growing the module's memory for good with a value the engine
+// would refuse anyway.
 std::uint8_t* iot_scratch(std::uint32_t size) {
+    if (size > kMaxCallBytes) {
+        // The last error's fields set in place (a temporary Error and its copy cost the module more).
+        g_error.code = Errc::limit_exceeded;
+        g_error.message = "argument too large (a call takes at most 1 MiB)";
+        g_error.http_status = 0;
+        g_error.mqtt_reason = 0;
+        g_error.rule = "call.bytes";
+        g_error.limit = kMaxCallBytes;
+        g_error.actual = size;
+        return nullptr;
+    }
     if (g_scratch.size < size) {
         // The old contents are not kept: JS packs every call's arguments afresh.
         std::free(g_scratch.bytes);
