@@ -208,8 +208,11 @@ function bind(exports, ownNames) {
     }
   };
 
+  // Throws IotError for a payload over AWS IoT's limit, before it is copied into the module.
+  const checkPayload = (size) => ok(exports[FN_CHECK_PAYLOAD](size));
+
   return {
-    pack, f, text, ok, out, errorOf, view, exports,
+    pack, f, text, ok, out, errorOf, view, exports, checkPayload,
     // Throws IotError when the engine rejects the config.
     // c.will: {topic, payload (bytes), qos, retain} or undefined.
     create(clientId, c) {
@@ -222,11 +225,9 @@ function bind(exports, ownNames) {
     destroy,
     connect: (h, now) => ok(connect(h, now)),
     disconnect,
-    // Throws IotError for a payload over AWS IoT's limit, before it is copied into the module.
-    checkPayload: (size) => ok(exports[FN_CHECK_PAYLOAD](size)),
     // Each returns an op id or throws IotError (the rule the call broke).
     publish(h, topic, payload, qos, retain, now) {
-      ok(exports[FN_CHECK_PAYLOAD](payload.length));
+      checkPayload(payload.length);
       pack(topic, payload);
       return ok(publish(h, qos, retain ? 1 : 0, now));
     },

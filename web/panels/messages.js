@@ -11,7 +11,7 @@ let messageCount = 0;
 // The package's topicFilterError / topicMatches, once its engine is loaded (until then, and if the
 // package cannot load, the log shows everything).
 let topics = null;
-packageLoad.then((m) => m.init()).then(async () => { topics = await packageLoad; applyLogFilter(); }, () => {});
+packageLoad.then(async (m) => { await m.init(); topics = m; applyLogFilter(); }).catch(() => {});
 
 function payloadText(bytes) {
   try {
@@ -82,7 +82,7 @@ function applyLogFilter() {
   const err = $('#log-filter-error');
   err.hidden = !bad;
   err.textContent = bad ? `Not a valid AWS IoT filter: ${bad.message}. Showing everything.` : '';
-  const f = currentLogFilter();
+  const f = raw && !bad ? raw : null;  // what currentLogFilter() answers, without checking the filter again
   for (const li of $('#messages').children) li.hidden = hiddenBy(f, li.dataset.topic);
 }
 logFilter.addEventListener('input', applyLogFilter);
