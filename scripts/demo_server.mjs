@@ -17,10 +17,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIR = path.join(REPO, 'web');
-// What the page loads: the shadow entry (shadow.js, which imports index.js and the rest) and its
-// engine iotlite-shadow.wasm (the page never loads iotlite.wasm); a partial package still fails
-// loudly in the page.
-const REQUIRED_PACKAGE_FILES = ['package.json', 'index.js', 'shadow.js', 'iotlite-shadow.wasm'];
+// What the page loads: the services entry (services.js, which imports shadow.js, index.js and the
+// rest) and its engine iotlite-services.wasm (the page never loads iotlite.wasm); a partial package
+// still fails loudly in the page.
+const REQUIRED_PACKAGE_FILES = ['package.json', 'index.js', 'shadow.js', 'services.js', 'iotlite-services.wasm'];
 
 /** The page's config.json for the local stand-in, from the stand-in's JSON line. */
 export function configFromStandin(e) {

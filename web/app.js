@@ -1,6 +1,6 @@
-// The demo page: connection, status, subscriptions, publish, message log and device shadow, on
-// top of the iotlite browser package's shadow build (import map "iotlite/shadow" ->
-// ./iotlite/shadow.js, which loads iotlite-shadow.wasm instead of iotlite.wasm).
+// The demo page: connection, status, subscriptions, publish, message log, device shadow and Jobs,
+// on top of the iotlite browser package's services build (import map "iotlite/services" ->
+// ./iotlite/services.js, which loads iotlite-services.wasm instead of iotlite.wasm).
 // One module per panel (panels/); the connection (client and phase) is the only shared state
 // (state.js), written by panels/connection.js alone.
 import { loadSettings } from './panels/settings.js';
@@ -9,6 +9,7 @@ import { prefillSubscription } from './panels/subscriptions.js';
 import { prefillPublish } from './panels/publish.js';
 import './panels/messages.js';
 import { prefillShadow } from './panels/shadow.js';
+import { prefillJobs } from './panels/jobs.js';
 import { setupStandin } from './panels/standin.js';
 
 startConnectionPanel();
@@ -16,5 +17,5 @@ loadSettings().then((config) => {
   prefillSubscription(config);
   prefillPublish(config);
   prefillShadow(config);
-  setupStandin(config);
+  prefillJobs(config, setupStandin(config));
 }).finally(() => { document.body.dataset.ready = 'true'; });

@@ -5,16 +5,16 @@
 
 /**
  * @typedef {object} ConnectionState
- * @property {import('./iotlite/shadow.js').IotClient | null} client  the open client, if any
+ * @property {import('./iotlite/services.js').IotClient | null} client  the open client, if any
  * @property {'idle'|'connecting'|'connected'|'reconnecting'|'stopped'|'disconnected'} phase
  * @property {boolean} everConnected  this client has had a CONNACK
  * @property {'cognito'|'static'} authMode  of the last Connect
  * @property {number} configuredOffset  the clock offset typed in (ms)
  */
 
-/** The package (its shadow build: the page has a shadow panel), imported once for every panel. Its
- *  failure to load is reported by panels/connection.js. */
-export const packageLoad = import('iotlite/shadow');
+/** The package (its services build: the page has shadow and Jobs panels), imported once for every
+ *  panel. Its failure to load is reported by panels/connection.js. */
+export const packageLoad = import('iotlite/services');
 
 let current = Object.freeze({ client: null, phase: 'idle', everConnected: false, authMode: 'cognito', configuredOffset: 0 });
 const listeners = new Set();

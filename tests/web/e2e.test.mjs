@@ -1,6 +1,6 @@
 // The demo page in real Chromium against the local AWS IoT Core stand-in: Cognito connect,
-// subscribe, publish, the message log, the device shadow (through the package's shadow client,
-// iotlite/shadow: delta, version, diff, 409, 404, an invalid thing name), a dropped connection,
+// subscribe, publish, the message log, the device shadow (through the package's shadow client, from
+// iotlite/services: delta, version, diff, 409, 404, an invalid thing name), a dropped connection,
 // and the 403 explanation for a wrong secret. A second, independent MQTT client (the `mqtt` npm package on
 // the stand-in's Mosquitto TCP port) publishes and observes. Screenshots go to the artifacts dir.
 import { test, describe, before, after } from 'node:test';
@@ -60,8 +60,8 @@ describe('web demo page in Chromium against the stand-in', () => {
     assert.match(await text('#fact-expiry'), /^(59|60) min \d+ s/);
     assert.match(await text('#fact-offset'), /^[+-]?\d+ ms/);
     assert.ok(standinLog.some((l) => /cognito: GetCredentialsForIdentity ok/.test(l)), 'the stand-in issued Cognito credentials');
-    // The page uses the package's shadow build: it loads iotlite-shadow.wasm and never iotlite.wasm.
-    assert.deepEqual([...new Set(env.requests.filter((p) => p.endsWith('.wasm')))], ['/iotlite/iotlite-shadow.wasm']);
+    // The page uses the package's services build: it loads iotlite-services.wasm and never iotlite.wasm.
+    assert.deepEqual([...new Set(env.requests.filter((p) => p.endsWith('.wasm')))], ['/iotlite/iotlite-services.wasm']);
     await env.shot(page, 'connected');
   });
 

@@ -80,7 +80,7 @@ test('AssembleSite_WithAndWithoutConfig_ConfigJsonOnlyWhenGiven', async () => {
   try {
     const pkg = path.join(dir, 'pkg');
     await fs.mkdir(pkg);
-    for (const f of ['package.json', 'index.js', 'shadow.js', 'iotlite-shadow.wasm']) await fs.writeFile(path.join(pkg, f), '');
+    for (const f of ['package.json', 'index.js', 'shadow.js', 'services.js', 'iotlite-services.wasm']) await fs.writeFile(path.join(pkg, f), '');
     const endpoints = {
       wsUrl: 'ws://127.0.0.1:1/mqtt', region: 'us-east-1', cognitoUrl: 'http://127.0.0.1:2/', adminUrl: 'http://127.0.0.1:3/admin',
       identityPools: { unauthenticated: 'us-east-1:00000000-0000-4000-8000-000000000001' }, testCredentials: null,
@@ -90,7 +90,7 @@ test('AssembleSite_WithAndWithoutConfig_ConfigJsonOnlyWhenGiven', async () => {
     assert.equal(config.endpoint, 'ws://127.0.0.1:1/mqtt');
     assert.equal(config.cognito.identityPoolId, 'us-east-1:00000000-0000-4000-8000-000000000001');
     await fs.access(path.join(site, 'index.html'));
-    await fs.access(path.join(site, 'iotlite', 'iotlite-shadow.wasm'));
+    await fs.access(path.join(site, 'iotlite', 'iotlite-services.wasm'));
     await assert.rejects(fs.access(path.join(site, 'AWS.md')), 'documentation is not deployed');
     const bare = await assembleSite({ packageDir: pkg, outDir: path.join(dir, 'bare') });
     await assert.rejects(fs.access(path.join(bare, 'config.json')));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { diffRows, flatten, cell } from '../../web/lib/shadow_diff.js';
 import { explain } from '../../web/lib/explain.js';
 import { shadowErrorWords } from '../../web/lib/shadow_words.js';
+import { jobsErrorWords, pendingRows, statusDetailsFrom, isTerminal } from '../../web/lib/jobs_words.js';
 import { retryVerdict } from '../../web/lib/retry.js';
 import { describeAnswer } from '../../web/lib/standin_answer.js';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -148,4 +149,60 @@ test('ShadowErrorWords_PackageErrors_SaidInWordsWithTheServiceMessage', () => {
   // Not shadow-specific (a state patch that is no JSON, a closed client): left to explain().
   assert.equal(shadowErrorWords({ code: 'invalid_argument', message: 'the state patch is not valid JSON' }, 'update'), null);
   assert.equal(shadowErrorWords({ code: 'closed', message: 'the client was closed' }, 'get'), null);
+});
+
+// Errors shaped as the package's Jobs client makes them (wasm/js/jobs.js: awsCode and AWS's
+// ErrorResponse; the messages as the stand-in's answers came through it).
+test('JobsErrorWords_AwsRefusals_SaidInWordsWithTheExecutionState', () => {
+  const stale = jobsErrorWords({
+    code: 'conflict', awsCode: 'VersionMismatch', message: 'jobs update rejected: VersionMismatch expectedVersion 1 does not match the current version 3',
+    response: { code: 'VersionMismatch', executionState: { status: 'IN_PROGRESS', versionNumber: 3 } },
+  }, 'update SUCCEEDED');
+  assert.deepEqual(stale, { code: 'conflict', text: 'update SUCCEEDED: the execution has moved on (it is at version 3, IN_PROGRESS); try again if the change still applies. (jobs update rejected: VersionMismatch expectedVersion 1 does not match the current version 3)' });
+  const ended = jobsErrorWords({
+    code: 'server_error', awsCode: 'InvalidStateTransition', message: 'jobs update rejected: InvalidStateTransition A job execution in status CANCELED cannot change to SUCCEEDED',
+    response: { executionState: { status: 'CANCELED', versionNumber: 3 } },
+  }, 'update SUCCEEDED');
+  assert.match(ended.text, /^update SUCCEEDED: AWS IoT Jobs does not allow this change from CANCELED\. \(jobs update rejected: InvalidStateTransition /);
+  const terminal = jobsErrorWords({ code: 'server_error', awsCode: 'TerminalStateReached', message: 'jobs describe rejected: TerminalStateReached x', response: {} }, 'describe');
+  assert.match(terminal.text, /^describe: this execution has ended; nothing can change it any more\. \(jobs describe rejected: TerminalStateReached x\)$/);
+  assert.equal(jobsErrorWords({ code: 'server_error', awsCode: 'ResourceNotFound', message: 'm', response: {} }, 'describe').code, 'not_found');
+  assert.match(jobsErrorWords({ code: 'server_error', awsCode: 'RequestThrottled', message: 'm' }, 'list').text, /throttled/);
+  // A code the page has no words of its own for is still named.
+  assert.equal(jobsErrorWords({ code: 'server_error', awsCode: 'InternalError', message: 'jobs list rejected: InternalError oops' }, 'list').text,
+    'list: AWS IoT Jobs refused the request (InternalError). (jobs list rejected: InternalError oops)');
+  const timeout = jobsErrorWords({ code: 'timeout', message: "no response to jobs list (clientToken 'a') within 10000 ms" }, 'list');
+  assert.match(timeout.text, /^list: no answer from AWS IoT Jobs in time \(no response to jobs list .*\)\. .*notify-next\.$/);
+  assert.deepEqual(jobsErrorWords({ code: 'invalid_argument', message: 'thing name has a character outside [a-zA-Z0-9:_-] at offset 3' }),
+    { code: 'invalid_argument', text: 'These jobs cannot be opened: the thing name has a character outside [a-zA-Z0-9:_-] at offset 3.' });
+  assert.equal(jobsErrorWords({ code: 'limit_exceeded', message: 'statusDetails has 11 pairs; AWS allows 10' }, 'update FAILED').text,
+    'update FAILED: statusDetails has 11 pairs; AWS allows 10.');
+  // Not Jobs-specific (a closed client, the connection): left to explain().
+  assert.equal(jobsErrorWords({ code: 'closed', message: 'the client was closed' }, 'list'), null);
+});
+
+test('JobsPendingRows_ListAnswerAndNotify_InProgressFirst', () => {
+  const summary = (jobId, versionNumber) => ({ jobId, queuedAt: 1, lastUpdatedAt: 1, versionNumber, executionNumber: 1 });
+  const expected = [
+    { jobId: 'b', status: 'IN_PROGRESS', version: '2', executionNumber: '1' },
+    { jobId: 'a', status: 'QUEUED', version: '1', executionNumber: '1' },
+    { jobId: 'c', status: 'QUEUED', version: '1', executionNumber: '1' },
+  ];
+  // GetPendingJobExecutions' answer and a notify message (ListNotification) of the same lists.
+  assert.deepEqual(pendingRows({ inProgressJobs: [summary('b', 2)], queuedJobs: [summary('a', 1), summary('c', 1)], timestamp: 1 }), expected);
+  assert.deepEqual(pendingRows({ timestamp: 1, jobs: { QUEUED: [summary('a', 1), summary('c', 1)], IN_PROGRESS: [summary('b', 2)] } }), expected);
+  // notify with nothing pending has no lists; a summary without a version shows a dash.
+  assert.deepEqual(pendingRows({ timestamp: 1, jobs: {} }), []);
+  assert.deepEqual(pendingRows(null), []);
+  assert.deepEqual(pendingRows({ queuedJobs: [{ jobId: 'x' }] }), [{ jobId: 'x', status: 'QUEUED', version: '—', executionNumber: '—' }]);
+});
+
+test('JobsStatusDetails_PanelText_JsonOrNothing', () => {
+  assert.equal(statusDetailsFrom('  '), undefined);
+  assert.deepEqual(statusDetailsFrom('{"progress": "50%"}'), { progress: '50%' });
+  // Any JSON goes on to the package, whose rules name what AWS would refuse.
+  assert.deepEqual(statusDetailsFrom('[1]'), [1]);
+  assert.throws(() => statusDetailsFrom('{"a": '), (e) => e.code === 'invalid_argument' && /^the status details are not valid JSON/.test(e.message));
+  assert.deepEqual(['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED'].filter(isTerminal),
+    ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
 });

@@ -17,7 +17,7 @@ function ruleHints(err) {
 /**
  * @param {Error & {code?: string, status?: number, service?: string, cognitoType?: string}} err
  * @param {object} ctx
- * @param {'connect'|'subscribe'|'unsubscribe'|'publish'|'shadow'} ctx.phase
+ * @param {'connect'|'subscribe'|'unsubscribe'|'publish'|'shadow'|'jobs'} ctx.phase
  * @param {number} [ctx.clockOffsetMs]  the offset the client signs with
  * @param {'cognito'|'static'} [ctx.authMode]
  * @param {string} [ctx.accessKeyId]      static keys: the key id (not secret), for the ASIA hint

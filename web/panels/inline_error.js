@@ -16,6 +16,21 @@ export function inlineError(sel, e, phase) {
 
 export function hideInlineError(sel) { $(sel).hidden = true; }
 
+/** A service panel's error in `sel`: the panel's own words for it (words(e, op) → {code, text} or
+ *  null) when it has some, else the page's explanation, prefixed by the operation. */
+export function panelError(sel, words, e, op, phase) {
+  const said = words(e, op);
+  const p = $(sel);
+  if (said) {
+    p.textContent = said.text;
+    p.dataset.code = said.code;
+    p.hidden = false;
+    return;
+  }
+  inlineError(sel, e, phase);
+  if (op) p.textContent = `${op}: ${p.textContent}`;
+}
+
 connection.subscribe((now, before) => {
   if (now.phase !== 'connected' || before.phase === 'connected') return;
   for (const p of document.querySelectorAll('.inline-error[data-code="not_connected"]')) p.hidden = true;

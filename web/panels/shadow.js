@@ -5,7 +5,7 @@ import { $, el, logLine } from '../dom.js';
 import { diffRows, cell } from '../lib/shadow_diff.js';
 import { shadowErrorWords } from '../lib/shadow_words.js';
 import { connection } from '../state.js';
-import { inlineError, hideInlineError } from './inline_error.js';
+import { inlineError, hideInlineError, panelError } from './inline_error.js';
 
 let shadow = null; // the open panel: {s: Shadow, client, off()}
 
@@ -44,18 +44,7 @@ connection.subscribe((now, before) => {
   else if (now.phase !== before.phase) renderShadow();
 });
 
-function shadowError(e, op) {
-  const words = shadowErrorWords(e, op);
-  const p = $('#shadow-error');
-  if (words) {
-    p.textContent = words.text;
-    p.dataset.code = words.code;
-    p.hidden = false;
-  } else {
-    inlineError('#shadow-error', e, 'shadow');
-    if (op) p.textContent = `${op}: ${p.textContent}`;
-  }
-}
+const shadowError = (e, op) => panelError('#shadow-error', shadowErrorWords, e, op, 'shadow');
 
 $('#shadow-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
