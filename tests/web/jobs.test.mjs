@@ -8,7 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { startEnvironment } from './harness.mjs';
+import { startEnvironment, admin } from './harness.mjs';
 
 const STEP = { timeout: 30000 };
 const THING = 'web-jobs-thing';
@@ -172,6 +172,41 @@ describe('demo page Jobs panel in Chromium against the stand-in', () => {
     assert.equal((await execution('job-3')).status, 'SUCCEEDED');
     assert.equal(await page.isHidden('#jobs-error'), true, 'the retry cleared the error');
     assert.equal(await text('#jobs-current-version'), '4');
+  });
+
+  test('Jobs_StepTimerRunsOut_TimedOutAndUpdateRefused', STEP, async () => {
+    await page.click('#jobs-create');  // job-4
+    await page.waitForSelector('#jobs-events li:has-text("next: job-4 (QUEUED, version 1)")');
+    // AWS's bounds for a step timeout, as the package refuses them before anything is sent.
+    await page.fill('#jobs-step-timeout', '0');
+    await page.click('#jobs-start-next');
+    await page.waitForSelector('#jobs-error:not([hidden])');
+    assert.match(await text('#jobs-error'), /^start next: .*stepTimeoutInMinutes.*1.*10080/);
+    assert.equal((await execution('job-4')).status, 'QUEUED');
+    await page.fill('#jobs-step-timeout', '1');
+    await page.click('#jobs-start-next');
+    await page.waitForFunction(() => document.querySelector('#jobs-current-id').textContent === 'job-4');
+    assert.match(await text('#jobs-current-timer'), /^times out in about (59|60) s \(at the last answer\)$/);
+    const nothingPending = () => page.locator('#jobs-events li > span.topic', { hasText: /^next: nothing pending$/ }).count();
+    const before = await nothingPending();
+    // Two minutes later on the stand-in's clock, the step timer has run out.
+    await admin(env.standin, '/clock', { skewSeconds: 120 });
+    try {
+      const end = Date.now() + 5000;
+      while ((await execution('job-4')).status !== 'TIMED_OUT' && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await execution('job-4')).status, 'TIMED_OUT');
+      await page.waitForFunction((n) => [...document.querySelectorAll('#jobs-events li > span.topic')].filter((x) => x.textContent === 'next: nothing pending').length > n, before);
+      await page.fill('#jobs-step-timeout', '');
+      await page.click('#jobs-status button[data-status="IN_PROGRESS"]');
+      await page.waitForSelector('#jobs-error:has-text("InvalidStateTransition")');
+      assert.match(await text('#jobs-error'), /^update IN_PROGRESS: AWS IoT Jobs does not allow this change from TIMED_OUT\. /);
+      assert.equal(await text('#jobs-current-status'), 'TIMED_OUT');
+      assert.equal(await text('#jobs-current-timer'), '—');
+      assert.equal(await page.isDisabled('#jobs-status button[data-status="SUCCEEDED"]'), true);
+      await env.shot(page, 'timed-out');
+    } finally {
+      await admin(env.standin, '/clock', { skewSeconds: 0 });
+    }
   });
 
   test('Jobs_NoConsoleErrors', STEP, async () => {

@@ -31,6 +31,8 @@ function renderJobs() {
   $('#jobs-current-status').textContent = current?.status ?? '—';
   $('#jobs-current-version').textContent = current?.versionNumber === undefined ? '—' : String(current.versionNumber);
   $('#jobs-current-details').textContent = current?.statusDetails ? JSON.stringify(current.statusDetails) : '—';
+  $('#jobs-current-timer').textContent = current?.approximateSecondsBeforeTimedOut === undefined || isTerminal(current.status) ? '—'
+    : `times out in about ${current.approximateSecondsBeforeTimedOut} s (at the last answer)`;
   const doc = $('#jobs-document');
   doc.hidden = current?.jobDocument === undefined;
   doc.textContent = doc.hidden ? '' : JSON.stringify(current.jobDocument, null, 2);
@@ -40,6 +42,12 @@ function renderJobs() {
   for (const b of document.querySelectorAll('#jobs-status button[data-status]')) b.disabled = !ready || !current || isTerminal(current.status);
   const admin = $('#jobs-admin');
   for (const b of admin.querySelectorAll('button')) b.disabled = !jobs;
+}
+
+// The step timeout typed in: none when empty; the package checks AWS's bounds.
+function stepTimeout() {
+  const raw = $('#jobs-step-timeout').value.trim();
+  return raw === '' ? {} : { stepTimeoutInMinutes: Number(raw) };
 }
 
 function closeJobs() {
@@ -118,7 +126,7 @@ const list = () => jobsRequest('list', async (j) => renderPending(await j.list()
 
 $('#jobs-list').addEventListener('click', list);
 $('#jobs-start-next').addEventListener('click', () => jobsRequest('start next', async (j) => {
-  const { execution } = await j.startNext({ statusDetails: statusDetailsFrom($('#jobs-details').value) });
+  const { execution } = await j.startNext({ statusDetails: statusDetailsFrom($('#jobs-details').value), ...stepTimeout() });
   if (!execution) {
     $('#jobs-pending-note').textContent = 'Nothing pending for this thing: no execution was started.';
     return;
@@ -140,9 +148,10 @@ for (const b of document.querySelectorAll('#jobs-status button[data-status]')) {
     // since the page last saw it, e.g. cancelled meanwhile.
     const { executionState } = await j.update(was.jobId, {
       status: b.dataset.status, statusDetails: statusDetailsFrom($('#jobs-details').value),
-      expectedVersion: was.versionNumber, includeJobExecutionState: true,
+      expectedVersion: was.versionNumber, includeJobExecutionState: true, ...stepTimeout(),
     });
-    if (current === was && executionState) current = { ...was, ...executionState };
+    // The timer's figure was the previous answer's: Describe reads it again.
+    if (current === was && executionState) current = { ...was, ...executionState, approximateSecondsBeforeTimedOut: undefined };
     jobsEvent(`${was.jobId}: ${b.dataset.status} (version ${executionState?.versionNumber ?? '—'})`, isTerminal(b.dataset.status) ? 'ok' : '');
     renderPending(await j.list());
   }));
