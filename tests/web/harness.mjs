@@ -13,12 +13,36 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const PACKAGE_DIR = process.env.IOTLITE_WASM_PACKAGE_DIR || path.join(REPO, 'build/wasm/wasm/package');
 export const ARTIFACTS = process.env.IOTLITE_WEB_ARTIFACTS || path.join(REPO, 'test-artifacts/web');
 export const CHROMIUM = process.env.IOTLITE_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export async function checkPrerequisites() {
   await checkPackage(PACKAGE_DIR);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt install chromium, or set IOTLITE_CHROMIUM)`);
+}
+
+/** Debian's Chromium with a fresh profile in `dir`, headless, with the flags every browser test uses. */
+export const launchChromium = (dir, extra = {}) => chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, ...extra });
+
+/** A new page of `context` at `url`, once its body says data-ready; page.errors collects its uncaught errors. */
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 10000 });
+  page.errors = errors;
+  return page;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (polling every 50 ms) until fn() is truthy; throws naming `what` after `ms`. */
+export async function until(what, fn, ms = 15000) {
+  for (const end = Date.now() + ms; !(await fn());) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(50);
+  }
 }
 
 /** Starts everything; returns {standin, server, context, newPage(), shot(page, name), stop()}. */
@@ -38,9 +62,7 @@ export async function startEnvironment(label, { standinLog } = {}) {
     const site = await assembleSite({ packageDir: PACKAGE_DIR, outDir: path.join(tmp, 'site'), config: configFromStandin(standin.endpoints) });
     const server = await startStaticServer({ root: site, port: 0 });
     stops.push(() => server.stop());
-    const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 1000 },
-    });
+    const context = await launchChromium(path.join(tmp, 'profile'), { viewport: { width: 1400, height: 1000 } });
     stops.push(() => context.close());
     const consoleErrors = [];
     const failedResponses = []; // "status path" of every HTTP answer >= 400 the pages got

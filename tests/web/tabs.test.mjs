@@ -13,13 +13,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { chromium } from 'playwright-core';
 import { startStandin } from '../../standin/standin.mjs';
 import { startStaticServer } from '../../scripts/demo_server.mjs';
-import { PACKAGE_DIR, CHROMIUM, REPO, admin, checkPrerequisites } from './harness.mjs';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { PACKAGE_DIR, REPO, admin, checkPrerequisites, launchChromium, openPage, sleep, until } from './harness.mjs';
 
 // The app: the package from ./iotlite/, the stand-in's endpoint and test keys from config.json.
 // "?noshared" hides SharedWorker from the page (the fallback). A tab records every message its
@@ -65,7 +61,7 @@ before(async () => {
   await fs.writeFile(path.join(site, 'index.html'), PAGE);
   await fs.writeFile(path.join(site, 'config.json'), JSON.stringify({ endpoint: e.wsUrl, region: e.region, credentials: e.testCredentials }));
   server = await startStaticServer({ root: site, port: 0 });
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  context = await launchChromium(path.join(tmp, 'profile'));
   oracle = await mqtt.connectAsync(`mqtt://127.0.0.1:${e.brokerTcpPort}`, { clientId: `tabs-oracle-${process.pid}`, reconnectPeriod: 0 });
   oracle.on('message', (t, p) => received.push([t, p.toString()]));
   await oracle.subscribeAsync('tabs/+/out', { qos: 1 });
@@ -87,22 +83,7 @@ after(async () => {
   if (tmp) await fs.rm(tmp, { recursive: true, force: true });
 });
 
-const open = async (query = '', url = server.url) => {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}${query}`);
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 10000 });
-  page.errors = errors;
-  return page;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 15000) {
-  for (const end = Date.now() + ms; !(await fn());) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const open = (query = '', url = server.url) => openPage(context, `${url}${query}`);
 const accepted = () => standinLog.filter((l) => / accepted \(/.test(l)).length;
 const liveRelays = async () => (await (await fetch(`${standin.endpoints.adminUrl}/state`)).json()).liveRelays;
 const got = (page) => page.evaluate(() => window.got);
