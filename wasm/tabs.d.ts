@@ -3,6 +3,9 @@ import {
   IotClientOptions, IotClientEvents, IotClientState, IotMessage, AbortOptions, PublishOptions, SubscribeOptions, MessagesOptions,
 } from './index.js';
 
+import type { Shadow } from './shadow.js';
+import type { Jobs } from './services.js';
+
 export { IotError, IotErrorCode, ERROR_CODES, IotMessage } from './index.js';
 
 export interface TabsClientOptions extends Omit<IotClientOptions, 'WebSocket' | 'fetch' | 'lifecycle'> {
@@ -21,6 +24,10 @@ export interface TabsClientOptions extends Omit<IotClientOptions, 'WebSocket' | 
    *  cache), and a leader tab's client watches no page events. An object is accepted in leader
    *  mode only. */
   lifecycle?: IotClientOptions['lifecycle'];
+  /** true: the connection is made with the services build (iotlite-services.wasm, loaded by the
+   *  hub only then), so that every tab has client.shadow() and client.jobs(). The options of the
+   *  tab that creates the connection decide (give every tab the same). */
+  services?: boolean;
 }
 
 /** The plain client's API (see "iotlite"), on a connection every tab of the app shares. What
@@ -28,8 +35,8 @@ export interface TabsClientOptions extends Omit<IotClientOptions, 'WebSocket' | 
  *  as a structured clone: functions only as credentialsProvider, cognito.logins and
  *  cognito.storage, which the worker calls in a tab); `message` fires for the messages matching
  *  this tab's own subscriptions; close() leaves the connection (the last tab's close() ends it);
- *  `clockOffsetMs` is read-only; no `attach()` (services such as the shadow need the engine in
- *  the tab: use "iotlite"). */
+ *  `clockOffsetMs` is read-only; no `attach()` (a service of your own needs the engine in the
+ *  tab); the shadow and Jobs with `services: true`. */
 export class IotClient {
   /** Joins (or creates) the shared connection of `options.clientId`. Rejects with IotError
    *  `invalid_argument` (an option; one a SharedWorker cannot be given), `unsupported` (neither
@@ -68,4 +75,14 @@ export class IotClient {
   readonly state: IotClientState;
   /** Who holds the connection: a SharedWorker, this tab (leader) or another tab (follower). */
   readonly sharing: 'worker' | 'leader' | 'follower' | 'closed';
+  /** The device shadow of `thing` (its named shadow `name`) on the shared connection (created with
+   *  `services: true`): one Shadow of the connection serves every tab. As "iotlite/shadow"'s, except
+   *  that its calls' arguments must be structured-cloneable, a thing name AWS refuses is reported
+   *  by its requests and as an "error" event (not thrown here), and `state` / `version` are the
+   *  connection's mirror as last reported to this tab (after any tab's request or event). Without
+   *  `services: true` its requests reject with `unsupported`. Throws `invalid_argument` for a
+   *  non-string, `invalid_state` after close(). */
+  shadow(thing: string, name?: string): Shadow;
+  /** AWS IoT Jobs of `thing` on the shared connection (created with `services: true`), as shadow(). */
+  jobs(thing: string): Jobs;
 }

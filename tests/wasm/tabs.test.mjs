@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, rmSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,9 +19,13 @@ before(async () => {
   await loadPackage();
   ({ Hub } = await import(pathToFileURL(path.join(packageDir, 'tabs_hub.js')).href));
   tabs = await import(pathToFileURL(path.join(packageDir, 'tabs.js')).href);
+  // The services build the hub loads for options.services (fetching its .wasm by URL, which
+  // Node 20's fetch cannot do for a file: URL): loaded here from the bytes.
+  const services = await import(pathToFileURL(path.join(packageDir, 'services.js')).href);
+  await services.init({ wasmBinary: readFileSync(path.join(packageDir, 'iotlite-services.wasm')) });
   // What a SharedWorker has and Node 20 lacks: a global WebSocket (the hub's client uses it).
   globalThis.WebSocket ??= WebSocket;
-  standin = await startStandin();
+  standin = await startStandin({ shadowService: true });
   oracle = await mqtt.connectAsync(`mqtt://127.0.0.1:${standin.endpoints.brokerTcpPort}`, { clientId: uniqueId('tabs-oracle'), reconnectPeriod: 0 });
   oracle.on('message', (t, p) => received.push([t, p.toString()]));
   await oracle.subscribeAsync('hub/+/out', { qos: 1 });
@@ -238,6 +242,84 @@ test('TabsHub_HelloWithAnotherClientIdOrBadOptions_RefusedNamingTheRule', async 
   await hub2.close();
 });
 
+// Services on the shared connection (options.services): one Shadow and one Jobs object of the
+// hub's client serve every tab; the stand-in's shadow and Jobs services answer, MQTT.js on its
+// broker plays another device.
+test('TabsHub_Services_OneShadowForEveryTabEventsToTheListenersMirrorToEveryHolder', { timeout: 20000 }, async () => {
+  const hub = new Hub();
+  const [a, b] = [peer(hub, 'a'), peer(hub, 'b')];
+  const id = uniqueId('hub-svc');
+  const thing = uniqueId('hub-thing');
+  const h = hello(id);
+  h.options.services = true;
+  hub.receive(a, h);
+  hub.receive(b, hello(id));
+  await welcomed(a);
+  await welcomed(b);
+  assert.equal((await a.request({ k: 'connect' })).ok, true);
+  const key = [thing, ''];
+  // a listens to delta, b to documents (each listening watches its stream on the hub's Shadow).
+  const opened = await a.request({ k: 'svcopen', kind: 'shadow', key, events: ['delta'] });
+  assert.equal(opened.ok, true, JSON.stringify(opened));
+  assert.deepEqual(opened.value, { state: null, version: undefined });
+  assert.equal((await b.request({ k: 'svcopen', kind: 'shadow', key, events: ['documents'] })).ok, true);
+  // b's request runs on the hub's Shadow: the accepted document, and the mirror after it.
+  const updated = await b.request({ k: 'svc', kind: 'shadow', key, call: 'desire', args: [{ led: 'on' }] });
+  assert.equal(updated.ok, true, JSON.stringify(updated));
+  assert.equal(updated.value.value.version, 1);
+  assert.deepEqual(updated.value.mirror.state.desired, { led: 'on' });
+  // Each tab hears the events it listens to, and only those; both get the mirror.
+  await waitFor(() => a.got.some((m) => m.t == 'sev' && m.event == 'delta'), 5000, "a's delta");
+  await waitFor(() => b.got.some((m) => m.t == 'sev' && m.event == 'documents'), 5000, "b's documents");
+  const delta = a.got.find((m) => m.t == 'sev');
+  assert.deepEqual([delta.kind, delta.key, delta.arg.state], ['shadow', key, { led: 'on' }]);
+  assert.deepEqual(a.got.filter((m) => m.t == 'sev').map((m) => m.event), ['delta']);
+  assert.deepEqual(b.got.filter((m) => m.t == 'sev').map((m) => m.event), ['documents']);
+  for (const p of [a, b]) {
+    await waitFor(() => p.got.some((m) => m.t == 'svcm' && m.mirror.version == 1), 5000, `${p.id}'s mirror`);
+  }
+  // Another device reports: the documents stream brings it to the hub's Shadow, and every holder's
+  // mirror has it (a, which does not listen to documents, too).
+  await oracle.publishAsync(`$aws/things/${thing}/shadow/update`, JSON.stringify({ state: { reported: { led: 'on' } } }), { qos: 1 });
+  for (const p of [a, b]) {
+    await waitFor(() => p.got.some((m) => m.t == 'svcm' && m.mirror.version == 2), 5000, `${p.id}'s mirror at version 2`);
+    const last = p.got.filter((m) => m.t == 'svcm').at(-1).mirror;
+    assert.deepEqual(last.state.reported, { led: 'on' });
+    assert.deepEqual(last.state.delta, {});
+  }
+  assert.equal(a.got.filter((m) => m.t == 'sev' && m.event == 'documents').length, 0);
+  // Rules and refusals come back as the plain client's errors.
+  const bad = await a.request({ k: 'svc', kind: 'shadow', key: ['bad thing', ''], call: 'get', args: [] });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.error.code, 'invalid_argument');
+  assert.match(bad.error.message, /thing name has a character outside \[a-zA-Z0-9:_-\] at offset 3/);
+  const unknown = await a.request({ k: 'svc', kind: 'shadow', key, call: 'constructor', args: [] });
+  assert.match(unknown.error.message, /shadow has no call constructor/);
+  // Jobs: a listener of "next" hears a job created by the control plane.
+  assert.equal((await b.request({ k: 'svcopen', kind: 'jobs', key: [thing], events: ['next'] })).ok, true);
+  await sleep(300);  // the notify-next SUBSCRIBE's way to the broker
+  const created = await fetch(`${standin.endpoints.adminUrl}/jobs/${thing}-job`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ targets: [thing], document: { op: 'x' } }) });
+  assert.equal(created.status, 200);
+  await waitFor(() => b.got.some((m) => m.t == 'sev' && m.kind == 'jobs' && m.event == 'next'), 5000, "b's next");
+  assert.deepEqual(b.got.find((m) => m.t == 'sev' && m.kind == 'jobs').arg.jobDocument, { op: 'x' });
+  const started = await a.request({ k: 'svc', kind: 'jobs', key: [thing], call: 'startNext', args: [{}] });
+  assert.equal(started.value.value.execution.status, 'IN_PROGRESS');
+  assert.equal(started.value.mirror, null);
+  await hub.close();
+});
+
+test('TabsHub_ServicesWithoutTheOption_RefusedNamingIt', async () => {
+  const hub = new Hub();
+  const a = peer(hub, 'a');
+  hub.receive(a, hello(uniqueId('hub-nosvc')));
+  await welcomed(a);
+  const r = await a.request({ k: 'svcopen', kind: 'shadow', key: ['t', ''], events: ['delta'] });
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'unsupported');
+  assert.match(r.error.message, /services: true/);
+  await hub.close();
+});
+
 test('TabsEntry_OptionsARuntimeCannotShare_RefusedWithIotError', async () => {
   const base = { endpoint: standin.endpoints.wsUrl, region: standin.endpoints.region, clientId: 'x', credentials: standin.endpoints.testCredentials };
   const code = (p) => p.then(() => 'resolved', (e) => `${e.constructor.name} ${e.code}: ${e.message}`);
@@ -268,6 +350,13 @@ async function main(): Promise<void> {
   await client.publish('a/b', { q, codes, host: client.endpoint.host, secure: client.endpoint.secure, offset: client.clockOffsetMs + 1 }, { qos: 1 });
   try { await client.unsubscribe('a/b'); } catch (e) { if (e instanceof IotError) console.log(e.code); }
   for await (const m of client.messages('a/#', { qos: 1, bufferSize: 10, overflow: 'error' })) { console.log(m.topic); break; }
+  const svc = await IotClient.create({ endpoint: 'x', clientId: 'z', services: true });
+  const lamp = svc.shadow('lamp').on('delta', (d) => console.log(d.version));
+  await lamp.desire({ led: 'on' });
+  const v: number | undefined = lamp.version;
+  const { execution } = await svc.jobs('lamp').startNext<{ op: string }>({ stepTimeoutInMinutes: 5 });
+  if (execution) await svc.jobs('lamp').update(execution.jobId, { status: 'SUCCEEDED', expectedVersion: execution.versionNumber });
+  console.log(v, lamp.state?.desired, execution?.jobDocument?.op);
   await client.close();
 }
 main();
@@ -278,6 +367,7 @@ async function f() {
   await c.publish('t', 'p', { qos: 2 });
   const s: 'worker' | 'leader' = c.sharing;
   c.clockOffsetMs = 1000;
+  await c.jobs('t').update('j', { status: 'QUEUED' });
 }
 console.log(f);
 `;
@@ -306,5 +396,6 @@ test('TabsDts_AppAndMisuse_CheckedUnderStrict', { timeout: 120000 }, async () =>
   assert.match(bad.out, /bad\.ts\(4,\d+\): error TS2322: Type '2' is not assignable to type '0 \| 1 \| undefined'/);
   assert.match(bad.out, /bad\.ts\(5,\d+\): error TS2322: Type '[^']*"follower"[^']*' is not assignable/);
   assert.match(bad.out, /bad\.ts\(6,\d+\): error TS2540: Cannot assign to 'clockOffsetMs' because it is a read-only property/);
-  assert.equal(bad.out.match(/error TS/g).length, 4, bad.out);
+  assert.match(bad.out, /bad\.ts\(7,\d+\): error TS2322: Type '"QUEUED"' is not assignable to type 'DeviceJobStatus'/);
+  assert.equal(bad.out.match(/error TS/g).length, 5, bad.out);
 });

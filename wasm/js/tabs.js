@@ -78,8 +78,49 @@ function cloneable(options) {
   }
 }
 
+// The calls of a Shadow / Jobs, which the hub's client runs (tabs_hub.js).
+const SERVICE_CALLS = {
+  shadow: ['get', 'update', 'report', 'desire', 'delete', 'watch'],
+  jobs: ['list', 'startNext', 'describe', 'update', 'watch'],
+};
+
+// A Shadow (client.shadow()) or Jobs (client.jobs()) of the shared connection: the same API as the
+// services build's, its calls and events run by the one object of the hub's client that every tab
+// shares. The shadow's state and version are its mirror as the hub last reported it (after any
+// tab's request or event).
+class SharedService extends Emitter {
+  #listen;
+
+  constructor(kind, key, call, listen) {
+    super();
+    this.kind = kind;
+    this.key = key;
+    this.mirror = null;
+    this.events = new Set();  // what this tab listens to (sent again to a new leader)
+    this.#listen = listen;
+    if (kind == 'shadow') [this.thing, this.name] = key; else [this.thing] = key;
+    for (const c of SERVICE_CALLS[kind]) this[c] = (...args) => call(this, c, args);
+  }
+
+  // As the services build's: listening to a stream's event watches it (a refusal comes as an
+  // "error" event). The hub passes this tab the events it once listened to.
+  on(event, fn) {
+    super.on(event, fn);
+    if (!this.events.has(event)) { this.events.add(event); this.#listen(this); }
+    return this;
+  }
+
+  _emit(event, arg) { this[EMIT](event, arg); }
+}
+
+class SharedShadow extends SharedService {
+  // The hub client's mirror ({desired, reported, delta}, or null before anything arrived).
+  get state() { return this.mirror ? this.mirror.state : null; }
+  get version() { return this.mirror ? this.mirror.version : undefined; }
+}
+
 export class IotClient extends Emitter {
-  #o; #id; #mode; #port; #channel; #hub = null; #local; #state = 'idle'; #subs = new Map();
+  #o; #id; #mode; #port; #channel; #hub = null; #local; #state = 'idle'; #subs = new Map(); #services = new Map();
   #pending = new Map(); #op = 0; #wantConnect = false; #closed = false; #alive; #stop = new AbortController();
   #welcome; #unwatch; #fns = []; #cloned; #hubPeer = null; #resign = null; #handover = false; #info = null;
 
@@ -207,6 +248,7 @@ export class IotClient extends Emitter {
     return {
       t: 'hello', tab: this.#id, clientId: this.#o.clientId, options: this.#cloned, fns: this.#fns, connect: this.#wantConnect,
       subs: [...this.#subs].map(([f, s]) => [f, s.qos]),
+      svc: [...this.#services.values()].map((x) => ({ kind: x.kind, key: x.key, events: [...x.events] })),
     };
   }
 
@@ -285,6 +327,13 @@ export class IotClient extends Emitter {
         else this[EMIT](m.name, m.name == 'error' ? asError(m.arg) : m.name == 'disconnect' ? { error: asError(m.arg.error) } : m.arg);
         break;
       case 'msg': this.#message(m); break;
+      case 'sev': case 'svcm': {
+        const x = this.#services.get(`${m.kind}\n${JSON.stringify(m.key)}`);
+        if (!x) break;
+        if (m.t == 'svcm') x.mirror = m.mirror;
+        else x._emit(m.event, m.event == 'error' ? asError(m.arg) : m.arg);
+        break;
+      }
       case 'call': this.#answer(m); break;
       default: break;
     }
@@ -432,6 +481,51 @@ export class IotClient extends Emitter {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  // The Shadow of a thing's classic shadow, or of its named shadow `name`, on the shared connection
+  // (created with services: true): the same object for the same thing and name. As the services
+  // build's, except that a thing name AWS refuses is reported by its requests (rejected) and as
+  // an "error" event, not thrown here: the rules are in the hub's engine.
+  shadow(thing, name = '') {
+    if (typeof thing != 'string' || typeof name != 'string') throw new IotError('invalid_argument', 'shadow(thing, name?) takes strings');
+    return this.#service('shadow', [thing, name]);
+  }
+
+  // AWS IoT Jobs of a thing on the shared connection (created with services: true), as shadow().
+  jobs(thing) {
+    if (typeof thing != 'string') throw new IotError('invalid_argument', 'jobs(thing) takes a string');
+    return this.#service('jobs', [thing]);
+  }
+
+  #service(kind, key) {
+    if (this.#closed) throw new IotError('invalid_state', 'the client is closed');
+    const id = `${kind}\n${JSON.stringify(key)}`;
+    let x = this.#services.get(id);
+    if (x) return x;
+    const call = (h, c, args) => {
+      let cloned;
+      try { cloned = structuredClone(args); } catch (e) {
+        return Promise.reject(new IotError('invalid_argument', `${kind}.${c}()'s arguments must be structured-cloneable to reach the shared connection (${e.message})`));
+      }
+      return this.#request({ k: 'svc', kind, key, call: c, args: cloned }).then(({ value, mirror }) => {
+        if (mirror) h.mirror = mirror;
+        return value;
+      });
+    };
+    // The hub learns which events this tab listens to (it sends only those).
+    const listen = (h) => this.#open(h);
+    this.#services.set(id, x = new (kind == 'shadow' ? SharedShadow : SharedService)(kind, key, call, listen));
+    this.#open(x);
+    return x;
+  }
+
+  // Tells the hub this tab holds x and listens to its events; a refusal (no services on the
+  // connection, a thing name AWS refuses) comes as x's "error" event.
+  #open(x) {
+    this.#request({ k: 'svcopen', kind: x.kind, key: x.key, events: [...x.events] }).then(
+      (mirror) => { if (mirror) x.mirror = mirror; },
+      (e) => { if (e.code != 'closed') x._emit('error', e); });
   }
 
   // Leaves the shared connection: this tab's subscriptions are released (UNSUBSCRIBE for the

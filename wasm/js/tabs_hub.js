@@ -7,10 +7,15 @@
 // Requests (tab -> hub) and answers (hub -> tab), structured-cloneable objects with a type `t`:
 //   hello {tab, clientId, options?, fns?, connect, subs: [[filter, qos]]}  -> welcome {state, info, error?}
 //   op {tab, op, k: 'connect' | 'sub' | 'unsub' | 'pub', ...}                         -> done {op, ok, value | error}
+//   op {k: 'svc', kind: 'shadow' | 'jobs', key: [thing, name] | [thing], call, args} -> done {value: {value, mirror}}
+//   op {k: 'svcopen', kind, key, events: [...]}: the tab holds that Shadow / Jobs and listens to
+//      `events` of it                                                               -> done {value: mirror}
 //   ret {call, ok, value | error}: a tab's answer to call {call, path, args} (its credentialsProvider...)
 //   bye: the tab leaves
 //   the hub also sends: ev {name, arg, info} (statechange, connect, disconnect, reconnecting, error,
-//   credentials) and msg {topic, payload, qos, retain, dup, filters} (the peer's filters it matched).
+//   credentials) and msg {topic, payload, qos, retain, dup, filters} (the peer's filters it matched),
+//   sev {kind, key, event, arg} (an event of a Shadow / Jobs the peer listens to) and svcm {kind,
+//   key, mirror} (a shadow's {state, version} after any tab's request or event, to every holder).
 //   info is {endpoint, clockOffsetMs} of the shared client as it stands (the offset changes when
 //   the client learns the server's clock), null before there is a client.
 //
@@ -19,13 +24,18 @@
 // of the underlying client per filter, at the highest QoS any peer asked for; the engine says which
 // subscriptions a message matched (the subscription's handler), so no topic matching happens here.
 // All operations of the underlying client on one filter run one after the other.
+//
+// Services (options.services: the client is the services build's, iotlite-services.wasm): one
+// Shadow / Jobs object of the hub's client per thing (and shadow name) serves every tab; the hub
+// listens to an event of it once some tab does (which watches its stream, as Shadow.on does) and
+// passes each event to the tabs listening to it. A tab's registrations come again in its hello.
 import { IotClient } from './client.js';
 import { IotError } from './errors.js';
 
-// An error as data (an IotError's code, message and its data fields, as index.d.ts lists them; a
+// An error as data (an IotError's code, message and its data fields, as index.d.ts and services.d.ts list them; a
 // structured clone of an Error would lose them, and a `cause` may not be cloneable); tabs.js makes
 // an IotError of it again.
-const FIELDS = ['status', 'reason', 'service', 'cognitoType', 'mqttReason', 'rule', 'limit', 'actual', 'retryable', 'finalBecause'];
+const FIELDS = ['status', 'reason', 'service', 'cognitoType', 'mqttReason', 'rule', 'limit', 'actual', 'retryable', 'finalBecause', 'awsCode', 'response'];
 export function errorData(e) {
   if (!(e instanceof IotError)) return { code: 'invalid_argument', message: String(e && e.message || e) };
   const d = { code: e.code, message: e.message };
@@ -42,8 +52,14 @@ const set = (o, path, v) => {
   o[last] = v;
 };
 
+// What a tab may call on a Shadow / Jobs of the hub's client.
+const SERVICE_CALLS = {
+  shadow: ['get', 'update', 'report', 'desire', 'delete', 'watch'],
+  jobs: ['list', 'startNext', 'describe', 'update', 'watch'],
+};
+
 export class Hub {
-  #client = null; #peers = new Map(); #filters = new Map(); #tails = new Map(); #hits = [];
+  #client = null; #peers = new Map(); #filters = new Map(); #tails = new Map(); #hits = []; #svc = new Map();
   #waiters = []; #session = false; #calls = new Map(); #callId = 0; #own; #closed = false; #onEmpty;
   #options = null; #creating = null; #openAt; #dialing = null;
 
@@ -82,6 +98,7 @@ export class Hub {
       p.send({ t: 'welcome', state: this.state, info: this.#info(), error });
       if (error) { this.#peers.delete(peer.id); return; }
       for (const [f, q] of m.subs || []) this.#want(p, f, q).catch(() => {});
+      for (const x of m.svc || []) { try { this.#open(p, x); } catch { /* its next request says why */ } }
       if (m.connect) this.#connect().catch(() => {});
       return;
     }
@@ -107,6 +124,7 @@ export class Hub {
     if (!p) return;
     this.#peers.delete(peer.id);
     for (const f of p.subs.keys()) this.#release(p, f);
+    for (const e of this.#svc.values()) { e.holders.delete(p.id); for (const set of e.events.values()) set.delete(p.id); }
     for (const [id, c] of this.#calls) if (c.peer === p) { this.#calls.delete(id); c.reject(new IotError('closed', 'the tab that owns this function went away')); }
     if (!this.#peers.size && this.#onEmpty) this.#onEmpty();
   }
@@ -137,7 +155,9 @@ export class Hub {
     if (this.#client) { const old = this.#client; this.#client = null; old.close(); }
     const options = this.#own || this.#withCalls(hello);
     if (this.#creating) return this.#creating;
-    this.#creating = IotClient.create(options).finally(() => { this.#creating = null; });
+    // services: the services build (Shadow and Jobs), loaded only then.
+    const create = async () => (options.services ? (await import('./services.js')).IotClient : IotClient).create(options);
+    this.#creating = create().finally(() => { this.#creating = null; });
     const client = await this.#creating;
     if (this.#closed) {
       await client.close();
@@ -158,6 +178,11 @@ export class Hub {
     client.on('message', (msg) => this.#deliver(msg));
     for (const e of this.#filters.values()) { e.qos = -1; e.handled = false; }
     for (const [f, e] of this.#filters) this.#subscribe(f, e, Math.max(...e.peers.values())).catch(() => {});
+    // The services' listeners on the new client's objects.
+    for (const e of this.#svc.values()) {
+      e.bound.clear();
+      for (const [event, set] of e.events) if (set.size) { try { this.#listen(e, event); } catch { /* not a services client */ } }
+    }
   }
 
   #withCalls(hello) {
@@ -196,8 +221,74 @@ export class Hub {
       case 'pub': return c.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain });
       case 'sub': return this.#want(p, m.filter, m.qos);
       case 'unsub': this.#release(p, m.filter); return this.#tails.get(m.filter);
+      case 'svcopen': return this.#mirror(this.#open(p, m));
+      case 'svc': return this.#service(m);
       default: throw new IotError('invalid_argument', `unknown request ${m.k}`);
     }
+  }
+
+  // The hub client's Shadow or Jobs of `key` (its bad thing name throws the plain client's error).
+  #handle(kind, key) {
+    const c = this.#client;
+    if (!SERVICE_CALLS[kind] || !Array.isArray(key)) throw new IotError('invalid_argument', `unknown service ${kind}`);
+    if (typeof c[kind] != 'function') {
+      throw new IotError('unsupported', `client.${kind}() needs the shared connection made with services: true (it was created without it, by the options of the first tab)`);
+    }
+    return kind == 'shadow' ? c.shadow(key[0], key[1] ?? '') : c.jobs(key[0]);
+  }
+
+  // Peer p holds the Shadow / Jobs of {kind, key} and listens to `events` of it.
+  #open(p, { kind, key, events = [] }) {
+    const id = `${kind}\n${JSON.stringify(key)}`;
+    this.#handle(kind, key);  // refuses a bad thing name or a client without services
+    let e = this.#svc.get(id);
+    if (!e) this.#svc.set(id, e = { kind, key, holders: new Set(), events: new Map(), bound: new Set() });
+    e.holders.add(p.id);
+    for (const event of events) {
+      if (!e.events.has(event)) e.events.set(event, new Set());
+      e.events.get(event).add(p.id);
+      this.#listen(e, event);
+    }
+    return e;
+  }
+
+  // The hub's own listener for `event` of e's object, once per client: passes it to the peers
+  // listening. Listening to a stream's event watches it (a refused stream: an "error" event).
+  #listen(e, event) {
+    if (e.bound.has(event)) return;
+    const c = this.#client;
+    e.bound.add(event);
+    this.#handle(e.kind, e.key).on(event, (arg) => {
+      if (this.#client !== c) return;
+      this.#touched(e);
+      const data = event == 'error' ? errorData(arg) : arg;
+      for (const id of e.events.get(event) || []) this.#peers.get(id)?.send({ t: 'sev', kind: e.kind, key: e.key, event, arg: data });
+    });
+  }
+
+  async #service(m) {
+    if (!(SERVICE_CALLS[m.kind] || []).includes(m.call)) throw new IotError('invalid_argument', `${m.kind} has no call ${m.call}`);
+    const h = this.#handle(m.kind, m.key);
+    try {
+      return { value: await h[m.call](...(m.args || [])), mirror: this.#mirror({ kind: m.kind, key: m.key }) };
+    } finally {
+      const e = this.#svc.get(`${m.kind}\n${JSON.stringify(m.key)}`);
+      if (e) this.#touched(e);
+    }
+  }
+
+  // A shadow's mirror ({state, version}, read from the hub client's Shadow); null for Jobs.
+  #mirror({ kind, key }) {
+    if (kind != 'shadow' || !this.#client) return null;
+    const s = this.#handle(kind, key);
+    return { state: s.state, version: s.version };
+  }
+
+  // Every tab holding e's shadow gets its mirror as it is now.
+  #touched(e) {
+    const mirror = this.#mirror(e);
+    if (!mirror) return;
+    for (const id of e.holders) this.#peers.get(id)?.send({ t: 'svcm', kind: e.kind, key: e.key, mirror });
   }
 
   // Resolves at the shared connection's CONNACK (at once when connected); rejects with the first
