@@ -19,6 +19,10 @@ export function init(options?: { wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?
 export type JobExecutionStatus = 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'REJECTED' | 'REMOVED' | 'CANCELED';
 /** What a device may set with UpdateJobExecution. */
 export type DeviceJobStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+/** True for SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED, CANCELED: no update changes them (core's rule). No init() needed. */
+export function isTerminalJobStatus(status: string): boolean;
+/** True for the statuses UpdateJobExecution lets a device set (core's rule). No init() needed. */
+export function isDeviceJobStatus(status: string): status is DeviceJobStatus;
 /** At most 10 pairs; keys 1..128 of [a-zA-Z0-9:_-], values 1..1024 characters without control characters. */
 export type StatusDetails = Record<string, string>;
 

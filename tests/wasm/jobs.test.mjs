@@ -150,6 +150,27 @@ test('Jobs_RulesBroken_RejectedBeforeAnythingIsSent', async () => {
   await client.close();
 });
 
+// The states AWS's developer guide calls terminal ("Jobs device MQTT API", JobExecution: status;
+// "Job execution states": SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED and CANCELED end an
+// execution) and those UpdateJobExecution lets a device set (IN_PROGRESS, SUCCEEDED, FAILED,
+// REJECTED): the package's functions answer from core's rules, without init().
+test('Jobs_StatusRules_TerminalAndDeviceSettableAsAwsDocumentsThem', async () => {
+  const all = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED'];
+  assert.deepEqual(all.filter(pkg.isTerminalJobStatus), ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
+  assert.deepEqual(all.filter(pkg.isDeviceJobStatus), ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED']);
+  for (const odd of ['succeeded', '', undefined, 'DONE']) {
+    assert.equal(pkg.isTerminalJobStatus(odd), false, String(odd));
+    assert.equal(pkg.isDeviceJobStatus(odd), false, String(odd));
+  }
+  // The device-settable rule is the one the client enforces: every other status is refused.
+  const client = await connected();
+  const jobs = client.jobs(thingName('states'));
+  for (const status of all.filter((s) => !pkg.isDeviceJobStatus(s))) {
+    await assert.rejects(jobs.update('j', { status }), (e) => e.code === 'invalid_argument', status);
+  }
+  await client.close();
+});
+
 test('Jobs_Close_RejectsPendingAndLaterCalls', async () => {
   const client = await connected();
   const jobs = client.jobs(thingName('close'));
@@ -167,7 +188,7 @@ test('JobsDts_ConsumerApp_TypeChecksUnderStrictAndMisuseIsCaught', { timeout: 90
     mkdirSync(path.join(dir, 'node_modules'));
     symlinkSync(packageDir, path.join(dir, 'node_modules/iotlite'), 'dir');
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'ts-jobs', private: true, type: 'module' }));
-    writeFileSync(path.join(dir, 'good.ts'), `import { IotClient, IotError, Jobs, JobExecution } from 'iotlite/services';
+    writeFileSync(path.join(dir, 'good.ts'), `import { IotClient, IotError, Jobs, JobExecution, isTerminalJobStatus } from 'iotlite/services';
 interface Install { operation: 'install'; version: string }
 async function main(client: IotClient): Promise<void> {
   const jobs: Jobs = client.jobs('pump-7');
@@ -176,6 +197,7 @@ async function main(client: IotClient): Promise<void> {
   const started = await jobs.startNext<Install>({ stepTimeoutInMinutes: 10, statusDetails: { agent: 'web' } });
   const version: string | undefined = started.execution?.jobDocument?.version;
   const id = started.execution?.jobId ?? '';
+  if (started.execution && isTerminalJobStatus(started.execution.status)) return;
   try {
     await jobs.update(id, { status: 'SUCCEEDED', expectedVersion: started.execution?.versionNumber, stepTimeoutInMinutes: -1 });
   } catch (e) { if (e instanceof IotError && e.code === 'conflict') console.log(e); }

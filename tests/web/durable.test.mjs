@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { startStandin } from '../../standin/standin.mjs';
-import { startStaticServer } from '../../scripts/demo_server.mjs';
-import { PACKAGE_DIR, admin, checkPrerequisites, launchChromium, openPage, sleep, until } from './harness.mjs';
+import { admin, checkPrerequisites, serveTestPage, launchChromium, openPage, sleep, until } from './harness.mjs';
 
 // The page: the package from ./iotlite/, the stand-in's endpoint and test keys from config.json.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>durable</title>
@@ -49,11 +48,7 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iotlite-durable-'));
   standin = await startStandin({});
   const e = standin.endpoints;
-  const site = path.join(tmp, 'site');
-  await fs.cp(PACKAGE_DIR, path.join(site, 'iotlite'), { recursive: true });
-  await fs.writeFile(path.join(site, 'index.html'), PAGE);
-  await fs.writeFile(path.join(site, 'config.json'), JSON.stringify({ endpoint: e.wsUrl, region: e.region, credentials: e.testCredentials }));
-  server = await startStaticServer({ root: site, port: 0 });
+  server = await serveTestPage(path.join(tmp, 'site'), PAGE, e);
   context = await launchChromium(path.join(tmp, 'profile'));
   oracle = await mqtt.connectAsync(`mqtt://127.0.0.1:${e.brokerTcpPort}`, { clientId: `durable-oracle-${process.pid}`, reconnectPeriod: 0 });
   oracle.on('message', (t, p) => received.push([t, p.toString()]));

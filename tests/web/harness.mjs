@@ -45,6 +45,17 @@ export async function until(what, fn, ms = 15000) {
   }
 }
 
+/**
+ * A one-page site for a suite's own test page: the package under iotlite/, `page` as index.html and
+ * a config.json naming the stand-in's WebSocket door and test credentials. Returns the static server.
+ */
+export async function serveTestPage(dir, page, endpoints) {
+  await fs.cp(PACKAGE_DIR, path.join(dir, 'iotlite'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'index.html'), page);
+  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ endpoint: endpoints.wsUrl, region: endpoints.region, credentials: endpoints.testCredentials }));
+  return startStaticServer({ root: dir, port: 0 });
+}
+
 /** Starts everything; returns {standin, server, context, newPage(), shot(page, name), stop()}. */
 export async function startEnvironment(label, { standinLog } = {}) {
   await checkPrerequisites();

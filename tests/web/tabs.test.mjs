@@ -15,7 +15,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { startStandin } from '../../standin/standin.mjs';
 import { startStaticServer } from '../../scripts/demo_server.mjs';
-import { PACKAGE_DIR, REPO, admin, checkPrerequisites, launchChromium, openPage, sleep, until } from './harness.mjs';
+import { PACKAGE_DIR, REPO, admin, checkPrerequisites, serveTestPage, launchChromium, openPage, sleep, until } from './harness.mjs';
 
 // The app: the package from ./iotlite/, the stand-in's endpoint and test keys from config.json.
 // "?noshared" hides SharedWorker from the page (the fallback). A tab records every message its
@@ -56,11 +56,7 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iotlite-tabs-'));
   standin = await startStandin({ log: (l) => standinLog.push(l), awsRules: { subscriptionsPerConnection: 3 } });
   const e = standin.endpoints;
-  const site = path.join(tmp, 'site');
-  await fs.cp(PACKAGE_DIR, path.join(site, 'iotlite'), { recursive: true });
-  await fs.writeFile(path.join(site, 'index.html'), PAGE);
-  await fs.writeFile(path.join(site, 'config.json'), JSON.stringify({ endpoint: e.wsUrl, region: e.region, credentials: e.testCredentials }));
-  server = await startStaticServer({ root: site, port: 0 });
+  server = await serveTestPage(path.join(tmp, 'site'), PAGE, e);
   context = await launchChromium(path.join(tmp, 'profile'));
   oracle = await mqtt.connectAsync(`mqtt://127.0.0.1:${e.brokerTcpPort}`, { clientId: `tabs-oracle-${process.pid}`, reconnectPeriod: 0 });
   oracle.on('message', (t, p) => received.push([t, p.toString()]));

@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { startStandin } from '../../standin/standin.mjs';
-import { startStaticServer } from '../../scripts/demo_server.mjs';
-import { PACKAGE_DIR, checkPrerequisites, launchChromium, openPage, sleep, until } from './harness.mjs';
+import { checkPrerequisites, serveTestPage, launchChromium, openPage, sleep, until } from './harness.mjs';
 
 // A tab of the app: window.start(clientId, extra) joins the shared connection; window.events gets
 // [thing, event, arg] for every shadow / Jobs event the tab listens to (window.listen).
@@ -44,11 +43,7 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iotlite-tabs-svc-'));
   standin = await startStandin({ log: (l) => standinLog.push(l) });
   const e = standin.endpoints;
-  const site = path.join(tmp, 'site');
-  await fs.cp(PACKAGE_DIR, path.join(site, 'iotlite'), { recursive: true });
-  await fs.writeFile(path.join(site, 'index.html'), PAGE);
-  await fs.writeFile(path.join(site, 'config.json'), JSON.stringify({ endpoint: e.wsUrl, region: e.region, credentials: e.testCredentials }));
-  server = await startStaticServer({ root: site, port: 0 });
+  server = await serveTestPage(path.join(tmp, 'site'), PAGE, e);
   context = await launchChromium(path.join(tmp, 'profile'));
   device = await mqtt.connectAsync(`mqtt://127.0.0.1:${e.brokerTcpPort}`, { clientId: `tabs-svc-device-${process.pid}`, reconnectPeriod: 0 });
 });

@@ -11,8 +11,13 @@ import {
   JB_EV_ACCEPTED as ACCEPTED, JB_EV_FAILED as FAILED, JB_EV_NOTIFY as NOTIFY, JB_EV_NOTIFY_NEXT as NOTIFY_NEXT,
   JB_EV_STREAM_READY as STREAM_READY, JB_EV_STREAM_FAILED as STREAM_FAILED, JB_EV_REJECTED as REJECTED, JB_STREAMS as STREAMS,
   JB_NUM_REQUEST_ID, JB_NUM_ERROR_CODE, JB_NUM_STREAM, JB_TEXT_PAYLOAD, JB_TEXT_ERROR_MESSAGE, JB_TEXT_REJECTION_CODE,
-  JB_OP_GET_PENDING, JB_OP_START_NEXT, JB_OP_DESCRIBE, JB_OP_UPDATE,
+  JB_OP_GET_PENDING, JB_OP_START_NEXT, JB_OP_DESCRIBE, JB_OP_UPDATE, JB_TERMINAL_STATUSES, JB_DEVICE_STATUSES,
 } from './wasm-boundary.js';
+
+// AWS IoT Jobs' execution states as core's rules see them (jobs::is_terminal, jobs::device_may_set,
+// generated into wasm-boundary.js): no update changes a terminal one; a device may set the others.
+export const isTerminalJobStatus = (status) => JB_TERMINAL_STATUSES.includes(status);
+export const isDeviceJobStatus = (status) => JB_DEVICE_STATUSES.includes(status);
 
 // The listener events and the streams they need: "notify" (the pending lists changed) and "next"
 // (the next pending execution changed: the execution, or null when none is left).

@@ -7,11 +7,11 @@ import { instantiate } from './engine.js';
 import { IotClient as ShadowIotClient } from './shadow.js';
 import { IotError, asIotError } from './errors.js';
 import { ServiceHub } from './service_hub.js';
-import { JobsHub, Jobs } from './jobs.js';
+import { JobsHub, Jobs, isTerminalJobStatus, isDeviceJobStatus } from './jobs.js';
 
 // init and IotClient below replace the shadow entry's (a local export wins over `export *`).
 export * from './shadow.js';
-export { Jobs };
+export { Jobs, isTerminalJobStatus, isDeviceJobStatus };
 
 let modulePromise = null;
 

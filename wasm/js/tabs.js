@@ -16,6 +16,7 @@
 import { IotError, bad, closed, aborted } from './errors.js';
 import { messageStream } from './message_stream.js';
 import { Emitter, EMIT } from './emitter.js';
+import { SERVICE_CALLS, serviceId } from './tabs_services.js';
 
 const utf8 = new TextEncoder();
 const asError = (d) => new IotError(d.code, d.message, d);
@@ -77,12 +78,6 @@ function cloneable(options) {
     throw new IotError('invalid_argument', `the options must be structured-cloneable to reach the SharedWorker (${e.message}); functions are allowed only as ${FNS.join(', ')}`);
   }
 }
-
-// The calls of a Shadow / Jobs, which the hub's client runs (tabs_hub.js).
-const SERVICE_CALLS = {
-  shadow: ['get', 'update', 'report', 'desire', 'delete', 'watch'],
-  jobs: ['list', 'startNext', 'describe', 'update', 'watch'],
-};
 
 // A Shadow (client.shadow()) or Jobs (client.jobs()) of the shared connection: the same API as the
 // services build's, its calls and events run by the one object of the hub's client that every tab
@@ -328,7 +323,7 @@ export class IotClient extends Emitter {
         break;
       case 'msg': this.#message(m); break;
       case 'sev': case 'svcm': {
-        const x = this.#services.get(`${m.kind}\n${JSON.stringify(m.key)}`);
+        const x = this.#services.get(serviceId(m.kind, m.key));
         if (!x) break;
         if (m.t == 'svcm') x.mirror = m.mirror;
         else x._emit(m.event, m.event == 'error' ? asError(m.arg) : m.arg);
@@ -500,7 +495,7 @@ export class IotClient extends Emitter {
 
   #service(kind, key) {
     if (this.#closed) throw new IotError('invalid_state', 'the client is closed');
-    const id = `${kind}\n${JSON.stringify(key)}`;
+    const id = serviceId(kind, key);
     let x = this.#services.get(id);
     if (x) return x;
     const call = (h, c, args) => {

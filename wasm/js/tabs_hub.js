@@ -31,6 +31,7 @@
 // passes each event to the tabs listening to it. A tab's registrations come again in its hello.
 import { IotClient } from './client.js';
 import { IotError } from './errors.js';
+import { SERVICE_CALLS, serviceId } from './tabs_services.js';
 
 // An error as data (an IotError's code, message and its data fields, as index.d.ts and services.d.ts list them; a
 // structured clone of an Error would lose them, and a `cause` may not be cloneable); tabs.js makes
@@ -50,12 +51,6 @@ const set = (o, path, v) => {
   const last = keys.pop();
   for (const k of keys) o = o[k] ||= {};
   o[last] = v;
-};
-
-// What a tab may call on a Shadow / Jobs of the hub's client.
-const SERVICE_CALLS = {
-  shadow: ['get', 'update', 'report', 'desire', 'delete', 'watch'],
-  jobs: ['list', 'startNext', 'describe', 'update', 'watch'],
 };
 
 export class Hub {
@@ -239,7 +234,7 @@ export class Hub {
 
   // Peer p holds the Shadow / Jobs of {kind, key} and listens to `events` of it.
   #open(p, { kind, key, events = [] }) {
-    const id = `${kind}\n${JSON.stringify(key)}`;
+    const id = serviceId(kind, key);
     this.#handle(kind, key);  // refuses a bad thing name or a client without services
     let e = this.#svc.get(id);
     if (!e) this.#svc.set(id, e = { kind, key, holders: new Set(), events: new Map(), bound: new Set() });
@@ -269,12 +264,13 @@ export class Hub {
   async #service(m) {
     if (!(SERVICE_CALLS[m.kind] || []).includes(m.call)) throw new IotError('invalid_argument', `${m.kind} has no call ${m.call}`);
     const h = this.#handle(m.kind, m.key);
-    try {
-      return { value: await h[m.call](...(m.args || [])), mirror: this.#mirror({ kind: m.kind, key: m.key }) };
-    } finally {
-      const e = this.#svc.get(`${m.kind}\n${JSON.stringify(m.key)}`);
-      if (e) this.#touched(e);
-    }
+    let value, failure = null;
+    try { value = await h[m.call](...(m.args || [])); } catch (err) { failure = err; }
+    // Whatever the outcome, every holder of this shadow gets its mirror as it is now, once read.
+    const e = this.#svc.get(serviceId(m.kind, m.key));
+    const mirror = e ? this.#touched(e) : this.#mirror(m);
+    if (failure) throw failure;
+    return { value, mirror };
   }
 
   // A shadow's mirror ({state, version}, read from the hub client's Shadow); null for Jobs.
@@ -284,11 +280,11 @@ export class Hub {
     return { state: s.state, version: s.version };
   }
 
-  // Every tab holding e's shadow gets its mirror as it is now.
+  // Every tab holding e's shadow gets its mirror as it is now; returns it.
   #touched(e) {
     const mirror = this.#mirror(e);
-    if (!mirror) return;
-    for (const id of e.holders) this.#peers.get(id)?.send({ t: 'svcm', kind: e.kind, key: e.key, mirror });
+    if (mirror) for (const id of e.holders) this.#peers.get(id)?.send({ t: 'svcm', kind: e.kind, key: e.key, mirror });
+    return mirror;
   }
 
   // Resolves at the shared connection's CONNACK (at once when connected); rejects with the first

@@ -59,6 +59,20 @@ void name_list(const char* js_name, const std::vector<const char*>& names) {
     g_js += "];\n";
 }
 
+// AWS's own spelling of enum values (UPPER_SNAKE, e.g. "IN_PROGRESS"), written as they are.
+void aws_name_list(const char* js_name, const std::vector<const char*>& names) {
+    if (names.empty() && g_problem.empty()) g_problem = std::string(js_name) + " is empty";
+    g_js += "export const " + std::string(js_name) + " = [";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        for (const char* c = names[i]; *c != '\0'; ++c) {
+            if (!((*c >= 'A' && *c <= 'Z') || *c == '_') && g_problem.empty())
+                g_problem = std::string("'") + names[i] + "' is not an UPPER_SNAKE name";
+        }
+        g_js += (i ? ", \"" : "\"") + std::string(names[i]) + "\"";
+    }
+    g_js += "];\n";
+}
+
 // The names a core name function gives the values 0, 1, 2... up to its first "unknown".
 template <class Enum, class NameOf>
 std::vector<const char*> names_by_value(NameOf name_of) {
@@ -143,6 +157,17 @@ void write_table() {
 #define IOTLITE_WASM_EMIT(name) #name,
     name_list("JB_STREAMS", {IOTLITE_WASM_JOBS_STREAMS(IOTLITE_WASM_EMIT)});
 #undef IOTLITE_WASM_EMIT
+    // The execution states by core's rules (jobs::is_terminal, jobs::device_may_set), so a page
+    // that greys out buttons asks the same rule the C++ client enforces.
+    std::vector<const char*> terminal, device_settable;
+    // CANCELED is JobStatus's last value (job_status_name has no "unknown" to stop at).
+    for (int value = 0; value <= static_cast<int>(jobs::JobStatus::canceled); ++value) {
+        const auto status = static_cast<jobs::JobStatus>(value);
+        if (jobs::is_terminal(status)) terminal.push_back(jobs::job_status_name(status));
+        if (jobs::device_may_set(status)) device_settable.push_back(jobs::job_status_name(status));
+    }
+    aws_name_list("JB_TERMINAL_STATUSES", terminal);
+    aws_name_list("JB_DEVICE_STATUSES", device_settable);
 }
 
 }  // namespace

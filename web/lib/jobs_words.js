@@ -3,11 +3,6 @@
 // execution's state for VersionMismatch and InvalidStateTransition); its message already names the
 // request and AWS's code and message ("jobs update rejected: VersionMismatch …"), so it is quoted.
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
-
-/** True for the statuses nothing can change any more (AWS IoT Jobs' terminal states). */
-export const isTerminal = (status) => TERMINAL.has(status);
-
 /**
  * @param {{code?: string, message?: string, awsCode?: string, response?: object}} e
  * @param {string} [op]  the request ("list", "start next", "describe", "update"); none while opening

@@ -5,14 +5,17 @@
 // its CreateJob / CancelJob control plane. Its topics go only to the Jobs client, never to the
 // message log.
 import { $, el, logLine } from '../dom.js';
-import { jobsErrorWords, pendingRows, statusDetailsFrom, isTerminal } from '../lib/jobs_words.js';
-import { connection } from '../state.js';
+import { jobsErrorWords, pendingRows, statusDetailsFrom } from '../lib/jobs_words.js';
+import { connection, packageLoad } from '../state.js';
 import { inlineError, hideInlineError, panelError } from './inline_error.js';
 import { adminRequest } from './standin.js';
 
 let jobs = null;    // the open panel: {j: Jobs, client, thing, off()}
 let current = null; // the execution this page works on: {jobId, status, versionNumber, statusDetails?, jobDocument?}
 let lastCreated = null; // the job id the stand-in controls created last
+// Core's rule (the package's isTerminalJobStatus); nothing is current before the package loads.
+let isTerminal = () => false;
+packageLoad.then((m) => { isTerminal = m.isTerminalJobStatus; }).catch(() => {});
 
 function jobsEvent(text, kind = '', doc) {
   const li = logLine($('#jobs-events'), 100, kind, el('span', { cls: 'topic', text }));
