@@ -130,3 +130,37 @@ TEST(OfflineQueue, Withdraw_RemovesThatMessageAndItsBytes) {
     EXPECT_EQ(q.pop_front().op_id, 3u);
     EXPECT_EQ(q.bytes(), 0u);
 }
+
+// The rule itself (queue_admission, which the engine's queue and the browser's durable queue
+// both apply), case by case as client.hpp documents the policies: room → accepted; full → the
+// policy's answer, naming the bound that is broken (messages first, then bytes); a message over
+// max_bytes alone is never queued (dropped, or rejected under reject) whatever the queue holds.
+TEST(QueueAdmission, EveryPolicyAndBound_AsDocumented) {
+    struct Case {
+        std::size_t queued, queued_bytes, bytes;
+        QueuePolicy policy;
+        QueueAdmission admission;
+        QueueBound bound;
+    };
+    const Case cases[] = {
+        // max_messages 3, max_bytes 100
+        {0, 0, 100, QueuePolicy::drop_oldest, QueueAdmission::accepted, QueueBound::none},  // exactly the budget
+        {2, 50, 50, QueuePolicy::reject, QueueAdmission::accepted, QueueBound::none},       // the 3rd, bytes exactly full
+        {3, 30, 1, QueuePolicy::drop_oldest, QueueAdmission::evict_oldest, QueueBound::max_messages},
+        {3, 30, 1, QueuePolicy::drop_newest, QueueAdmission::dropped, QueueBound::max_messages},
+        {3, 30, 1, QueuePolicy::reject, QueueAdmission::rejected, QueueBound::max_messages},
+        {1, 60, 41, QueuePolicy::drop_oldest, QueueAdmission::evict_oldest, QueueBound::max_bytes},
+        {1, 60, 41, QueuePolicy::drop_newest, QueueAdmission::dropped, QueueBound::max_bytes},
+        {1, 60, 41, QueuePolicy::reject, QueueAdmission::rejected, QueueBound::max_bytes},
+        {3, 99, 2, QueuePolicy::drop_oldest, QueueAdmission::evict_oldest, QueueBound::max_messages},  // both: messages named
+        {0, 0, 101, QueuePolicy::drop_oldest, QueueAdmission::dropped, QueueBound::message_bytes},  // evicting cannot help
+        {0, 0, 101, QueuePolicy::drop_newest, QueueAdmission::dropped, QueueBound::message_bytes},
+        {2, 10, 101, QueuePolicy::reject, QueueAdmission::rejected, QueueBound::message_bytes},
+    };
+    for (const Case& c : cases) {
+        const QueueVerdict v = queue_admission(config(3, 100, c.policy), c.queued, c.queued_bytes, c.bytes);
+        EXPECT_EQ(v.admission, c.admission) << c.queued << " queued, " << c.queued_bytes << " B, +" << c.bytes << " B, policy "
+                                            << static_cast<int>(c.policy);
+        EXPECT_EQ(v.bound, c.bound) << c.queued << " queued, " << c.queued_bytes << " B, +" << c.bytes << " B";
+    }
+}

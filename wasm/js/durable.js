@@ -7,11 +7,11 @@
 // PUBACK). Delivery is therefore at least once across reloads: a message in flight when the page
 // goes away (sent, PUBACK or removal not yet done) is sent again by the next page.
 //
-// The store is bounded like the engine's offline queue (core's OfflineQueue): by messages and by
-// topic + payload bytes, with the same policies and outcomes: drop_oldest evicts the oldest
-// stored messages (each completes with `dropped`), drop_newest does not store the new one
-// (`dropped`), reject refuses it (`queue_full`); a message larger than maxBytes alone is never
-// stored. The bounds are checked in the same IndexedDB transaction as the write, so tabs sharing
+// The store is bounded like the engine's offline queue, by the same rule (core's
+// queue_admission, through the engine): by messages and by topic + payload bytes, with the same
+// policies and outcomes: drop_oldest evicts the oldest stored messages (each completes with
+// `dropped`), drop_newest does not store the new one (`dropped`), reject refuses it
+// (`queue_full`); a message larger than maxBytes alone is never stored. The bounds are checked in the same IndexedDB transaction as the write, so tabs sharing
 // a store see one consistent count.
 //
 // Tabs: only the holder of the Web Lock "iotlite-durable:<name>" sends, and it removes what it
@@ -19,11 +19,12 @@
 // that crashes mid-send leaves its records for the next holder: at least once). Completion
 // reaches the tab that published through a BroadcastChannel of the same name.
 import { toPayload } from './client.js';
-import { publishRuleError } from './engine.js';
+import { publishRuleError, queueAdmission } from './engine.js';
 import { IotError } from './errors.js';
+import { QUEUE_POLICY } from './wasm-boundary.js';
 
 const STORE = 'messages';
-const POLICIES = ['drop_oldest', 'drop_newest', 'reject'];
+const POLICIES = Object.keys(QUEUE_POLICY);
 // Failures a retry cannot mend: the record is removed and completes with the error (publish()
 // refuses a topic or payload that breaks core's rules before storing it; this catches the rest).
 const FINAL = new Set(['invalid_topic', 'limit_exceeded', 'invalid_argument']);
@@ -149,20 +150,21 @@ export class DurableQueue {
     const st = tx.objectStore(STORE);
     const [keys, sizes] = await Promise.all([done(st.getAllKeys()), done(st.getAll()).then((v) => v.map((r) => r.size))]);
     let used = sizes.reduce((a, b) => a + b, 0);
-    const full = () => keys.length + 1 > this.#max || used + record.size > this.#bytes;
-    const fitsEver = record.size <= this.#bytes;
+    const bounds = { maxMessages: this.#max, maxBytes: this.#bytes, policy: this.#policy };
+    const verdict = () => queueAdmission(bounds, keys.length, used, record.size);
+    const { admission, bound } = verdict();
     const evicted = [];
-    if (!fitsEver || full()) {
-      const reject = this.#policy == 'reject';
-      const newest = this.#policy == 'drop_newest' || !fitsEver;
-      const prefix = reject ? 'publish(): ' : newest ? 'dropped (drop_newest): ' : 'dropped (drop_oldest): ';
-      const [rule, limit, actual] = !fitsEver ? ['durable.max_bytes', this.#bytes, record.size]
-        : keys.length + 1 > this.#max ? ['durable.max_messages', this.#max, keys.length + 1] : ['durable.max_bytes', this.#bytes, used + record.size];
-      const error = new IotError(reject ? 'queue_full' : 'dropped', fitsEver
-        ? `${prefix}the durable offline queue is full (${keys.length} messages, ${used} bytes stored; maxMessages ${this.#max}, maxBytes ${this.#bytes})`
-        : `${prefix}message of ${record.size} bytes exceeds the durable queue's maxBytes ${this.#bytes}`, { rule, limit, actual });
-      if (reject || newest) { tx.abort(); throw error; }
-      while (keys.length && full()) {
+    if (admission != 'accepted') {
+      const reject = admission == 'rejected';
+      const alone = bound == 'message_bytes';
+      const prefix = reject ? 'publish(): ' : `dropped (${admission == 'dropped' ? 'drop_newest' : 'drop_oldest'}): `;
+      const [rule, limit, actual] = alone ? ['durable.max_bytes', this.#bytes, record.size]
+        : bound == 'max_messages' ? ['durable.max_messages', this.#max, keys.length + 1] : ['durable.max_bytes', this.#bytes, used + record.size];
+      const error = new IotError(reject ? 'queue_full' : 'dropped', alone
+        ? `${prefix}message of ${record.size} bytes exceeds the durable queue's maxBytes ${this.#bytes}`
+        : `${prefix}the durable offline queue is full (${keys.length} messages, ${used} bytes stored; maxMessages ${this.#max}, maxBytes ${this.#bytes})`, { rule, limit, actual });
+      if (admission != 'evict_oldest') { tx.abort(); throw error; }
+      while (keys.length && verdict().admission == 'evict_oldest') {
         const id = keys.shift();
         used -= sizes.shift();
         st.delete(id);

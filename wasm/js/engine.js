@@ -8,13 +8,14 @@ import {
   FN_PROVIDE_TARGET_ERROR, FN_ON_OPEN, FN_ON_BYTES, FN_ON_CLOSED, FN_ON_TICK, FN_RECONNECT_NOW, FN_WITHDRAW, FN_DEADLINE, FN_OUTPUT, FN_CONSUME,
   FN_STATE, FN_POLL, FN_EV_NUM, FN_EV_BYTES, FN_OUT, FN_MAX_INBOUND, FN_OBSERVE_DATE, FN_CLOCK_OFFSET,
   FN_SET_CLOCK_OFFSET, FN_REFRESH_AT, FN_COGNITO_ERRC, FN_RETRY_VERDICT, FN_CHECK_FILTER, FN_TOPIC_MATCHES,
-  FN_CHECK_PAYLOAD, FN_CHECK_TOPIC,
+  FN_CHECK_PAYLOAD, FN_CHECK_TOPIC, FN_QUEUE_ADMISSION,
 } from './wasm-names.js';
 import {
   EV_NEED_TARGET, EV_OPEN_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_RECONNECTING, EV_MESSAGE, EV_SUBSCRIBED,
   EV_PUBLISH_FAILED, EV_ERROR, EVN_OP_ID, EVN_DELAY_MS, EVN_ATTEMPT, EVN_SESSION_PRESENT, EVN_ERROR_CODE, EVN_QOS,
   EVN_RETAIN, EVN_DUP, EVN_HTTP_STATUS, EVN_MQTT_REASON, EVN_RULE_LIMIT, EVN_RULE_ACTUAL, EVB_ERROR_MESSAGE,
   EVB_ERROR_RULE, EVB_TOPIC, EVB_PAYLOAD, EVB_TARGET_URL, EVB_SUBSCRIPTION_IDS, EVB_GRANTED, FINAL_BECAUSE,
+  QUEUE_POLICY, QUEUE_ADMISSIONS, QUEUE_BOUNDS,
 } from './wasm-boundary.js';
 import { ERROR_CODES, IotError, asIotError } from './errors.js';
 
@@ -99,6 +100,15 @@ export function publishRuleError(topic, size) {
   if (tooLarge) return tooLarge;
   if (!e.exports[FN_CHECK_TOPIC]()) return e.errorOf(0, 'invalid_topic');
   return e.exports[FN_CHECK_PAYLOAD](size) ? null : e.errorOf(0, 'limit_exceeded');
+}
+// The offline queue's rule (core's queue_admission) for a queue the package keeps itself
+// (iotlite/durable): what a queue bounded by {maxMessages, maxBytes, policy} and holding `queued`
+// messages of `queuedBytes` does with one more of `bytes`. {admission: 'accepted' | 'evict_oldest'
+// | 'dropped' | 'rejected', bound: 'none' | 'max_messages' | 'max_bytes' | 'message_bytes'}.
+// The caller passes integers below 2^31 and a policy of QUEUE_POLICY.
+export function queueAdmission({ maxMessages, maxBytes, policy }, queued, queuedBytes, bytes) {
+  const v = engineNow().exports[FN_QUEUE_ADMISSION](QUEUE_POLICY[policy], maxMessages, maxBytes, queued, queuedBytes, bytes);
+  return { admission: QUEUE_ADMISSIONS[v & 3], bound: QUEUE_BOUNDS[v >> 2] };
 }
 // Whether `topic` matches `filter` as the engine routes messages ('+' one level, '#' the rest and
 // the parent, no wildcard match for a leading '$'); false when the filter breaks a rule.

@@ -383,6 +383,19 @@ int iot_retry_verdict(int errc, std::uint32_t status, std::uint32_t reason, std:
     return static_cast<int>(verdict.because);
 }
 
+// The offline queue's rule (core's queue_admission) for the durable queue of iotlite/durable, over
+// what it has stored: admission + 4 * bound (QUEUE_ADMISSIONS, QUEUE_BOUNDS in wasm-boundary.js).
+// Counts and bytes cross as 32-bit integers (the durable queue bounds them below 2^31).
+int iot_queue_admission(int policy, std::uint32_t max_messages, std::uint32_t max_bytes, std::uint32_t queued,
+                        std::uint32_t queued_bytes, std::uint32_t bytes) {
+    OfflineQueueConfig config;
+    config.max_messages = max_messages;
+    config.max_bytes = max_bytes;
+    config.policy = static_cast<QueuePolicy>(policy);
+    const auto verdict = queue_admission(config, queued, queued_bytes, bytes);
+    return static_cast<int>(verdict.admission) + 4 * static_cast<int>(verdict.bound);
+}
+
 // 1 when a payload of `size` bytes is within AWS IoT's limit (validate_payload_size, as publish()
 // checks it), else 0 with the rule in the last error. The facade asks before it copies a payload
 // into the module: a refused 100 MB payload would otherwise grow the module's memory for good.

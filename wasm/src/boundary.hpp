@@ -25,6 +25,10 @@
     X(error_message) X(topic) X(payload) X(target_url) X(subscription_ids) X(granted) X(error_rule)
 // mqtt::QueuePolicy by value (iot_create's queue_policy); JS: QUEUE_POLICY {name: value}.
 #define IOTLITE_WASM_QUEUE_POLICIES(X) X(drop_oldest) X(drop_newest) X(reject)
+// mqtt::QueueAdmission and mqtt::QueueBound by value (iot_queue_admission's answer: admission +
+// 4 * bound); JS: QUEUE_ADMISSIONS, QUEUE_BOUNDS [names].
+#define IOTLITE_WASM_QUEUE_ADMISSIONS(X) X(accepted) X(evict_oldest) X(dropped) X(rejected)
+#define IOTLITE_WASM_QUEUE_BOUNDS(X) X(none) X(max_messages) X(max_bytes) X(message_bytes)
 
 #define IOTLITE_WASM_ENUMERATOR(name) name,
 
@@ -46,6 +50,15 @@ constexpr bool in_order(const Enum (&values)[N]) {
 inline constexpr mqtt::QueuePolicy kQueuePolicies[] = {IOTLITE_WASM_QUEUE_POLICIES(IOTLITE_WASM_QUEUE_POLICY)};
 #undef IOTLITE_WASM_QUEUE_POLICY
 static_assert(in_order(kQueuePolicies), "IOTLITE_WASM_QUEUE_POLICIES must list mqtt::QueuePolicy in value order");
+#define IOTLITE_WASM_QUEUE_ADMISSION(name) mqtt::QueueAdmission::name,
+inline constexpr mqtt::QueueAdmission kQueueAdmissions[] = {IOTLITE_WASM_QUEUE_ADMISSIONS(IOTLITE_WASM_QUEUE_ADMISSION)};
+#undef IOTLITE_WASM_QUEUE_ADMISSION
+static_assert(in_order(kQueueAdmissions) && sizeof(kQueueAdmissions) == 4 * sizeof(kQueueAdmissions[0]),
+              "IOTLITE_WASM_QUEUE_ADMISSIONS must list mqtt::QueueAdmission in value order (4 of them: iot_queue_admission's encoding)");
+#define IOTLITE_WASM_QUEUE_BOUND(name) mqtt::QueueBound::name,
+inline constexpr mqtt::QueueBound kQueueBounds[] = {IOTLITE_WASM_QUEUE_BOUNDS(IOTLITE_WASM_QUEUE_BOUND)};
+#undef IOTLITE_WASM_QUEUE_BOUND
+static_assert(in_order(kQueueBounds), "IOTLITE_WASM_QUEUE_BOUNDS must list mqtt::QueueBound in value order");
 
 // QoS crosses as the MQTT number both ways (publish/subscribe arguments, a message's qos field).
 static_assert(static_cast<int>(mqtt::QoS::at_most_once) == 0 && static_cast<int>(mqtt::QoS::at_least_once) == 1,

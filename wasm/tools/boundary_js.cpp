@@ -113,6 +113,11 @@ void write_table() {
 #undef IOTLITE_WASM_EMIT
     g_js.resize(g_js.size() - 2);
     g_js += "};\n";
+    // Index = the value of mqtt::QueueAdmission / mqtt::QueueBound (iot_queue_admission).
+#define IOTLITE_WASM_EMIT(name) #name,
+    name_list("QUEUE_ADMISSIONS", {IOTLITE_WASM_QUEUE_ADMISSIONS(IOTLITE_WASM_EMIT)});
+    name_list("QUEUE_BOUNDS", {IOTLITE_WASM_QUEUE_BOUNDS(IOTLITE_WASM_EMIT)});
+#undef IOTLITE_WASM_EMIT
 
     // AWS IoT's filters per SUBSCRIBE: the facade splits a longer subscribe() list into batches.
     constant("LIMIT_", "filters_per_subscribe", static_cast<int>(mqtt::limits::max_filters_per_subscribe));

@@ -49,10 +49,6 @@ public:
     void clear();
 
 private:
-    bool full_for(std::size_t bytes) const {
-        return list_.size() + 1 > cfg_.max_messages || bytes_ + bytes > cfg_.max_bytes;
-    }
-
     OfflineQueueConfig cfg_;
     List<OutgoingPublish> list_;  // front = oldest
     std::size_t bytes_ = 0;       // topic + payload bytes of the queued messages
@@ -71,20 +67,21 @@ inline bool OfflineQueue::withdraw(std::uint32_t op_id) {
 }
 
 inline OfflineQueue::Admission OfflineQueue::admit(std::size_t bytes, Error& why, EventQueue& failed) {
-    bool fits_ever = bytes <= cfg_.max_bytes;  // a message larger than the budget alone is never queued
-    if (fits_ever && !full_for(bytes)) return Admission::accepted;
-    bool reject = cfg_.policy == QueuePolicy::reject;
-    bool newest = cfg_.policy == QueuePolicy::drop_newest || !fits_ever;
+    const QueueVerdict verdict = queue_admission(cfg_, list_.size(), bytes_, bytes);
+    if (verdict.admission == QueueAdmission::accepted) return Admission::accepted;
+    const bool reject = verdict.admission == QueueAdmission::rejected;
+    const bool fits_ever = verdict.bound != QueueBound::message_bytes;  // larger than the budget alone: never queued
     // One message for every outcome: "<prefix>why".
-    const char* prefix = reject ? "publish(): " : newest ? "dropped (drop_newest): " : "dropped (drop_oldest): ";
+    const char* prefix = reject ? "publish(): " : verdict.admission == QueueAdmission::dropped ? "dropped (drop_newest): " : "dropped (drop_oldest): ";
     Errc code = reject ? Errc::queue_full : Errc::dropped;
     // One formatting call for both texts (code size on Cortex-M).
     why = error_fmt(code, fits_ever ? "%offline queue is full (% messages, % bytes queued)"
                                     : "%message of % bytes exceeds offline_queue.max_bytes %",
                     prefix, fits_ever ? list_.size() : bytes, fits_ever ? bytes_ : cfg_.max_bytes);
     if (reject) return Admission::rejected;
-    if (newest) return Admission::dropped;
-    while (!list_.empty() && full_for(bytes)) {  // drop_oldest
+    if (verdict.admission == QueueAdmission::dropped) return Admission::dropped;
+    // evict_oldest: the oldest go until there is room.
+    while (!list_.empty() && queue_admission(cfg_, list_.size(), bytes_, bytes).admission == QueueAdmission::evict_oldest) {
         bytes_ -= list_.front().bytes();
         failed.emit_error(Event::Type::publish_failed, why, list_.front().op_id);
         list_.pop_front();

@@ -85,6 +85,35 @@ struct OfflineQueueConfig {
     QueuePolicy policy = QueuePolicy::drop_oldest;
 };
 
+// The offline queue's rule, written once: what a queue bounded by `config`, holding `queued`
+// messages of `queued_bytes`, does with one more of `bytes` (topic + payload). The engine's
+// OfflineQueue applies it; so does the browser package's durable queue (iotlite/durable), over
+// what it has stored.
+enum class QueueAdmission : std::uint8_t {
+    accepted,      // there is room: queue it
+    evict_oldest,  // drop_oldest and full: evict the oldest (Errc::dropped), then ask again
+    dropped,       // not queued, completes with Errc::dropped (drop_newest; or larger than max_bytes alone)
+    rejected,      // not queued, refused to the caller with Errc::queue_full (reject)
+};
+// The bound a message does not fit under (none when accepted).
+enum class QueueBound : std::uint8_t { none, max_messages, max_bytes, message_bytes /* alone over max_bytes */ };
+struct QueueVerdict {
+    QueueAdmission admission;
+    QueueBound bound;
+};
+inline QueueVerdict queue_admission(const OfflineQueueConfig& config, std::size_t queued, std::size_t queued_bytes,
+                                    std::size_t bytes) {
+    const bool fits_ever = bytes <= config.max_bytes;
+    const QueueBound bound = !fits_ever                              ? QueueBound::message_bytes
+                             : queued + 1 > config.max_messages       ? QueueBound::max_messages
+                             : queued_bytes + bytes > config.max_bytes ? QueueBound::max_bytes
+                                                                       : QueueBound::none;
+    if (bound == QueueBound::none) return {QueueAdmission::accepted, bound};
+    if (config.policy == QueuePolicy::reject) return {QueueAdmission::rejected, bound};
+    if (config.policy == QueuePolicy::drop_newest || !fits_ever) return {QueueAdmission::dropped, bound};
+    return {QueueAdmission::evict_oldest, bound};
+}
+
 // Capacities and behaviour. Validated by Client::create().
 struct Config {
     // 4 = MQTT 3.1.1 (the default, byte-for-byte what it always was), 5 = MQTT 5. The settings
