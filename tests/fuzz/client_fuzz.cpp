@@ -3,7 +3,9 @@
 // A Client is driven to `connected` (need_target -> provide_target, open_transport -> on_open,
 // CONNACK accepted), subscribes to a few filters and has QoS 1 publishes in flight. Then the input
 // is played as the broker's side of the connection:
-//   bytes 0..3  seed of a small PRNG that picks chunk sizes, clock jumps and application calls
+//   bytes 0..3  seed of a small PRNG that picks chunk sizes, clock jumps and application calls;
+//               byte 0 also picks the offline queue's policy and byte 1 its byte budget (256 KB,
+//               or 48 bytes so that the byte bound evicts, drops and refuses too)
 //   bytes 4..   the inbound byte stream, fed through on_bytes() in chunks, interleaved with
 //               on_tick() at random times (keep-alive, ping and backoff deadlines fire), with
 //               publish()/subscribe()/unsubscribe()/withdraw_publish()/reconnect_now() calls, and with transport
@@ -18,7 +20,9 @@
 // deadline lies in the future (a driver that ticks at next_deadline_ms() must not spin), and a
 // publish withdraw_publish() took back leaves the offline queue and is never reported, and the
 // engine's connection attempts are at least 1 s apart (AWS IoT: 1 CONNECT per second per client
-// id), reconnect_now() or not.
+// id), reconnect_now() or not; the offline queue never holds more than its max_messages; and every
+// publish() accepted is reported exactly once (published or publish_failed) by the time
+// disconnect() has closed the client, whatever the queue's policy evicted or dropped.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +53,14 @@ struct Harness {
     std::uint64_t last_attempt = 0;          // when the engine last asked for a target (0: never)
     std::uint32_t last_publish = 0;          // op id of the latest accepted publish()
     std::vector<std::uint32_t> withdrawn;    // op ids withdraw_publish() took back: no event may follow
+    std::vector<std::uint32_t> accepted;     // op ids publish() returned, not withdrawn: one event each
+    std::vector<std::uint32_t> reported;     // op ids of published / publish_failed, in order
+
+    void published(const iotlite::Result<std::uint32_t>& op) {
+        if (!op) return;
+        last_publish = op.value();
+        accepted.push_back(op.value());
+    }
 
     void pump() {
         mqtt::Event ev;
@@ -79,12 +91,15 @@ struct Harness {
                 case mqtt::Event::Type::published:
                 case mqtt::Event::Type::publish_failed:
                     check(std::find(withdrawn.begin(), withdrawn.end(), ev.op_id) == withdrawn.end());
+                    check(std::find(reported.begin(), reported.end(), ev.op_id) == reported.end());  // once
+                    reported.push_back(ev.op_id);
                     break;
                 default:
                     break;
             }
             ev = mqtt::Event{};
         }
+        check(client->offline_queue_size() <= client->config().offline_queue.max_messages);
         // Bytes are only written to an open transport; drain them like a socket would.
         if (client->output_size() > 0) {
             check(client->output_data() != nullptr);
@@ -105,7 +120,7 @@ struct Harness {
     }
 };
 
-std::unique_ptr<Harness> make_connected() {
+std::unique_ptr<Harness> make_connected(std::uint8_t policy_byte, std::uint8_t budget_byte) {
     mqtt::Config config;
     config.client_id = "fuzz-client";
     config.keep_alive_s = 30;
@@ -113,6 +128,8 @@ std::unique_ptr<Harness> make_connected() {
     config.reconnect.max_delay_ms = 1000;
     config.max_inflight = 4;
     config.offline_queue.max_messages = 8;
+    config.offline_queue.policy = static_cast<mqtt::QueuePolicy>(policy_byte % 3);
+    if (budget_byte & 1) config.offline_queue.max_bytes = 48;  // topic + payload of a few publishes
     config.max_inbound_packet = 4096;
 #if IOTLITE_FUZZ_MQTT5
     config.protocol_version = 5;
@@ -139,8 +156,8 @@ std::unique_ptr<Harness> make_connected() {
     (void)h->client->subscribe({{"a/b", mqtt::QoS::at_least_once}, {"a/+", mqtt::QoS::at_most_once}}, h->now);
     (void)h->client->subscribe({{"#", mqtt::QoS::at_least_once}}, h->now);
     const std::uint8_t payload[] = {'x'};
-    (void)h->client->publish("a/b", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now);
-    (void)h->client->publish("a/c", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now);
+    h->published(h->client->publish("a/b", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now));
+    h->published(h->client->publish("a/c", payload, sizeof payload, mqtt::QoS::at_least_once, false, h->now));
     h->pump();
     return h;
 }
@@ -158,7 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         x ^= x << 5;
         return x;
     };
-    auto h = make_connected();
+    auto h = make_connected(data[0], data[1]);
     const std::uint8_t* stream = data + 4;
     const std::size_t len = size - 4;
     std::size_t pos = 0;
@@ -176,10 +193,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             case 0: h->tick(1 + (r >> 12) % 40000); break;  // may cross keep-alive / ping deadlines
             case 1: h->tick(1, true); break;
             case 2: {
-                auto op = h->client->publish("a/b", payload, sizeof payload,
-                                             (r >> 12) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
-                                             h->now);
-                if (op) h->last_publish = op.value();
+                // 3 bytes, or up to 60 (over the 48-byte budget with its topic: never queued).
+                const std::size_t bytes = (r >> 13) & 1 ? (r >> 14) % 61 : sizeof payload;
+                const std::string big(bytes, 'p');
+                h->published(h->client->publish("a/b", reinterpret_cast<const std::uint8_t*>(big.data()), big.size(),
+                                                (r >> 12) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once,
+                                                false, h->now));
                 h->pump();
                 break;
             }
@@ -196,6 +215,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (h->last_publish != 0 && h->client->withdraw_publish(h->last_publish)) {
                     check(h->client->offline_queue_size() == queued - 1);
                     h->withdrawn.push_back(h->last_publish);
+                    const auto it = std::find(h->accepted.begin(), h->accepted.end(), h->last_publish);
+                    check(it != h->accepted.end());
+                    h->accepted.erase(it);
                     check(!h->client->withdraw_publish(h->last_publish));
                 } else {
                     check(h->client->offline_queue_size() == queued);
@@ -226,10 +248,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 props.set(mqtt::PropertyId::correlation_data, std::string_view("\x01\x02", 2));
                 props.user_properties.push_back({"k", std::to_string(r % 7)});
                 const std::string topic = "p/" + std::to_string((r >> 12) % 6);  // more topics than aliases
-                auto op = h->client->publish(topic, payload, sizeof payload,
-                                             (r >> 16) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once, false,
-                                             props, h->now);
-                if (op) h->last_publish = op.value();
+                h->published(h->client->publish(topic, payload, sizeof payload,
+                                                (r >> 16) & 1 ? mqtt::QoS::at_least_once : mqtt::QoS::at_most_once,
+                                                false, props, h->now));
                 h->pump();
                 break;
             }
@@ -242,5 +263,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     h->client->disconnect(h->now);
     h->pump();
     check(h->client->state() == mqtt::State::closed);
+    // Every accepted publish was reported once (the checks in pump() refused a second report).
+    for (std::uint32_t op : h->accepted) check(std::find(h->reported.begin(), h->reported.end(), op) != h->reported.end());
     return 0;
 }
