@@ -2,6 +2,7 @@
 // topic + payload bytes; every message that is not queued or is evicted completes exactly once.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "event_queue.hpp"
@@ -163,4 +164,22 @@ TEST(QueueAdmission, EveryPolicyAndBound_AsDocumented) {
                                             << static_cast<int>(c.policy);
         EXPECT_EQ(v.bound, c.bound) << c.queued << " queued, " << c.queued_bytes << " B, +" << c.bytes << " B";
     }
+}
+
+// Numbers at the edge of size_t (a durable store can hold more than a page's own bounds allow):
+// a sum that would wrap must not turn "full" into "room".
+TEST(QueueAdmission, NearSizeMax_NoWrapAround) {
+    const std::size_t max = std::numeric_limits<std::size_t>::max();
+    auto v = queue_admission(config(max, max, QueuePolicy::reject), 1, max - 1, 2);
+    EXPECT_EQ(v.admission, QueueAdmission::rejected);
+    EXPECT_EQ(v.bound, QueueBound::max_bytes);
+    v = queue_admission(config(max, max, QueuePolicy::drop_newest), max, 0, 1);
+    EXPECT_EQ(v.admission, QueueAdmission::dropped);
+    EXPECT_EQ(v.bound, QueueBound::max_messages);
+    // Stored bytes already over this page's budget: full, not an underflow into "room".
+    v = queue_admission(config(10, 100, QueuePolicy::drop_oldest), 1, 500, 1);
+    EXPECT_EQ(v.admission, QueueAdmission::evict_oldest);
+    EXPECT_EQ(v.bound, QueueBound::max_bytes);
+    v = queue_admission(config(max, max, QueuePolicy::drop_oldest), 0, max - 1, 1);
+    EXPECT_EQ(v.admission, QueueAdmission::accepted);  // exactly the budget
 }

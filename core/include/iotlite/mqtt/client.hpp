@@ -104,9 +104,11 @@ struct QueueVerdict {
 inline QueueVerdict queue_admission(const OfflineQueueConfig& config, std::size_t queued, std::size_t queued_bytes,
                                     std::size_t bytes) {
     const bool fits_ever = bytes <= config.max_bytes;
-    const QueueBound bound = !fits_ever                              ? QueueBound::message_bytes
-                             : queued + 1 > config.max_messages       ? QueueBound::max_messages
-                             : queued_bytes + bytes > config.max_bytes ? QueueBound::max_bytes
+    // Written so that nothing overflows, whatever the numbers (a durable store may hold more than
+    // this page's bounds allow: another tab opened it with larger ones).
+    const QueueBound bound = !fits_ever                        ? QueueBound::message_bytes
+                             : queued >= config.max_messages   ? QueueBound::max_messages
+                             : queued_bytes > config.max_bytes - bytes ? QueueBound::max_bytes
                                                                        : QueueBound::none;
     if (bound == QueueBound::none) return {QueueAdmission::accepted, bound};
     if (config.policy == QueuePolicy::reject) return {QueueAdmission::rejected, bound};
