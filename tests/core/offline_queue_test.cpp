@@ -107,7 +107,7 @@ TEST(OfflineQueue, MessageLargerThanBudget_NeverQueuedEvenUnderDropOldest) {
     Error why;
     EXPECT_EQ(q.admit(11, why, events), Admission::dropped);
     EXPECT_EQ(why.code, Errc::dropped);
-    EXPECT_EQ(why.message, "dropped (drop_newest): message of 11 bytes exceeds offline_queue.max_bytes 10");
+    EXPECT_EQ(why.message, "dropped: message of 11 bytes exceeds offline_queue.max_bytes 10");
     EXPECT_TRUE(events.empty());  // evicting everything would not have made room: nothing evicted
     EXPECT_EQ(q.size(), 1u);
 }

@@ -173,6 +173,9 @@ test('DurableQueue_Policies_BoundedByMessagesAndBytesLikeTheEngine', async () =>
   assert.deepEqual(await page.evaluate(() => window.put('durable/b', ['b0___', 'b1___', 'b2___'])), Array(3).fill('number'));
   assert.deepEqual(await page.evaluate(() => window.stored()), ['b1___', 'b2___']);
   assert.deepEqual(await page.evaluate(() => window.put('durable/b', ['x'.repeat(22)])), [['dropped', 'durable.max_bytes', 30, 31]]);
+  // Its words name no policy (evicting the oldest could never have made room), as the engine's do.
+  assert.equal(await page.evaluate(() => window.q.publish('durable/b', 'x'.repeat(22)).then(() => 'stored', (e) => e.message)),
+    "dropped: message of 31 bytes exceeds the durable queue's maxBytes 30");
   assert.deepEqual(await page.evaluate(() => window.stored()), ['b1___', 'b2___']);
   await until('one dropped', async () => (await page.evaluate(() => window.outcomes)).length === 1);
   assert.deepEqual(await page.evaluate(() => window.outcomes), [['b0___', 'dropped', 'durable.max_bytes']]);

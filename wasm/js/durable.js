@@ -157,7 +157,7 @@ export class DurableQueue {
     if (admission != 'accepted') {
       const reject = admission == 'rejected';
       const alone = bound == 'message_bytes';
-      const prefix = reject ? 'publish(): ' : `dropped (${admission == 'dropped' ? 'drop_newest' : 'drop_oldest'}): `;
+      const prefix = reject ? 'publish(): ' : alone ? 'dropped: ' : `dropped (${admission == 'dropped' ? 'drop_newest' : 'drop_oldest'}): `;
       const [rule, limit, actual] = alone ? ['durable.max_bytes', this.#bytes, record.size]
         : bound == 'max_messages' ? ['durable.max_messages', this.#max, keys.length + 1] : ['durable.max_bytes', this.#bytes, used + record.size];
       const error = new IotError(reject ? 'queue_full' : 'dropped', alone

@@ -71,8 +71,12 @@ inline OfflineQueue::Admission OfflineQueue::admit(std::size_t bytes, Error& why
     if (verdict.admission == QueueAdmission::accepted) return Admission::accepted;
     const bool reject = verdict.admission == QueueAdmission::rejected;
     const bool fits_ever = verdict.bound != QueueBound::message_bytes;  // larger than the budget alone: never queued
-    // One message for every outcome: "<prefix>why".
-    const char* prefix = reject ? "publish(): " : verdict.admission == QueueAdmission::dropped ? "dropped (drop_newest): " : "dropped (drop_oldest): ";
+    // One message for every outcome: "<prefix>why". A message over the budget alone is dropped under
+    // either drop_* policy: its prefix names no policy.
+    const char* prefix = reject       ? "publish(): "
+                         : !fits_ever ? "dropped: "
+                         : verdict.admission == QueueAdmission::dropped ? "dropped (drop_newest): "
+                                                                         : "dropped (drop_oldest): ";
     Errc code = reject ? Errc::queue_full : Errc::dropped;
     // One formatting call for both texts (code size on Cortex-M).
     why = error_fmt(code, fits_ever ? "%offline queue is full (% messages, % bytes queued)"
