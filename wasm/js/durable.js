@@ -11,8 +11,8 @@
 // queue_admission, through the engine): by messages and by topic + payload bytes, with the same
 // policies and outcomes: drop_oldest evicts the oldest stored messages (each completes with
 // `dropped`), drop_newest does not store the new one (`dropped`), reject refuses it
-// (`queue_full`); a message larger than maxBytes alone is never stored. The bounds are checked in the same IndexedDB transaction as the write, so tabs sharing
-// a store see one consistent count.
+// (`queue_full`); a message larger than maxBytes alone is never stored. The bounds are checked
+// in the same IndexedDB transaction as the write, so tabs sharing a store see one consistent count.
 //
 // Tabs: only the holder of the Web Lock "iotlite-durable:<name>" sends, and it removes what it
 // sent before it lets go, so two tabs of one origin never send the same stored record (a tab

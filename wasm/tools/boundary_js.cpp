@@ -52,23 +52,24 @@ void constant(const char* prefix, const char* name, int value) {
     g_js += "export const " + std::string(prefix) + upper(name) + " = " + std::to_string(value) + ";\n";
 }
 
-void name_list(const char* js_name, const std::vector<const char*>& names) {
-    if (names.empty() && g_problem.empty()) g_problem = std::string(js_name) + " is empty";
-    g_js += "export const " + std::string(js_name) + " = [";
-    for (std::size_t i = 0; i < names.size(); ++i) g_js += (i ? ", \"" : "\"") + checked(names[i]) + "\"";
-    g_js += "];\n";
+// One spelling check for a list's names: lower_snake (our enums) or UPPER_SNAKE (AWS's own values).
+enum class Spelling { lower_snake, aws_upper_snake };
+
+bool upper_snake(const char* name) {
+    for (const char* c = name; *c != '\0'; ++c) {
+        if (!((*c >= 'A' && *c <= 'Z') || *c == '_')) return false;
+    }
+    return *name != '\0';
 }
 
-// AWS's own spelling of enum values (UPPER_SNAKE, e.g. "IN_PROGRESS"), written as they are.
-void aws_name_list(const char* js_name, const std::vector<const char*>& names) {
+void name_list(const char* js_name, const std::vector<const char*>& names, Spelling spelling = Spelling::lower_snake) {
     if (names.empty() && g_problem.empty()) g_problem = std::string(js_name) + " is empty";
     g_js += "export const " + std::string(js_name) + " = [";
     for (std::size_t i = 0; i < names.size(); ++i) {
-        for (const char* c = names[i]; *c != '\0'; ++c) {
-            if (!((*c >= 'A' && *c <= 'Z') || *c == '_') && g_problem.empty())
-                g_problem = std::string("'") + names[i] + "' is not an UPPER_SNAKE name";
-        }
-        g_js += (i ? ", \"" : "\"") + std::string(names[i]) + "\"";
+        if (spelling == Spelling::aws_upper_snake && !upper_snake(names[i]) && g_problem.empty())
+            g_problem = std::string("'") + names[i] + "' is not an UPPER_SNAKE name";
+        const std::string name = spelling == Spelling::lower_snake ? checked(names[i]) : names[i];
+        g_js += (i ? ", \"" : "\"") + name + "\"";
     }
     g_js += "];\n";
 }
@@ -171,8 +172,8 @@ void write_table() {
         if (jobs::is_terminal(status)) terminal.push_back(jobs::job_status_name(status));
         if (jobs::device_may_set(status)) device_settable.push_back(jobs::job_status_name(status));
     }
-    aws_name_list("JB_TERMINAL_STATUSES", terminal);
-    aws_name_list("JB_DEVICE_STATUSES", device_settable);
+    name_list("JB_TERMINAL_STATUSES", terminal, Spelling::aws_upper_snake);
+    name_list("JB_DEVICE_STATUSES", device_settable, Spelling::aws_upper_snake);
 }
 
 }  // namespace
