@@ -16,7 +16,35 @@ Session::~Session() {
         delete node;
     }
     delete spare_;
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    while (PendingEvent* node = free_) {
+        free_ = node->next;
+        delete node;
+    }
+#endif
 }
+
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+// The no-heap-after-connect build: application events go through IOTLITE_EVENT_POOL nodes made
+// by create(); a node is only allocated when more events than that wait for the handler.
+Session::PendingEvent* Session::new_node() {
+    PendingEvent* node = free_;
+    if (!node) return new PendingEvent;
+    free_ = node->next;
+    node->next = nullptr;
+    --free_count_;
+    return node;
+}
+void Session::recycle(PendingEvent* node) {
+    if (free_count_ >= IOTLITE_EVENT_POOL) {
+        delete node;
+        return;
+    }
+    node->next = free_;
+    free_ = node;
+    ++free_count_;
+}
+#endif
 
 Result<void> Session::attach(mqtt::Service& service) {
     mqtt::Service** free_slot = nullptr;
@@ -53,6 +81,16 @@ Result<std::unique_ptr<Session>> Session::create(const mqtt::Config& config, Por
     if (!client.ok()) return client.error();
     std::unique_ptr<Session> s(new Session(port, std::move(targets), std::move(opener)));
     s->client_.swap(client.value());  // (no delete of the empty old pointer inlined here)
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    for (int i = 0; i <= IOTLITE_EVENT_POOL; ++i) {  // the pool, and spare_
+        auto* node = new PendingEvent;
+        s->client_->reserve_event(node->event);
+        if (i < IOTLITE_EVENT_POOL)
+            s->recycle(node);
+        else
+            s->spare_ = node;
+    }
+#endif
     return s;
 }
 
@@ -187,8 +225,13 @@ bool Session::deliver() {
     while (PendingEvent* node = pending_head_) {
         pending_head_ = node->next;
         if (!pending_head_) pending_tail_ = nullptr;
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+        if (handler_) handler_(node->event);
+        recycle(node);  // kept with its storage for a later event
+#else
         std::unique_ptr<PendingEvent> owned(node);  // freed after the handler, whatever it does
         if (handler_) handler_(node->event);
+#endif
         any = true;
         if (node == last) break;
     }
@@ -227,7 +270,11 @@ bool Session::drive(bool deliver_events) {
     for (int round = 0; round < 32; ++round) {
         bool any = false;
         for (;;) {
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+            if (!spare_) spare_ = new_node();
+#else
             if (!spare_) spare_ = new PendingEvent;
+#endif
             if (!client_->poll_event(spare_->event)) break;
             any = true;
             if (handle(spare_->event)) {

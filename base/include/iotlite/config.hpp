@@ -94,6 +94,35 @@
 #error "IOTLITE_MQTT5 must be 0 or 1"
 #endif
 
+// IOTLITE_NO_HEAP_AFTER_CONNECT 1: the engine allocates at Client::create() what a connected
+// client's steady loop needs, and recycles it, so that once connected a QoS 0 / QoS 1 publish,
+// its PUBACK, an inbound message and a keep-alive round trip allocate nothing (docs/firmware.md,
+// "No heap after connect", has the conditions and the measured figures):
+//   - events: IOTLITE_EVENT_POOL queue nodes, each with room for a topic of AWS's 256 bytes, a
+//     payload of IOTLITE_RESERVED_PAYLOAD bytes and max_subscriptions subscription ids;
+//   - QoS 1 publishes in flight: max_inflight nodes with the same topic and payload room;
+//   - the output and receive buffers: IOTLITE_RESERVED_PAYLOAD + 512 bytes each.
+// Beyond those bounds (a larger message, more events pending than the pool, the offline queue,
+// MQTT 5 properties, a subscribe, a reconnect) the engine uses the heap as it does by default:
+// nothing is refused and nothing is lost. Poll events into an Event the application keeps (poll
+// copies into its buffers), prepared once with Client::reserve_event(). Default 0: nodes and
+// buffers are allocated as needed and freed as soon as they are done with (the smaller image).
+#ifndef IOTLITE_NO_HEAP_AFTER_CONNECT
+#define IOTLITE_NO_HEAP_AFTER_CONNECT 0
+#endif
+#if IOTLITE_NO_HEAP_AFTER_CONNECT != 0 && IOTLITE_NO_HEAP_AFTER_CONNECT != 1
+#error "IOTLITE_NO_HEAP_AFTER_CONNECT must be 0 or 1"
+#endif
+#ifndef IOTLITE_EVENT_POOL
+#define IOTLITE_EVENT_POOL 8
+#endif
+#ifndef IOTLITE_RESERVED_PAYLOAD
+#define IOTLITE_RESERVED_PAYLOAD 1024
+#endif
+static_assert(IOTLITE_EVENT_POOL >= 1 && IOTLITE_EVENT_POOL <= 1024, "IOTLITE_EVENT_POOL: 1 to 1024 events");
+static_assert(IOTLITE_RESERVED_PAYLOAD >= 0 && IOTLITE_RESERVED_PAYLOAD <= 128 * 1024,
+              "IOTLITE_RESERVED_PAYLOAD: 0 to 128 KB (AWS IoT's largest message payload)");
+
 // IOTLITE_STRINGIFY(IOTLITE_X) is the value of a config macro as a literal, for a text.
 #define IOTLITE_STRINGIFY_(x) #x
 #define IOTLITE_STRINGIFY(x) IOTLITE_STRINGIFY_(x)

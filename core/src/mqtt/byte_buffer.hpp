@@ -28,6 +28,12 @@ public:
     void shrink(std::size_t size) { size_ = size; }
     // Appends `count` bytes left for the caller to write; returns where they start.
     std::uint8_t* grow(std::size_t count);
+    // Storage for `capacity` bytes now (the no-heap-after-connect build); the bytes are kept.
+    void reserve(std::size_t capacity) {
+        std::size_t size = size_;
+        if (capacity > size) grow(capacity - size);
+        size_ = size;
+    }
 
 private:
     std::uint8_t* data_ = nullptr;

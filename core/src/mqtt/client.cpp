@@ -168,7 +168,22 @@ struct Client::Impl {
           keep_alive(cfg.keep_alive_s, cfg.ping_timeout_ms),
           queue(cfg.offline_queue),
           inflight(cfg.max_inflight),
-          v5_chosen(cfg.protocol_version == protocol_level_5) {}
+          v5_chosen(cfg.protocol_version == protocol_level_5) {
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+        // What a connected client's steady loop needs, allocated now (iotlite/config.hpp).
+        events.reserve(IOTLITE_EVENT_POOL, IOTLITE_RESERVED_PAYLOAD, cfg.max_subscriptions);
+        inflight.reserve(cfg.max_inflight, IOTLITE_RESERVED_PAYLOAD);
+        detail::InflightWindow::reserve_publish(staging, IOTLITE_RESERVED_PAYLOAD);
+        out.sink().reserve(kReservedBuffer);
+        rx.reserve(kReservedBuffer);
+#endif
+    }
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    // A publish being built (publish()): its storage is swapped with an in-flight spare's.
+    detail::OutgoingPublish staging;
+    // The output and receive buffers: a message of the reserved payload with its topic and headers.
+    static constexpr std::size_t kReservedBuffer = IOTLITE_RESERVED_PAYLOAD + 512;
+#endif
 
     bool online() const { return state == State::connected; }
 
@@ -272,7 +287,8 @@ struct Client::Impl {
     }
 
     // publish_failed with `why` for each publish of [it, end); one loop for both lists.
-    using PublishIt = detail::List<detail::OutgoingPublish>::iterator;
+    // (A template: the in-flight list's iterator is another type in the no-heap-after-connect build.)
+    template <typename PublishIt>
     [[gnu::noinline]] void fail_publishes(PublishIt it, PublishIt end, const Error& why) {
         for (; it != end; ++it) events.emit_error(Event::Type::publish_failed, why, it->op_id);
     }
@@ -433,7 +449,10 @@ struct Client::Impl {
         std::string_view topic = p.topic;
         if (p.topic_alias && !resolve_alias(p, topic, now)) return false;
         Event& e = events.emit(Event::Type::message);
-        e.subscription_ids = subs.matching(topic);
+        if constexpr (detail::recycle_nodes)
+            subs.matching(topic, e.subscription_ids);  // into the recycled event's storage
+        else
+            e.subscription_ids = subs.matching(topic);
         Message& m = e.message;
         m.topic.assign(topic.data(), topic.size());
         if (detail::mqtt5_compiled && p.app_properties) {
@@ -762,9 +781,18 @@ Result<std::uint32_t> Client::publish_with(std::string_view topic, const std::ui
         return id;
     }
 
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    detail::OutgoingPublish& p = m.staging;  // its storage reused; the rest as a new one's
+    p.op_id = 0;
+    p.packet.dup = false;
+    p.packet.packet_id = 0;
+    p.packet.properties = nullptr;
+    p.packet.payload.assign(payload, payload + size);
+#else
     detail::OutgoingPublish p;
-    p.packet.topic.assign(topic.data(), topic.size());
     if (size) p.packet.payload.assign(payload, payload + size);
+#endif
+    p.packet.topic.assign(topic.data(), topic.size());
     p.packet.qos = qos;
     p.packet.retain = retain;
     if (props) p.packet.properties = PropertiesPtr(*props);
@@ -920,6 +948,9 @@ void Client::reconnect_now(std::uint64_t now_ms) {
     m.on_tick(now_ms);
 }
 bool Client::poll_event(Event& out) { return impl_->events.poll(out); }
+void Client::reserve_event(Event& out) const {
+    detail::EventQueue::reserve_event(out, IOTLITE_RESERVED_PAYLOAD, impl_->cfg.max_subscriptions);
+}
 const std::uint8_t* Client::output_data() const { return impl_->out.data(); }
 std::size_t Client::output_size() const { return impl_->out.size(); }
 void Client::consume_output(std::size_t count) { impl_->out.consume(count); }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "iotlite/mqtt/client.hpp"
+#include "iotlite/mqtt/topic.hpp"
 #include "list.hpp"
 
 namespace iotlite::mqtt::detail {
@@ -19,15 +20,40 @@ public:
     bool poll(Event& out);
     bool empty() const { return events_.empty(); }
     std::size_t size() const { return events_.size(); }
+    // The no-heap-after-connect build: `count` spare events, each with room for a message of
+    // `payload_bytes` on a topic of AWS's largest size and `ids` subscription ids.
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    void reserve(std::size_t count, std::size_t payload_bytes, std::size_t ids) {
+        events_.reserve(count, [&](Event& e) { reserve_event(e, payload_bytes, ids); });
+    }
+#endif
+    static void reserve_event(Event& e, std::size_t payload_bytes, std::size_t ids) {
+        e.message.topic.reserve(limits::max_topic_bytes);
+        e.message.payload.reserve(payload_bytes);
+        e.subscription_ids.reserve(ids);
+    }
 
 private:
-    List<Event> events_;  // a linked list: see list.hpp for why
+    List<Event, recycle_nodes> events_;  // a linked list: see list.hpp for why
 };
 
 // ---- implementation (inline: see the note in client.cpp on code size) ----
 
 inline Event& EventQueue::emit(Event::Type type) {
     Event& e = events_.emplace_back();
+    if constexpr (recycle_nodes) {
+        // A spare as its last use left it: back to a default Event, its storage kept.
+        e.session_present = false;
+        e.error = Error();
+        e.delay_ms = e.attempt = e.op_id = 0;
+        e.message.topic.clear();
+        e.message.payload.clear();
+        e.message.qos = QoS::at_most_once;
+        e.message.retain = e.message.dup = false;
+        e.message.properties = nullptr;
+        e.subscription_ids.clear();
+        e.granted.clear();
+    }
     e.type = type;
     return e;
 }
@@ -40,6 +66,13 @@ inline void EventQueue::emit_error(Event::Type type, Error error, std::uint32_t 
 
 inline bool EventQueue::poll(Event& out) {
     if (events_.empty()) return false;
+    if constexpr (recycle_nodes) {
+        // Copied into the application's Event (into its storage: no allocation once it is large
+        // enough); the node and its storage are kept for the next event.
+        out = events_.front();
+        events_.pop_front();
+        return true;
+    }
     // Destroy + move-construct rather than move-assign: the same result, and construction is a
     // fraction of assignment's code for every string and vector member (code size on Cortex-M).
     out.~Event();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "iotlite/mqtt/topic.hpp"
 #include "list.hpp"
 #include "outgoing_publish.hpp"
 
@@ -31,13 +32,25 @@ public:
     void mark_dup();
 
     // Oldest first.
-    List<OutgoingPublish>::iterator begin() const { return list_.begin(); }
-    List<OutgoingPublish>::iterator end() const { return list_.end(); }
+    using iterator = List<OutgoingPublish, recycle_nodes>::iterator;
+    iterator begin() const { return list_.begin(); }
+    iterator end() const { return list_.end(); }
     void clear() { list_.clear(); }
+    // The no-heap-after-connect build: `count` spare publishes, each with room for a topic of
+    // AWS's largest size and `payload_bytes` of payload (add() swaps a spare's storage out).
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    void reserve(std::size_t count, std::size_t payload_bytes) {
+        list_.reserve(count, [&](OutgoingPublish& p) { reserve_publish(p, payload_bytes); });
+    }
+#endif
+    static void reserve_publish(OutgoingPublish& p, std::size_t payload_bytes) {
+        p.packet.topic.reserve(limits::max_topic_bytes);
+        p.packet.payload.reserve(payload_bytes);
+    }
 
 private:
     std::size_t capacity_;
-    List<OutgoingPublish> list_;
+    List<OutgoingPublish, recycle_nodes> list_;
 };
 
 // ---- implementation (inline: see the note in client.cpp on code size) ----

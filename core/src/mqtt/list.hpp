@@ -9,10 +9,17 @@
 // The pointer work (append, unlink, walking a chain to free it) is done once for every element
 // type by ListBase, out of line; List<T> adds only what depends on T: allocation, one function
 // that destroys a node (handed to ListBase as a pointer), the address of the value.
+//
+// List<T, true> recycles (the IOTLITE_NO_HEAP_AFTER_CONNECT build, iotlite/config.hpp): a removed
+// node is kept as a spare, its value as it was left (its strings and vectors keep their storage),
+// up to the number of spares reserve() made; emplace_back() and push_back() take a spare first.
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
+
+#include "iotlite/config.hpp"
 
 namespace iotlite::mqtt::detail {
 
@@ -71,8 +78,19 @@ protected:
     std::size_t size_ = 0;
 };
 
-template <typename T>
-class List : public ListBase {
+// The engine's lists that recycle in the no-heap-after-connect build: events and in-flight publishes.
+inline constexpr bool recycle_nodes = IOTLITE_NO_HEAP_AFTER_CONNECT != 0;
+
+// Spare nodes of a recycling list; an empty base (no member) in a plain one.
+struct SpareNodes {
+    ListLink* spares = nullptr;
+    std::size_t spare_count = 0;
+    std::size_t spare_limit = 0;
+};
+struct NoSpareNodes {};
+
+template <typename T, bool Recycle = false>
+class List : public ListBase, private std::conditional_t<Recycle, SpareNodes, NoSpareNodes> {
     struct Node : ListLink {
         T value;
     };
@@ -96,35 +114,106 @@ public:
     };
 
     List() = default;
-    ~List() { clear(); }
+    ~List() {
+        clear();
+        if constexpr (Recycle) free_spares();
+    }
 
     iterator begin() const { return iterator(head_); }
     iterator end() const { return iterator(nullptr); }
     T& front() const { return node_of(head_)->value; }
 
-    T& emplace_back() { return append(new Node()); }
+    // On a recycling list the value may be a spare's, as it was left: the caller resets it.
+    T& emplace_back() {
+        if constexpr (Recycle)
+            if (Node* spare = take_spare()) return append(spare);
+        return append(new Node());
+    }
     // Appends T(args...), built in place (no temporary moved in).
     template <typename... A>
     T& emplace_back(A&&... args) {
         return append(new Node{{}, T(std::forward<A>(args)...)});
     }
-    T& push_back(T&& value) { return append(new Node{{}, std::move(value)}); }
-    void pop_front() { erase(head_, &destroy); }
+    // On a recycling list a spare's value is swapped with `value`: `value` gets its storage.
+    T& push_back(T&& value) {
+        if constexpr (Recycle) {
+            if (Node* spare = take_spare()) {
+                using std::swap;
+                swap(spare->value, value);
+                return append(spare);
+            }
+        }
+        return append(new Node{{}, std::move(value)});
+    }
+    void pop_front() {
+        if constexpr (Recycle)
+            recycle(head_);
+        else
+            erase(head_, &destroy);
+    }
 
-    // Removes (and destroys) the element at `item`, an address of an element of this list.
+    // Removes (destroys, or keeps as a spare) the element at `item`, an address of an element of this list.
     void remove(const T* item) {
         for (ListLink* at = head_; at; at = at->next) {
             if (&node_of(at)->value == item) {
-                erase(at, &destroy);
+                if constexpr (Recycle)
+                    recycle(at);
+                else
+                    erase(at, &destroy);
                 return;
             }
         }
     }
 
-    void clear() { ListBase::clear(&destroy); }
+    void clear() {
+        if constexpr (Recycle) {
+            while (head_) recycle(head_);
+        } else {
+            ListBase::clear(&destroy);
+        }
+    }
+
+    // Recycling lists: `count` more spare nodes, allocated now, each value passed to `prepare`
+    // (which reserves its storage); removed nodes are kept as spares up to the total reserved.
+    template <typename Prepare>
+    void reserve(std::size_t count, Prepare prepare) {
+        static_assert(Recycle, "reserve() is for recycling lists");
+        for (std::size_t i = 0; i < count; ++i) {
+            Node* node = new Node();
+            prepare(node->value);
+            keep_spare(node);
+        }
+        this->spare_limit += count;
+    }
 
 private:
     static void destroy(ListLink* link) { delete node_of(link); }
+
+    // Recycling lists: unlinks `at` and keeps it as a spare, or destroys it when the spares are full.
+    void recycle(ListLink* at) {
+        ListLink* node = unlink(at);
+        if (!node) return;
+        if (this->spare_count < this->spare_limit)
+            keep_spare(node);
+        else
+            destroy(node);
+    }
+    void keep_spare(ListLink* node) {
+        node->next = this->spares;
+        this->spares = node;
+        ++this->spare_count;
+    }
+    Node* take_spare() {
+        ListLink* node = this->spares;
+        if (!node) return nullptr;
+        this->spares = node->next;
+        node->next = nullptr;
+        --this->spare_count;
+        return node_of(node);
+    }
+    void free_spares() {
+        while (Node* node = take_spare()) delete node;
+    }
 
     T& append(Node* node) {
         link(node);

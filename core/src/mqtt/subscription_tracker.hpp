@@ -69,6 +69,8 @@ public:
 
     // Op ids of the subscriptions with an active filter matching `topic`, oldest first.
     std::vector<std::uint32_t> matching(std::string_view topic) const;
+    // The same into `ids`, reusing its storage (the no-heap-after-connect build).
+    void matching(std::string_view topic, std::vector<std::uint32_t>& ids) const;
     bool uses(std::uint16_t packet_id) const;
 
     // The connection is gone: nothing awaits a SUBACK or UNSUBACK on it any more.
@@ -218,6 +220,12 @@ inline std::vector<std::uint32_t> SubscriptionTracker::matching(std::string_view
     for (const auto& s : subs_)
         if (subscription_matches(s, topic)) ids[n++] = s.op_id;
     return ids;
+}
+
+inline void SubscriptionTracker::matching(std::string_view topic, std::vector<std::uint32_t>& ids) const {
+    ids.clear();
+    for (const auto& s : subs_)
+        if (subscription_matches(s, topic)) ids.push_back(s.op_id);
 }
 
 inline bool SubscriptionTracker::uses(std::uint16_t packet_id) const {

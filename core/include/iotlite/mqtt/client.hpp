@@ -282,6 +282,11 @@ public:
     void reconnect_now(std::uint64_t now_ms);
 
     bool poll_event(Event& out);
+    // Gives `out` room for a message of IOTLITE_RESERVED_PAYLOAD bytes on a topic of AWS's 256
+    // bytes with max_subscriptions ids. In the IOTLITE_NO_HEAP_AFTER_CONNECT build poll_event()
+    // copies into `out`'s storage, so an Event reserved once, before connecting, and kept takes
+    // every such message without allocating (iotlite/config.hpp).
+    void reserve_event(Event& out) const;
     const std::uint8_t* output_data() const;
     std::size_t output_size() const;
     void consume_output(std::size_t count);

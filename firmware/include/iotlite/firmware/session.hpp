@@ -134,6 +134,14 @@ private:
     // see the event, kept for the next one otherwise, so no Event is moved between the two queues
     // (code size on Cortex-M). Owned; freed by ~Session(). See handle() on re-entrance.
     PendingEvent* spare_ = nullptr;
+#if IOTLITE_NO_HEAP_AFTER_CONNECT
+    // Delivered nodes kept for the next events, their Events' storage reserved by create()
+    // (IOTLITE_EVENT_POOL of them; iotlite/config.hpp). Owned; freed by ~Session().
+    PendingEvent* free_ = nullptr;
+    std::size_t free_count_ = 0;
+    PendingEvent* new_node();
+    void recycle(PendingEvent* node);
+#endif
     bool opening_ = false;
     std::uint32_t attempts_ = 0;
     Error last_transport_error_;  // code set to Errc::ok by the constructor (none yet)
