@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the Cortex-M4 scenario image under QEMU (machine mps2-an386, semihosting): the image's
+# Runs a Cortex-M4 scenario image (tests/mcu) under QEMU (machine mps2-an386, semihosting): the image's
 # printf goes to stdout and its exit(code) becomes QEMU's exit code. Passes only when QEMU exits 0
 # AND the runner printed its "all N checks passed" line. A missing image or QEMU is a failure
 # that says how to get it, never a skip. The run is bounded (timeout here, TIMEOUT in ctest).
@@ -11,8 +11,8 @@ if ! command -v qemu-system-arm >/dev/null 2>&1; then
   exit 1
 fi
 if [ ! -f "$image" ]; then
-  echo "error: the Cortex-M4 scenario image $image is missing. Build it with" >&2
-  echo "  source scripts/env.sh && cmake --preset firmware-arm && cmake --build --preset firmware-arm --target iotlite_mcu_scenario" >&2
+  echo "error: the Cortex-M4 image $image is missing. Build it with" >&2
+  echo "  source scripts/env.sh && cmake --preset firmware-arm && cmake --build --preset firmware-arm --target $(basename "$image" .elf)" >&2
   echo "(or point IOTLITE_ARM_BUILD_DIR of this tree at your firmware-arm build directory; scripts/test.sh builds it)" >&2
   exit 1
 fi
