@@ -782,11 +782,11 @@ Result<std::uint32_t> Client::publish_with(std::string_view topic, const std::ui
     }
 
 #if IOTLITE_NO_HEAP_AFTER_CONNECT
-    detail::OutgoingPublish& p = m.staging;  // its storage reused; the rest as a new one's
-    p.op_id = 0;
-    p.packet.dup = false;
-    p.packet.packet_id = 0;
-    p.packet.properties = nullptr;
+    detail::OutgoingPublish fresh;  // a new publish with the staging publish's storage
+    detail::take_storage(fresh.packet.topic, m.staging.packet.topic);
+    detail::take_storage(fresh.packet.payload, m.staging.packet.payload);
+    m.staging = std::move(fresh);
+    detail::OutgoingPublish& p = m.staging;
     p.packet.payload.assign(payload, payload + size);
 #else
     detail::OutgoingPublish p;

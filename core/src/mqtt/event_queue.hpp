@@ -42,17 +42,13 @@ private:
 inline Event& EventQueue::emit(Event::Type type) {
     Event& e = events_.emplace_back();
     if constexpr (recycle_nodes) {
-        // A spare as its last use left it: back to a default Event, its storage kept.
-        e.session_present = false;
-        e.error = Error();
-        e.delay_ms = e.attempt = e.op_id = 0;
-        e.message.topic.clear();
-        e.message.payload.clear();
-        e.message.qos = QoS::at_most_once;
-        e.message.retain = e.message.dup = false;
-        e.message.properties = nullptr;
-        e.subscription_ids.clear();
-        e.granted.clear();
+        // A spare as its last use left it: a default Event again, with the spare's storage.
+        Event fresh;
+        take_storage(fresh.message.topic, e.message.topic);
+        take_storage(fresh.message.payload, e.message.payload);
+        take_storage(fresh.subscription_ids, e.subscription_ids);
+        take_storage(fresh.granted, e.granted);
+        e = std::move(fresh);
     }
     e.type = type;
     return e;

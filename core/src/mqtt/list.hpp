@@ -81,6 +81,16 @@ protected:
 // The engine's lists that recycle in the no-heap-after-connect build: events and in-flight publishes.
 inline constexpr bool recycle_nodes = IOTLITE_NO_HEAP_AFTER_CONNECT != 0;
 
+// Recycling a value: `to` (a new, default value's member) takes the storage of `from` (the same
+// member of the value being recycled), emptied. A recycled value is made as a default one, then
+// given back the storage of the members that hold memory: every other field is reset by the
+// type's own defaults, whatever fields it has.
+template <typename Container>
+void take_storage(Container& to, Container& from) {
+    to.swap(from);
+    to.clear();
+}
+
 // Spare nodes of a recycling list; an empty base (no member) in a plain one.
 struct SpareNodes {
     ListLink* spares = nullptr;
