@@ -29,6 +29,7 @@ namespace {
 using Counter = ::iotlite::test::HeapCounter;
 constexpr bool kNoHeap = IOTLITE_NO_HEAP_AFTER_CONNECT != 0;
 #if IOTLITE_NO_HEAP_AFTER_CONNECT
+// Both builds' tests are in one ctest run: the suite is named after the build.
 #define HeapAfterConnect NoHeapAfterConnect
 #endif
 
