@@ -1,5 +1,7 @@
 #include "credential_process.hpp"
 
+#include "iotlite/json/value.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <nlohmann/json.hpp>
 
 extern char** environ;
 
@@ -76,8 +77,9 @@ Result<std::vector<std::string>> split_command_line(std::string_view command) {
 }
 
 Result<connection::TimedCredentials> parse_credential_process_output(std::string_view output) {
-    const nlohmann::json doc = nlohmann::json::parse(output.begin(), output.end(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return bad("its output is not a JSON object");
+    const Result<json::Value> parsed = json::parse(output, 32);
+    if (!parsed.ok() || !parsed.value().is_object()) return bad("its output is not a JSON object");
+    const json::Value& doc = parsed.value();
     const auto version = doc.find("Version");
     if (version == doc.end()) return bad("its output has no \"Version\" (must be 1)");
     if (!version->is_number_integer() || version->get<std::int64_t>() != 1) return bad("\"Version\" must be 1");
@@ -96,7 +98,7 @@ Result<connection::TimedCredentials> parse_credential_process_output(std::string
             if (m.required) return bad(std::string("its output has no \"") + m.name + "\"");
             continue;
         }
-        if (!it->is_string() || (m.required && it->get_ref<const std::string&>().empty())) {
+        if (!it->is_string() || (m.required && it->str().empty())) {
             return bad(std::string("\"") + m.name + "\" must be a non-empty string");
         }
         *m.into = it->get<std::string>();
@@ -110,7 +112,7 @@ Result<connection::TimedCredentials> parse_credential_process_output(std::string
     const auto expiration = doc.find("Expiration");
     if (expiration != doc.end() && !expiration->is_null()) {
         if (!expiration->is_string()) return bad("\"Expiration\" must be an RFC 3339 string");
-        Result<std::int64_t> at = connection::parse_expiration(expiration->get_ref<const std::string&>());
+        Result<std::int64_t> at = connection::parse_expiration(expiration->str());
         if (!at.ok()) return bad("\"Expiration\": " + at.error().message);
         out.expiration_ms = at.value();
     }

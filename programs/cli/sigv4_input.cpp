@@ -10,12 +10,12 @@ namespace iotlite::cli {
 
 namespace {
 
-using nlohmann::json;
+using json::Value;
 
 // Reads an optional member of the given JSON type; false (with a message naming the member,
 // never its value) when it has another type.
 template <typename T>
-bool optional_member(const json& object, const char* key, T& out, std::string& error) {
+bool optional_member(const Value& object, const char* key, T& out, std::string& error) {
     const auto it = object.find(key);
     if (it == object.end()) return true;
     if constexpr (std::is_same_v<T, bool>) {
@@ -38,12 +38,12 @@ Error usage(std::string message) { return make_error(Errc::invalid_argument, std
 
 Result<Sigv4Inputs> parse_sigv4_inputs(std::string_view context_text, std::string_view request_text,
                                        sigv4::SignatureType type) {
-    Result<json> parsed = parse_json_input(context_text, "the --context file");
+    Result<Value> parsed = parse_json_input(context_text, "the --context file");
     if (!parsed.ok() && parsed.error().code == Errc::invalid_argument) {
         return usage("the --context file is not a JSON object (invalid JSON)");
     }
     if (!parsed.ok()) return parsed.error();
-    const json& context = parsed.value();
+    const Value& context = parsed.value();
     if (!context.is_object()) return usage("the --context file is not a JSON object");
     Result<sigv4::HttpRequest> request = sigv4::parse_http_request(request_text);
     if (!request.ok()) return usage("--request: " + request.error().message);

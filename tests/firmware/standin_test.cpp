@@ -132,7 +132,7 @@ protected:
         ASSERT_TRUE(s.start().ok());
         ASSERT_TRUE(s.run_until([&] { return count(mqtt::Event::Type::connected) > 0; }, 10000))
             << s.last_transport_error().message;
-        auto r = shadow_client.report(shadow::ShadowId{thing_, ""}, json{{"led", true}}, s.now_ms());
+        auto r = shadow_client.report(shadow::ShadowId{thing_, ""}, shadow::parse_json(R"({"led":true})").value(), s.now_ms());
         ASSERT_TRUE(r.ok()) << r.error().message;
         ASSERT_TRUE(s.run_until([&] { return !shadow_events.empty(); }, 10000));
         ASSERT_EQ(shadow_events.front().type, shadow::ShadowEvent::Type::accepted) << shadow_events.front().error.message;

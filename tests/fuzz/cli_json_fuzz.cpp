@@ -1,5 +1,5 @@
-// libFuzzer target: the CLI's JSON inputs (programs/cli): the nesting guard
-// (json_nesting_depth, parse_json_input), `shadow update`'s --desired / --reported /
+// libFuzzer target: the CLI's JSON inputs (programs/cli), read by core's json::parse: the nesting
+// guard (parse_json_input), `shadow update`'s --desired / --reported /
 // --document (parse_shadow_update_input) and `sigv4`'s --context / --request
 // (parse_sigv4_inputs, then sigv4_stage_text).
 //
@@ -9,10 +9,11 @@
 // --reported, or --context | --request; without it the sigv4 request is a fixed GET).
 // Checked properties (a violation traps, so libFuzzer reports it):
 //   1. No crash, no UB, no stack overflow (ASan + UBSan), whatever the nesting.
-//   2. The byte scan agrees with the parser: valid JSON is refused for depth exactly when its
-//      real nesting (measured here with nlohmann's SAX parser, which does not recurse) is over
-//      kMaxJsonInputDepth; an accepted text's nesting is what the scan said, and its DOM is no
-//      deeper (a repeated key keeps only its last value).
+//   2. Core's reader agrees with nlohmann/json (an independent parser): a text is accepted exactly
+//      when nlohmann accepts it and its real nesting (measured with nlohmann's SAX parser, which
+//      does not recurse) is within kMaxJsonInputDepth; an accepted text builds the document
+//      nlohmann builds (numbers compared by value, a repeated key keeping its last value), its
+//      DOM is no deeper than the text, and its compact dump reads back as the same document.
 //   3. An accepted shadow state is an object within the bound, and core's checks (validate_state,
 //      to_compact) run on it without trouble, as `iotlite shadow update` does.
 //   4. sigv4: the context's credentials are replaced by marker secrets; no error message (parse
@@ -28,11 +29,14 @@
 
 #include "iotlite/services/shadow/document.hpp"
 #include "json_input.hpp"
+#include "json_oracle.hpp"
 #include "shadow_input.hpp"
 #include "sigv4_input.hpp"
 
 using iotlite::Result;
-using nlohmann::json;
+using iotlite::json::Value;
+using iotlite::test::as_oracle;
+using nlohmann::json;  // the oracle
 namespace cli = iotlite::cli;
 
 namespace {
@@ -75,42 +79,45 @@ struct DepthSax {
     bool end_object() { return close(); }
     bool start_array(std::size_t) { return open(); }
     bool end_array() { return close(); }
+    // Also a number beyond a double (out_of_range.406), which core refuses too (I-JSON).
     template <typename E>
     bool parse_error(std::size_t, const std::string&, const E&) {
         return false;
     }
 };
 
+constexpr long kInvalid = -1;
+
 long real_depth(std::string_view text) {
     // nlohmann's lexer ends the input at a NUL byte; JSON text never holds one (refused whole).
-    if (text.find('\0') != std::string_view::npos) return -1;
+    if (text.find('\0') != std::string_view::npos) return kInvalid;
     DepthSax sax;
-    if (!json::sax_parse(text, &sax, json::input_format_t::json, true)) return -1;
+    if (!json::sax_parse(text, &sax, json::input_format_t::json, true)) return kInvalid;
     return static_cast<long>(sax.deepest);
 }
 
 // DOM depth with an explicit stack (the harness must not recurse either).
-std::size_t dom_depth(const json& root) {
-    std::vector<std::pair<const json*, std::size_t>> stack{{&root, 0}};
+std::size_t dom_depth(const Value& root) {
+    std::vector<std::pair<const Value*, std::size_t>> stack{{&root, 0}};
     std::size_t deepest = 0;
     while (!stack.empty()) {
         auto [value, depth] = stack.back();
         stack.pop_back();
         if (!value->is_structured()) continue;
         if (depth + 1 > deepest) deepest = depth + 1;
-        for (const json& child : *value) stack.emplace_back(&child, depth + 1);
+        for (const Value& child : *value) stack.emplace_back(&child, depth + 1);
     }
     return deepest;
 }
 
 // True when a marker appears in any key or string of `root` outside the credential slots.
-bool marker_elsewhere(const json& root) {
-    std::vector<const json*> stack{&root};
+bool marker_elsewhere(const Value& root) {
+    std::vector<const Value*> stack{&root};
     while (!stack.empty()) {
-        const json* v = stack.back();
+        const Value* v = stack.back();
         stack.pop_back();
         if (v->is_string()) {
-            const auto& s = v->get_ref<const std::string&>();
+            const auto& s = v->str();
             if (s.find(kSecret) != std::string::npos || s.find(kToken) != std::string::npos) return true;
         } else if (v->is_object()) {
             for (auto it = v->begin(); it != v->end(); ++it) {
@@ -118,7 +125,7 @@ bool marker_elsewhere(const json& root) {
                 stack.push_back(&it.value());
             }
         } else if (v->is_array()) {
-            for (const json& child : *v) stack.push_back(&child);
+            for (const Value& child : *v) stack.push_back(&child);
         }
     }
     return false;
@@ -126,22 +133,21 @@ bool marker_elsewhere(const json& root) {
 
 // Property 2 for one text given to parse_json_input.
 void check_guard(std::string_view text) {
-    const std::size_t scanned = cli::json_nesting_depth(text, cli::kMaxJsonInputDepth);
-    check(scanned <= cli::kMaxJsonInputDepth + 1);
     const long real = real_depth(text);
-    Result<json> parsed = cli::parse_json_input(text, "--fuzz");
+    Result<Value> parsed = cli::parse_json_input(text, "--fuzz");
     if (parsed.ok()) {
-        check(real >= 0);
-        check(static_cast<std::size_t>(real) == scanned);
+        check(real >= 0 && static_cast<std::size_t>(real) <= cli::kMaxJsonInputDepth);
+        check(as_oracle(parsed.value()) == json::parse(text, nullptr, false));
         // A repeated key keeps its last value only, so the DOM can be shallower than the text.
-        check(dom_depth(parsed.value()) <= scanned);
+        check(dom_depth(parsed.value()) <= static_cast<std::size_t>(real));
+        Result<Value> again = iotlite::json::parse(parsed.value().dump(), cli::kMaxJsonInputDepth);
+        check(again.ok() && again.value() == parsed.value());
     } else {
         check_error(parsed.error());
         if (parsed.error().code == iotlite::Errc::limit_exceeded) {
-            check(scanned > cli::kMaxJsonInputDepth);
             check(real < 0 || static_cast<std::size_t>(real) > cli::kMaxJsonInputDepth);
         } else {
-            check(real < 0);
+            check(real == kInvalid);
         }
     }
 }
@@ -190,14 +196,14 @@ void fuzz_sigv4(bool query, unsigned stage, std::string_view text) {
     if (!raw.ok()) check_error(raw.error());
 
     // With marker secrets in the credential slots: no message may show them.
-    Result<json> parsed = cli::parse_json_input(context, "x");
+    Result<Value> parsed = cli::parse_json_input(context, "x");
     if (!parsed.ok() || !parsed.value().is_object() || marker_elsewhere(parsed.value())) return;
-    json doc = std::move(parsed).value();
-    json& creds = doc["credentials"];
+    Value doc = std::move(parsed).value();
+    Value& creds = doc["credentials"];
     if (!creds.is_object()) return;
     creds["secret_access_key"] = kSecret;
     creds["token"] = kToken;
-    const std::string marked = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::string marked = doc.dump();
     Result<cli::Sigv4Inputs> in = cli::parse_sigv4_inputs(marked, request, type);
     if (!in.ok()) {
         check_error(in.error());

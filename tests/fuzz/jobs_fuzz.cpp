@@ -962,8 +962,10 @@ private:
     // generated one, and the document's fields are the call's options (the include flags of an
     // update absent when false, AWS's default).
     void check_request(const std::string& topic, const std::string& payload) {
-        Json doc = Json::parse(payload, nullptr, false);
-        check(!doc.is_discarded() && doc.is_object());
+        auto parsed = iotlite::json::parse(payload, 64);
+        check(parsed.ok() && parsed.value().is_object());
+        if (!parsed.ok()) return;
+        Json& doc = parsed.value();
         const auto token_it = doc.find("clientToken");
         check(token_it != doc.end() && token_it->is_string());
         const std::string token = token_it->get<std::string>();

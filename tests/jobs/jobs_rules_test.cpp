@@ -14,9 +14,9 @@ using iotlite::Errc;
 using jb::Operation;
 
 jb::Json J(const std::string& text) {
-    jb::Json value = jb::Json::parse(text, nullptr, false);
-    EXPECT_FALSE(value.is_discarded()) << text;
-    return value;
+    auto value = iotlite::json::parse(text, 64);
+    EXPECT_TRUE(value.ok()) << text;
+    return value.ok() ? std::move(value.value()) : jb::Json();
 }
 
 TEST(JobsRules, Topics_EveryOperationAndStream_AwsReservedTopics) {

@@ -348,8 +348,7 @@ bool shadow_step(Checks& c, Device& d) {
     auto json = shadow::parse_json(body);
     const bool shaped = json.ok() && json.value().is_object() && json.value().contains("clientToken") &&
                         json.value()["clientToken"].is_string() &&
-                        json.value().value("state", shadow::Json::object()) ==
-                            shadow::Json::parse(R"({"reported":{"temp":22}})", nullptr, false);
+                        json.value()["state"] == shadow::parse_json(R"({"reported":{"temp":22}})").value();
     if (!c.check(shaped, "shadow", "request body is {\"state\":{\"reported\":{\"temp\":22}},\"clientToken\":...}"))
         return false;
     const std::string token = json.value()["clientToken"].get<std::string>();
@@ -366,7 +365,7 @@ bool shadow_step(Checks& c, Device& d) {
     return c.check(reply != nullptr && reply->type == shadow::ShadowEvent::Type::accepted &&
                        reply->request_id == request.value() && reply->client_token == token &&
                        reply->document.version == std::optional<std::uint64_t>(1) &&
-                       reply->document.state == shadow::Json::parse(R"({"reported":{"temp":22}})", nullptr, false) &&
+                       reply->document.state == shadow::parse_json(R"({"reported":{"temp":22}})").value() &&
                        d.shadow->in_flight() == 0,
                    "shadow", "accepted event for that request: version 1, reported.temp 22, none in flight");
 }

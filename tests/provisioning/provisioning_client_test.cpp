@@ -29,9 +29,9 @@ const std::string kKeyPem = "-----BEGIN EC PRIVATE KEY-----\\nSECRETKEYBYTES\\n-
 const std::string kCsrPem = "-----BEGIN CERTIFICATE REQUEST-----\nMIH3MIGeAgEA\n-----END CERTIFICATE REQUEST-----\n";
 
 pv::Json J(const std::string& text) {
-    pv::Json value = pv::Json::parse(text, nullptr, false);
-    EXPECT_FALSE(value.is_discarded()) << text;
-    return value;
+    auto value = iotlite::json::parse(text, 64);
+    EXPECT_TRUE(value.ok()) << text;
+    return value.ok() ? std::move(value.value()) : pv::Json();
 }
 
 class ProvRig : public shadow_test::EngineRig {

@@ -10,9 +10,9 @@ using iotlite::shadow::Json;
 using iotlite::shadow::Mirror;
 
 Json J(const char* text) {
-    Json value = Json::parse(text, nullptr, false);
-    EXPECT_FALSE(value.is_discarded()) << text;
-    return value;
+    auto value = iotlite::json::parse(text, 64);
+    EXPECT_TRUE(value.ok()) << text;
+    return value.ok() ? std::move(value.value()) : Json();
 }
 
 Document doc(const char* state, std::optional<std::uint64_t> version) {

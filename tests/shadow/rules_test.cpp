@@ -18,9 +18,9 @@ using iotlite::shadow::Stream;
 namespace sh = iotlite::shadow;
 
 Json J(const std::string& text) {
-    Json value = Json::parse(text, nullptr, false);
-    EXPECT_FALSE(value.is_discarded()) << text;
-    return value;
+    auto value = iotlite::json::parse(text, 64);
+    EXPECT_TRUE(value.ok()) << text;
+    return value.ok() ? std::move(value.value()) : Json();
 }
 
 TEST(Names, ThingName_LengthBoundaries_1And128AcceptedOthersRefused) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What each service client costs in .text on the Cortex-M4 build: links probe programs against the
 # firmware-arm libraries (newlib-nano, --gc-sections) and prints each size and its difference from
-# the MQTT-only program: nlohmann/json alone as the services use it (parse, typed reads, building,
-# merge, dump), the shadow client, the Jobs client, the Fleet Provisioning client, and all three
+# the MQTT-only program: core's JSON (json::Value) alone as the services use it (parse, typed reads,
+# building, merge, dump), the shadow client, the Jobs client, the Fleet Provisioning client, and all three
 # together (their shared request/response layer and JSON code counted once).
 # Usage: tests/size/services_arm.sh [build-dir]   (default: build/firmware-arm)
 set -euo pipefail
@@ -13,8 +13,8 @@ cmake --build "$build" --target iotlite_core iotlite_sigv4 -j2 >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -ffunction-sections -fdata-sections -Os
-       -fno-exceptions -fno-rtti -std=c++17 -DJSON_NOEXCEPTION -DNDEBUG -Wno-psabi
-       -I"$root/base/include" -I"$root/core/include" -I"$root/sigv4/include" -isystem "$build/core/json-include")
+       -fno-exceptions -fno-rtti -std=c++17 -DNDEBUG -Wno-psabi
+       -I"$root/base/include" -I"$root/core/include" -I"$root/sigv4/include")
 link() {  # link <name> <probe sources...>
   local name=$1; shift
   arm-none-eabi-g++ "${flags[@]}" "$@" "$build/core/libiotlite_core.a" "$build/sigv4/libiotlite_sigv4.a" \

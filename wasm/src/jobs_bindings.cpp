@@ -87,7 +87,7 @@ public:
     void status(JobStatus& out) {
         const auto it = json_.find("status");
         if (!ok()) return;
-        if (it == json_.end() || !it->is_string() || !parse_job_status(it->get_ref<const std::string&>(), out))
+        if (it == json_.end() || !it->is_string() || !parse_job_status(it->str(), out))
             error_ = bad_option("\"status\" must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
     }
 

@@ -1,8 +1,9 @@
 // A small, purpose-built JSON scanner for the connection layer (Cognito's AWS JSON 1.1 answers).
-// Not a JSON library: it validates a whole document (RFC 8259 grammar, UTF-8 in strings, bounded
-// depth and member count) and hands back the top-level members of an object as views, so the
-// plain .wasm needs no JSON library. Values are read on demand: string_value() unescapes a string
-// (\uXXXX and surrogate pairs included), number_scaled() reads a number such as 1.7E9 exactly.
+// No DOM: it validates a whole document (RFC 8259 grammar, UTF-8 in strings, bounded depth and
+// member count) with core's one reader (src/json/reader.hpp, not building) and hands back the
+// top-level members of an object as views, so the plain .wasm carries no DOM code. Values are
+// read on demand: string_value() unescapes a string (\uXXXX and surrogate pairs included),
+// number_scaled() reads a number such as 1.7E9 exactly.
 // Internal to iotlite_core (src/connection), not a public header.
 #pragma once
 
@@ -12,20 +13,18 @@
 #include <string_view>
 #include <vector>
 
+#include "../json/reader.hpp"
 #include "iotlite/result.hpp"
 
 namespace iotlite::connection::json {
 
-enum class Kind : std::uint8_t { string, number, object, array, literal };  // literal: true, false, null
+// string, number, object, array, literal (true, false, null)
+using Kind = iotlite::json::detail::Kind;
+// name (unescaped), kind, raw (the value's text in the scanned document, a string with its quotes)
+using Member = iotlite::json::detail::RawMember;
 
-struct Member {
-    std::string name;      // unescaped
-    Kind kind;
-    std::string_view raw;  // the value's text in the scanned document (a string with its quotes)
-};
-
-inline constexpr std::size_t kMaxDepth = 16;    // nesting of objects and arrays
-inline constexpr std::size_t kMaxMembers = 64;  // top-level members returned
+inline constexpr std::size_t kMaxDepth = 16;                                      // nesting of objects and arrays
+inline constexpr std::size_t kMaxMembers = iotlite::json::detail::kMaxTopMembers;  // top-level members returned
 
 // `text` must be exactly one JSON object, white space around it allowed. The whole document is
 // checked; the top-level members are returned in order. Errors: Errc::protocol_error with rule
@@ -54,6 +53,6 @@ Result<std::int64_t> number_scaled(std::string_view raw, int scale, std::int64_t
 std::string printable(std::string_view text, std::size_t max);
 
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or values over U+10FFFF).
-bool valid_utf8(std::string_view text);
+using iotlite::json::detail::valid_utf8;
 
 }  // namespace iotlite::connection::json

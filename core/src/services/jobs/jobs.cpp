@@ -41,7 +41,7 @@ Result<void> read_string(const Json& object, const char* field, std::string& out
 Result<void> read_status(const Json& object, JobStatus& out, bool required) {
     const auto it = object.find("status");
     if (it == object.end() || it->is_null()) return required ? bad_field("status", "is missing") : Result<void>{};
-    if (!it->is_string() || !parse_job_status(it->get_ref<const std::string&>(), out))
+    if (!it->is_string() || !parse_job_status(it->str(), out))
         return bad_field("status", "is not one of QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED, CANCELED");
     return {};
 }
@@ -61,7 +61,7 @@ Result<void> read_details(const Json& object, StatusDetails& out) {
 // JSON is read as that JSON (the data type says "string"); any other string is kept as a string.
 Json read_document(const Json& value) {
     if (value.is_string()) {
-        auto parsed = shadow::parse_json(value.get_ref<const std::string&>());
+        auto parsed = shadow::parse_json(value.str());
         if (parsed) return std::move(parsed.value());
     }
     return value;

@@ -25,7 +25,7 @@ Error bad_field([[maybe_unused]] const char* field, [[maybe_unused]] const std::
 Result<void> read_bounded(const Json& object, const char* field, std::size_t max, std::string& out, const char* rule) {
     const auto it = object.find(field);
     if (it == object.end() || !it->is_string()) return bad_field(field, "is missing or not a string");
-    const auto& value = it->get_ref<const std::string&>();
+    const auto& value = it->str();
     if (value.empty()) return bad_field(field, "is empty");
     if (value.size() > max)
         return bad_field(field, "has " + std::to_string(value.size()) + " bytes; at most " + std::to_string(max) + " are accepted")

@@ -3,38 +3,15 @@
 #include "iotlite/services/shadow/names.hpp"
 
 #include <utility>
-#include <vector>
+
+#include "../../json/reader.hpp"
 
 namespace iotlite::shadow {
 namespace {
 
-constexpr std::size_t kMaxInboundDepth = limits::max_json_nesting;
+using json::detail::valid_utf8;
 
-// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). Application-built
-// Json values may hold arbitrary bytes; dump() would abort on them without exceptions.
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        std::size_t extra = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) { ++i; continue; }
-        if (c >= 0xc2 && c <= 0xdf) { extra = 1; cp = c & 0x1fu; }
-        else if (c >= 0xe0 && c <= 0xef) { extra = 2; cp = c & 0x0fu; }
-        else if (c >= 0xf0 && c <= 0xf4) { extra = 3; cp = c & 0x07u; }
-        else return false;
-        if (i + extra >= s.size()) return false;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xc0u) != 0x80u) return false;
-            cp = (cp << 6) | (cc & 0x3fu);
-        }
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
+constexpr std::size_t kMaxInboundDepth = limits::max_json_nesting;
 
 // True when an array (at any depth) holds a null; depth is already bounded by the caller.
 bool array_has_null(const Json& value) {
@@ -47,7 +24,7 @@ bool array_has_null(const Json& value) {
 
 // Depth-first check of every key and string; depth is already bounded by the caller.
 bool strings_valid(const Json& value) {
-    if (value.is_string()) return valid_utf8(value.get_ref<const std::string&>());
+    if (value.is_string()) return valid_utf8(value.str());
     if (value.is_object()) {
         for (auto it = value.begin(); it != value.end(); ++it) {
             if (!valid_utf8(it.key()) || !strings_valid(it.value())) return false;
@@ -76,88 +53,15 @@ std::string optional_string(const Json& object, const char* key) {
 
 }  // namespace
 
-namespace {
-
-// SAX handler building the DOM with a nesting limit enforced while parsing (a hostile document
-// is refused before it is built). One parser instantiation instead of nlohmann's two (plain and
-// callback), which matters for the firmware's code size.
-class DomBuilder {
-public:
-    DomBuilder(Json& root, std::size_t max_depth) : root_(root), max_depth_(max_depth) {}
-
-    bool null() { return add(Json(nullptr)); }
-    bool boolean(bool value) { return add(Json(value)); }
-    bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
-    bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
-    bool number_float(Json::number_float_t value, const std::string& /*text*/) { return add(Json(value)); }
-    bool string(std::string& value) { return add(Json(std::move(value))); }
-    bool binary(Json::binary_t& /*value*/) { return false; }  // not produced by the JSON lexer
-    bool start_object(std::size_t /*size*/) { return open(Json::object()); }
-    bool key(std::string& key) {
-        key_ = std::move(key);
-        return true;
-    }
-    bool end_object() { return close(); }
-    bool start_array(std::size_t /*size*/) { return open(Json::array()); }
-    bool end_array() { return close(); }
-    template <typename Exception>
-    bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& /*error*/) {
-        return false;
-    }
-
-    bool too_deep() const { return too_deep_; }
-
-private:
-    // Where the next value goes. Pointers to open containers stay valid: a parent receives no
-    // new element while one of its children is open, and std::map nodes never move.
-    Json* place(Json&& value) {
-        if (stack_.empty()) {
-            root_ = std::move(value);
-            return &root_;
-        }
-        Json& parent = *stack_.back();
-        if (parent.is_array()) {
-            parent.push_back(std::move(value));
-            return &parent.back();
-        }
-        Json& slot = parent[key_];
-        slot = std::move(value);
-        return &slot;
-    }
-    bool add(Json&& value) {
-        place(std::move(value));
-        return true;
-    }
-    bool open(Json&& container) {
-        if (stack_.size() >= max_depth_) {
-            too_deep_ = true;
-            return false;
-        }
-        stack_.push_back(place(std::move(container)));
-        return true;
-    }
-    bool close() {
-        stack_.pop_back();
-        return true;
-    }
-
-    Json& root_;
-    std::size_t max_depth_;
-    std::vector<Json*> stack_;
-    std::string key_;
-    bool too_deep_ = false;
-};
-
-}  // namespace
-
 Result<Json> parse_json(std::string_view text) {
-    Json value;
-    DomBuilder builder(value, kMaxInboundDepth);
-    const bool ok = Json::sax_parse(text.begin(), text.end(), &builder, nlohmann::detail::input_format_t::json, true);
-    if (builder.too_deep())
-        return make_error(Errc::protocol_error, IOTLITE_TEXT("JSON nests more than " + std::to_string(kMaxInboundDepth) + " levels"));
-    if (!ok) return make_error(Errc::protocol_error, IOTLITE_TEXT("invalid JSON"));
-    return value;
+    auto value = json::parse(text, kMaxInboundDepth);
+    if (value) return value;
+    Error error = std::move(value.error());
+    if (error.rule == std::string_view("json.depth"))
+        error.message = IOTLITE_TEXT("JSON nests more than " + std::to_string(kMaxInboundDepth) + " levels");
+    else
+        error.message = IOTLITE_TEXT("invalid JSON" + error.message.substr(4));  // "JSON: why (at byte n)"
+    return error;
 }
 
 Result<Document> parse_document(const Json& payload) {
@@ -223,7 +127,7 @@ Result<DocumentsMessage> parse_documents(const Json& payload) {
     return message;
 }
 
-std::string to_compact(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string to_compact(const Json& value) { return value.dump(); }
 
 std::size_t json_depth(const Json& value, std::size_t cap, bool count_arrays) {
     if (cap == 0 || !value.is_structured()) return 0;

@@ -1,8 +1,7 @@
 // Shadow documents: parsing of service responses and the client-side checks of request state.
 //
-// JSON is nlohmann/json used only in its non-throwing form: parse(..., nullptr, false) +
-// is_discarded(), type checks before every access, dump() only on documents whose strings are
-// known to be valid UTF-8 and whose depth is bounded (dump recurses).
+// JSON is core's json::Value (iotlite/json/value.hpp): type checks before every access; parsed
+// documents are bounded in depth (copying, comparing and dumping recurse).
 #pragma once
 
 #include <cstddef>
@@ -11,13 +10,12 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "iotlite/json/value.hpp"
 #include "iotlite/result.hpp"
 
 namespace iotlite::shadow {
 
-using Json = nlohmann::json;
+using Json = json::Value;
 
 // Client-side limits (defaults are AWS's, see names.hpp).
 struct Limits {
