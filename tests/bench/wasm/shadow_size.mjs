@@ -1,7 +1,9 @@
 // Bundle size of a browser app that uses the device shadow ("iotlite/shadow"): connect with
-// Cognito guest credentials, get + update a shadow, listen to its deltas. Measured like size.mjs
-// (esbuild --bundle --minify for the browser, gzip -9), JS + iotlite-shadow.wasm, next to the
-// minimal app without the shadow (the plain entry and iotlite.wasm) in the same run.
+// Cognito guest credentials, get + update a shadow, listen to its deltas; and of one that uses
+// the shadow and AWS IoT Jobs ("iotlite/services", issue 15's ≤ 64 KiB gz budget): the same plus
+// a job agent's calls. Measured like size.mjs (esbuild --bundle --minify for the browser,
+// gzip -9), JS + the entry's .wasm, next to the minimal app (the plain entry and iotlite.wasm) in
+// the same run.
 // Usage: node shadow_size.mjs <package dir>
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +39,15 @@ const doc = await lamp.update({ desired: { color: 'red' } }, { version: lamp.ver
 console.log(doc.version);
 `;
 
+const SERVICES = SHADOW.replace("'iotlite/shadow'", "'iotlite/services'") + `const jobs = client.jobs('lamp-1');
+jobs.on('next', async (execution) => {
+  if (!execution) return;
+  await jobs.update(execution.jobId, { status: 'IN_PROGRESS', statusDetails: { step: 'download' } });
+  await jobs.update(execution.jobId, { status: 'SUCCEEDED', expectedVersion: execution.versionNumber + 1 });
+});
+console.log(await jobs.list(), await jobs.startNext({ stepTimeoutInMinutes: 5 }));
+`;
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'iotlite-shadow-size-'));
 try {
   mkdirSync(path.join(dir, 'node_modules'));
@@ -52,12 +63,14 @@ try {
   };
   const minimal = measure('minimal.js', MINIMAL, 'iotlite.wasm');
   const shadow = measure('shadow.js', SHADOW, 'iotlite-shadow.wasm');
-  console.log(JSON.stringify({ minimal, shadow }));
-  for (const [label, r] of [['minimal app (iotlite)', minimal], ['shadow app (iotlite/shadow)', shadow]]) {
-    console.log(`${label.padEnd(28)} JS ${kb(r.js)} KiB min / ${kb(r.jsGz)} KiB gz + wasm ${kb(r.wasm)} KiB / ${kb(r.wasmGz)} KiB gz`
+  const services = measure('services.js', SERVICES, 'iotlite-services.wasm');
+  console.log(JSON.stringify({ minimal, shadow, services }));
+  for (const [label, r] of [['minimal app (iotlite)', minimal], ['shadow app (iotlite/shadow)', shadow],
+    ['shadow + jobs app (iotlite/services)', services]]) {
+    console.log(`${label.padEnd(36)} JS ${kb(r.js)} KiB min / ${kb(r.jsGz)} KiB gz + wasm ${kb(r.wasm)} KiB / ${kb(r.wasmGz)} KiB gz`
       + ` = ${kb(r.totalGz)} KiB gz (${r.totalGz} bytes); brotli ${kb(r.totalBr)} KiB`);
   }
-  console.log(`shadow app - minimal app: +${kb(shadow.totalGz - minimal.totalGz)} KiB gz`);
+  console.log(`shadow app - minimal app: +${kb(shadow.totalGz - minimal.totalGz)} KiB gz; shadow + jobs app - minimal app: +${kb(services.totalGz - minimal.totalGz)} KiB gz`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
