@@ -22,7 +22,7 @@ enum class Kind : std::uint8_t { string, number, object, array, literal };  // l
 // A top-level member of a scanned object: its unescaped name, its kind and its text.
 struct RawMember {
     std::string name;
-    Kind kind;
+    Kind kind = Kind::literal;
     std::string_view raw;  // the value's text in the document (a string with its quotes)
 };
 
@@ -52,7 +52,7 @@ public:
     bool document(Out* out, std::vector<RawMember>* members) {
         skip_ws();
         if (members != nullptr && (i_ >= t_.size() || t_[i_] != '{')) return syntax("the text must be one JSON object");
-        Kind kind;
+        Kind kind = Kind::literal;
         if (members != nullptr ? !object(1, out, members) : !value(0, kind, out)) return false;
         skip_ws();
         return i_ == t_.size() || syntax(members != nullptr ? "text after the object" : "text after the value");
@@ -160,7 +160,7 @@ private:
             return true;
         }
         for (;;) {
-            Kind kind;
+            Kind kind = Kind::literal;
             Out* slot = nullptr;
             if constexpr (kBuild) {
                 out->push_back(Value());
@@ -198,7 +198,7 @@ private:
             ++i_;
             skip_ws();
             const std::size_t start = i_;
-            Kind kind;
+            Kind kind = Kind::literal;
             Out* slot = nullptr;
             if constexpr (kBuild) slot = &out->append_member(std::move(name));  // no other member is added while it is read
             if (!value(depth, kind, slot)) return false;
