@@ -206,8 +206,8 @@ test('Shadow_ClientSideRules_RejectBeforeSendingAndNameTheRule', async () => {
 });
 
 test('Shadow_NumbersAndControlCharacters_RoundTripExactly', async () => {
-  // The shadow build's own strtod and snprintf (wasm/libc/small_libc.cpp) are on this path: the
-  // app's JSON is parsed and re-serialised in C++ before it is published.
+  // The app's JSON is parsed and re-serialised in C++ (core's json::Value) before it is published:
+  // numbers keep their text, strings their bytes.
   const client = await connected();
   const s = client.shadow(thingName('numbers'));
   const desired = {

@@ -9,7 +9,7 @@
 //
 // Calling convention: abi.hpp's (scratch records in, (pointer, iot_len()) pairs out, 0 and the
 // last error on failure); the numbers JS sees are shadow_boundary.hpp's. JSON crosses as UTF-8
-// text; JS parses it with JSON.parse. nlohmann/json's snprintf/strtod come from wasm/libc/.
+// text (core's json::Value writes it); JS parses it with JSON.parse.
 #include <cstdint>
 #include <memory>
 #include <string>
