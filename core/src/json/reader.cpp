@@ -122,10 +122,22 @@ bool read_string(std::string_view t, std::size_t& i, std::string* out, Error& er
             if (out != nullptr) append_utf8(*out, cp);
             continue;
         }
-        const std::size_t n = utf8_length(t, i);
-        if (n == 0) return fail("invalid UTF-8 in a string");
-        if (out != nullptr) out->append(t.substr(i, n));
-        i += n;
+        // A run of characters that need no decoding (ASCII other than '"', '\\' and controls, and
+        // whole UTF-8 sequences), appended at once.
+        const std::size_t run = i;
+        while (i < t.size()) {
+            const auto b = static_cast<unsigned char>(t[i]);
+            if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+                ++i;
+            } else if (b >= 0x80) {
+                const std::size_t n = utf8_length(t, i);
+                if (n == 0) return fail("invalid UTF-8 in a string");
+                i += n;
+            } else {
+                break;
+            }
+        }
+        if (out != nullptr) out->append(t.data() + run, i - run);
     }
 }
 

@@ -83,24 +83,33 @@ void append_integer(std::string& out, T n) {
 void write_string(std::string& out, const std::string& s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
+        // A run written as it is: ASCII other than '"', '\\' and controls, and valid UTF-8.
+        const std::size_t run = i;
+        for (;;) {
+            if (i == s.size()) break;
+            const auto b = static_cast<unsigned char>(s[i]);
+            if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+                ++i;
+                continue;
+            }
+            const std::size_t n = b >= 0x80 ? detail::utf8_length(s, i) : 0;
+            if (n == 0) break;
+            i += n;
+        }
+        out.append(s, run, i - run);
+        if (i == s.size()) break;
+        const auto c = static_cast<unsigned char>(s[i++]);
         const char* escape = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
                            : c == '\b' ? "\\b" : c == '\f' ? "\\f" : nullptr;
         if (escape != nullptr) {
             out += escape;
-            ++i;
         } else if (c < 0x20) {
             static constexpr char kHex[] = "0123456789abcdef";
             out += "\\u00";
             out += kHex[c >> 4];
             out += kHex[c & 15];
-            ++i;
-        } else if (const std::size_t n = detail::utf8_length(s, i); n != 0) {
-            out.append(s, i, n);
-            i += n;
         } else {
             out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
-            ++i;
         }
     }
     out += '"';

@@ -1,6 +1,6 @@
 // core's json::Value against nlohmann/json (the library it replaced, the anchor) on documents
-// shaped like the services' traffic: a shadow /get/accepted answer (state + metadata, ~7 KB) and a
-// Jobs DescribeJobExecution answer with a 4 KB job document. For each library, in the same
+// shaped like the services' traffic: a shadow /get/accepted answer (state + metadata, 3.1 KB) and a
+// Jobs DescribeJobExecution answer with a 6 KB job document. For each library, in the same
 // process, interleaved: parse (text to DOM), compact dump, and a copy of the DOM; plus the heap a
 // parsed document holds (blocks and bytes, counted by tests/support/counting_heap).
 // Usage: iotlite_bench_json [--samples K] [--iterations N]   (prints a Markdown table)
