@@ -1,6 +1,7 @@
 #include "credential_process.hpp"
 
 #include "iotlite/json/value.hpp"
+#include "json_input.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -77,7 +78,7 @@ Result<std::vector<std::string>> split_command_line(std::string_view command) {
 }
 
 Result<connection::TimedCredentials> parse_credential_process_output(std::string_view output) {
-    const Result<json::Value> parsed = json::parse(output, 32);
+    const Result<json::Value> parsed = json::parse(output, kMaxJsonInputDepth);
     if (!parsed.ok() || !parsed.value().is_object()) return bad("its output is not a JSON object");
     const json::Value& doc = parsed.value();
     const auto version = doc.find("Version");

@@ -104,7 +104,7 @@ private:
         }
         if constexpr (kBuild) {
             // I-JSON (RFC 7493): numbers stay within IEEE 754 double range; nlohmann refused these too.
-            if (number_beyond_double(t_.substr(start, i_ - start))) {
+            if (Value::number_beyond_double(t_.substr(start, i_ - start))) {
                 error_ = refused("json.number", "a number beyond the range of a double", start);
                 return false;
             }

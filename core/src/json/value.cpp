@@ -148,9 +148,7 @@ Value Value::array() {
     return v;
 }
 
-namespace detail {
-
-bool number_beyond_double(std::string_view text) {
+bool Value::number_beyond_double(std::string_view text) {
     const Decimal d = decimal_of(text);
     if (d.exponent != 309) return d.exponent > 309 && !d.digits.empty();
     for (std::size_t k = 0; k < kDoubleOverflow.size(); ++k) {
@@ -159,8 +157,6 @@ bool number_beyond_double(std::string_view text) {
     }
     return true;  // equal to the boundary, or above it in digits beyond the boundary's
 }
-
-}  // namespace detail
 
 Value Value::from_number_text(std::string_view text) {
     const bool integral = text.find_first_of(".eE") == std::string_view::npos;

@@ -35,8 +35,6 @@ namespace iotlite::json {
 namespace detail {
 template <bool kBuild>
 class Reader;
-// True when a JSON number token rounds to infinity as a double (I-JSON, RFC 7493, refuses it).
-bool number_beyond_double(std::string_view text);
 }
 
 class Value {
@@ -165,6 +163,9 @@ private:
     friend class detail::Reader;
     // A number token the reader has checked against the grammar.
     static Value from_number_text(std::string_view text);
+    // True when such a token rounds to infinity as a double (I-JSON, RFC 7493, refuses it).
+    static bool number_beyond_double(std::string_view text);
+
     // The reader appends an object's members as they come and sorts them once at its end
     // (O(n log n) whatever the order; a repeated name keeps its last value).
     Value& append_member(std::string key);
