@@ -95,9 +95,7 @@ Result<jobs::StatusDetails> details_from(const ParsedFlags& flags) {
     for (const std::string& pair : all_values(flags, "--detail")) {
         const std::size_t eq = pair.find('=');
         if (eq == std::string::npos) return make_error(Errc::invalid_argument, "--detail must be KEY=VALUE");
-        const std::string key = pair.substr(0, eq);
-        if (details.count(key) != 0) return make_error(Errc::invalid_argument, "--detail: key '" + key.substr(0, 128) + "' given twice");
-        details[key] = pair.substr(eq + 1);
+        details.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
     }
     return details;
 }

@@ -208,7 +208,7 @@ test('CliJobs_BadInput_RefusedBeforeConnectingNamingTheRule', async () => {
     [['jobs', 'update', 'j1', '--status', 'FAILED', ...eleven, ...t], /update: statusDetails has 11 pairs; AWS allows 10/],
     [['jobs', 'update', 'j1', '--status', 'FAILED', '--detail', 'bad key=v', ...t], /statusDetails key 'bad key' has a character outside \[a-zA-Z0-9:_-\]/],
     [['jobs', 'update', 'j1', '--status', 'FAILED', '--detail', 'novalue', ...t], /--detail must be KEY=VALUE/],
-    [['jobs', 'update', 'j1', '--status', 'FAILED', '--detail', 'k=a', '--detail', 'k=b', ...t], /key 'k' given twice/],
+    [['jobs', 'update', 'j1', '--status', 'FAILED', '--detail', 'k=a', '--detail', 'k=b', ...t], /statusDetails key 'k' is given twice/],
     [['jobs', 'update', 'j1', '--status', 'FAILED', '--expected-version', 'x', ...t], /--expected-version must be a whole number/],
     [['jobs', 'next', '--step-timeout', '0', ...t], /stepTimeoutInMinutes is 0; AWS allows 1\.\.10080/],
     [['jobs', 'next', '--step-timeout', '10081', ...t], /stepTimeoutInMinutes is 10081; AWS allows 1\.\.10080/],

@@ -111,6 +111,9 @@ bool token_ok(std::string_view token) {
 // non-ASCII bytes (UTF-8 validity is the engine's own check, not re-implemented here).
 std::optional<bool> details_ok(const jobs::StatusDetails& details) {
     if (details.size() > 10) return false;
+    for (std::size_t i = 0; i < details.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (details[i].first == details[j].first) return false;  // a name given twice
     bool unknown = false;
     for (const auto& [key, value] : details) {
         if (key.empty() || key.size() > 128) return false;
@@ -162,7 +165,7 @@ jobs::StatusDetails make_details(Gen& g) {
         const std::uint8_t how = g.byte();
         if (how % 8 == 0) value = std::string(1000 + how, 'v');  // around AWS's 1024
         else value = g.text(40);
-        details[key] = value;
+        details.emplace_back(std::move(key), std::move(value));  // names may repeat: refused
     }
     return details;
 }
@@ -286,8 +289,9 @@ public:
             const std::string k_text = std::to_string(i) + g_.text(8);  // distinct keys
             const std::string key_dec = quote(k_text, obj);
             obj += ':';
-            expected[key_dec] = quote(g_.text(16), obj);
+            expected.emplace_back(key_dec, quote(g_.text(16), obj));
         }
+        std::sort(expected.begin(), expected.end());  // answers hold them sorted by name
         obj += '}';
         raw("statusDetails", obj);
     }

@@ -159,7 +159,7 @@ TEST(JobsClient, Update_RulesBroken_RefusedLocallyNothingSent) {
 
     jb::UpdateOptions many;
     many.status_details = jb::StatusDetails{};
-    for (int i = 0; i < 11; ++i) (*many.status_details)["k" + std::to_string(i)] = "v";
+    for (int i = 0; i < 11; ++i) many.status_details->emplace_back("k" + std::to_string(i), "v");
     EXPECT_EQ(rig.jobs->update("j1", many, rig.now).error().code, Errc::limit_exceeded);
     rig.pump();
     EXPECT_EQ(rig.jobs->update("$next", jb::UpdateOptions{}, rig.now).error().code, Errc::invalid_argument);
@@ -238,7 +238,7 @@ TEST(JobsClient, ManyJobs_PerJobSubscriptionsBounded_OldestIdleUnsubscribed) {
     ASSERT_NE(unsub, nullptr) << "j1's topics are released";
     ASSERT_EQ(rig.count_of(kUnsubscribe), 1u);
     EXPECT_EQ(rig.jobs->subscribed_jobs(),
-              (std::deque<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}));
+              (std::vector<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}));
     rig.feed({0xB0, 0x02, static_cast<std::uint8_t>(unsub->packet_id >> 8), static_cast<std::uint8_t>(unsub->packet_id & 0xff)});
     EXPECT_TRUE(rig.app_events.empty()) << "the UNSUBACK is the jobs client's";
 
@@ -265,7 +265,7 @@ TEST(JobsClient, ManyJobsPendingAtOnce_ReleasedToTheBoundOnceIdle) {
     for (const char* job : {"j1", "j2", "j3"})
         rig.answer(std::string("$aws/things/T1/jobs/") + job + "/update/accepted", R"({"timestamp":1,"clientToken":")" + tokens[n++] + "\"}");
     EXPECT_EQ(rig.jobs->subscribed_jobs(),
-              (std::deque<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}))
+              (std::vector<std::string>{"$aws/things/T1/jobs/j2/update", "$aws/things/T1/jobs/j3/update"}))
         << "found by iotlite_fuzz_jobs (tests/fuzz/findings/jobs_idle_job_subscriptions_linger)";
     EXPECT_EQ(rig.count_of(kUnsubscribe), 1u);
 }

@@ -73,10 +73,10 @@ TEST(JobsRules, JobId_PatternLengthAndNext) {
 
 TEST(JobsRules, StatusDetails_CountKeysAndValues) {
     jb::StatusDetails ten;
-    for (int i = 0; i < 10; ++i) ten["k" + std::to_string(i)] = "v";
+    for (int i = 0; i < 10; ++i) ten.emplace_back("k" + std::to_string(i), "v");
     EXPECT_TRUE(jb::validate_status_details(ten).ok());
     jb::StatusDetails eleven = ten;
-    eleven["k10"] = "v";
+    eleven.emplace_back("k10", "v");
     auto count = jb::validate_status_details(eleven);
     ASSERT_FALSE(count.ok());
     EXPECT_EQ(count.error().code, Errc::limit_exceeded);
@@ -87,6 +87,10 @@ TEST(JobsRules, StatusDetails_CountKeysAndValues) {
     EXPECT_FALSE(jb::validate_status_details({{std::string(129, 'k'), "v"}}).ok());
     EXPECT_FALSE(jb::validate_status_details({{"bad key", "v"}}).ok());
     EXPECT_TRUE(jb::validate_status_details({{"step:1", "v"}}).ok()) << "':' is allowed in keys";
+    auto twice = jb::validate_status_details({{"k", "a"}, {"j", "b"}, {"k", "c"}});
+    ASSERT_FALSE(twice.ok()) << "a JSON object holds each name once";
+    EXPECT_EQ(twice.error().code, Errc::invalid_argument);
+    EXPECT_EQ(twice.error().message, "statusDetails key 'k' is given twice; a JSON object holds a name once");
 
     EXPECT_FALSE(jb::validate_status_details({{"k", ""}}).ok());
     EXPECT_FALSE(jb::validate_status_details({{"k", "line\nbreak"}}).ok()) << "C0 control";
@@ -144,7 +148,7 @@ TEST(JobsRules, ParseAnswer_GetPendingStartNextUpdate_AwsShapes) {
     EXPECT_EQ(e.job_id, "j2");
     EXPECT_EQ(e.thing_name, "T1");
     EXPECT_EQ(e.status, jb::JobStatus::in_progress);
-    EXPECT_EQ(e.status_details.at("step"), "download");
+    EXPECT_EQ(e.status_details, (jb::StatusDetails{{"step", "download"}}));
     EXPECT_EQ(e.job_document, J(R"({"operation":"reboot","delay":5})"));
     EXPECT_EQ(e.version_number, 2);
 

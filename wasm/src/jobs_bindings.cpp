@@ -80,7 +80,7 @@ public:
                 error_ = bad_option("statusDetails \"" + e.key() + "\" must be a string");
                 return;
             }
-            d[e.key()] = e->get<std::string>();
+            d.emplace_back(e.key(), e->str());
         }
         out = std::move(d);
     }

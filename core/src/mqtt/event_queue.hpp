@@ -7,9 +7,13 @@
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/mqtt/topic.hpp"
-#include "list.hpp"
+#include "iotlite/internal/list.hpp"
 
 namespace iotlite::mqtt::detail {
+
+using iotlite::internal::List;
+using iotlite::internal::recycle_nodes;
+using iotlite::internal::take_storage;
 
 class EventQueue {
 public:

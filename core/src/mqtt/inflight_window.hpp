@@ -7,10 +7,13 @@
 #include <cstdint>
 
 #include "iotlite/mqtt/topic.hpp"
-#include "list.hpp"
+#include "iotlite/internal/list.hpp"
 #include "outgoing_publish.hpp"
 
 namespace iotlite::mqtt::detail {
+
+using iotlite::internal::List;
+using iotlite::internal::recycle_nodes;
 
 class InflightWindow {
 public:

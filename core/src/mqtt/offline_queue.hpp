@@ -9,10 +9,12 @@
 #include "event_queue.hpp"
 #include "format.hpp"
 #include "iotlite/mqtt/client.hpp"
-#include "list.hpp"
+#include "iotlite/internal/list.hpp"
 #include "outgoing_publish.hpp"
 
 namespace iotlite::mqtt::detail {
+
+using iotlite::internal::List;
 
 class OfflineQueue {
 public:

@@ -19,9 +19,11 @@
 #include "iotlite/mqtt/types.hpp"
 #include "format.hpp"
 #include "iotlite/mqtt/topic.hpp"
-#include "list.hpp"
+#include "iotlite/internal/list.hpp"
 
 namespace iotlite::mqtt::detail {
+
+using iotlite::internal::List;
 
 class SubscriptionTracker {
 public:

@@ -56,6 +56,13 @@ Result<void> RequestTracker::check(const RequestTrackerConfig& config) {
 RequestTracker::RequestTracker(mqtt::Client& client, Owner& owner, RequestTrackerConfig config)
     : client_(client), owner_(owner), config_(std::move(config)) {}
 
+RequestTracker::Subscription* RequestTracker::find(const std::string& key) const {
+    for (Subscription& sub : subscriptions_) {
+        if (sub.key == key) return &sub;
+    }
+    return nullptr;
+}
+
 bool RequestTracker::token_in_use(const std::string& token) const {
     for (const auto& request : requests_) {
         if (request.client_token == token) return true;
@@ -65,6 +72,8 @@ bool RequestTracker::token_in_use(const std::string& token) const {
 
 Result<std::string> RequestTracker::make_token(const std::string& given) {
     if (!given.empty()) {
+        auto valid = validate_client_token(given);
+        if (!valid) return valid.error();
         if (token_in_use(given))
             return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken '" + given + "' is already used by a request in flight"));
         return given;
@@ -84,31 +93,31 @@ Result<void> RequestTracker::check_room() const {
 }
 
 Result<void> RequestTracker::subscribe(const std::string& key, const std::vector<std::string>& filters, std::uint64_t now_ms) {
-    if (subscriptions_.count(key) != 0) return {};
+    if (find(key)) return {};
     std::vector<mqtt::TopicFilter> topic_filters;
     topic_filters.reserve(filters.size());
     for (const auto& f : filters) topic_filters.push_back(mqtt::TopicFilter{f, mqtt::QoS::at_least_once});
     auto op = client_.subscribe(topic_filters, now_ms);
     if (!op) return op.error();
-    Subscription sub;
+    Subscription& sub = subscriptions_.emplace_back();
+    sub.key = key;
     sub.op_id = op.value();
     sub.filters = filters;
-    subscriptions_.emplace(key, std::move(sub));
     return {};
 }
 
 Result<void> RequestTracker::unsubscribe(const std::string& key, std::uint64_t now_ms) {
-    const auto it = subscriptions_.find(key);
-    if (it == subscriptions_.end()) return {};
+    Subscription* sub = find(key);
+    if (!sub) return {};
     for (const auto& request : requests_) {
         if (request.response_key == key)
             return make_error(Errc::invalid_state, IOTLITE_TEXT("a " + std::string(config_.service) + " " + request.verb +
                                                                 " request still waits for its answer on '" + key + "'"));
     }
-    auto op = client_.unsubscribe(it->second.filters, now_ms);
+    auto op = client_.unsubscribe(sub->filters, now_ms);
     if (!op) return op.error();
     unsubscribing_.push_back(op.value());
-    subscriptions_.erase(it);
+    subscriptions_.remove(sub);
     return {};
 }
 
@@ -138,60 +147,61 @@ Result<std::uint32_t> RequestTracker::start(TrackedRequest&& request, const std:
     if (request.timeout_ms == 0) request.timeout_ms = config_.request_timeout_ms;
     request.deadline_ms = now_ms + request.timeout_ms;
     request.sent = false;
-    if (subscriptions_[request.response_key].status == Status::active) {
+    if (find(request.response_key)->status == Status::active) {
         Result<void> outcome;
         publish(request, now_ms, outcome);
         if (!outcome) return outcome.error();
     }
-    const std::uint32_t id = request.id;
-    requests_.push_back(std::move(request));
-    return id;
+    return requests_.push_back(std::move(request)).id;
 }
 
-bool RequestTracker::take(const std::function<bool(const TrackedRequest&)>& match, TrackedRequest& out) {
-    for (std::size_t i = 0; i < requests_.size(); ++i) {
-        if (!requests_[i].sent || !match(requests_[i])) continue;
-        out = std::move(requests_[i]);
-        requests_.erase(requests_.begin() + static_cast<std::ptrdiff_t>(i));
-        return true;
-    }
-    return false;
+bool RequestTracker::take_answer(const std::string& token, std::uint8_t kind, std::string_view thing, std::string_view name,
+                                 TrackedRequest& out) {
+    if (token.empty()) return false;
+    return take([&](const TrackedRequest& r) { return r.client_token == token && r.kind == kind && r.thing == thing && r.name == name; },
+                out);
 }
 
-void RequestTracker::fail(std::size_t index, Error error) {
-    TrackedRequest request = std::move(requests_[index]);
-    requests_.erase(requests_.begin() + static_cast<std::ptrdiff_t>(index));
-    owner_.request_failed(std::move(request), std::move(error));
+void RequestTracker::take_out(TrackedRequest& request, TrackedRequest& out) {
+    out = std::move(request);
+    requests_.remove(&request);
 }
 
-void RequestTracker::on_suback(const std::string& key, const mqtt::Event& event, std::uint64_t now_ms) {
-    const Subscription sub = subscriptions_[key];
+void RequestTracker::fail(TrackedRequest& request, Error error) {
+    TrackedRequest failed;
+    take_out(request, failed);
+    owner_.request_failed(std::move(failed), std::move(error));
+}
+
+void RequestTracker::on_suback(Subscription& sub, const mqtt::Event& event, std::uint64_t now_ms) {
+    const std::string key = sub.key;  // `sub` goes when refused
     std::string refused;
     if (event.granted.size() != sub.filters.size()) refused = sub.filters.front();
     for (std::size_t i = 0; i < event.granted.size() && i < sub.filters.size() && refused.empty(); ++i) {
         if (event.granted[i] == mqtt::SubackCode::failure) refused = sub.filters[i];
     }
     if (!refused.empty()) {
-        subscriptions_.erase(key);  // a later request tries again
+        subscriptions_.remove(&sub);  // a later request tries again
         const Error error = make_error(Errc::server_error, IOTLITE_TEXT("the broker refused the subscription to '" + refused +
                                                                         "' (SUBACK 0x80); check that the policy allows "
                                                                         "iot:Subscribe and iot:Receive on it"));
         owner_.subscription_done(key, false, error);
-        for (std::size_t i = 0; i < requests_.size();) {
-            if (!requests_[i].sent && requests_[i].response_key == key) fail(i, error);
-            else ++i;
+        for (auto it = requests_.begin(); it != requests_.end();) {
+            TrackedRequest& request = *it;
+            ++it;  // before `request` may go
+            if (!request.sent && request.response_key == key) fail(request, error);
         }
         return;
     }
-    subscriptions_[key].status = Status::active;
+    sub.status = Status::active;
     owner_.subscription_done(key, true, Error{});
-    for (std::size_t i = 0; i < requests_.size();) {
-        TrackedRequest& request = requests_[i];
-        if (request.sent || request.response_key != key) { ++i; continue; }
+    for (auto it = requests_.begin(); it != requests_.end();) {
+        TrackedRequest& request = *it;
+        ++it;  // before `request` may go
+        if (request.sent || request.response_key != key) continue;
         Result<void> outcome;
         publish(request, now_ms, outcome);
-        if (!outcome) { fail(i, outcome.error()); continue; }
-        ++i;
+        if (!outcome) fail(request, outcome.error());
     }
 }
 
@@ -199,11 +209,10 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
     bool consumed = false;
     switch (event.type) {
         case mqtt::Event::Type::subscribed:
-            for (const auto& [key, sub] : subscriptions_) {
+            for (Subscription& sub : subscriptions_) {
                 if (sub.status != Status::pending || sub.op_id != event.op_id) continue;
                 consumed = true;
-                const std::string k = key;  // on_suback may erase the entry
-                on_suback(k, event, now_ms);
+                on_suback(sub, event, now_ms);
                 break;
             }
             break;
@@ -217,10 +226,10 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             break;
         case mqtt::Event::Type::published:
         case mqtt::Event::Type::publish_failed:
-            for (std::size_t i = 0; i < requests_.size(); ++i) {
-                if (!requests_[i].sent || requests_[i].publish_op != event.op_id) continue;
+            for (TrackedRequest& request : requests_) {
+                if (!request.sent || request.publish_op != event.op_id) continue;
                 consumed = true;
-                if (event.type == mqtt::Event::Type::publish_failed) fail(i, event.error);
+                if (event.type == mqtt::Event::Type::publish_failed) fail(request, event.error);
                 break;
             }
             break;
@@ -234,9 +243,9 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             }
             // The engine could not re-subscribe one of our filters after a reconnect: forget the
             // subscription so that the next request subscribes again (the app still sees the error).
-            for (auto it = subscriptions_.begin(); it != subscriptions_.end(); ++it) {
-                if (it->second.status == Status::active && it->second.op_id == event.op_id && event.op_id != 0) {
-                    subscriptions_.erase(it);
+            for (Subscription& sub : subscriptions_) {
+                if (sub.status == Status::active && sub.op_id == event.op_id && event.op_id != 0) {
+                    subscriptions_.remove(&sub);
                     break;
                 }
             }
@@ -247,7 +256,7 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             if (client_.state() == mqtt::State::closed) {
                 subscriptions_.clear();
                 while (!requests_.empty())
-                    fail(0, make_error(Errc::closed, IOTLITE_TEXT(std::string("the MQTT client closed before the ") +
+                    fail(requests_.front(), make_error(Errc::closed, IOTLITE_TEXT(std::string("the MQTT client closed before the ") +
                                                                   config_.service + " response arrived")));
             }
             break;
@@ -259,10 +268,11 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
 }
 
 void RequestTracker::on_tick(std::uint64_t now_ms) {
-    for (std::size_t i = 0; i < requests_.size();) {
-        if (requests_[i].deadline_ms > now_ms) { ++i; continue; }
-        [[maybe_unused]] const TrackedRequest& r = requests_[i];
-        fail(i, make_error(Errc::timeout, IOTLITE_TEXT(std::string("no response to ") + config_.service + " " + r.verb +
+    for (auto it = requests_.begin(); it != requests_.end();) {
+        TrackedRequest& r = *it;
+        ++it;  // before `r` goes
+        if (r.deadline_ms > now_ms) continue;
+        fail(r, make_error(Errc::timeout, IOTLITE_TEXT(std::string("no response to ") + config_.service + " " + r.verb +
                                                        " (clientToken '" + r.client_token + "') within " +
                                                        std::to_string(r.timeout_ms) + " ms" +
                                                        (r.sent ? "" : "; the SUBACK for its response topics never came"))));

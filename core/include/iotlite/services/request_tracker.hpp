@@ -24,12 +24,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "iotlite/internal/list.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/result.hpp"
 
@@ -100,7 +99,7 @@ public:
     // Errc::invalid_state while a request waits for answers there; nothing to do for an unknown key.
     Result<void> unsubscribe(const std::string& key, std::uint64_t now_ms);
     // Whether messages for `key` are ours: its subscription is pending or active.
-    bool subscribed(const std::string& key) const { return subscriptions_.count(key) != 0; }
+    bool subscribed(const std::string& key) const { return find(key) != nullptr; }
 
     // Checks the bound (check_room()) and that the token is not in use, subscribes to
     // `response_filters` under request.response_key if needed, publishes now when that
@@ -109,15 +108,28 @@ public:
     // subscribe or the publish.
     Result<std::uint32_t> start(TrackedRequest&& request, const std::vector<std::string>& response_filters,
                                 std::uint64_t now_ms);
-    // A token not used by a request in flight: the given one (Errc::invalid_argument when in use)
-    // or prefix + counter when `given` is empty.
+    // A token not used by a request in flight: the given one (refused when it breaks AWS's rules,
+    // validate_client_token(), or is in use) or prefix + counter when `given` is empty.
     Result<std::string> make_token(const std::string& given);
     // Whether start() would refuse for the bound now (to check it before building a payload).
     Result<void> check_room() const;
 
     // The sent request `match` accepts, taken out of the tracker (its answer arrived); false when
     // none does (another client's answer, or one that already failed).
-    bool take(const std::function<bool(const TrackedRequest&)>& match, TrackedRequest& out);
+    // take() for the APIs that echo the clientToken: the sent request with that token (not
+    // empty), kind, thing and name.
+    bool take_answer(const std::string& token, std::uint8_t kind, std::string_view thing, std::string_view name,
+                     TrackedRequest& out);
+    template <typename Match>
+    bool take(const Match& match, TrackedRequest& out) {
+        for (TrackedRequest& request : requests_) {
+            if (request.sent && match(request)) {
+                take_out(request, out);
+                return true;
+            }
+        }
+        return false;
+    }
 
     // mqtt::Service plumbing, forwarded by the service. on_event: true when the event is the
     // tracker's (the SUBACK of its subscriptions, the PUBACK of its publishes).
@@ -126,28 +138,33 @@ public:
     std::uint64_t next_deadline_ms() const;
 
     std::size_t in_flight() const { return requests_.size(); }
-    const std::vector<TrackedRequest>& requests() const { return requests_; }
+    const iotlite::internal::List<TrackedRequest>& requests() const { return requests_; }
 
 private:
     enum class Status : std::uint8_t { pending, active };
     struct Subscription {
+        std::string key;
         Status status = Status::pending;
         std::uint32_t op_id = 0;
         std::vector<std::string> filters;
     };
 
+    Subscription* find(const std::string& key) const;
     bool token_in_use(const std::string& token) const;
     void publish(TrackedRequest& request, std::uint64_t now_ms, Result<void>& outcome);
-    void fail(std::size_t index, Error error);
-    void on_suback(const std::string& key, const mqtt::Event& event, std::uint64_t now_ms);
+    // Moves `request` (one of requests_) into `out` and stops tracking it.
+    void take_out(TrackedRequest& request, TrackedRequest& out);
+    void fail(TrackedRequest& request, Error error);
+    void on_suback(Subscription& sub, const mqtt::Event& event, std::uint64_t now_ms);
 
     mqtt::Client& client_;
     Owner& owner_;
     RequestTrackerConfig config_;
     std::uint32_t next_id_ = 1;
     std::uint64_t token_counter_ = 0;
-    std::vector<TrackedRequest> requests_;           // at most max_in_flight
-    std::map<std::string, Subscription> subscriptions_;
+    // Linked FIFOs (iotlite/internal/list.hpp): a few entries each, and far less code than a map.
+    iotlite::internal::List<TrackedRequest> requests_;  // at most max_in_flight, oldest first
+    iotlite::internal::List<Subscription> subscriptions_;
     std::vector<std::uint32_t> unsubscribing_;  // op ids of our UNSUBSCRIBEs awaiting UNSUBACK
 };
 

@@ -6,9 +6,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <utility>
+
+#include "iotlite/internal/list.hpp"
 
 namespace iotlite::services {
 
@@ -38,7 +39,7 @@ public:
     }
 
 private:
-    std::deque<EventT> events_;
+    iotlite::internal::List<EventT> events_;  // a linked FIFO: see iotlite/internal/list.hpp for why
 };
 
 }  // namespace iotlite::services

@@ -52,7 +52,7 @@ Result<void> read_details(const Json& object, StatusDetails& out) {
     if (!it->is_object()) return bad_field("statusDetails", "is not an object");
     for (auto entry = it->begin(); entry != it->end(); ++entry) {
         if (!entry->is_string()) return bad_field("statusDetails", "has a value that is not a string");
-        out[entry.key()] = entry->get<std::string>();
+        out.emplace_back(entry.key(), entry->str());
     }
     return {};
 }
@@ -182,7 +182,14 @@ Result<void> validate_status_details(const StatusDetails& details) {
         return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails has " + std::to_string(details.size()) +
                                                              " pairs; AWS allows " + std::to_string(limits::max_status_details)))
             .with_rule("jobs.status_details", limits::max_status_details, static_cast<std::uint32_t>(details.size()));
-    for (const auto& [key, value] : details) {
+    for (auto pair = details.begin(); pair != details.end(); ++pair) {
+        const std::string& key = pair->first;
+        const std::string& value = pair->second;
+        for (auto earlier = details.begin(); earlier != pair; ++earlier) {
+            if (earlier->first == key)
+                return make_error(Errc::invalid_argument,
+                                  IOTLITE_TEXT("statusDetails key '" + key.substr(0, 128) + "' is given twice; a JSON object holds a name once"));
+        }
         if (key.empty() || key.size() > limits::max_status_detail_key_bytes)
             return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails key of " + std::to_string(key.size()) +
                                                                  " bytes; AWS allows 1..128"))

@@ -111,10 +111,6 @@ Result<std::uint32_t> JobsClient::update(std::string_view job_id, const UpdateOp
 
 Result<std::uint32_t> JobsClient::start(Operation op, std::string_view job_id, Json payload, const JobsRequestOptions& options,
                                         std::uint64_t now_ms) {
-    if (!options.client_token.empty()) {
-        auto ok = services::validate_client_token(options.client_token);
-        if (!ok) return ok.error();
-    }
     auto token = tracker_.make_token(options.client_token);
     if (!token) return token.error();
     payload["clientToken"] = token.value();
@@ -213,12 +209,7 @@ void JobsClient::on_message(const mqtt::Message& message, const ParsedTopic& top
     // The request this answer completes; nothing when it is another client's or already failed.
     services::TrackedRequest request;
     auto take = [&](const std::string& token) {
-        if (token.empty()) return false;
-        return tracker_.take(
-            [&](const services::TrackedRequest& r) {
-                return r.client_token == token && r.kind == static_cast<std::uint8_t>(topic.op) && r.name == topic.job_id;
-            },
-            request);
+        return tracker_.take_answer(token, static_cast<std::uint8_t>(topic.op), config_.thing_name, topic.job_id, request);
     };
     JobsEvent out;
     out.op = topic.op;

@@ -72,21 +72,27 @@ Result<std::uint32_t> ShadowClient::remove(const ShadowId& id, std::uint64_t now
     return start(id, Operation::delete_shadow, nullptr, now_ms, options);
 }
 
-Mirror& ShadowClient::mirror_for(const ShadowId& id) { return mirrors_[topic_prefix(id)]; }
-
-const Mirror* ShadowClient::mirror(const ShadowId& id) const {
-    const auto it = mirrors_.find(topic_prefix(id));
-    return it == mirrors_.end() ? nullptr : &it->second;
+Mirror* ShadowClient::find_mirror(const std::string& prefix) const {
+    for (KeptMirror& kept : mirrors_) {
+        if (kept.prefix == prefix) return &kept.mirror;
+    }
+    return nullptr;
 }
+
+Mirror& ShadowClient::mirror_for(const ShadowId& id) {
+    std::string prefix = topic_prefix(id);
+    if (Mirror* kept = find_mirror(prefix)) return *kept;
+    KeptMirror& added = mirrors_.emplace_back();
+    added.prefix = std::move(prefix);
+    return added.mirror;
+}
+
+const Mirror* ShadowClient::mirror(const ShadowId& id) const { return find_mirror(topic_prefix(id)); }
 
 Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, const Json* state, std::uint64_t now_ms,
                                           const RequestOptions& options) {
     auto valid = validate_shadow_id(id);
     if (!valid) return valid.error();
-    if (!options.client_token.empty()) {
-        auto ok = validate_client_token(options.client_token);
-        if (!ok) return ok.error();
-    }
     auto token = tracker_.make_token(options.client_token);
     if (!token) return token.error();
 
@@ -166,98 +172,77 @@ void ShadowClient::subscription_done(const std::string& key, bool granted, const
 void ShadowClient::on_message(const mqtt::Message& message) {
     ParsedTopic topic;
     if (!parse_shadow_topic(message.topic, topic)) return;
-    const std::string payload(message.payload.begin(), message.payload.end());
-    auto json = parse_json(payload);
+    std::string payload(message.payload.begin(), message.payload.end());
     auto emit_error = [&]([[maybe_unused]] const Error& error) {
         ShadowEvent out;
         out.type = ShadowEvent::Type::error;
         out.shadow = topic.id;
         out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
-        out.payload = payload;
+        out.payload = std::move(payload);
         events_.push(std::move(out));
     };
-    if (!json) { emit_error(json.error()); return; }
+    auto json = parse_json(payload);
+    if (!json) return emit_error(json.error());
     Mirror& mirror = mirror_for(topic.id);
 
-    // The request this answer completes, taken out of the tracker; false when it is another
-    // client's request or one that already failed (timed out).
-    services::TrackedRequest request;
+    ShadowEvent out;
+    // The request this answer completes, taken out of the tracker into `out`; false when it is
+    // another client's request or one that already failed (timed out).
     auto take_request = [&](const std::string& token) {
-        if (token.empty()) return false;
-        return tracker_.take(
-            [&](const services::TrackedRequest& r) {
-                return r.client_token == token && r.kind == static_cast<std::uint8_t>(topic.op) && r.thing == topic.id.thing &&
-                       r.name == topic.id.name;
-            },
-            request);
+        services::TrackedRequest request;
+        if (!tracker_.take_answer(token, static_cast<std::uint8_t>(topic.op), topic.id.thing, topic.id.name, request)) return false;
+        out.request_id = request.id;
+        out.op = topic.op;
+        out.client_token = std::move(request.client_token);
+        return true;
     };
-
     switch (topic.kind) {
         case ParsedTopic::Kind::accepted: {
             auto doc = parse_document(json.value());
-            if (!doc) { emit_error(doc.error()); return; }
+            if (!doc) return emit_error(doc.error());
             if (topic.op == Operation::get) mirror.apply_get(doc.value());
             else if (topic.op == Operation::update) mirror.apply_update(doc.value());
             else mirror.apply_delete(doc.value());
             if (!take_request(doc.value().client_token)) return;
-            ShadowEvent out;
             out.type = ShadowEvent::Type::accepted;
-            out.request_id = request.id;
-            out.op = topic.op;
-            out.shadow = topic.id;
-            out.client_token = std::move(request.client_token);
             out.document = std::move(doc.value());
-            out.payload = payload;
-            events_.push(std::move(out));
-            return;
+            break;
         }
         case ParsedTopic::Kind::rejected: {
             auto rejection = parse_rejection(json.value());
-            if (!rejection) { emit_error(rejection.error()); return; }
+            if (!rejection) return emit_error(rejection.error());
             if (!take_request(rejection.value().client_token)) return;
-            ShadowEvent out;
             out.type = ShadowEvent::Type::rejected;
-            out.request_id = request.id;
-            out.op = topic.op;
-            out.shadow = topic.id;
-            out.client_token = std::move(request.client_token);
             const int code = rejection.value().code;
             out.error = make_error(code == 409 ? Errc::conflict : Errc::server_error,
                                    IOTLITE_TEXT(std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
                                        services::one_line(rejection.value().message)));
             out.rejection = std::move(rejection.value());
-            out.payload = payload;
-            events_.push(std::move(out));
-            return;
+            break;
         }
         case ParsedTopic::Kind::delta: {
             auto doc = parse_document(json.value());
-            if (!doc) { emit_error(doc.error()); return; }
-            if (!doc.value().state.is_object()) { emit_error(make_error(Errc::protocol_error, IOTLITE_TEXT("delta has no \"state\" object"))); return; }
+            if (!doc) return emit_error(doc.error());
+            if (!doc.value().state.is_object()) return emit_error(make_error(Errc::protocol_error, IOTLITE_TEXT("delta has no \"state\" object")));
             mirror.apply_delta(doc.value());
-            ShadowEvent out;
             out.type = ShadowEvent::Type::delta;
-            out.shadow = topic.id;
             out.document = std::move(doc.value());
-            out.payload = payload;
-            events_.push(std::move(out));
-            return;
+            break;
         }
         case ParsedTopic::Kind::documents: {
             auto docs = parse_documents(json.value());
-            if (!docs) { emit_error(docs.error()); return; }
+            if (!docs) return emit_error(docs.error());
             mirror.apply_current(docs.value().current);
-            ShadowEvent out;
             out.type = ShadowEvent::Type::documents;
-            out.shadow = topic.id;
             out.client_token = docs.value().client_token;
             out.previous = std::move(docs.value().previous);
             out.document = std::move(docs.value().current);
-            out.payload = payload;
-            events_.push(std::move(out));
-            return;
+            break;
         }
     }
+    out.shadow = topic.id;
+    out.payload = std::move(payload);
+    events_.push(std::move(out));
 }
 
 bool ShadowClient::on_event(const mqtt::Event& event, std::uint64_t now_ms) {

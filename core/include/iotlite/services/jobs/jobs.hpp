@@ -13,10 +13,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "iotlite/result.hpp"
@@ -52,12 +52,14 @@ enum class Operation : std::uint8_t { get_pending, start_next, describe, update 
 const char* operation_name(Operation op);  // "get", "start-next", "describe", "update"
 enum class Stream : std::uint8_t { notify, notify_next };
 
-using StatusDetails = std::map<std::string, std::string>;
+// statusDetails: name/value pairs, each name once (a JSON object). Answers hold them sorted by
+// name; a request sends them as given. A vector, not a std::map: ~1 KB less wasm for 10 pairs.
+using StatusDetails = std::vector<std::pair<std::string, std::string>>;
 
 // 1..64 bytes of [a-zA-Z0-9_-]; "$next" too when allow_next (DescribeJobExecution only).
 Result<void> validate_job_id(std::string_view job_id, bool allow_next);
-// At most 10 pairs; keys 1..128 bytes of [a-zA-Z0-9:_-]; values 1..1024 characters of UTF-8
-// without control characters.
+// At most 10 pairs; keys 1..128 bytes of [a-zA-Z0-9:_-], each once; values 1..1024 characters
+// of UTF-8 without control characters.
 Result<void> validate_status_details(const StatusDetails& details);
 
 // The request topic of `op` ("" job id for get_pending / start_next).

@@ -19,12 +19,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/mqtt/service.hpp"
@@ -123,7 +123,7 @@ public:
     bool poll_event(JobsEvent& out);
     std::size_t in_flight() const { return tracker_.in_flight(); }
     // Job ids whose describe/update topics are subscribed now (oldest first).
-    const std::deque<std::string>& subscribed_jobs() const { return job_keys_; }
+    const std::vector<std::string>& subscribed_jobs() const { return job_keys_; }
 
     JobsClient(const JobsClient&) = delete;
     JobsClient& operator=(const JobsClient&) = delete;
@@ -140,7 +140,7 @@ private:
 
     JobsConfig config_;
     services::RequestTracker tracker_;
-    std::deque<std::string> job_keys_;  // response keys of per-job requests, oldest first
+    std::vector<std::string> job_keys_;  // response keys of per-job requests, oldest first
     services::ServiceEvents<JobsEvent> events_;
     EventHandler handler_;
 };

@@ -38,15 +38,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "iotlite/internal/list.hpp"
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/mqtt/service.hpp"
 #include "iotlite/result.hpp"
@@ -153,13 +152,20 @@ private:
                                 const RequestOptions& options);
     void on_message(const mqtt::Message& message);
     Mirror& mirror_for(const ShadowId& id);
+    Mirror* find_mirror(const std::string& prefix) const;
     // services::RequestTracker::Owner
     void request_failed(services::TrackedRequest&& request, Error error) override;
     void subscription_done(const std::string& key, bool granted, const Error& error) override;
 
     ShadowConfig config_;
     services::RequestTracker tracker_;
-    std::map<std::string, Mirror> mirrors_;  // key: topic prefix
+    struct KeptMirror {
+        std::string prefix;  // the shadow's topic prefix
+        Mirror mirror;
+    };
+    // A linked list (iotlite/internal/list.hpp), searched by prefix: a client touches a few
+    // shadows, and a std::map's tree code is ~1 KB of wasm.
+    iotlite::internal::List<KeptMirror> mirrors_;
     services::ServiceEvents<ShadowEvent> events_;
     EventHandler handler_;
 };

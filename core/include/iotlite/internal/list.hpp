@@ -1,5 +1,6 @@
-// Internal: a singly linked FIFO of heap nodes for the engine's queues (events, offline queue,
-// in-flight publishes, subscriptions, unsubscriptions).
+// Internal: a singly linked FIFO of heap nodes for core's queues: the engine's (events, offline
+// queue, in-flight publishes, subscriptions, unsubscriptions) and the services' (events, response
+// subscriptions, requests in flight). Not part of the API; public only because services hold one.
 //
 // Why not std::vector/std::deque: every vector element type costs its own reallocation, relocation
 // and erase code, and std::deque much more; these lists only ever append, pop the front, walk, and
@@ -21,7 +22,7 @@
 
 #include "iotlite/config.hpp"
 
-namespace iotlite::mqtt::detail {
+namespace iotlite::internal {
 
 struct ListLink {
     ListLink* next = nullptr;
@@ -231,4 +232,4 @@ private:
     }
 };
 
-}  // namespace iotlite::mqtt::detail
+}  // namespace iotlite::internal
