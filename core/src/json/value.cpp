@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "reader.hpp"
@@ -159,17 +160,22 @@ bool Value::number_beyond_double(std::string_view text) {
 }
 
 Value Value::from_number_text(std::string_view text) {
-    const bool integral = text.find_first_of(".eE") == std::string_view::npos;
-    Value v;
-    const char* const first = text.data();
-    const char* const last = first + text.size();
-    if (integral && text.front() == '-') {
-        std::int64_t n = 0;
-        if (std::from_chars(first, last, n).ec == std::errc()) return Value(n);
-    } else if (integral) {
-        std::uint64_t n = 0;
-        if (std::from_chars(first, last, n).ec == std::errc()) return Value(n);
+    // `text` is a valid JSON number: an integer is '-'? and digits. Read by hand: std::from_chars
+    // costs ~0.7 KB of wasm for what this loop does.
+    if (text.find_first_of(".eE") == std::string_view::npos) {
+        const bool negative = text.front() == '-';
+        std::uint64_t magnitude = 0;
+        bool fits = true;
+        for (std::size_t i = negative ? 1 : 0; i < text.size() && fits; ++i) {
+            const unsigned digit = static_cast<unsigned>(text[i] - '0');
+            fits = magnitude <= (std::numeric_limits<std::uint64_t>::max() - digit) / 10;
+            magnitude = magnitude * 10 + digit;
+        }
+        if (fits && !negative) return Value(magnitude);
+        if (fits && magnitude <= std::uint64_t{1} << 63)  // down to INT64_MIN, without overflow
+            return Value(magnitude == 0 ? std::int64_t{0} : -static_cast<std::int64_t>(magnitude - 1) - 1);
     }
+    Value v;
     v.type_ = Type::floating;  // a fraction, an exponent, or an integer beyond 64 bits
     v.text_ = std::string(text);
     return v;
