@@ -143,7 +143,7 @@ test('Jobs_RulesBroken_RejectedBeforeAnythingIsSent', async () => {
   await refused(jobs.update('j', { status: 'IN_PROGRESS', statusDetails: eleven }), 'limit_exceeded', /statusDetails has 11 pairs; AWS allows 10/);
   await refused(jobs.update('j', { status: 'IN_PROGRESS', statusDetails: { k: 5 } }), 'invalid_argument', /statusDetails "k" must be a string/);
   await refused(jobs.startNext({ stepTimeoutInMinutes: 10081 }), 'invalid_argument', /stepTimeoutInMinutes is 10081; AWS allows 1\.\.10080/);
-  await refused(jobs.startNext({ stepTimeout: 5 }), 'invalid_argument', /"stepTimeout" is not an option of startNext\(\)/);
+  await refused(jobs.startNext({ stepTimeout: 5 }), 'invalid_argument', /"stepTimeout" is not a field of StartNextPendingJobExecution/);
   await refused(jobs.describe(42), 'invalid_argument', /jobId must be a string/);
   await refused(jobs.list({ timeoutMs: -1 }), 'invalid_argument', /timeoutMs must be an integer/);
   assert.throws(() => client.jobs('bad/thing'), (e) => e.code === 'invalid_argument' && /thing name/.test(e.message));

@@ -2,13 +2,11 @@
 // iotlite::jobs::JobsClient on the mqtt::Client of bindings.cpp, like shadow_bindings.cpp. It
 // only binds: the API's limits, topics, subscriptions, tokens and timeouts are the C++ core's.
 //
-// Calling convention: abi.hpp's; the numbers JS sees are jobs_boundary.hpp's. A request's options
-// cross as one JSON object with AWS's field names (statusDetails, stepTimeoutInMinutes, ...),
-// read here with every field's type checked; answers cross as the JSON AWS sent.
+// Calling convention: abi.hpp's; the numbers JS sees are jobs_boundary.hpp's. A request's fields
+// cross as one JSON object with AWS's names (statusDetails, stepTimeoutInMinutes, ...), checked by
+// the core (JobsClient::request); answers cross as the JSON AWS sent.
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,7 +17,6 @@
 
 using iotlite::Errc;
 using iotlite::Error;
-using iotlite::Result;
 using namespace iotlite::jobs;
 using namespace iotlite::wasm;
 
@@ -28,72 +25,6 @@ namespace {
 struct JobsHandle {
     std::unique_ptr<JobsClient> jobs;
     JobsEvent event;
-};
-
-Error bad_option(const std::string& what) { return Error{Errc::invalid_argument, "jobs options: " + what}; }
-
-// The request's options: a JSON object with the fields `op` takes, each of its type.
-class Options {
-public:
-    explicit Options(std::string_view text) {
-        auto parsed = iotlite::shadow::parse_json(text.empty() ? std::string_view("{}") : text);
-        if (!parsed || !parsed.value().is_object()) {
-            error_ = bad_option("not a JSON object");
-            return;
-        }
-        json_ = std::move(parsed.value());
-    }
-    bool ok() const { return error_.message.empty(); }
-    const Error& error() const { return error_; }
-
-    // Refuses every field not in `allowed` (a typo would otherwise be silently ignored).
-    void only(std::initializer_list<const char*> allowed, const char* op) {
-        for (auto it = json_.begin(); ok() && it != json_.end(); ++it) {
-            bool known = false;
-            for (const char* a : allowed) known = known || it.key() == a;
-            if (!known) error_ = bad_option("\"" + it.key() + "\" is not an option of " + op);
-        }
-    }
-    template <class T>
-    void integer(const char* key, std::optional<T>& out) {
-        const auto it = json_.find(key);
-        if (!ok() || it == json_.end() || it->is_null()) return;
-        if (!it->is_number_integer()) error_ = bad_option(std::string("\"") + key + "\" must be an integer");
-        else out = it->template get<T>();
-    }
-    void boolean(const char* key, bool& out) {
-        const auto it = json_.find(key);
-        if (!ok() || it == json_.end() || it->is_null()) return;
-        if (!it->is_boolean()) error_ = bad_option(std::string("\"") + key + "\" must be true or false");
-        else out = it->get<bool>();
-    }
-    void details(std::optional<StatusDetails>& out) {
-        const auto it = json_.find("statusDetails");
-        if (!ok() || it == json_.end() || it->is_null()) return;
-        if (!it->is_object()) {
-            error_ = bad_option("\"statusDetails\" must be an object of strings");
-            return;
-        }
-        StatusDetails d;
-        for (auto e = it->begin(); e != it->end(); ++e) {
-            if (!e->is_string()) {
-                error_ = bad_option("statusDetails \"" + e.key() + "\" must be a string");
-                return;
-            }
-            d.emplace_back(e.key(), e->str());
-        }
-        out = std::move(d);
-    }
-    void status(JobStatus& out) {
-        const auto it = json_.find("status");
-        if (!ok()) return;
-        if (it == json_.end() || !it->is_string() || !parse_job_status(it->str(), out))
-            error_ = bad_option("\"status\" must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
-    }
-
-private:
-    iotlite::shadow::Json json_;
-    Error error_{Errc::invalid_argument, ""};
 };
 
 }  // namespace
@@ -130,69 +61,20 @@ double iot_jb_deadline(JobsHandle* j) {
     return d == UINT64_MAX ? -1.0 : static_cast<double>(d);
 }
 
-// Scratch: [job id (describe/update)][options JSON][clientToken (empty: generated)]. op: a
-// jobs::Operation. timeout_ms 0: the default. Returns the request id (> 0), or 0 with the rule the
-// request broke in the last error.
+// Scratch: [job id (describe/update)][the request's fields: a JSON object of AWS's names][clientToken
+// (empty: generated)]. op: a jobs::Operation. timeout_ms 0: the default. Returns the request id
+// (> 0), or 0 with the rule the request broke in the last error (the fields are checked by
+// JobsClient::request: their types, AWS's rules, and that `op` takes them).
 double iot_jb_request(JobsHandle* j, int op, std::uint32_t timeout_ms, double now) {
     Args args;
     const std::string_view job_id = args.next();
-    Options o(args.next());
-    const std::string token(args.next());
-    if (!o.ok()) return fail(o.error());
-    Result<std::uint32_t> r = 0u;
-    switch (static_cast<Operation>(op)) {
-        case Operation::get_pending: {
-            JobsRequestOptions options;
-            options.client_token = token;
-            options.timeout_ms = timeout_ms;
-            o.only({}, "list()");
-            if (!o.ok()) return fail(o.error());
-            r = j->jobs->get_pending(ms(now), options);
-            break;
-        }
-        case Operation::start_next: {
-            StartNextOptions options;
-            options.client_token = token;
-            options.timeout_ms = timeout_ms;
-            o.only({"statusDetails", "stepTimeoutInMinutes"}, "startNext()");
-            std::optional<StatusDetails> details;
-            o.details(details);
-            o.integer("stepTimeoutInMinutes", options.step_timeout_minutes);
-            if (!o.ok()) return fail(o.error());
-            if (details) options.status_details = std::move(*details);
-            r = j->jobs->start_next(ms(now), options);
-            break;
-        }
-        case Operation::describe: {
-            DescribeOptions options;
-            options.client_token = token;
-            options.timeout_ms = timeout_ms;
-            o.only({"executionNumber", "includeJobDocument"}, "describe()");
-            o.integer("executionNumber", options.execution_number);
-            o.boolean("includeJobDocument", options.include_job_document);
-            if (!o.ok()) return fail(o.error());
-            r = j->jobs->describe(job_id, ms(now), options);
-            break;
-        }
-        case Operation::update: {
-            UpdateOptions options;
-            options.client_token = token;
-            options.timeout_ms = timeout_ms;
-            o.only({"status", "statusDetails", "expectedVersion", "executionNumber", "stepTimeoutInMinutes",
-                    "includeJobExecutionState", "includeJobDocument"},
-                   "update()");
-            o.status(options.status);
-            o.details(options.status_details);
-            o.integer("expectedVersion", options.expected_version);
-            o.integer("executionNumber", options.execution_number);
-            o.integer("stepTimeoutInMinutes", options.step_timeout_minutes);
-            o.boolean("includeJobExecutionState", options.include_job_execution_state);
-            o.boolean("includeJobDocument", options.include_job_document);
-            if (!o.ok()) return fail(o.error());
-            r = j->jobs->update(job_id, options, ms(now));
-            break;
-        }
-    }
+    const std::string_view fields = args.next();
+    JobsRequestOptions options;
+    options.client_token = std::string(args.next());
+    options.timeout_ms = timeout_ms;
+    auto parsed = iotlite::shadow::parse_json(fields.empty() ? std::string_view("{}") : fields);
+    if (!parsed) return fail(Error{Errc::invalid_argument, "jobs options: " + parsed.error().message});
+    auto r = j->jobs->request(static_cast<Operation>(op), job_id, std::move(parsed).value(), options, ms(now));
     return r ? static_cast<double>(r.value()) : fail(r.error());
 }
 

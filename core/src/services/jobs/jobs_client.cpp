@@ -20,10 +20,78 @@ Result<void> check_step_timeout(const std::optional<std::int64_t>& minutes, bool
     return {};
 }
 
-Json details_json(const StatusDetails& details) {
+// statusDetails as the JSON object sent, checked first: a name given twice cannot be seen in the object.
+Result<Json> details_json(const StatusDetails& details) {
+    auto ok = validate_status_details(details);
+    if (!ok) return ok.error();
     Json out = Json::object();
     for (const auto& [key, value] : details) out[key] = value;
     return out;
+}
+
+// The request fields each operation takes (UpdateJobExecution, StartNextPendingJobExecution and
+// DescribeJobExecution in the Jobs device MQTT API), space-separated; clientToken is the client's.
+constexpr const char* kFieldsOf[] = {
+    "",                                              // get_pending
+    " statusDetails stepTimeoutInMinutes ",          // start_next
+    " executionNumber includeJobDocument ",          // describe
+    " status statusDetails stepTimeoutInMinutes expectedVersion executionNumber includeJobExecutionState includeJobDocument ",
+};
+constexpr const char* kApiOf[] = {"GetPendingJobExecutions", "StartNextPendingJobExecution", "DescribeJobExecution",
+                                  "UpdateJobExecution"};
+
+Error bad_field_type([[maybe_unused]] std::string_view field, [[maybe_unused]] const char* what) {
+    return make_error(Errc::invalid_argument, IOTLITE_TEXT("\"" + std::string(field) + "\" must be " + what));
+}
+
+// Checks `fields` (an object) for `op`: the fields it takes, each of its JSON type and AWS's rules
+// (job status a device may set, statusDetails, step timer); null members are dropped (absent).
+Result<void> check_fields(Operation op, Json& fields) {
+    const std::string_view allowed = kFieldsOf[static_cast<std::size_t>(op)];
+    for (auto it = fields.begin(); it != fields.end();) {
+        const std::string& name = it.key();
+        if (allowed.find(" " + name + " ") == std::string_view::npos)
+            return make_error(Errc::invalid_argument,
+                              IOTLITE_TEXT("\"" + services::one_line(name).substr(0, 64) + "\" is not a field of " +
+                                           kApiOf[static_cast<std::size_t>(op)]));
+        if (it->is_null()) {
+            const std::string dropped = name;
+            fields.erase(dropped);
+            it = fields.begin();  // erase() moved the members
+            continue;
+        }
+        if (name.rfind("include", 0) == 0 && !it->is_boolean()) return bad_field_type(name, "true or false");
+        if ((name == "expectedVersion" || name == "executionNumber" || name == "stepTimeoutInMinutes") &&
+            (!it->is_number_integer() || (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)))
+            return bad_field_type(name, "an integer");
+        ++it;
+    }
+    if (op == Operation::update) {
+        JobStatus status = JobStatus::queued;
+        const auto it = fields.find("status");
+        if (it == fields.end() || !it->is_string() || !parse_job_status(it->str(), status))
+            return bad_field_type("status", "one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
+        if (!device_may_set(status))
+            return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string("status ") + job_status_name(status) +
+                                                                   " cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, "
+                                                                   "SUCCEEDED, FAILED or REJECTED"));
+    }
+    const auto details = fields.find("statusDetails");
+    if (details != fields.end()) {
+        if (!details->is_object()) return bad_field_type("statusDetails", "an object of strings");
+        StatusDetails pairs;
+        for (auto e = details->begin(); e != details->end(); ++e) {
+            if (!e->is_string())
+                return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails \"" + services::one_line(e.key()).substr(0, 128) +
+                                                                       "\" must be a string"));
+            pairs.emplace_back(e.key(), e->str());
+        }
+        auto ok = validate_status_details(pairs);
+        if (!ok) return ok;
+    }
+    const auto step = fields.find("stepTimeoutInMinutes");
+    if (step != fields.end()) return check_step_timeout(step->get<std::int64_t>(), op == Operation::update);
+    return {};
 }
 
 // The error a rejection completes its request with: VersionMismatch is the optimistic-locking
@@ -60,53 +128,54 @@ JobsClient::JobsClient(mqtt::Client& client, JobsConfig config)
                                               config_.request_timeout_ms, config_.client_token_prefix}) {}
 
 Result<std::uint32_t> JobsClient::get_pending(std::uint64_t now_ms, const JobsRequestOptions& options) {
-    return start(Operation::get_pending, "", Json::object(), options, now_ms);
+    return request(Operation::get_pending, "", Json::object(), options, now_ms);
 }
 
 Result<std::uint32_t> JobsClient::start_next(std::uint64_t now_ms, const StartNextOptions& options) {
-    Json payload = Json::object();
+    Json fields = Json::object();
     if (!options.status_details.empty()) {
-        auto ok = validate_status_details(options.status_details);
-        if (!ok) return ok.error();
-        payload["statusDetails"] = details_json(options.status_details);
+        auto details = details_json(options.status_details);
+        if (!details) return details.error();
+        fields["statusDetails"] = std::move(details).value();
     }
-    auto step = check_step_timeout(options.step_timeout_minutes, false);
-    if (!step) return step.error();
-    if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
-    return start(Operation::start_next, "", std::move(payload), options, now_ms);
+    if (options.step_timeout_minutes) fields["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
+    return request(Operation::start_next, "", std::move(fields), options, now_ms);
 }
 
 Result<std::uint32_t> JobsClient::describe(std::string_view job_id, std::uint64_t now_ms, const DescribeOptions& options) {
-    auto valid = validate_job_id(job_id, true);
-    if (!valid) return valid.error();
-    Json payload = Json::object();
-    if (options.execution_number) payload["executionNumber"] = *options.execution_number;
-    payload["includeJobDocument"] = options.include_job_document;
-    return start(Operation::describe, job_id, std::move(payload), options, now_ms);
+    Json fields = Json::object();
+    if (options.execution_number) fields["executionNumber"] = *options.execution_number;
+    fields["includeJobDocument"] = options.include_job_document;
+    return request(Operation::describe, job_id, std::move(fields), options, now_ms);
 }
 
 Result<std::uint32_t> JobsClient::update(std::string_view job_id, const UpdateOptions& options, std::uint64_t now_ms) {
-    auto valid = validate_job_id(job_id, false);
-    if (!valid) return valid.error();
-    if (!device_may_set(options.status))
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string("status ") + job_status_name(options.status) +
-                                                               " cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, "
-                                                               "SUCCEEDED, FAILED or REJECTED"));
-    Json payload = Json::object();
-    payload["status"] = job_status_name(options.status);
+    Json fields = Json::object();
+    fields["status"] = job_status_name(options.status);
     if (options.status_details) {
-        auto ok = validate_status_details(*options.status_details);
-        if (!ok) return ok.error();
-        payload["statusDetails"] = details_json(*options.status_details);
+        auto details = details_json(*options.status_details);
+        if (!details) return details.error();
+        fields["statusDetails"] = std::move(details).value();
     }
-    auto step = check_step_timeout(options.step_timeout_minutes, true);
-    if (!step) return step.error();
-    if (options.step_timeout_minutes) payload["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
-    if (options.expected_version) payload["expectedVersion"] = *options.expected_version;
-    if (options.execution_number) payload["executionNumber"] = *options.execution_number;
-    if (options.include_job_execution_state) payload["includeJobExecutionState"] = true;
-    if (options.include_job_document) payload["includeJobDocument"] = true;
-    return start(Operation::update, job_id, std::move(payload), options, now_ms);
+    if (options.step_timeout_minutes) fields["stepTimeoutInMinutes"] = *options.step_timeout_minutes;
+    if (options.expected_version) fields["expectedVersion"] = *options.expected_version;
+    if (options.execution_number) fields["executionNumber"] = *options.execution_number;
+    if (options.include_job_execution_state) fields["includeJobExecutionState"] = true;
+    if (options.include_job_document) fields["includeJobDocument"] = true;
+    return request(Operation::update, job_id, std::move(fields), options, now_ms);
+}
+
+Result<std::uint32_t> JobsClient::request(Operation op, std::string_view job_id, Json fields, const JobsRequestOptions& options,
+                                          std::uint64_t now_ms) {
+    if (op == Operation::describe || op == Operation::update) {
+        auto valid = validate_job_id(job_id, op == Operation::describe);
+        if (!valid) return valid.error();
+    }
+    if (!fields.is_object()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("the request's fields must be a JSON object"));
+    auto ok = check_fields(op, fields);
+    if (!ok) return ok.error();
+    if (op == Operation::describe && !fields.contains("includeJobDocument")) fields["includeJobDocument"] = true;
+    return start(op, job_id, std::move(fields), options, now_ms);
 }
 
 Result<std::uint32_t> JobsClient::start(Operation op, std::string_view job_id, Json payload, const JobsRequestOptions& options,
