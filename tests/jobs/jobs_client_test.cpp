@@ -170,6 +170,48 @@ TEST(JobsClient, Update_RulesBroken_RefusedLocallyNothingSent) {
     EXPECT_EQ(rig.jobs->in_flight(), 0u);
 }
 
+// The request's fields as one JSON object (what the browser package sends): each checked for the
+// operation, its JSON type and AWS's rules before anything is sent; null is "absent".
+TEST(JobsClient, RequestFields_CheckedForTheOperationTypeAndRule) {
+    JobsRig rig;
+    const auto refused = [&](jb::Operation op, const char* job, const char* fields, Errc code, const std::string& message) {
+        auto r = rig.jobs->request(op, job, J(fields), {}, rig.now);
+        rig.pump();
+        ASSERT_FALSE(r.ok()) << fields;
+        EXPECT_EQ(r.error().code, code) << fields;
+        EXPECT_EQ(r.error().message, message) << fields;
+    };
+    using Op = jb::Operation;
+    refused(Op::start_next, "", R"({"stepTimeout":5})", Errc::invalid_argument, R"("stepTimeout" is not a field of StartNextPendingJobExecution)");
+    refused(Op::get_pending, "", R"({"status":"IN_PROGRESS"})", Errc::invalid_argument, R"("status" is not a field of GetPendingJobExecutions)");
+    refused(Op::describe, "j1", R"({"expectedVersion":1})", Errc::invalid_argument, R"("expectedVersion" is not a field of DescribeJobExecution)");
+    refused(Op::update, "j1", R"({"status":"IN_PROGRESS","expectedVersion":"2"})", Errc::invalid_argument, R"("expectedVersion" must be an integer)");
+    refused(Op::update, "j1", R"({"status":"IN_PROGRESS","executionNumber":1.5})", Errc::invalid_argument, R"("executionNumber" must be an integer)");
+    refused(Op::update, "j1", R"({"status":"IN_PROGRESS","expectedVersion":9223372036854775808})", Errc::invalid_argument,
+            R"("expectedVersion" must be an integer)");
+    refused(Op::describe, "j1", R"({"includeJobDocument":1})", Errc::invalid_argument, R"("includeJobDocument" must be true or false)");
+    refused(Op::update, "j1", R"({})", Errc::invalid_argument, R"("status" must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED)");
+    refused(Op::update, "j1", R"({"status":"CANCELED"})", Errc::invalid_argument,
+            "status CANCELED cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, SUCCEEDED, FAILED or REJECTED");
+    refused(Op::update, "j1", R"({"status":"FAILED","statusDetails":{"k":5}})", Errc::invalid_argument, R"(statusDetails "k" must be a string)");
+    refused(Op::update, "j1", R"({"status":"FAILED","statusDetails":["k"]})", Errc::invalid_argument, R"("statusDetails" must be an object of strings)");
+    // A number beyond 32 bits is checked as itself, not cut to 1 (2^32 + 1).
+    refused(Op::start_next, "", R"({"stepTimeoutInMinutes":4294967297})", Errc::invalid_argument,
+            "stepTimeoutInMinutes is 4294967297; AWS allows 1..10080 (7 days)");
+    refused(Op::update, "$next", R"({"status":"FAILED"})", Errc::invalid_argument, "job id has a character outside [a-zA-Z0-9_-] at offset 0");
+    EXPECT_TRUE(rig.sent.empty());
+    EXPECT_EQ(rig.jobs->in_flight(), 0u);
+
+    // null is absent; describe asks for the job document unless told otherwise.
+    ASSERT_TRUE(rig.jobs->request(Op::describe, "j1", J(R"({"executionNumber":null})"), {}, rig.now).ok());
+    rig.pump();
+    rig.grant_last();
+    const jb::Json sent = rig.last_request();
+    EXPECT_EQ(sent.size(), 2u) << sent.dump();
+    EXPECT_EQ(sent["includeJobDocument"], jb::Json(true));
+    EXPECT_FALSE(sent.contains("executionNumber"));
+}
+
 TEST(JobsClient, Rejected_VersionMismatch_ConflictWithAwsCode_OtherCodesServerError) {
     JobsRig rig;
     jb::UpdateOptions options;

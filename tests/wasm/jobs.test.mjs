@@ -143,6 +143,9 @@ test('Jobs_RulesBroken_RejectedBeforeAnythingIsSent', async () => {
   await refused(jobs.update('j', { status: 'IN_PROGRESS', statusDetails: eleven }), 'limit_exceeded', /statusDetails has 11 pairs; AWS allows 10/);
   await refused(jobs.update('j', { status: 'IN_PROGRESS', statusDetails: { k: 5 } }), 'invalid_argument', /statusDetails "k" must be a string/);
   await refused(jobs.startNext({ stepTimeoutInMinutes: 10081 }), 'invalid_argument', /stepTimeoutInMinutes is 10081; AWS allows 1\.\.10080/);
+  // Checked as the number it is, not cut to 32 bits (2^32 + 1 once became 1).
+  await refused(jobs.startNext({ stepTimeoutInMinutes: 2 ** 32 + 1 }), 'invalid_argument', /stepTimeoutInMinutes is 4294967297; AWS allows/);
+  await refused(jobs.update('j', { status: 'IN_PROGRESS', expectedVersion: '2' }), 'invalid_argument', /"expectedVersion" must be an integer/);
   await refused(jobs.startNext({ stepTimeout: 5 }), 'invalid_argument', /"stepTimeout" is not a field of StartNextPendingJobExecution/);
   await refused(jobs.describe(42), 'invalid_argument', /jobId must be a string/);
   await refused(jobs.list({ timeoutMs: -1 }), 'invalid_argument', /timeoutMs must be an integer/);
