@@ -4,7 +4,7 @@
 // shadow-only app does not download the Jobs code.
 import names from './wasm-names-services.js';
 import { instantiate } from './engine.js';
-import { IotClient as ShadowIotClient } from './shadow.js';
+import { ShadowClient } from './shadow_client.js';
 import { IotError, asIotError } from './errors.js';
 import { ServiceHub } from './service_hub.js';
 import { JobsHub, Jobs, isTerminalJobStatus, isDeviceJobStatus } from './jobs.js';
@@ -26,7 +26,7 @@ export function init(options) {
 }
 
 // IotClient with shadow() and jobs(): created on iotlite-services.wasm.
-export class IotClient extends ShadowIotClient {
+export class IotClient extends ShadowClient {
   #jobs = new Map();  // thing -> JobsHub
 
   static async create(options) {
