@@ -203,23 +203,25 @@ Result<std::uint32_t> JobsClient::start(Operation op, std::string_view job_id, J
 }
 
 void JobsClient::keep_job_subscribed(const std::string& key, std::uint64_t now_ms) {
-    const auto known = std::find(job_keys_.begin(), job_keys_.end(), key);
-    if (known != job_keys_.end()) job_keys_.erase(known);
+    for (std::size_t i = 0; i < job_keys_.size(); ++i) {
+        if (job_keys_[i] == key) job_keys_.erase(job_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     job_keys_.push_back(key);  // most recently used last
     trim_job_subscriptions(now_ms);
 }
 
 void JobsClient::trim_job_subscriptions(std::uint64_t now_ms) {
     // Subscriptions the tracker forgot (refused by a SUBACK, the client closed for good).
-    job_keys_.erase(std::remove_if(job_keys_.begin(), job_keys_.end(), [&](const std::string& key) { return !tracker_.subscribed(key); }),
-                    job_keys_.end());
+    for (std::size_t i = job_keys_.size(); i-- > 0;) {
+        if (!tracker_.subscribed(job_keys_[i])) job_keys_.erase(job_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     // Beyond the bound, drop the oldest subscriptions no request waits on, keeping the newest (an
     // unsubscribe the engine cannot send now, e.g. offline, keeps it for a later turn). Run after
     // each request's end too: jobs whose requests were pending when a new one came are released
     // once they are idle.
-    for (auto it = job_keys_.begin(); job_keys_.size() > config_.max_job_subscriptions && it + 1 != job_keys_.end();) {
-        if (tracker_.unsubscribe(*it, now_ms)) it = job_keys_.erase(it);
-        else ++it;
+    for (std::size_t i = 0; job_keys_.size() > config_.max_job_subscriptions && i + 1 < job_keys_.size();) {
+        if (tracker_.unsubscribe(job_keys_[i], now_ms)) job_keys_.erase(job_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+        else ++i;
     }
 }
 
@@ -251,7 +253,7 @@ void JobsClient::subscription_done(const std::string& key, bool granted, const E
 }
 
 void JobsClient::on_message(const mqtt::Message& message, const ParsedTopic& topic) {
-    std::string payload(message.payload.begin(), message.payload.end());
+    std::string payload(reinterpret_cast<const char*>(message.payload.data()), message.payload.size());
     auto emit_error = [&]([[maybe_unused]] const Error& error) {
         JobsEvent out;
         out.type = JobsEvent::Type::error;

@@ -172,7 +172,7 @@ void ShadowClient::subscription_done(const std::string& key, bool granted, const
 void ShadowClient::on_message(const mqtt::Message& message) {
     ParsedTopic topic;
     if (!parse_shadow_topic(message.topic, topic)) return;
-    std::string payload(message.payload.begin(), message.payload.end());
+    std::string payload(reinterpret_cast<const char*>(message.payload.data()), message.payload.size());
     auto emit_error = [&]([[maybe_unused]] const Error& error) {
         ShadowEvent out;
         out.type = ShadowEvent::Type::error;
