@@ -2,21 +2,25 @@
 
 #include <limits>
 #include <utility>
+#include "../mqtt/format.hpp"
 
 namespace iotlite::services {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 constexpr std::size_t kMaxCounterDigits = 20;  // UINT64_MAX
 }  // namespace
 
 Result<void> validate_client_token(std::string_view token) {
-    if (token.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken is empty; it needs 1..64 bytes"));
+    if (token.empty()) return fmt::fail<void>(Errc::invalid_argument, "clientToken is empty; it needs 1..64 bytes");
     if (token.size() > max_client_token_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("clientToken has " + std::to_string(token.size()) + " bytes; AWS allows 64"));
+        return fmt::fail<void>(Errc::limit_exceeded, "clientToken has % bytes; AWS allows 64", token.size());
     for (std::size_t i = 0; i < token.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(token[i]);
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset " + std::to_string(i)));
+            return fmt::fail<void>(Errc::invalid_argument,
+                                   "clientToken must be printable ASCII without '\"' or '\\'; bad byte at offset %", i);
     }
     return {};
 }
@@ -40,16 +44,17 @@ Result<std::string> token_prefix(std::string configured, std::string_view client
         configured += '-';
     }
     if (configured.size() + kMaxCounterDigits > max_client_token_bytes)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("client_token_prefix has " + std::to_string(configured.size()) +
-                                                               " bytes; at most 44 leave room for the counter in a 64-byte clientToken"));
+        return fmt::fail<std::string>(Errc::invalid_argument,
+                                      "client_token_prefix has % bytes; at most 44 leave room for the counter in a 64-byte clientToken",
+                                      configured.size());
     auto ok = validate_client_token(configured);
-    if (!ok) return make_error(ok.error().code, IOTLITE_TEXT("client_token_prefix: " + ok.error().message));
+    if (!ok) return fmt::fail<std::string>(ok.error().code, "client_token_prefix: %", ok.error().message);
     return configured;
 }
 
 Result<void> RequestTracker::check(const RequestTrackerConfig& config) {
-    if (config.max_in_flight == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight must be > 0"));
-    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
+    if (config.max_in_flight == 0) return fmt::fail<void>(Errc::invalid_argument, "max_in_flight must be > 0");
+    if (config.request_timeout_ms == 0) return fmt::fail<void>(Errc::invalid_argument, "request_timeout_ms must be > 0");
     return {};
 }
 
@@ -75,7 +80,7 @@ Result<std::string> RequestTracker::make_token(const std::string& given) {
         auto valid = validate_client_token(given);
         if (!valid) return valid.error();
         if (token_in_use(given))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT("clientToken '" + given + "' is already used by a request in flight"));
+            return fmt::fail<std::string>(Errc::invalid_argument, "clientToken '%' is already used by a request in flight", given);
         return given;
     }
     std::string token;
@@ -87,9 +92,8 @@ Result<std::string> RequestTracker::make_token(const std::string& given) {
 
 Result<void> RequestTracker::check_room() const {
     if (requests_.size() < config_.max_in_flight) return {};
-    return make_error(Errc::queue_full, IOTLITE_TEXT(std::to_string(requests_.size()) + " " + config_.service +
-                                                     " requests are in flight; " + config_.in_flight_rule +
-                                                     ": wait for one to complete"));
+    return fmt::fail<void>(Errc::queue_full, "% % requests are in flight; %: wait for one to complete", requests_.size(),
+                           config_.service, config_.in_flight_rule);
 }
 
 Result<void> RequestTracker::subscribe(const std::string& key, const std::vector<std::string>& filters, std::uint64_t now_ms) {
@@ -111,8 +115,8 @@ Result<void> RequestTracker::unsubscribe(const std::string& key, std::uint64_t n
     if (!sub) return {};
     for (const auto& request : requests_) {
         if (request.response_key == key)
-            return make_error(Errc::invalid_state, IOTLITE_TEXT("a " + std::string(config_.service) + " " + request.verb +
-                                                                " request still waits for its answer on '" + key + "'"));
+            return fmt::fail<void>(Errc::invalid_state, "a % % request still waits for its answer on '%'", config_.service,
+                                   request.verb, key);
     }
     auto op = client_.unsubscribe(sub->filters, now_ms);
     if (!op) return op.error();
@@ -137,8 +141,8 @@ Result<std::uint32_t> RequestTracker::start(TrackedRequest&& request, const std:
     auto room = check_room();
     if (!room) return room.error();
     if (!request.client_token.empty() && token_in_use(request.client_token))
-        return make_error(Errc::invalid_argument,
-                          IOTLITE_TEXT("clientToken '" + request.client_token + "' is already used by a request in flight"));
+        return fmt::fail<std::uint32_t>(Errc::invalid_argument, "clientToken '%' is already used by a request in flight",
+                                        request.client_token);
     auto sub = subscribe(request.response_key, response_filters, now_ms);
     if (!sub) return sub.error();
 
@@ -182,9 +186,10 @@ void RequestTracker::on_suback(Subscription& sub, const mqtt::Event& event, std:
     }
     if (!refused.empty()) {
         subscriptions_.remove(&sub);  // a later request tries again
-        const Error error = make_error(Errc::server_error, IOTLITE_TEXT("the broker refused the subscription to '" + refused +
-                                                                        "' (SUBACK 0x80); check that the policy allows "
-                                                                        "iot:Subscribe and iot:Receive on it"));
+        const Error error = fmt::error_fmt(Errc::server_error,
+                                           "the broker refused the subscription to '%' (SUBACK 0x80); check that the policy "
+                                           "allows iot:Subscribe and iot:Receive on it",
+                                           refused);
         owner_.subscription_done(key, false, error);
         for (auto it = requests_.begin(); it != requests_.end();) {
             TrackedRequest& request = *it;
@@ -256,8 +261,8 @@ bool RequestTracker::on_event(const mqtt::Event& event, std::uint64_t now_ms) {
             if (client_.state() == mqtt::State::closed) {
                 subscriptions_.clear();
                 while (!requests_.empty())
-                    fail(requests_.front(), make_error(Errc::closed, IOTLITE_TEXT(std::string("the MQTT client closed before the ") +
-                                                                  config_.service + " response arrived")));
+                    fail(requests_.front(), fmt::error_fmt(Errc::closed, "the MQTT client closed before the % response arrived",
+                                                           config_.service));
             }
             break;
         default:
@@ -272,10 +277,8 @@ void RequestTracker::on_tick(std::uint64_t now_ms) {
         TrackedRequest& r = *it;
         ++it;  // before `r` goes
         if (r.deadline_ms > now_ms) continue;
-        fail(r, make_error(Errc::timeout, IOTLITE_TEXT(std::string("no response to ") + config_.service + " " + r.verb +
-                                                       " (clientToken '" + r.client_token + "') within " +
-                                                       std::to_string(r.timeout_ms) + " ms" +
-                                                       (r.sent ? "" : "; the SUBACK for its response topics never came"))));
+        fail(r, fmt::error_fmt(Errc::timeout, "no response to % % (clientToken '%') within % ms%", config_.service, r.verb,
+                               r.client_token, r.timeout_ms, (r.sent ? "" : "; the SUBACK for its response topics never came")));
     }
 }
 

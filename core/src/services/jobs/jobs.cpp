@@ -3,8 +3,12 @@
 #include <cstdint>
 
 #include "iotlite/mqtt/topic.hpp"
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::jobs {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::string_view kThings = "$aws/things/";
@@ -15,7 +19,7 @@ constexpr const char* kStatusNames[] = {"QUEUED", "IN_PROGRESS", "SUCCEEDED", "F
 bool id_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
 
 Error bad_field([[maybe_unused]] const char* field, [[maybe_unused]] const char* what) {
-    return make_error(Errc::protocol_error, IOTLITE_TEXT(std::string("jobs answer: \"") + field + "\" " + what));
+    return fmt::error_fmt(Errc::protocol_error, "jobs answer: \"%\" %", field, what);
 }
 
 // An optional integer field: absent or null leaves `out` alone.
@@ -126,7 +130,7 @@ Result<void> read_state(const Json& object, JobExecutionState& out) {
 }
 
 Result<void> read_common(const Json& payload, Answer& answer) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("jobs answer is not a JSON object"));
+    if (!payload.is_object()) return fmt::fail<void>(Errc::protocol_error, "jobs answer is not a JSON object");
     Result<void> ok = read_string(payload, "clientToken", answer.client_token);
     if (ok) ok = read_int(payload, "timestamp", answer.timestamp);
     return ok;
@@ -165,43 +169,42 @@ const char* operation_name(Operation op) {
 
 Result<void> validate_job_id(std::string_view job_id, bool allow_next) {
     if (allow_next && job_id == "$next") return {};
-    if (job_id.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("job id is empty; AWS requires 1..64 characters"));
+    if (job_id.empty()) return fmt::fail<void>(Errc::invalid_argument, "job id is empty; AWS requires 1..64 characters");
     if (job_id.size() > limits::max_job_id_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("job id has " + std::to_string(job_id.size()) + " bytes; AWS allows 64"))
-            .with_rule("jobs.job_id", limits::max_job_id_bytes, static_cast<std::uint32_t>(job_id.size()));
+        return fmt::fail_rule<void>({"jobs.job_id", limits::max_job_id_bytes, static_cast<std::uint32_t>(job_id.size())},
+                                    Errc::limit_exceeded, "job id has % bytes; AWS allows 64", job_id.size());
     for (std::size_t i = 0; i < job_id.size(); ++i) {
         if (!id_char(job_id[i]))
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("job id has a character outside [a-zA-Z0-9_-] at offset " + std::to_string(i)));
+            return fmt::fail<void>(Errc::invalid_argument, "job id has a character outside [a-zA-Z0-9_-] at offset %", i);
     }
     return {};
 }
 
 Result<void> validate_status_details(const StatusDetails& details) {
     if (details.size() > limits::max_status_details)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails has " + std::to_string(details.size()) +
-                                                             " pairs; AWS allows " + std::to_string(limits::max_status_details)))
-            .with_rule("jobs.status_details", limits::max_status_details, static_cast<std::uint32_t>(details.size()));
+        return fmt::fail_rule<void>({"jobs.status_details", limits::max_status_details, static_cast<std::uint32_t>(details.size())},
+                                    Errc::limit_exceeded, "statusDetails has % pairs; AWS allows %", details.size(),
+                                    limits::max_status_details);
     for (auto pair = details.begin(); pair != details.end(); ++pair) {
         const std::string& key = pair->first;
         const std::string& value = pair->second;
         for (auto earlier = details.begin(); earlier != pair; ++earlier) {
             if (earlier->first == key)
-                return make_error(Errc::invalid_argument,
-                                  IOTLITE_TEXT("statusDetails key '" + key.substr(0, 128) + "' is given twice; a JSON object holds a name once"));
+                return fmt::fail<void>(Errc::invalid_argument,
+                                       "statusDetails key '%' is given twice; a JSON object holds a name once", key.substr(0, 128));
         }
         if (key.empty() || key.size() > limits::max_status_detail_key_bytes)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails key of " + std::to_string(key.size()) +
-                                                                 " bytes; AWS allows 1..128"))
-                .with_rule("jobs.status_detail_key", limits::max_status_detail_key_bytes, static_cast<std::uint32_t>(key.size()));
+            return fmt::fail_rule<void>({"jobs.status_detail_key", limits::max_status_detail_key_bytes,
+                                         static_cast<std::uint32_t>(key.size())},
+                                        Errc::limit_exceeded, "statusDetails key of % bytes; AWS allows 1..128", key.size());
         for (char c : key) {
             if (!id_char(c) && c != ':')
-                return make_error(Errc::invalid_argument,
-                                  IOTLITE_TEXT("statusDetails key '" + key + "' has a character outside [a-zA-Z0-9:_-]"));
+                return fmt::fail<void>(Errc::invalid_argument, "statusDetails key '%' has a character outside [a-zA-Z0-9:_-]", key);
         }
-        if (value.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key + "' is empty; AWS requires 1..1024 characters"));
+        if (value.empty()) return fmt::fail<void>(Errc::invalid_argument,
+                                                  "statusDetails value of '%' is empty; AWS requires 1..1024 characters", key);
         if (!mqtt::is_valid_mqtt_utf8(value))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key + "' is not valid UTF-8"));
+            return fmt::fail<void>(Errc::invalid_argument, "statusDetails value of '%' is not valid UTF-8", key);
         std::size_t chars = 0;
         for (std::size_t i = 0; i < value.size(); ++i) {
             const unsigned char c = static_cast<unsigned char>(value[i]);
@@ -209,13 +212,14 @@ Result<void> validate_status_details(const StatusDetails& details) {
             // Control characters (Unicode category Cc): C0, DEL, and C1 (U+0080..U+009F = C2 80..C2 9F).
             const bool c1 = c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) <= 0x9F;
             if (c < 0x20 || c == 0x7F || c1)
-                return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails value of '" + key +
-                                                                       "' has a control character at offset " + std::to_string(i)));
+                return fmt::fail<void>(Errc::invalid_argument, "statusDetails value of '%' has a control character at offset %",
+                                       key, i);
         }
         if (chars > limits::max_status_detail_value_chars)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("statusDetails value of '" + key + "' has " + std::to_string(chars) +
-                                                                 " characters; AWS allows 1024"))
-                .with_rule("jobs.status_detail_value", limits::max_status_detail_value_chars, static_cast<std::uint32_t>(chars));
+            return fmt::fail_rule<void>({"jobs.status_detail_value", limits::max_status_detail_value_chars,
+                                         static_cast<std::uint32_t>(chars)},
+                                        Errc::limit_exceeded, "statusDetails value of '%' has % characters; AWS allows 1024", key,
+                                        chars);
     }
     return {};
 }
@@ -322,7 +326,7 @@ Result<Answer> parse_notify(const Json& payload, bool next) {
 }
 
 Result<Rejection> parse_rejection(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("jobs rejection is not a JSON object"));
+    if (!payload.is_object()) return fmt::fail<Rejection>(Errc::protocol_error, "jobs rejection is not a JSON object");
     Rejection r;
     Result<void> ok = read_string(payload, "code", r.code);
     if (ok) ok = read_string(payload, "message", r.message);

@@ -4,8 +4,12 @@
 #include <utility>
 
 #include "iotlite/services/shadow/names.hpp"
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::jobs {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far below AWS's 50 per connection
@@ -14,9 +18,9 @@ constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far belo
 Result<void> check_step_timeout(const std::optional<std::int64_t>& minutes, bool allow_end) {
     if (!minutes || (allow_end && *minutes == -1)) return {};
     if (*minutes < 1 || *minutes > static_cast<std::int64_t>(limits::max_step_timeout_minutes))
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("stepTimeoutInMinutes is " + std::to_string(*minutes) +
-                                                               "; AWS allows 1..10080 (7 days)" + (allow_end ? " or -1" : "")))
-            .with_rule("jobs.step_timeout", limits::max_step_timeout_minutes, static_cast<std::uint32_t>(*minutes));
+        return fmt::fail_rule<void>({"jobs.step_timeout", limits::max_step_timeout_minutes, static_cast<std::uint32_t>(*minutes)},
+                                    Errc::invalid_argument, "stepTimeoutInMinutes is %; AWS allows 1..10080 (7 days)%",
+                                    std::to_string(*minutes), (allow_end ? " or -1" : ""));
     return {};
 }
 
@@ -41,7 +45,7 @@ constexpr const char* kApiOf[] = {"GetPendingJobExecutions", "StartNextPendingJo
                                   "UpdateJobExecution"};
 
 Error bad_field_type([[maybe_unused]] std::string_view field, [[maybe_unused]] const char* what) {
-    return make_error(Errc::invalid_argument, IOTLITE_TEXT("\"" + std::string(field) + "\" must be " + what));
+    return fmt::error_fmt(Errc::invalid_argument, "\"%\" must be %", field, what);
 }
 
 // Checks `fields` (an object) for `op`: the fields it takes, each of its JSON type and AWS's rules
@@ -51,9 +55,8 @@ Result<void> check_fields(Operation op, Json& fields) {
     for (auto it = fields.begin(); it != fields.end();) {
         const std::string& name = it.key();
         if (allowed.find(" " + name + " ") == std::string_view::npos)
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("\"" + services::one_line(name).substr(0, 64) + "\" is not a field of " +
-                                           kApiOf[static_cast<std::size_t>(op)]));
+            return fmt::fail<void>(Errc::invalid_argument, "\"%\" is not a field of %", services::one_line(name).substr(0, 64),
+                                   kApiOf[static_cast<std::size_t>(op)]);
         if (it->is_null()) {
             const std::string dropped = name;
             fields.erase(dropped);
@@ -72,9 +75,10 @@ Result<void> check_fields(Operation op, Json& fields) {
         if (it == fields.end() || !it->is_string() || !parse_job_status(it->str(), status))
             return bad_field_type("status", "one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
         if (!device_may_set(status))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string("status ") + job_status_name(status) +
-                                                                   " cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, "
-                                                                   "SUCCEEDED, FAILED or REJECTED"));
+            return fmt::fail<void>(Errc::invalid_argument,
+                                   "status % cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, SUCCEEDED, FAILED "
+                                   "or REJECTED",
+                                   job_status_name(status));
     }
     const auto details = fields.find("statusDetails");
     if (details != fields.end()) {
@@ -82,8 +86,8 @@ Result<void> check_fields(Operation op, Json& fields) {
         StatusDetails pairs;
         for (auto e = details->begin(); e != details->end(); ++e) {
             if (!e->is_string())
-                return make_error(Errc::invalid_argument, IOTLITE_TEXT("statusDetails \"" + services::one_line(e.key()).substr(0, 128) +
-                                                                       "\" must be a string"));
+                return fmt::fail<void>(Errc::invalid_argument, "statusDetails \"%\" must be a string",
+                                       services::one_line(e.key()).substr(0, 128));
             pairs.emplace_back(e.key(), e->str());
         }
         auto ok = validate_status_details(pairs);
@@ -97,9 +101,9 @@ Result<void> check_fields(Operation op, Json& fields) {
 // The error a rejection completes its request with: VersionMismatch is the optimistic-locking
 // conflict (like the shadow's 409); every other code is the service refusing.
 Error rejection_error([[maybe_unused]] Operation op, [[maybe_unused]] const Rejection& r) {
-    return make_error(r.code == "VersionMismatch" ? Errc::conflict : Errc::server_error,
-                      IOTLITE_TEXT(std::string("jobs ") + operation_name(op) + " rejected: " + services::one_line(r.code) +
-                                   (r.message.empty() ? "" : " " + services::one_line(r.message))));
+    return fmt::error_fmt(r.code == "VersionMismatch" ? Errc::conflict : Errc::server_error, "jobs % rejected: %%",
+                          operation_name(op), services::one_line(r.code),
+                          (r.message.empty() ? "" : " " + services::one_line(r.message)));
 }
 
 }  // namespace
@@ -108,12 +112,16 @@ Result<std::unique_ptr<JobsClient>> JobsClient::create(mqtt::Client& client, Job
     auto thing = shadow::validate_thing_name(config.thing_name);
     if (!thing) return thing.error();
     if (config.max_in_flight == 0 || config.max_in_flight > 10)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight is " + std::to_string(config.max_in_flight) +
-                                                               "; 1..10 jobs requests may be in flight"));
-    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
+        return fmt::fail<std::unique_ptr<JobsClient>>(Errc::invalid_argument,
+                                                      "max_in_flight is %; 1..10 jobs requests may be in flight",
+                                                      config.max_in_flight);
+    if (config.request_timeout_ms == 0) return fmt::fail<std::unique_ptr<JobsClient>>(Errc::invalid_argument,
+            "request_timeout_ms must be > 0");
     if (config.max_job_subscriptions == 0 || config.max_job_subscriptions > kMaxJobSubscriptions)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_job_subscriptions is " + std::to_string(config.max_job_subscriptions) +
-                                                               "; 1..8 keeps the connection far below AWS's 50 subscriptions"));
+        return fmt::fail<std::unique_ptr<JobsClient>>(Errc::invalid_argument,
+                                                      "max_job_subscriptions is %; 1..8 keeps the connection far below AWS's 50 "
+                                                      "subscriptions",
+                                                      config.max_job_subscriptions);
     auto prefix = services::token_prefix(std::move(config.client_token_prefix), client.config().client_id);
     if (!prefix) return prefix.error();
     config.client_token_prefix = std::move(prefix.value());
@@ -171,7 +179,7 @@ Result<std::uint32_t> JobsClient::request(Operation op, std::string_view job_id,
         auto valid = validate_job_id(job_id, op == Operation::describe);
         if (!valid) return valid.error();
     }
-    if (!fields.is_object()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("the request's fields must be a JSON object"));
+    if (!fields.is_object()) return fmt::fail<std::uint32_t>(Errc::invalid_argument, "the request's fields must be a JSON object");
     auto ok = check_fields(op, fields);
     if (!ok) return ok.error();
     if (op == Operation::describe && !fields.contains("includeJobDocument")) fields["includeJobDocument"] = true;
@@ -257,7 +265,7 @@ void JobsClient::on_message(const mqtt::Message& message, const ParsedTopic& top
     auto emit_error = [&]([[maybe_unused]] const Error& error) {
         JobsEvent out;
         out.type = JobsEvent::Type::error;
-        out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
+        out.error = fmt::error_fmt(Errc::protocol_error, "message on '%': %", message.topic, error.message);
         out.payload = std::move(payload);
         events_.push(std::move(out));
     };

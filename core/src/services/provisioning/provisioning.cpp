@@ -1,8 +1,12 @@
 #include "iotlite/services/provisioning/provisioning.hpp"
 
 #include "iotlite/services/shadow/names.hpp"
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::provisioning {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::string_view kCreate = "$aws/certificates/create/json";
@@ -18,7 +22,7 @@ bool template_char(char c) {
 bool hex_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 Error bad_field([[maybe_unused]] const char* field, [[maybe_unused]] const std::string& what) {
-    return make_error(Errc::protocol_error, IOTLITE_TEXT(std::string("provisioning answer: \"") + field + "\" " + what));
+    return fmt::error_fmt(Errc::protocol_error, "provisioning answer: \"%\" %", field, what);
 }
 
 // A required string field of 1..max bytes; the error names the field and the size, not the value.
@@ -51,47 +55,48 @@ const char* operation_name(Operation op) {
 }
 
 Result<void> validate_template_name(std::string_view name) {
-    if (name.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("template name is empty; AWS requires 1..36 characters"));
+    if (name.empty()) return fmt::fail<void>(Errc::invalid_argument, "template name is empty; AWS requires 1..36 characters");
     if (name.size() > limits::max_template_name_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("template name has " + std::to_string(name.size()) + " bytes; AWS allows 36"))
-            .with_rule("provisioning.template_name", limits::max_template_name_bytes, static_cast<std::uint32_t>(name.size()));
+        return fmt::fail_rule<void>({"provisioning.template_name", limits::max_template_name_bytes,
+                                     static_cast<std::uint32_t>(name.size())},
+                                    Errc::limit_exceeded, "template name has % bytes; AWS allows 36", name.size());
     for (std::size_t i = 0; i < name.size(); ++i) {
         if (!template_char(name[i]))
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("template name has a character outside [0-9A-Za-z_-] at offset " + std::to_string(i)));
+            return fmt::fail<void>(Errc::invalid_argument, "template name has a character outside [0-9A-Za-z_-] at offset %", i);
     }
     return {};
 }
 
 Result<void> validate_csr(std::string_view csr_pem) {
-    if (csr_pem.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("certificate signing request is empty"));
+    if (csr_pem.empty()) return fmt::fail<void>(Errc::invalid_argument, "certificate signing request is empty");
     if (csr_pem.size() > limits::max_csr_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("certificate signing request has " + std::to_string(csr_pem.size()) +
-                                                             " bytes; AWS allows 4096"))
-            .with_rule("provisioning.csr", limits::max_csr_bytes, static_cast<std::uint32_t>(csr_pem.size()));
+        return fmt::fail_rule<void>({"provisioning.csr", limits::max_csr_bytes, static_cast<std::uint32_t>(csr_pem.size())},
+                                    Errc::limit_exceeded, "certificate signing request has % bytes; AWS allows 4096",
+                                    csr_pem.size());
     if (csr_pem.find("-----BEGIN CERTIFICATE REQUEST-----") == std::string_view::npos)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("certificate signing request is not PEM (no BEGIN CERTIFICATE REQUEST line)"));
+        return fmt::fail<void>(Errc::invalid_argument,
+                               "certificate signing request is not PEM (no BEGIN CERTIFICATE REQUEST line)");
     return {};
 }
 
 Result<void> validate_register_input(std::string_view ownership_token, const Parameters& parameters) {
     if (ownership_token.empty())
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("certificateOwnershipToken is empty; it comes from a create answer"));
+        return fmt::fail<void>(Errc::invalid_argument, "certificateOwnershipToken is empty; it comes from a create answer");
     if (ownership_token.size() > limits::max_ownership_token_bytes)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("certificateOwnershipToken has " + std::to_string(ownership_token.size()) +
-                                                             " bytes; at most 8192 are sent"))
-            .with_rule("provisioning.ownership_token", limits::max_ownership_token_bytes,
-                       static_cast<std::uint32_t>(ownership_token.size()));
+        return fmt::fail_rule<void>({"provisioning.ownership_token", limits::max_ownership_token_bytes,
+                                     static_cast<std::uint32_t>(ownership_token.size())},
+                                    Errc::limit_exceeded, "certificateOwnershipToken has % bytes; at most 8192 are sent",
+                                    ownership_token.size());
     if (parameters.size() > limits::max_parameters)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT("parameters has " + std::to_string(parameters.size()) + " entries; at most 50"))
-            .with_rule("provisioning.parameters", limits::max_parameters, static_cast<std::uint32_t>(parameters.size()));
+        return fmt::fail_rule<void>({"provisioning.parameters", limits::max_parameters, static_cast<std::uint32_t>(parameters.size())},
+                                    Errc::limit_exceeded, "parameters has % entries; at most 50", parameters.size());
     for (const auto& [key, value] : parameters) {
-        if (key.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("a template parameter has an empty name"));
+        if (key.empty()) return fmt::fail<void>(Errc::invalid_argument, "a template parameter has an empty name");
         const std::size_t longest = key.size() > value.size() ? key.size() : value.size();
         if (longest > limits::max_parameter_bytes)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("template parameter '" + key.substr(0, 64) + "' has " +
-                                                                 std::to_string(longest) + " bytes; at most 2048"))
-                .with_rule("provisioning.parameter", limits::max_parameter_bytes, static_cast<std::uint32_t>(longest));
+            return fmt::fail_rule<void>({"provisioning.parameter", limits::max_parameter_bytes, static_cast<std::uint32_t>(longest)},
+                                        Errc::limit_exceeded, "template parameter '%' has % bytes; at most 2048",
+                                        key.substr(0, 64), longest);
     }
     return {};
 }

@@ -1,23 +1,28 @@
 #include "iotlite/services/provisioning/provisioning_client.hpp"
 
 #include <utility>
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::provisioning {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 // One create request and one RegisterThing per template at a time; a few templates at most.
 constexpr std::size_t kMaxInFlight = 4;
 
 Error rejection_error([[maybe_unused]] Operation op, [[maybe_unused]] const Rejection& r) {
-    return make_error(Errc::server_error, IOTLITE_TEXT(std::string(operation_name(op)) + " rejected: " +
-                                                       std::to_string(r.status_code) + " " + services::one_line(r.error_code) +
-                                                       (r.error_message.empty() ? "" : " " + services::one_line(r.error_message))));
+    return fmt::error_fmt(Errc::server_error, "% rejected: % %%", operation_name(op), std::to_string(r.status_code),
+                          services::one_line(r.error_code),
+                          (r.error_message.empty() ? "" : " " + services::one_line(r.error_message)));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<ProvisioningClient>> ProvisioningClient::create(mqtt::Client& client, ProvisioningConfig config) {
-    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
+    if (config.request_timeout_ms == 0) return fmt::fail<std::unique_ptr<ProvisioningClient>>(Errc::invalid_argument,
+            "request_timeout_ms must be > 0");
     return std::unique_ptr<ProvisioningClient>(new ProvisioningClient(client, std::move(config)));
 }
 
@@ -59,9 +64,10 @@ Result<std::uint32_t> ProvisioningClient::start(Operation op, std::string_view t
     const std::string topic = request_topic(op, template_name);
     for (const auto& r : tracker_.requests()) {
         if (r.topic == topic)
-            return make_error(Errc::invalid_state, IOTLITE_TEXT(std::string(operation_name(op)) +
-                                                                " is already in flight on this topic; its answers carry no token, "
-                                                                "so one request per topic at a time"));
+            return fmt::fail<std::uint32_t>(Errc::invalid_state,
+                                            "% is already in flight on this topic; its answers carry no token, so one request "
+                                            "per topic at a time",
+                                            operation_name(op));
     }
     services::TrackedRequest request;
     request.topic = topic;
@@ -101,7 +107,7 @@ void ProvisioningClient::on_message(const mqtt::Message& message, const ParsedTo
     if (!json) {
         // The request is taken: its fate is this failure (a garbled answer will not be followed by another).
         out.type = ProvisioningEvent::Type::failed;
-        out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("answer on '" + message.topic + "' is not JSON"));
+        out.error = fmt::error_fmt(Errc::protocol_error, "answer on '%' is not JSON", message.topic);
         events_.push(std::move(out));
         return;
     }

@@ -5,8 +5,12 @@
 #include <utility>
 
 #include "../../json/reader.hpp"
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::shadow {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 using json::detail::valid_utf8;
@@ -41,7 +45,7 @@ Result<std::optional<std::uint64_t>> optional_u64(const Json& object, const char
     const auto it = object.find(key);
     if (it == object.end() || it->is_null()) return std::optional<std::uint64_t>{};
     if (!it->is_number_unsigned())
-        return make_error(Errc::protocol_error, IOTLITE_TEXT(std::string("\"") + key + "\" is not a non-negative integer"));
+        return fmt::fail<std::optional<std::uint64_t>>(Errc::protocol_error, "\"%\" is not a non-negative integer", key);
     return std::optional<std::uint64_t>{it->get<std::uint64_t>()};
 }
 
@@ -65,16 +69,18 @@ Result<Json> parse_json(std::string_view text) {
 }
 
 Result<Document> parse_document(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow document is not a JSON object"));
+    if (!payload.is_object()) return fmt::fail<Document>(Errc::protocol_error, "shadow document is not a JSON object");
     Document doc;
     const auto state = payload.find("state");
     if (state != payload.end()) {
-        if (!state->is_object() && !state->is_null()) return make_error(Errc::protocol_error, IOTLITE_TEXT("\"state\" is not an object"));
+        if (!state->is_object() && !state->is_null()) return fmt::fail<Document>(Errc::protocol_error,
+                "\"state\" is not an object");
         doc.state = *state;
     }
     const auto metadata = payload.find("metadata");
     if (metadata != payload.end()) {
-        if (!metadata->is_object() && !metadata->is_null()) return make_error(Errc::protocol_error, IOTLITE_TEXT("\"metadata\" is not an object"));
+        if (!metadata->is_object() && !metadata->is_null()) return fmt::fail<Document>(Errc::protocol_error,
+                "\"metadata\" is not an object");
         doc.metadata = *metadata;
     }
     auto version = optional_u64(payload, "version");
@@ -88,13 +94,13 @@ Result<Document> parse_document(const Json& payload) {
 }
 
 Result<Rejection> parse_rejection(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection is not a JSON object"));
+    if (!payload.is_object()) return fmt::fail<Rejection>(Errc::protocol_error, "shadow rejection is not a JSON object");
     Rejection rejection;
     const auto code = payload.find("code");
     if (code == payload.end() || !code->is_number_integer())
-        return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection has no integer \"code\""));
+        return fmt::fail<Rejection>(Errc::protocol_error, "shadow rejection has no integer \"code\"");
     const auto value = code->get<std::int64_t>();
-    if (value < 0 || value > 999) return make_error(Errc::protocol_error, IOTLITE_TEXT("shadow rejection \"code\" is out of range"));
+    if (value < 0 || value > 999) return fmt::fail<Rejection>(Errc::protocol_error, "shadow rejection \"code\" is out of range");
     rejection.code = static_cast<int>(value);
     rejection.message = optional_string(payload, "message");
     rejection.client_token = optional_string(payload, "clientToken");
@@ -104,17 +110,17 @@ Result<Rejection> parse_rejection(const Json& payload) {
 }
 
 Result<DocumentsMessage> parse_documents(const Json& payload) {
-    if (!payload.is_object()) return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message is not a JSON object"));
+    if (!payload.is_object()) return fmt::fail<DocumentsMessage>(Errc::protocol_error, "documents message is not a JSON object");
     DocumentsMessage message;
     const auto current = payload.find("current");
     if (current == payload.end() || !current->is_object())
-        return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message has no \"current\" object"));
+        return fmt::fail<DocumentsMessage>(Errc::protocol_error, "documents message has no \"current\" object");
     auto cur = parse_document(*current);
     if (!cur) return cur.error();
     message.current = std::move(cur.value());
     const auto previous = payload.find("previous");
     if (previous != payload.end() && !previous->is_object() && !previous->is_null())
-        return make_error(Errc::protocol_error, IOTLITE_TEXT("documents message \"previous\" is not an object"));
+        return fmt::fail<DocumentsMessage>(Errc::protocol_error, "documents message \"previous\" is not an object");
     if (previous != payload.end() && previous->is_object()) {
         auto prev = parse_document(*previous);
         if (!prev) return prev.error();
@@ -155,25 +161,25 @@ std::size_t json_depth(const Json& value, std::size_t cap, bool count_arrays) {
 }
 
 Result<void> validate_state(const Json& state, const Limits& limits) {
-    if (!state.is_object()) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state must be a JSON object"));
+    if (!state.is_object()) return fmt::fail<void>(Errc::invalid_argument, "state must be a JSON object");
     for (auto it = state.begin(); it != state.end(); ++it) {
         const std::string& key = it.key();
         if (key != "desired" && key != "reported")
-            return make_error(Errc::invalid_argument,
-                              IOTLITE_TEXT("state may only contain \"desired\" and \"reported\"; found \"" + shown_key(key) + "\""));
+            return fmt::fail<void>(Errc::invalid_argument, "state may only contain \"desired\" and \"reported\"; found \"%\"",
+                                   shown_key(key));
         const Json& section = it.value();
         if (!section.is_object() && !section.is_null())
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " must be an object or null"));
+            return fmt::fail<void>(Errc::invalid_argument, "state.% must be an object or null", key);
         if (json_depth(section, limits::max_json_nesting + 1) > limits::max_json_nesting)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("state." + key + " nests more than " + std::to_string(limits::max_json_nesting) +
-                                                        " objects/arrays"));
+            return fmt::fail<void>(Errc::limit_exceeded, "state.% nests more than % objects/arrays", key, limits::max_json_nesting);
         const std::size_t depth = json_depth(section, limits::max_json_nesting + 1, false);
         if (depth > limits.max_state_depth)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("state." + key + " nests objects " + std::to_string(depth) + " levels deep; AWS allows " +
-                                                        std::to_string(limits.max_state_depth)));
+            return fmt::fail<void>(Errc::limit_exceeded, "state.% nests objects % levels deep; AWS allows %", key, depth,
+                                   limits.max_state_depth);
         if (array_has_null(section))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " has a null inside an array; AWS arrays can't hold null"));
-        if (!strings_valid(section)) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state." + key + " contains a string that is not valid UTF-8"));
+            return fmt::fail<void>(Errc::invalid_argument, "state.% has a null inside an array; AWS arrays can't hold null", key);
+        if (!strings_valid(section)) return fmt::fail<void>(Errc::invalid_argument,
+                                                            "state.% contains a string that is not valid UTF-8", key);
     }
     return {};
 }

@@ -1,8 +1,12 @@
 #include "iotlite/services/shadow/names.hpp"
 
 #include "iotlite/services/request_tracker.hpp"
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::shadow {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 bool name_char(char c) {
@@ -11,15 +15,13 @@ bool name_char(char c) {
 }
 
 Result<void> validate_name(std::string_view value, [[maybe_unused]] const char* what, std::size_t max, bool allow_dollar) {
-    if (value.empty()) return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string(what) + " is empty; AWS requires 1.." + std::to_string(max) + " characters"));
+    if (value.empty()) return fmt::fail<void>(Errc::invalid_argument, "% is empty; AWS requires 1..% characters", what, max);
     if (value.size() > max)
-        return make_error(Errc::limit_exceeded, IOTLITE_TEXT(std::string(what) + " has " + std::to_string(value.size()) +
-                                                    " bytes; AWS allows " + std::to_string(max)));
+        return fmt::fail<void>(Errc::limit_exceeded, "% has % bytes; AWS allows %", what, value.size(), max);
     for (std::size_t i = 0; i < value.size(); ++i) {
         if (!name_char(value[i]) && !(allow_dollar && value[i] == '$'))
-            return make_error(Errc::invalid_argument, IOTLITE_TEXT(std::string(what) + " has a character outside " +
-                                                          (allow_dollar ? "[$a-zA-Z0-9:_-]" : "[a-zA-Z0-9:_-]") + " at offset " +
-                                                          std::to_string(i)));
+            return fmt::fail<void>(Errc::invalid_argument, "% has a character outside % at offset %", what,
+                                   (allow_dollar ? "[$a-zA-Z0-9:_-]" : "[a-zA-Z0-9:_-]"), i);
     }
     return {};
 }

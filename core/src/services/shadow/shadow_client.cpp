@@ -1,8 +1,12 @@
 #include "iotlite/services/shadow/shadow_client.hpp"
 
 #include <utility>
+#include "../../mqtt/format.hpp"
 
 namespace iotlite::shadow {
+
+// The engine's message formatter: one out-of-line call per message (format.hpp).
+namespace fmt = mqtt::detail;
 namespace {
 
 [[maybe_unused]] const char* op_verb(Operation op) { return operation_name(op); }
@@ -19,14 +23,16 @@ void merge_into(Json& target, const Json& state, const char* key) {
 
 Result<std::unique_ptr<ShadowClient>> ShadowClient::create(mqtt::Client& client, ShadowConfig config) {
     if (config.max_in_flight == 0 || config.max_in_flight > limits::max_in_flight)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("max_in_flight is " + std::to_string(config.max_in_flight) +
-                                                      "; AWS allows 1..10 shadow requests in flight per connection"));
-    if (config.request_timeout_ms == 0) return make_error(Errc::invalid_argument, IOTLITE_TEXT("request_timeout_ms must be > 0"));
+        return fmt::fail<std::unique_ptr<ShadowClient>>(Errc::invalid_argument,
+                                                        "max_in_flight is %; AWS allows 1..10 shadow requests in flight per connection",
+                                                        config.max_in_flight);
+    if (config.request_timeout_ms == 0) return fmt::fail<std::unique_ptr<ShadowClient>>(Errc::invalid_argument,
+            "request_timeout_ms must be > 0");
     auto prefix = services::token_prefix(std::move(config.client_token_prefix), client.config().client_id);
     if (!prefix) return prefix.error();
     config.client_token_prefix = std::move(prefix.value());
     if (config.limits.max_state_bytes == 0 || config.limits.max_state_depth == 0)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("limits must be > 0"));
+        return fmt::fail<std::unique_ptr<ShadowClient>>(Errc::invalid_argument, "limits must be > 0");
     return std::unique_ptr<ShadowClient>(new ShadowClient(client, std::move(config)));
 }
 
@@ -50,7 +56,7 @@ Result<std::uint32_t> ShadowClient::update(const ShadowId& id, const Json& state
 Result<std::uint32_t> ShadowClient::update_json(const ShadowId& id, std::string_view state_json, std::uint64_t now_ms,
                                                 const RequestOptions& options) {
     auto state = parse_json(state_json);
-    if (!state) return make_error(Errc::invalid_argument, IOTLITE_TEXT("state: " + state.error().message));
+    if (!state) return fmt::fail<std::uint32_t>(Errc::invalid_argument, "state: %", state.error().message);
     return start(id, Operation::update, &state.value(), now_ms, options);
 }
 
@@ -97,7 +103,7 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
     if (!token) return token.error();
 
     if (options.version && op != Operation::update)
-        return make_error(Errc::invalid_argument, IOTLITE_TEXT("version applies to update requests only"));
+        return fmt::fail<std::uint32_t>(Errc::invalid_argument, "version applies to update requests only");
 
     Json payload = Json::object();
     if (state != nullptr) {
@@ -112,8 +118,8 @@ Result<std::uint32_t> ShadowClient::start(const ShadowId& id, Operation op, cons
         merge_into(reported, *state, "reported");
         const std::size_t size = state_size(desired, reported);
         if (size > config_.limits.max_state_bytes)
-            return make_error(Errc::limit_exceeded, IOTLITE_TEXT("merged desired+reported state would be " + std::to_string(size) +
-                                                        " bytes; AWS allows " + std::to_string(config_.limits.max_state_bytes)));
+            return fmt::fail<std::uint32_t>(Errc::limit_exceeded, "merged desired+reported state would be % bytes; AWS allows %",
+                                            size, config_.limits.max_state_bytes);
         payload["state"] = *state;
     }
     payload["clientToken"] = token.value();
@@ -177,7 +183,7 @@ void ShadowClient::on_message(const mqtt::Message& message) {
         ShadowEvent out;
         out.type = ShadowEvent::Type::error;
         out.shadow = topic.id;
-        out.error = make_error(Errc::protocol_error, IOTLITE_TEXT("message on '" + message.topic + "': " + error.message));
+        out.error = fmt::error_fmt(Errc::protocol_error, "message on '%': %", message.topic, error.message);
         out.payload = std::move(payload);
         events_.push(std::move(out));
     };
@@ -214,16 +220,16 @@ void ShadowClient::on_message(const mqtt::Message& message) {
             if (!take_request(rejection.value().client_token)) return;
             out.type = ShadowEvent::Type::rejected;
             const int code = rejection.value().code;
-            out.error = make_error(code == 409 ? Errc::conflict : Errc::server_error,
-                                   IOTLITE_TEXT(std::string("shadow ") + op_verb(topic.op) + " rejected: " + std::to_string(code) + " " +
-                                       services::one_line(rejection.value().message)));
+            out.error = fmt::error_fmt(code == 409 ? Errc::conflict : Errc::server_error, "shadow % rejected: % %",
+                                       op_verb(topic.op), std::to_string(code), services::one_line(rejection.value().message));
             out.rejection = std::move(rejection.value());
             break;
         }
         case ParsedTopic::Kind::delta: {
             auto doc = parse_document(json.value());
             if (!doc) return emit_error(doc.error());
-            if (!doc.value().state.is_object()) return emit_error(make_error(Errc::protocol_error, IOTLITE_TEXT("delta has no \"state\" object")));
+            if (!doc.value().state.is_object()) return emit_error(fmt::error_fmt(Errc::protocol_error,
+                    "delta has no \"state\" object"));
             mirror.apply_delta(doc.value());
             out.type = ShadowEvent::Type::delta;
             out.document = std::move(doc.value());
