@@ -126,7 +126,9 @@ function watchUpgrade(sock, info) {
 
 const tooBig = (what, max) => `WebSocket ${what} refused (messages are limited to ${max} bytes)`;
 
-export class IotClient extends Emitter {
+// The client without create(): each entry's IotClient adds create() on its own .wasm (below for
+// the plain entry), so that an entry's bundle holds no other entry's loader.
+export class Client extends Emitter {
   #n; #o; #endpoint; #WebSocket; #fetch; #ops; #subs; #connectWaiters; #timer; #timerAt; #pumpQueued; #pumping; #sock; #attempt; #auth; #h; #blindFailures = 0; #reason; #cause;
   #svc = [];  // attached services (attach)
   #offsetMs = 0;  // the clock offset when the engine was freed (close)
@@ -134,11 +136,6 @@ export class IotClient extends Emitter {
   // Page lifecycle and renewal (the section at the end of the class).
   #holds = new Set(); #held = 0; #hidden = false; #pingWait = -2; #late = -2; #renewTimer; #renewWall = Infinity; #signedUntil; #unwatch;
 
-  // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
-  // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
-  static async create(options) {
-    return new IotClient(await loadEngine(options ?? {}), options);
-  }
 
   constructor(native, options) {
     super();
@@ -799,5 +796,14 @@ export class IotClient extends Emitter {
       this.#drop('renewing the connection (re-signed)');
       this.#wake();
     }, Math.min(T, Math.max(0, delay)));
+  }
+}
+
+// The plain entry's client, on iotlite.wasm.
+export class IotClient extends Client {
+  // Checks every option, loads the engine (once per page) and returns a client. Does not connect.
+  // Rejects with IotError invalid_argument / limit_exceeded naming the option and its rule.
+  static async create(options) {
+    return new IotClient(await loadEngine(options ?? {}), options);
   }
 }

@@ -12,7 +12,7 @@
 // of what AWS IoT Core or this client does not support, each with a rule id.
 import names from './wasm-names-mqtt5.js';
 import { instantiate } from './engine.js';
-import { IotClient as BaseClient, toPayload, check, qosOf } from './client.js';
+import { Client as BaseClient, toPayload, check, qosOf } from './client.js';
 import { IotError, asIotError, bad, aborted, signalOf } from './errors.js';
 import {
   EV_MESSAGE, EV_SUBSCRIBED, EV_UNSUBSCRIBED, PROP_PAYLOAD_FORMAT_INDICATOR, PROP_MESSAGE_EXPIRY_INTERVAL, PROP_CONTENT_TYPE,

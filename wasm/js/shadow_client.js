@@ -8,7 +8,7 @@
 // All shadow behaviour is the C++ client's: name and clientToken rules, state checks (shape,
 // depth, 8 KB merged), the response-topic subscriptions made before each first request,
 // clientToken correlation, timeouts, 409 -> conflict, the in-flight limit, and the mirror.
-import { IotClient as BaseClient, jsonText } from './client.js';
+import { Client as BaseClient, jsonText } from './client.js';
 import { ERROR_CODES, IotError } from './errors.js';
 import { ServiceHub, ServiceHandle, invalid, monotonic, requestOptions } from './service_hub.js';
 
