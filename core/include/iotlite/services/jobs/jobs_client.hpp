@@ -113,8 +113,8 @@ public:
     // Any of the four with the request's fields as one JSON object, AWS's names (the browser
     // package's options): {"status":"SUCCEEDED","statusDetails":{...},"expectedVersion":3}. The
     // typed calls above come here. Each field `op` takes is checked for its JSON type and AWS's
-    // rules; null is "absent"; a field the operation does not take is refused by name. DescribeJobExecution
-    // gets "includeJobDocument": true unless the fields say otherwise.
+    // rules; null is "absent"; a field the operation does not take is refused by name.
+    // DescribeJobExecution gets "includeJobDocument": true unless the fields say otherwise.
     Result<std::uint32_t> request(Operation op, std::string_view job_id, Json fields, const JobsRequestOptions& options,
                                   std::uint64_t now_ms);
 
