@@ -122,23 +122,26 @@ bool read_string(std::string_view t, std::size_t& i, std::string* out, Error& er
             if (out != nullptr) append_utf8(*out, cp);
             continue;
         }
-        // A run of characters that need no decoding (ASCII other than '"', '\\' and controls, and
-        // whole UTF-8 sequences), appended at once.
+        // A run of characters that need no decoding, appended at once.
         const std::size_t run = i;
-        while (i < t.size()) {
-            const auto b = static_cast<unsigned char>(t[i]);
-            if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
-                ++i;
-            } else if (b >= 0x80) {
-                const std::size_t n = utf8_length(t, i);
-                if (n == 0) return fail("invalid UTF-8 in a string");
-                i += n;
-            } else {
-                break;
-            }
-        }
+        i = verbatim_run(t, i);
+        if (i < t.size() && static_cast<unsigned char>(t[i]) >= 0x80) return fail("invalid UTF-8 in a string");
         if (out != nullptr) out->append(t.data() + run, i - run);
     }
+}
+
+std::size_t verbatim_run(std::string_view s, std::size_t i) {
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+            ++i;
+            continue;
+        }
+        const std::size_t n = b >= 0x80 ? utf8_length(s, i) : 0;
+        if (n == 0) break;
+        i += n;
+    }
+    return i;
 }
 
 bool valid_utf8(std::string_view text) {

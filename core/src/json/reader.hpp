@@ -35,6 +35,10 @@ Error refused(const char* rule, const std::string& why, std::size_t at, std::uin
 std::size_t utf8_length(std::string_view s, std::size_t i);
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or values over U+10FFFF).
 bool valid_utf8(std::string_view text);
+// The end of the run from s[i] that a JSON string holds as it is, read or written: ASCII other
+// than '"', '\\' and the controls, and well-formed UTF-8 sequences. It stops at the first byte
+// that is none of these (to escape, or to refuse when it is a byte >= 0x80).
+std::size_t verbatim_run(std::string_view s, std::size_t i);
 // The string token at t[i] (a '"'): checks it, leaves i after the closing quote and appends the
 // unescaped text to *out when out is not null. Refusals: "json.string".
 bool read_string(std::string_view t, std::size_t& i, std::string* out, Error& error);

@@ -91,19 +91,9 @@ void append_integer(std::string& out, std::int64_t n) {
 void write_string(std::string& out, const std::string& s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
-        // A run written as it is: ASCII other than '"', '\\' and controls, and valid UTF-8.
+        // A run written as it is.
         const std::size_t run = i;
-        for (;;) {
-            if (i == s.size()) break;
-            const auto b = static_cast<unsigned char>(s[i]);
-            if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
-                ++i;
-                continue;
-            }
-            const std::size_t n = b >= 0x80 ? detail::utf8_length(s, i) : 0;
-            if (n == 0) break;
-            i += n;
-        }
+        i = detail::verbatim_run(s, i);
         out.append(s, run, i - run);
         if (i == s.size()) break;
         const auto c = static_cast<unsigned char>(s[i++]);
