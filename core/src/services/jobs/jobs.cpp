@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "iotlite/mqtt/topic.hpp"
+#include "iotlite/services/request_tracker.hpp"
 #include "../../mqtt/format.hpp"
 
 namespace iotlite::jobs {
@@ -50,14 +51,21 @@ Result<void> read_status(const Json& object, JobStatus& out, bool required) {
     return {};
 }
 
+// statusDetails from a JSON object into `out`; the name of the first member whose value is not a
+// string, or null when all are strings (an answer and a request refuse it each in its own words).
+const std::string* details_from(const Json& object, StatusDetails& out) {
+    for (auto entry = object.begin(); entry != object.end(); ++entry) {
+        if (!entry->is_string()) return &entry.key();
+        out.emplace_back(entry.key(), entry->str());
+    }
+    return nullptr;
+}
+
 Result<void> read_details(const Json& object, StatusDetails& out) {
     const auto it = object.find("statusDetails");
     if (it == object.end() || it->is_null()) return {};
     if (!it->is_object()) return bad_field("statusDetails", "is not an object");
-    for (auto entry = it->begin(); entry != it->end(); ++entry) {
-        if (!entry->is_string()) return bad_field("statusDetails", "has a value that is not a string");
-        out.emplace_back(entry.key(), entry->str());
-    }
+    if (details_from(*it, out)) return bad_field("statusDetails", "has a value that is not a string");
     return {};
 }
 
@@ -136,7 +144,77 @@ Result<void> read_common(const Json& payload, Answer& answer) {
     return ok;
 }
 
+// stepTimeoutInMinutes: 1..10080; -1 (end the step timer) where `allow_end` (UpdateJobExecution).
+Result<void> check_step_timeout(const std::optional<std::int64_t>& minutes, bool allow_end) {
+    if (!minutes || (allow_end && *minutes == -1)) return {};
+    if (*minutes < 1 || *minutes > static_cast<std::int64_t>(limits::max_step_timeout_minutes))
+        return fmt::fail_rule<void>({"jobs.step_timeout", limits::max_step_timeout_minutes, static_cast<std::uint32_t>(*minutes)},
+                                    Errc::invalid_argument, "stepTimeoutInMinutes is %; AWS allows 1..10080 (7 days)%",
+                                    std::to_string(*minutes), (allow_end ? " or -1" : ""));
+    return {};
+}
+
+// The request fields each operation takes (UpdateJobExecution, StartNextPendingJobExecution and
+// DescribeJobExecution in the Jobs device MQTT API), space-separated; clientToken is the client's.
+constexpr const char* kFieldsOf[] = {
+    "",                                              // get_pending
+    " statusDetails stepTimeoutInMinutes ",          // start_next
+    " executionNumber includeJobDocument ",          // describe
+    " status statusDetails stepTimeoutInMinutes expectedVersion executionNumber includeJobExecutionState includeJobDocument ",
+};
+constexpr const char* kApiOf[] = {"GetPendingJobExecutions", "StartNextPendingJobExecution", "DescribeJobExecution",
+                                  "UpdateJobExecution"};
+
+Error bad_field_type([[maybe_unused]] std::string_view field, [[maybe_unused]] const char* what) {
+    return fmt::error_fmt(Errc::invalid_argument, "\"%\" must be %", field, what);
+}
+
 }  // namespace
+
+Result<void> check_request_fields(Operation op, Json& fields) {
+    const std::string_view allowed = kFieldsOf[static_cast<std::size_t>(op)];
+    for (auto it = fields.begin(); it != fields.end();) {
+        const std::string& name = it.key();
+        if (allowed.find(" " + name + " ") == std::string_view::npos)
+            return fmt::fail<void>(Errc::invalid_argument, "\"%\" is not a field of %", services::one_line(name).substr(0, 64),
+                                   kApiOf[static_cast<std::size_t>(op)]);
+        if (it->is_null()) {
+            const std::string dropped = name;
+            fields.erase(dropped);
+            it = fields.begin();  // erase() moved the members
+            continue;
+        }
+        if (name.rfind("include", 0) == 0 && !it->is_boolean()) return bad_field_type(name, "true or false");
+        if ((name == "expectedVersion" || name == "executionNumber" || name == "stepTimeoutInMinutes") &&
+            (!it->is_number_integer() || (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)))
+            return bad_field_type(name, "an integer");
+        ++it;
+    }
+    if (op == Operation::update) {
+        JobStatus status = JobStatus::queued;
+        const auto it = fields.find("status");
+        if (it == fields.end() || !it->is_string() || !parse_job_status(it->str(), status))
+            return bad_field_type("status", "one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
+        if (!device_may_set(status))
+            return fmt::fail<void>(Errc::invalid_argument,
+                                   "status % cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, SUCCEEDED, FAILED "
+                                   "or REJECTED",
+                                   job_status_name(status));
+    }
+    const auto details = fields.find("statusDetails");
+    if (details != fields.end()) {
+        if (!details->is_object()) return bad_field_type("statusDetails", "an object of strings");
+        StatusDetails pairs;
+        if (const std::string* bad = details_from(*details, pairs))
+            return fmt::fail<void>(Errc::invalid_argument, "statusDetails \"%\" must be a string",
+                                   services::one_line(*bad).substr(0, 128));
+        auto ok = validate_status_details(pairs);
+        if (!ok) return ok;
+    }
+    const auto step = fields.find("stepTimeoutInMinutes");
+    if (step != fields.end()) return check_step_timeout(step->get<std::int64_t>(), op == Operation::update);
+    return {};
+}
 
 const char* job_status_name(JobStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
 

@@ -1,6 +1,5 @@
 #include "iotlite/services/jobs/jobs_client.hpp"
 
-#include <algorithm>
 #include <utility>
 
 #include "iotlite/services/shadow/names.hpp"
@@ -14,16 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far below AWS's 50 per connection
 
-// stepTimeoutInMinutes: 1..10080; -1 (end the step timer) where `allow_end` (UpdateJobExecution).
-Result<void> check_step_timeout(const std::optional<std::int64_t>& minutes, bool allow_end) {
-    if (!minutes || (allow_end && *minutes == -1)) return {};
-    if (*minutes < 1 || *minutes > static_cast<std::int64_t>(limits::max_step_timeout_minutes))
-        return fmt::fail_rule<void>({"jobs.step_timeout", limits::max_step_timeout_minutes, static_cast<std::uint32_t>(*minutes)},
-                                    Errc::invalid_argument, "stepTimeoutInMinutes is %; AWS allows 1..10080 (7 days)%",
-                                    std::to_string(*minutes), (allow_end ? " or -1" : ""));
-    return {};
-}
-
 // statusDetails as the JSON object sent, checked first: a name given twice cannot be seen in the object.
 Result<Json> details_json(const StatusDetails& details) {
     auto ok = validate_status_details(details);
@@ -31,71 +20,6 @@ Result<Json> details_json(const StatusDetails& details) {
     Json out = Json::object();
     for (const auto& [key, value] : details) out[key] = value;
     return out;
-}
-
-// The request fields each operation takes (UpdateJobExecution, StartNextPendingJobExecution and
-// DescribeJobExecution in the Jobs device MQTT API), space-separated; clientToken is the client's.
-constexpr const char* kFieldsOf[] = {
-    "",                                              // get_pending
-    " statusDetails stepTimeoutInMinutes ",          // start_next
-    " executionNumber includeJobDocument ",          // describe
-    " status statusDetails stepTimeoutInMinutes expectedVersion executionNumber includeJobExecutionState includeJobDocument ",
-};
-constexpr const char* kApiOf[] = {"GetPendingJobExecutions", "StartNextPendingJobExecution", "DescribeJobExecution",
-                                  "UpdateJobExecution"};
-
-Error bad_field_type([[maybe_unused]] std::string_view field, [[maybe_unused]] const char* what) {
-    return fmt::error_fmt(Errc::invalid_argument, "\"%\" must be %", field, what);
-}
-
-// Checks `fields` (an object) for `op`: the fields it takes, each of its JSON type and AWS's rules
-// (job status a device may set, statusDetails, step timer); null members are dropped (absent).
-Result<void> check_fields(Operation op, Json& fields) {
-    const std::string_view allowed = kFieldsOf[static_cast<std::size_t>(op)];
-    for (auto it = fields.begin(); it != fields.end();) {
-        const std::string& name = it.key();
-        if (allowed.find(" " + name + " ") == std::string_view::npos)
-            return fmt::fail<void>(Errc::invalid_argument, "\"%\" is not a field of %", services::one_line(name).substr(0, 64),
-                                   kApiOf[static_cast<std::size_t>(op)]);
-        if (it->is_null()) {
-            const std::string dropped = name;
-            fields.erase(dropped);
-            it = fields.begin();  // erase() moved the members
-            continue;
-        }
-        if (name.rfind("include", 0) == 0 && !it->is_boolean()) return bad_field_type(name, "true or false");
-        if ((name == "expectedVersion" || name == "executionNumber" || name == "stepTimeoutInMinutes") &&
-            (!it->is_number_integer() || (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)))
-            return bad_field_type(name, "an integer");
-        ++it;
-    }
-    if (op == Operation::update) {
-        JobStatus status = JobStatus::queued;
-        const auto it = fields.find("status");
-        if (it == fields.end() || !it->is_string() || !parse_job_status(it->str(), status))
-            return bad_field_type("status", "one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED");
-        if (!device_may_set(status))
-            return fmt::fail<void>(Errc::invalid_argument,
-                                   "status % cannot be set by a device; UpdateJobExecution takes IN_PROGRESS, SUCCEEDED, FAILED "
-                                   "or REJECTED",
-                                   job_status_name(status));
-    }
-    const auto details = fields.find("statusDetails");
-    if (details != fields.end()) {
-        if (!details->is_object()) return bad_field_type("statusDetails", "an object of strings");
-        StatusDetails pairs;
-        for (auto e = details->begin(); e != details->end(); ++e) {
-            if (!e->is_string())
-                return fmt::fail<void>(Errc::invalid_argument, "statusDetails \"%\" must be a string",
-                                       services::one_line(e.key()).substr(0, 128));
-            pairs.emplace_back(e.key(), e->str());
-        }
-        auto ok = validate_status_details(pairs);
-        if (!ok) return ok;
-    }
-    const auto step = fields.find("stepTimeoutInMinutes");
-    if (step != fields.end()) return check_step_timeout(step->get<std::int64_t>(), op == Operation::update);
-    return {};
 }
 
 // The error a rejection completes its request with: VersionMismatch is the optimistic-locking
@@ -180,7 +104,7 @@ Result<std::uint32_t> JobsClient::request(Operation op, std::string_view job_id,
         if (!valid) return valid.error();
     }
     if (!fields.is_object()) return fmt::fail<std::uint32_t>(Errc::invalid_argument, "the request's fields must be a JSON object");
-    auto ok = check_fields(op, fields);
+    auto ok = check_request_fields(op, fields);
     if (!ok) return ok.error();
     if (op == Operation::describe && !fields.contains("includeJobDocument")) fields["includeJobDocument"] = true;
     return start(op, job_id, std::move(fields), options, now_ms);
@@ -212,7 +136,10 @@ Result<std::uint32_t> JobsClient::start(Operation op, std::string_view job_id, J
 
 void JobsClient::keep_job_subscribed(const std::string& key, std::uint64_t now_ms) {
     for (std::size_t i = 0; i < job_keys_.size(); ++i) {
-        if (job_keys_[i] == key) job_keys_.erase(job_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+        if (job_keys_[i] == key) {
+            job_keys_.erase(job_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
     }
     job_keys_.push_back(key);  // most recently used last
     trim_job_subscriptions(now_ms);

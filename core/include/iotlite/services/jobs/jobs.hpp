@@ -61,6 +61,10 @@ Result<void> validate_job_id(std::string_view job_id, bool allow_next);
 // At most 10 pairs; keys 1..128 bytes of [a-zA-Z0-9:_-], each once; values 1..1024 characters
 // of UTF-8 without control characters.
 Result<void> validate_status_details(const StatusDetails& details);
+// A request's fields as one JSON object with AWS's names (JobsClient::request): only the fields
+// `op` takes (another is refused with the API's name), each of its JSON type and within AWS's
+// rules (a status a device may set, statusDetails, the step timer). Null members are removed.
+Result<void> check_request_fields(Operation op, Json& fields);
 
 // The request topic of `op` ("" job id for get_pending / start_next).
 std::string request_topic(std::string_view thing, Operation op, std::string_view job_id);
