@@ -25,6 +25,12 @@ function delayer(latencyMs) {
   return (fn) => timeline.at(performance.now() + Math.max(0, latencyMs()), fn);
 }
 
+/** The packets one burst carries as one buffer, so they leave in one write (one WebSocket
+ *  message, one TCP segment): a write per packet costs the receiver a wake-up per packet. */
+function oneBuffer(packets) {
+  return packets.length === 1 ? packets[0] : Buffer.concat(packets);
+}
+
 /**
  * What an MQTT 5 client gets before the rule engine closes its connection: the CONNACK refusing
  * its CONNECT or a DISCONNECT, with the reason code of the rule and the rule as Reason String
@@ -192,7 +198,8 @@ export class RelayHub {
       if (!wasConnected && inspector.connected && inspector.keepAliveUsed !== inspector.keepAliveRequested) {
         this.log(`${client.label}: keep-alive ${inspector.keepAliveRequested} s used as ${inspector.keepAliveUsed} s (AWS IoT range ${inspector.keepAlive.minSeconds}-${inspector.keepAlive.maxSeconds} s; quotas, "Keep-alive")`);
       }
-      for (const p of packets) broker.write(p);
+      // Through the gateway, a write per packet had halved Mosquitto's rate (docs/benchmarks.md).
+      if (packets.length) broker.write(oneBuffer(packets));
       // Answers the stand-in gives itself go the way broker data goes (same latency, same order).
       for (const p of replies) down(() => { if (!closed) client.send(p); });
       if (violation) entry.close(`AWS IoT limit: ${violation}`);
@@ -209,8 +216,8 @@ export class RelayHub {
     broker.on('data', (buf) => down(() => {
       if (closed) return;
       const { toClient, toBroker } = downstream.push(buf);
-      for (const p of toBroker) broker.write(p);
-      if (toClient.length) client.send(toClient.length === 1 ? toClient[0] : Buffer.concat(toClient));
+      if (toBroker.length) broker.write(oneBuffer(toBroker));
+      if (toClient.length) client.send(oneBuffer(toClient));
     }));
     broker.on('error', (e) => entry.close(`broker connection error: ${e.code ?? e.message}`));
     broker.on('close', () => down(() => {
