@@ -447,7 +447,7 @@ struct Client::Impl {
     // False after a protocol error.
     bool on_publish(const detail::Inbound& p, std::uint64_t now) {
         std::string_view topic = p.topic;
-        if (p.topic_alias && !resolve_alias(p, topic, now)) return false;
+        if (detail::mqtt5_compiled && p.topic_alias && !resolve_alias(p, topic, now)) return false;
         Event& e = events.emit(Event::Type::message);
         if constexpr (detail::recycle_nodes)
             subs.matching(topic, e.subscription_ids);  // into the recycled event's storage
