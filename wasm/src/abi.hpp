@@ -71,6 +71,11 @@ inline std::uint64_t ms(double v) { return v <= 0 ? 0 : static_cast<std::uint64_
 // Stores `e` as the last error; returns 0 (the failure value of the calls).
 int fail(const Error& e);
 
+// iot_subscribe's work (bindings.cpp): one SUBSCRIBE of `count` filters read from the scratch
+// buffer, each a copy of `options` (QoS, and the MQTT 5 build's subscription options) with its
+// filter. Returns the operation id, or 0 with the last error set.
+double subscribe_filters(Handle* h, const mqtt::TopicFilter& options, double now, int count);
+
 // iot_create (bindings.cpp); extend, when given, adds the settings of the MQTT 5 build's
 // iot_v5_create to the config (reading its own records from `args`) before the engine checks it.
 Handle* create_client(std::uint32_t keep_alive_s, int clean_session, std::uint32_t min_delay_ms,

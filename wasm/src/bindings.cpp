@@ -115,6 +115,18 @@ Handle* iotlite::wasm::create_client(std::uint32_t keep_alive_s, int clean_sessi
     return handle;
 }
 
+double iotlite::wasm::subscribe_filters(Handle* h, const TopicFilter& options, double now, int count) {
+    Args args;
+    // Sized once and filled in place: no growth path in the module.
+    std::vector<TopicFilter> filters(count > 0 ? static_cast<std::size_t>(count) : 0, options);
+    for (TopicFilter& f : filters) {
+        std::string_view text = args.next();
+        f.filter.assign(text.data(), text.size());
+    }
+    auto r = h->client->subscribe(filters, ms(now));
+    return r ? static_cast<double>(r.value()) : fail(r.error());
+}
+
 extern "C" {
 
 void iot_destroy(Handle* h) { delete h; }
@@ -139,16 +151,9 @@ double iot_publish(Handle* h, int qos, int retain, double now) {
 // Scratch: `count` x [filter], one SUBSCRIBE (the engine refuses more than AWS's 8 filters):
 // the facade gives each call its own handler and id, and splits a longer list itself.
 double iot_subscribe(Handle* h, int qos, double now, int count) {
-    Args args;
-    // Sized once and filled in place: no growth path in the module.
-    std::vector<TopicFilter> filters(count > 0 ? static_cast<std::size_t>(count) : 0);
-    for (TopicFilter& f : filters) {
-        std::string_view text = args.next();
-        f.filter.assign(text.data(), text.size());
-        f.qos = static_cast<QoS>(qos);
-    }
-    auto r = h->client->subscribe(filters, ms(now));
-    return r ? static_cast<double>(r.value()) : fail(r.error());
+    TopicFilter options;
+    options.qos = static_cast<QoS>(qos);
+    return subscribe_filters(h, options, now, count);
 }
 
 // Scratch: `count` x [filter].

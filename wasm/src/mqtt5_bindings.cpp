@@ -149,18 +149,12 @@ double iot_v5_publish(Handle* h, int qos, int retain, double now, int present, d
 // published, retain handling 0..2: the engine checks them, and refuses them on a 3.1.1 client).
 double iot_v5_subscribe(Handle* h, int qos, double now, int count, int no_local, int retain_as_published,
                       int retain_handling) {
-    Args args;
-    std::vector<TopicFilter> filters(count > 0 ? static_cast<std::size_t>(count) : 0);
-    for (TopicFilter& f : filters) {
-        std::string_view text = args.next();
-        f.filter.assign(text.data(), text.size());
-        f.qos = static_cast<QoS>(qos);
-        f.no_local = no_local != 0;
-        f.retain_as_published = retain_as_published != 0;
-        f.retain_handling = static_cast<std::uint8_t>(retain_handling < 0 || retain_handling > 255 ? 255 : retain_handling);
-    }
-    auto r = h->client->subscribe(filters, ms(now));
-    return r ? static_cast<double>(r.value()) : fail(r.error());
+    TopicFilter options;
+    options.qos = static_cast<QoS>(qos);
+    options.no_local = no_local != 0;
+    options.retain_as_published = retain_as_published != 0;
+    options.retain_handling = static_cast<std::uint8_t>(retain_handling < 0 || retain_handling > 255 ? 255 : retain_handling);
+    return subscribe_filters(h, options, now, count);
 }
 
 // A property of the polled message (PROP_* = its MQTT 5 identifier): -1 when absent; an integer

@@ -253,6 +253,23 @@ void take_property(void* context, const PropertyView& v) {
     }
 }
 
+// A PUBLISH's fixed-header flags and the start of its variable header, alike in both versions
+// (§3.3.1, §3.3.2): QoS, DUP and RETAIN; the topic name; the packet id of a QoS 1 message. MQTT 5
+// allows an empty topic name (a Topic Alias stands for it, §3.3.2.3.4); 3.1.1 does not.
+Rule read_publish_start(std::uint8_t flags, Reader& r, Inbound& in, bool v5) {
+    unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
+    if (qos == 3) return IOTLITE_TEXT("QoS bits are 3 (reserved)");
+    if (qos == 2) return IOTLITE_TEXT("QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)");
+    in.qos = static_cast<QoS>(qos);
+    in.dup = flags & header_flags::publish_dup;
+    in.retain = flags & header_flags::publish_retain;
+    if (in.dup && qos == 0) return IOTLITE_TEXT("DUP flag set on a QoS 0 message");
+    if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
+    if (!v5 && in.topic.empty()) return IOTLITE_TEXT("topic name is empty");
+    if (in.topic.find_first_of("+#") != std::string_view::npos) return IOTLITE_TEXT("topic name contains a wildcard");
+    return qos > 0 ? read_id(r, in.packet_id) : nullptr;
+}
+
 // The property block at the reader's position, for `type`; moves the reader past it.
 Rule read_properties(Reader& r, PacketType type, Inbound& in) {
     Result<std::size_t> block = walk_properties(type, r.p + r.pos, r.left(), take_property, &in);
@@ -293,18 +310,7 @@ Rule parse_inbound5(PacketType type, std::uint8_t flags, Reader& r, Inbound& in)
             break;
         }
         case PacketType::publish: {  // §3.3.2: topic, packet id (QoS 1), properties; payload
-            unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
-            if (qos == 3) return IOTLITE_TEXT("QoS bits are 3 (reserved)");
-            if (qos == 2) return IOTLITE_TEXT("QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)");
-            in.qos = static_cast<QoS>(qos);
-            in.dup = flags & header_flags::publish_dup;
-            in.retain = flags & header_flags::publish_retain;
-            if (in.dup && qos == 0) return IOTLITE_TEXT("DUP flag set on a QoS 0 message");
-            if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
-            if (in.topic.find_first_of("+#") != std::string_view::npos) return IOTLITE_TEXT("topic name contains a wildcard");
-            if (qos > 0) {
-                if (Rule e = read_id(r, in.packet_id)) return e;
-            }
+            if (Rule e = read_publish_start(flags, r, in, true)) return e;
             in.properties = r.p + r.pos;
             if (Rule e = read_properties(r, type, in)) return e;
             in.properties_size = static_cast<std::size_t>(r.p + r.pos - in.properties);
@@ -373,19 +379,7 @@ Rule parse_inbound(std::uint8_t first, const std::uint8_t* body, std::size_t siz
             return nullptr;
         }
         case PacketType::publish: {
-            unsigned qos = (flags & header_flags::publish_qos_mask) >> header_flags::publish_qos_shift;
-            if (qos == 3) return IOTLITE_TEXT("QoS bits are 3 (reserved)");
-            if (qos == 2) return IOTLITE_TEXT("QoS 2 is not supported (AWS IoT and this client use QoS 0 and 1 only)");
-            in.qos = static_cast<QoS>(qos);
-            in.dup = flags & header_flags::publish_dup;
-            in.retain = flags & header_flags::publish_retain;
-            if (in.dup && qos == 0) return IOTLITE_TEXT("DUP flag set on a QoS 0 message");
-            if (Rule e = read_utf8(r, in.topic, kTopicName)) return e;
-            if (in.topic.empty()) return IOTLITE_TEXT("topic name is empty");
-            if (in.topic.find_first_of("+#") != std::string_view::npos) return IOTLITE_TEXT("topic name contains a wildcard");
-            if (qos > 0) {
-                if (Rule e = read_id(r, in.packet_id)) return e;
-            }
+            if (Rule e = read_publish_start(flags, r, in, false)) return e;
             in.data = r.p + r.pos;
             in.size = r.left();
             return nullptr;
