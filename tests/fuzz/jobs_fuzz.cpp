@@ -55,6 +55,7 @@
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/services/jobs/jobs_client.hpp"
+#include "service_broker.hpp"
 
 namespace mqtt = iotlite::mqtt;
 namespace jobs = iotlite::jobs;
@@ -62,9 +63,7 @@ using jobs::Json;
 
 namespace {
 
-void check(bool condition) {
-    if (!condition) __builtin_trap();
-}
+using iotlite_fuzz::check;
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
@@ -529,25 +528,6 @@ void check_answer(const jobs::Answer& got, const jobs::Answer& want) {
 
 // ---- the session ----
 
-void put_length(std::vector<std::uint8_t>& out, std::size_t n) {
-    do {
-        std::uint8_t byte = static_cast<std::uint8_t>(n % 128);
-        n /= 128;
-        if (n > 0) byte |= 0x80;
-        out.push_back(byte);
-    } while (n > 0);
-}
-
-void put_u16(std::vector<std::uint8_t>& out, std::size_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v & 0xff));
-}
-
-struct Packet {
-    std::uint16_t packet_id = 0;
-    std::size_t filters = 0;  // SUBSCRIBE
-};
-
 // A request the application made: what its PUBLISH and its completion must show.
 struct Made {
     jobs::Operation op = jobs::Operation::get_pending;
@@ -579,6 +559,21 @@ public:
         auto created = jobs::JobsClient::create(*client_, jobs_config);
         check(created.ok());
         jobs_ = std::move(created.value());
+        iotlite_fuzz::ServiceBroker::Hooks hooks;
+        hooks.event = [this](const mqtt::Event& ev) {
+            (void)jobs_->on_event(ev, now_);
+            drain_jobs();
+        };
+        // Every PUBLISH is a request the application made (at QoS 1), with its options.
+        hooks.sent = [this](unsigned qos, std::string_view topic, std::string_view payload) {
+            check(qos == 1);
+            check_request(std::string(topic), std::string(payload));
+        };
+        hooks.settled = [this] {
+            drain_jobs();
+            check_state();
+        };
+        broker_ = std::make_unique<iotlite_fuzz::ServiceBroker>(*client_, now_, std::move(hooks));
         check(client_->connect(now_).ok());
         pump();
     }
@@ -693,37 +688,9 @@ public:
         pump();
     }
 
-    void suback(std::uint8_t a) {
-        if (subscribes_.empty() || !open_) return;
-        const std::size_t index = a % subscribes_.size();
-        const Packet p = subscribes_[index];
-        subscribes_.erase(subscribes_.begin() + static_cast<std::ptrdiff_t>(index));
-        std::vector<std::uint8_t> codes(p.filters, 0x01);
-        if ((a & 0x30) == 0x10 && !codes.empty()) codes[(a >> 6) % codes.size()] = 0x80;
-        if ((a & 0x30) == 0x20 && !codes.empty()) codes.pop_back();  // fewer codes than filters
-        if ((a & 0x30) == 0x30) codes.push_back(0x00);                // more codes than filters
-        std::vector<std::uint8_t> out{0x90};
-        put_length(out, 2 + codes.size());
-        put_u16(out, p.packet_id);
-        out.insert(out.end(), codes.begin(), codes.end());
-        feed(out);
-    }
-
-    void unsuback(std::uint8_t a) {
-        if (unsubscribes_.empty() || !open_) return;
-        const std::size_t index = a % unsubscribes_.size();
-        const std::uint16_t id = unsubscribes_[index];
-        unsubscribes_.erase(unsubscribes_.begin() + static_cast<std::ptrdiff_t>(index));
-        feed({0xb0, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)});
-    }
-
-    void puback(std::uint8_t a) {
-        if (publishes_.empty() || !open_) return;
-        const std::size_t index = a % publishes_.size();
-        const std::uint16_t id = publishes_[index];
-        publishes_.erase(publishes_.begin() + static_cast<std::ptrdiff_t>(index));
-        feed({0x40, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)});
-    }
+    void suback(std::uint8_t a) { broker_->suback(a); }
+    void unsuback(std::uint8_t a) { broker_->unsuback(a); }
+    void puback(std::uint8_t a) { broker_->puback(a); }
 
     // a: bits 0-3 the topic (0..9 below; 10..15 answer a request the client sent), bits 4-5 the
     // payload (raw, token prefix, shaped x2), bit 6 QoS 1, bit 7 accepted (follow) / a sent job;
@@ -786,13 +753,7 @@ public:
         check(next == kNever || next > now_);
     }
 
-    void drop(std::uint8_t a) {
-        if (!open_) return;
-        session_present_ = (a & 1) != 0;
-        close_transport();
-        client_->on_closed(iotlite::make_error(iotlite::Errc::closed, "fuzz: connection dropped"), now_);
-        pump();
-    }
+    void drop(std::uint8_t a) { broker_->drop(a); }
 
     void forged(std::uint8_t a) {
         mqtt::Event ev;
@@ -821,7 +782,7 @@ public:
     // Closes the engine for good; every request still pending must fail now.
     void finish() {
         client_->disconnect(now_);
-        close_transport();
+        broker_->close_transport();
         pump();
         check(client_->state() == mqtt::State::closed);
         check(jobs_->in_flight() == 0);
@@ -844,123 +805,8 @@ private:
         return slash == std::string::npos ? std::string() : rest.substr(0, slash);
     }
 
-    void publish(const std::string& topic, const std::string& payload, bool qos1) {
-        if (!open_) return;
-        std::vector<std::uint8_t> out{static_cast<std::uint8_t>(qos1 ? 0x32 : 0x30)};
-        put_length(out, 2 + topic.size() + (qos1 ? 2 : 0) + payload.size());
-        put_u16(out, topic.size());
-        out.insert(out.end(), topic.begin(), topic.end());
-        if (qos1) put_u16(out, 1 + (inbound_id_++ % 0xfffe));
-        out.insert(out.end(), payload.begin(), payload.end());
-        feed(out);
-    }
-
-    void feed(const std::vector<std::uint8_t>& bytes) {
-        if (!open_) return;
-        client_->on_bytes(bytes.data(), bytes.size(), now_);
-        pump();
-    }
-
-    void close_transport() {
-        open_ = false;
-        subscribes_.clear();
-        unsubscribes_.clear();
-        publishes_.clear();
-    }
-
-    // Drains the engine: driver duties (targets, transport, CONNACK, PINGRESP), every event to the
-    // jobs client, and the jobs client's events checked.
-    void pump() {
-        for (int round = 0; round < 64; ++round) {
-            bool progress = false;
-            mqtt::Event ev;
-            while (client_->poll_event(ev)) {
-                progress = true;
-                switch (ev.type) {
-                    case mqtt::Event::Type::need_target: {
-                        mqtt::ConnectionTarget target;
-                        target.kind = mqtt::TransportKind::tcp;
-                        target.host = "127.0.0.1";
-                        target.port = 8883;
-                        client_->provide_target(target, now_);
-                        break;
-                    }
-                    case mqtt::Event::Type::open_transport:
-                        open_ = true;
-                        client_->on_open(now_);
-                        break;
-                    case mqtt::Event::Type::close_transport: close_transport(); break;
-                    default: break;
-                }
-                (void)jobs_->on_event(ev, now_);
-                drain_jobs();
-                ev = mqtt::Event{};
-            }
-            if (client_->output_size() > 0) {
-                progress = true;
-                std::vector<std::uint8_t> out(client_->output_data(), client_->output_data() + client_->output_size());
-                client_->consume_output(out.size());
-                if (open_) answer(out);
-            }
-            if (!progress) break;
-        }
-        drain_jobs();
-        check_state();
-    }
-
-    // Reads what the client sent: CONNECT gets a CONNACK, PINGREQ a PINGRESP; SUBSCRIBE,
-    // UNSUBSCRIBE and QoS 1 PUBLISH are remembered for the SUBACK/UNSUBACK/PUBACK commands; every
-    // PUBLISH must be a request the application made, with its options.
-    void answer(const std::vector<std::uint8_t>& bytes) {
-        std::size_t pos = 0;
-        while (pos < bytes.size()) {
-            const std::uint8_t first = bytes[pos++];
-            std::size_t length = 0, shift = 0;
-            while (pos < bytes.size()) {
-                const std::uint8_t b = bytes[pos++];
-                length |= static_cast<std::size_t>(b & 0x7f) << shift;
-                shift += 7;
-                if ((b & 0x80) == 0) break;
-            }
-            check(pos + length <= bytes.size());
-            const std::uint8_t* body = bytes.data() + pos;
-            pos += length;
-            switch (first >> 4) {
-                case 1:  // CONNECT
-                    feed({0x20, 0x02, static_cast<std::uint8_t>(session_present_ ? 1 : 0), 0x00});
-                    break;
-                case 3: {  // PUBLISH
-                    check(length >= 2);
-                    const std::size_t topic_len = (static_cast<std::size_t>(body[0]) << 8) | body[1];
-                    std::size_t at = 2 + topic_len;
-                    check(((first >> 1) & 3) == 1);  // requests go out at QoS 1
-                    check(at + 2 <= length);
-                    publishes_.push_back(static_cast<std::uint16_t>((body[at] << 8) | body[at + 1]));
-                    at += 2;
-                    check_request(std::string(reinterpret_cast<const char*>(body + 2), topic_len),
-                                  std::string(reinterpret_cast<const char*>(body + at), length - at));
-                    break;
-                }
-                case 8: {  // SUBSCRIBE
-                    Packet p;
-                    p.packet_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
-                    for (std::size_t at = 2; at + 2 <= length;) {
-                        at += 2 + ((static_cast<std::size_t>(body[at]) << 8) | body[at + 1]) + 1;
-                        ++p.filters;
-                    }
-                    subscribes_.push_back(p);
-                    break;
-                }
-                case 10:  // UNSUBSCRIBE
-                    unsubscribes_.push_back(static_cast<std::uint16_t>((body[0] << 8) | body[1]));
-                    break;
-                case 12:  // PINGREQ
-                    feed({0xd0, 0x00});
-                    break;
-                default: break;
-            }
-        }
-    }
+    void publish(const std::string& topic, const std::string& payload, bool qos1) { broker_->publish(topic, payload, qos1); }
+    void pump() { broker_->pump(); }
 
     // A published request is one the application made: same topic, its given token or a
     // generated one, and the document's fields are the call's options (the include flags of an
@@ -1081,15 +927,10 @@ private:
 
     std::unique_ptr<mqtt::Client> client_;
     std::unique_ptr<jobs::JobsClient> jobs_;
+    std::unique_ptr<iotlite_fuzz::ServiceBroker> broker_;
     std::size_t max_in_flight_;
     std::size_t max_job_subscriptions_;
     std::uint64_t now_ = 1000;
-    bool open_ = false;
-    bool session_present_ = false;
-    std::uint32_t inbound_id_ = 0;
-    std::vector<Packet> subscribes_;
-    std::vector<std::uint16_t> unsubscribes_;
-    std::vector<std::uint16_t> publishes_;
     std::deque<std::pair<std::string, std::string>> sent_;  // (request topic, clientToken) published
     std::vector<Made> made_;                                // every request the application made
     std::map<std::uint32_t, Made> pending_;

@@ -52,15 +52,14 @@
 
 #include "iotlite/mqtt/client.hpp"
 #include "iotlite/services/provisioning/provisioning_client.hpp"
+#include "service_broker.hpp"
 
 namespace mqtt = iotlite::mqtt;
 namespace pv = iotlite::provisioning;
 
 namespace {
 
-void check(bool condition) {
-    if (!condition) __builtin_trap();
-}
+using iotlite_fuzz::check;
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 // '.' is outside template and thing names: the marker can only reach a message as field bytes.
@@ -77,25 +76,6 @@ struct Pending {
     pv::Operation op;
     std::string template_name;
 };
-
-struct Packet {
-    std::uint16_t packet_id = 0;
-    std::size_t filters = 0;  // SUBSCRIBE
-};
-
-void put_length(std::vector<std::uint8_t>& out, std::size_t n) {
-    do {
-        std::uint8_t byte = static_cast<std::uint8_t>(n % 128);
-        n /= 128;
-        if (n > 0) byte |= 0x80;
-        out.push_back(byte);
-    } while (n > 0);
-}
-
-void put_u16(std::vector<std::uint8_t>& out, std::size_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v & 0xff));
-}
 
 bool contains(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
 
@@ -136,6 +116,16 @@ public:
         auto created = pv::ProvisioningClient::create(*client_, pc);
         check(created.ok());
         prov_ = std::move(created.value());
+        iotlite_fuzz::ServiceBroker::Hooks hooks;
+        hooks.event = [this](const mqtt::Event& ev) {
+            (void)prov_->on_event(ev, now_);
+            drain();
+        };
+        hooks.settled = [this] {
+            drain();
+            check(prov_->in_flight() == pending_.size());
+        };
+        broker_ = std::make_unique<iotlite_fuzz::ServiceBroker>(*client_, now_, std::move(hooks));
         check(client_->connect(now_).ok());
         pump();
     }
@@ -174,29 +164,8 @@ public:
         pump();
     }
 
-    void suback(std::uint8_t arg) {
-        if (subscribes_.empty() || !open_) return;
-        const std::size_t index = arg % subscribes_.size();
-        const Packet p = subscribes_[index];
-        subscribes_.erase(subscribes_.begin() + static_cast<std::ptrdiff_t>(index));
-        std::vector<std::uint8_t> codes(p.filters, 0x01);
-        if ((arg & 0x30) == 0x10 && !codes.empty()) codes[(arg >> 6) % codes.size()] = 0x80;
-        if ((arg & 0x30) == 0x20 && !codes.empty()) codes.pop_back();  // fewer codes than filters
-        if ((arg & 0x30) == 0x30) codes.push_back(0x00);                // more codes than filters
-        std::vector<std::uint8_t> out{0x90};
-        put_length(out, 2 + codes.size());
-        put_u16(out, p.packet_id);
-        out.insert(out.end(), codes.begin(), codes.end());
-        feed(out);
-    }
-
-    void puback(std::uint8_t arg) {
-        if (publishes_.empty() || !open_) return;
-        const std::size_t index = arg % publishes_.size();
-        const std::uint16_t id = publishes_[index];
-        publishes_.erase(publishes_.begin() + static_cast<std::ptrdiff_t>(index));
-        feed({0x40, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)});
-    }
+    void suback(std::uint8_t arg) { broker_->suback(arg); }
+    void puback(std::uint8_t arg) { broker_->puback(arg); }
 
     // arg: bits 0-1 the operation (create, create-from-csr, provision x2), bit 2 accepted,
     // bit 3 the template for provision, bits 4-5 the payload kind, bit 6 QoS 1, bit 7 big PEM.
@@ -238,13 +207,7 @@ public:
         check(next == kNever || next > now_);
     }
 
-    void drop(std::uint8_t arg) {
-        if (!open_) return;
-        session_present_ = (arg & 1) != 0;
-        close_transport();
-        client_->on_closed(iotlite::make_error(iotlite::Errc::closed, "fuzz: connection dropped"), now_);
-        pump();
-    }
+    void drop(std::uint8_t arg) { broker_->drop(arg); }
 
     void forged(std::uint8_t arg) {
         mqtt::Event ev;
@@ -271,7 +234,7 @@ public:
     // Closes the engine for good; every request still pending must fail now.
     void finish() {
         client_->disconnect(now_);
-        close_transport();
+        broker_->close_transport();
         pump();
         check(client_->state() == mqtt::State::closed);
         check(prov_->in_flight() == 0);
@@ -349,108 +312,8 @@ private:
         return doc + "}";
     }
 
-    void publish(const std::string& topic, const std::string& payload, bool qos1) {
-        if (!open_) return;
-        std::vector<std::uint8_t> out{static_cast<std::uint8_t>(qos1 ? 0x32 : 0x30)};
-        put_length(out, 2 + topic.size() + (qos1 ? 2 : 0) + payload.size());
-        put_u16(out, topic.size());
-        out.insert(out.end(), topic.begin(), topic.end());
-        if (qos1) put_u16(out, 1 + (inbound_id_++ % 0xfffe));
-        out.insert(out.end(), payload.begin(), payload.end());
-        feed(out);
-    }
-
-    void feed(const std::vector<std::uint8_t>& bytes) {
-        if (!open_) return;
-        client_->on_bytes(bytes.data(), bytes.size(), now_);
-        pump();
-    }
-
-    void close_transport() {
-        open_ = false;
-        subscribes_.clear();
-        publishes_.clear();
-    }
-
-    // Drains the engine: driver duties (targets, transport, CONNACK, PINGRESP), every event to
-    // the provisioning client, and its events checked.
-    void pump() {
-        for (int round = 0; round < 64; ++round) {
-            bool progress = false;
-            mqtt::Event ev;
-            while (client_->poll_event(ev)) {
-                progress = true;
-                switch (ev.type) {
-                    case mqtt::Event::Type::need_target: {
-                        mqtt::ConnectionTarget target;
-                        target.kind = mqtt::TransportKind::tcp;
-                        target.host = "127.0.0.1";
-                        target.port = 8883;
-                        client_->provide_target(target, now_);
-                        break;
-                    }
-                    case mqtt::Event::Type::open_transport:
-                        open_ = true;
-                        client_->on_open(now_);
-                        break;
-                    case mqtt::Event::Type::close_transport: close_transport(); break;
-                    default: break;
-                }
-                (void)prov_->on_event(ev, now_);
-                drain();
-                ev = mqtt::Event{};
-            }
-            if (client_->output_size() > 0) {
-                progress = true;
-                std::vector<std::uint8_t> out(client_->output_data(), client_->output_data() + client_->output_size());
-                client_->consume_output(out.size());
-                if (open_) read_sent(out);
-            }
-            if (!progress) break;
-        }
-        drain();
-        check(prov_->in_flight() == pending_.size());
-    }
-
-    // What the client sent: CONNECT gets a CONNACK, PINGREQ a PINGRESP; SUBSCRIBE and QoS 1
-    // PUBLISH are remembered for later SUBACK/PUBACK commands.
-    void read_sent(const std::vector<std::uint8_t>& bytes) {
-        std::size_t pos = 0;
-        while (pos < bytes.size()) {
-            const std::uint8_t first = bytes[pos++];
-            std::size_t length = 0, shift = 0;
-            while (pos < bytes.size()) {
-                const std::uint8_t b = bytes[pos++];
-                length |= static_cast<std::size_t>(b & 0x7f) << shift;
-                shift += 7;
-                if ((b & 0x80) == 0) break;
-            }
-            check(pos + length <= bytes.size());
-            const std::uint8_t* body = bytes.data() + pos;
-            pos += length;
-            switch (first >> 4) {
-                case 1: feed({0x20, 0x02, static_cast<std::uint8_t>(session_present_ ? 1 : 0), 0x00}); break;
-                case 3: {
-                    check(length >= 2);
-                    const std::size_t at = 2 + ((static_cast<std::size_t>(body[0]) << 8) | body[1]);
-                    if (((first >> 1) & 3) != 0) publishes_.push_back(static_cast<std::uint16_t>((body[at] << 8) | body[at + 1]));
-                    break;
-                }
-                case 8: {
-                    Packet p;
-                    p.packet_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
-                    for (std::size_t at = 2; at + 2 <= length;) {
-                        at += 2 + ((static_cast<std::size_t>(body[at]) << 8) | body[at + 1]) + 1;
-                        ++p.filters;
-                    }
-                    subscribes_.push_back(p);
-                    break;
-                }
-                case 12: feed({0xd0, 0x00}); break;
-                default: break;
-            }
-        }
-    }
+    void publish(const std::string& topic, const std::string& payload, bool qos1) { broker_->publish(topic, payload, qos1); }
+    void pump() { broker_->pump(); }
 
     void drain() {
         pv::ProvisioningEvent ev;
@@ -506,12 +369,8 @@ private:
 
     std::unique_ptr<mqtt::Client> client_;
     std::unique_ptr<pv::ProvisioningClient> prov_;
+    std::unique_ptr<iotlite_fuzz::ServiceBroker> broker_;
     std::uint64_t now_ = 1000;
-    bool open_ = false;
-    bool session_present_ = false;
-    std::uint32_t inbound_id_ = 0;
-    std::vector<Packet> subscribes_;
-    std::vector<std::uint16_t> publishes_;
     std::deque<std::string> tokens_;
     std::map<std::uint32_t, Pending> pending_;
 };
