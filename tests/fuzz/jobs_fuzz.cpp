@@ -744,9 +744,7 @@ public:
     }
 
     void tick(std::uint8_t a) {
-        now_ += (a & 0x80) != 0 ? static_cast<std::uint64_t>(a & 0x7f) * 160 : static_cast<std::uint64_t>(a) * 7;
-        client_->on_tick(now_);
-        pump();
+        broker_->advance(a);
         jobs_->on_tick(now_);
         pump();
         const std::uint64_t next = jobs_->next_deadline_ms();
@@ -756,25 +754,7 @@ public:
     void drop(std::uint8_t a) { broker_->drop(a); }
 
     void forged(std::uint8_t a) {
-        mqtt::Event ev;
-        switch (a % 5) {
-            case 0:
-                ev.type = mqtt::Event::Type::subscribed;
-                ev.granted.assign((a >> 5) % 3, (a & 0x80) != 0 ? mqtt::SubackCode::failure : mqtt::SubackCode::granted_qos1);
-                break;
-            case 1: ev.type = mqtt::Event::Type::unsubscribed; break;
-            case 2: ev.type = mqtt::Event::Type::published; break;
-            case 3:
-                ev.type = mqtt::Event::Type::publish_failed;
-                ev.error = iotlite::make_error(iotlite::Errc::dropped, "fuzz: dropped");
-                break;
-            default:
-                ev.type = mqtt::Event::Type::error;
-                ev.error = iotlite::make_error(iotlite::Errc::server_error, "fuzz: resubscribe failed");
-                break;
-        }
-        ev.op_id = (a >> 3) % 8;
-        (void)jobs_->on_event(ev, now_);
+        (void)jobs_->on_event(iotlite_fuzz::forged_event(a, true), now_);
         drain_jobs();
         check_state();
     }

@@ -38,6 +38,35 @@ inline void put_u16(std::vector<std::uint8_t>& out, std::size_t v) {
     out.push_back(static_cast<std::uint8_t>(v & 0xff));
 }
 
+// An engine event a service did not ask for, forged from a fuzz byte: a service must take any
+// event without harm. With `unsubscribed`, arg % 5 picks subscribed (granted or refused codes),
+// unsubscribed, published, publish_failed or error; without, arg % 4 picks among the four others.
+// The op id is small, so that it may be one the service is waiting for.
+inline iotlite::mqtt::Event forged_event(std::uint8_t arg, bool unsubscribed) {
+    namespace mqtt = iotlite::mqtt;
+    unsigned kind = unsubscribed ? arg % 5 : arg % 4;
+    if (!unsubscribed && kind > 0) ++kind;
+    mqtt::Event ev;
+    switch (kind) {
+        case 0:
+            ev.type = mqtt::Event::Type::subscribed;
+            ev.granted.assign((arg >> 5) % 3, (arg & 0x80) != 0 ? mqtt::SubackCode::failure : mqtt::SubackCode::granted_qos1);
+            break;
+        case 1: ev.type = mqtt::Event::Type::unsubscribed; break;
+        case 2: ev.type = mqtt::Event::Type::published; break;
+        case 3:
+            ev.type = mqtt::Event::Type::publish_failed;
+            ev.error = iotlite::make_error(iotlite::Errc::dropped, "fuzz: dropped");
+            break;
+        default:
+            ev.type = mqtt::Event::Type::error;
+            ev.error = iotlite::make_error(iotlite::Errc::server_error, "fuzz: resubscribe failed");
+            break;
+    }
+    ev.op_id = (arg >> (unsubscribed ? 3 : 2)) % 8;
+    return ev;
+}
+
 class ServiceBroker {
 public:
     struct Hooks {
@@ -49,8 +78,8 @@ public:
         std::function<void()> settled;
     };
 
-    // `now` is the harness's clock, read at each call into the engine.
-    ServiceBroker(iotlite::mqtt::Client& client, const std::uint64_t& now, Hooks hooks)
+    // `now` is the harness's clock, read at each call into the engine (advance() moves it).
+    ServiceBroker(iotlite::mqtt::Client& client, std::uint64_t& now, Hooks hooks)
         : client_(client), now_(now), hooks_(std::move(hooks)) {}
 
     bool open() const { return open_; }
@@ -91,6 +120,13 @@ public:
             if (!progress) break;
         }
         if (hooks_.settled) hooks_.settled();
+    }
+
+    // The clock advances (0..~20 s, picked by arg), then the engine's on_tick() and a pump.
+    void advance(std::uint8_t arg) {
+        now_ += (arg & 0x80) != 0 ? static_cast<std::uint64_t>(arg & 0x7f) * 160 : static_cast<std::uint64_t>(arg) * 7;
+        client_.on_tick(now_);
+        pump();
     }
 
     // Bytes from the broker (nothing while the transport is closed), then a pump.
@@ -225,7 +261,7 @@ private:
     }
 
     iotlite::mqtt::Client& client_;
-    const std::uint64_t& now_;
+    std::uint64_t& now_;
     Hooks hooks_;
     bool open_ = false;
     bool session_present_ = false;

@@ -179,9 +179,7 @@ public:
     }
 
     void tick(std::uint8_t arg) {
-        now_ += (arg & 0x80) != 0 ? static_cast<std::uint64_t>(arg & 0x7f) * 160 : static_cast<std::uint64_t>(arg) * 7;
-        client_->on_tick(now_);
-        pump();
+        broker_->advance(arg);
         shadow_->on_tick(now_);
         pump();
         const std::uint64_t next = shadow_->next_deadline_ms();
@@ -191,24 +189,7 @@ public:
     void drop(std::uint8_t arg) { broker_->drop(arg); }
 
     void forged(std::uint8_t arg) {
-        mqtt::Event ev;
-        switch (arg % 4) {
-            case 0:
-                ev.type = mqtt::Event::Type::subscribed;
-                ev.granted.assign((arg >> 5) % 3, (arg & 0x80) != 0 ? mqtt::SubackCode::failure : mqtt::SubackCode::granted_qos1);
-                break;
-            case 1: ev.type = mqtt::Event::Type::published; break;
-            case 2:
-                ev.type = mqtt::Event::Type::publish_failed;
-                ev.error = iotlite::make_error(iotlite::Errc::dropped, "fuzz: dropped");
-                break;
-            default:
-                ev.type = mqtt::Event::Type::error;
-                ev.error = iotlite::make_error(iotlite::Errc::server_error, "fuzz: resubscribe failed");
-                break;
-        }
-        ev.op_id = (arg >> 2) % 8;
-        (void)shadow_->on_event(ev, now_);
+        (void)shadow_->on_event(iotlite_fuzz::forged_event(arg, false), now_);
         drain_shadow();
     }
 
