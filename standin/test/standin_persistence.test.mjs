@@ -266,6 +266,7 @@ test('Persistence_10000Qos1With5BrokerRestarts_NothingLostAtPersistentSubscriber
     `(deliveries ${deliveries}), lost ${TOTAL - received.size}, first missing ${JSON.stringify(missing)}; ` +
     `sessionPresent after reconnects ${JSON.stringify(connacks)}; restarts (ms) ${JSON.stringify(restarts)}; ` +
     `at each restart ${JSON.stringify(atRestart)}; offered again after MQTT.js failed them ${offeredAgain}; ` +
+    `connections the stand-in closed by an AWS rule ${JSON.stringify(logLines.filter((l) => /AWS IoT (limit|quota)/.test(l)).slice(0, 3))}; ` +
     `${elapsed} ms; errors ${JSON.stringify(errors.slice(0, 5))}`;
   t.diagnostic(summary);
   assert.equal(restarts.length, RESTARTS, summary);
