@@ -2,12 +2,9 @@
 
 #include <limits>
 #include <utility>
-#include "../mqtt/format.hpp"
+#include "messages.hpp"
 
 namespace iotlite::services {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 constexpr std::size_t kMaxCounterDigits = 20;  // UINT64_MAX
 }  // namespace

@@ -4,12 +4,9 @@
 
 #include "iotlite/mqtt/topic.hpp"
 #include "iotlite/services/request_tracker.hpp"
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::jobs {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::string_view kThings = "$aws/things/";

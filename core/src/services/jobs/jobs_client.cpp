@@ -3,12 +3,9 @@
 #include <utility>
 
 #include "iotlite/services/shadow/names.hpp"
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::jobs {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::size_t kMaxJobSubscriptions = 8;  // 8 jobs x 2 filters: far below AWS's 50 per connection

@@ -1,12 +1,9 @@
 #include "iotlite/services/provisioning/provisioning.hpp"
 
 #include "iotlite/services/shadow/names.hpp"
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::provisioning {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 constexpr std::string_view kCreate = "$aws/certificates/create/json";

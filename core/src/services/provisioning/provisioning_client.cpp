@@ -1,12 +1,9 @@
 #include "iotlite/services/provisioning/provisioning_client.hpp"
 
 #include <utility>
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::provisioning {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 // One create request and one RegisterThing per template at a time; a few templates at most.

@@ -5,12 +5,9 @@
 #include <utility>
 
 #include "../../json/reader.hpp"
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::shadow {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 using json::detail::valid_utf8;

@@ -1,12 +1,9 @@
 #include "iotlite/services/shadow/names.hpp"
 
 #include "iotlite/services/request_tracker.hpp"
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::shadow {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 bool name_char(char c) {

@@ -1,12 +1,9 @@
 #include "iotlite/services/shadow/shadow_client.hpp"
 
 #include <utility>
-#include "../../mqtt/format.hpp"
+#include "../messages.hpp"
 
 namespace iotlite::shadow {
-
-// The engine's message formatter: one out-of-line call per message (format.hpp).
-namespace fmt = mqtt::detail;
 namespace {
 
 [[maybe_unused]] const char* op_verb(Operation op) { return operation_name(op); }
