@@ -136,7 +136,6 @@ export class Client extends Emitter {
   // Page lifecycle and renewal (the section at the end of the class).
   #holds = new Set(); #held = 0; #hidden = false; #pingWait = -2; #late = -2; #renewTimer; #renewWall = Infinity; #signedUntil; #unwatch;
 
-
   constructor(native, options) {
     super();
     if (!options || typeof options !== 'object') throw bad('IotClient.create options', 'an object', options);
