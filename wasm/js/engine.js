@@ -175,8 +175,11 @@ function bind(exports, ownNames) {
   exports[EXPORT_CTORS]();
 
   let heap = new Uint8Array(memory.buffer);
-  // A fresh view after the heap grew (growing detaches the old buffer).
-  const HEAP = () => (heap.buffer === memory.buffer ? heap : (heap = new Uint8Array(memory.buffer)));
+  let heap32 = new Uint32Array(memory.buffer);
+  // Fresh views after the heap grew: growing detaches the old buffer, whose views then have
+  // length 0 (cheaper to test on every access than reading memory.buffer).
+  const HEAP = () => (heap.length ? heap : (heap = new Uint8Array(memory.buffer)));
+  const HEAP32 = () => (heap32.length ? heap32 : (heap32 = new Uint32Array(memory.buffer)));
   const view = (ptr) => HEAP().subarray(ptr, ptr + len());
   const text = (ptr) => decoder.decode(view(ptr));
   // The polled event's error (h = 0: the last error of a call), its cause as data: the HTTP status,
@@ -343,12 +346,15 @@ function bind(exports, ownNames) {
           break;
         case EV_MESSAGE: {
           ev.topic = text(bytes(h, EVB_TOPIC));
-          ev.payload = view(bytes(h, EVB_PAYLOAD)).slice();
+          const payload = bytes(h, EVB_PAYLOAD);
+          ev.payload = HEAP().slice(payload, payload + len());
           ev.qos = num(h, EVN_QOS);
           ev.retain = num(h, EVN_RETAIN) === 1;
           ev.dup = num(h, EVN_DUP) === 1;
-          const ids = bytes(h, EVB_SUBSCRIPTION_IDS);
-          ev.ids = Array.from(new Uint32Array(HEAP().buffer, ids, len()));
+          // The ids (u32 each) copied out one by one: no typed-array view made per message.
+          const ids = bytes(h, EVB_SUBSCRIPTION_IDS) >>> 2, count = len(), words = HEAP32();
+          ev.ids = [];
+          for (let i = 0; i < count; i++) ev.ids.push(words[ids + i]);
           break;
         }
         case EV_SUBSCRIBED:
