@@ -19,21 +19,15 @@
 // (as throughput.mjs measures), the later ones warm. Prints one JSON line per round and the
 // medians. The figure: messages received / seconds from the first publish to the last receipt,
 // and the process's CPU time (user + system) per message over the same span.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
+import { PROTOCOL, loadPackage, publishWindowed } from './both_clients.mjs';
 
 const packageDir = path.resolve(process.argv[2] || 'build/wasm/wasm/package');
 const N = Number(process.argv[3] || 20000);
 const ROUNDS = Number(process.argv[4] || 5);
-const WINDOW = 1000;
-const PROTOCOL = Number(process.env.IOTLITE_BENCH_PROTOCOL || 4);
-if (PROTOCOL !== 4 && PROTOCOL !== 5) throw new Error(`IOTLITE_BENCH_PROTOCOL must be 4 or 5, not ${process.env.IOTLITE_BENCH_PROTOCOL}`);
-const [entry, wasmFile] = PROTOCOL === 5 ? ['mqtt5.js', 'iotlite-mqtt5.wasm'] : ['index.js', 'iotlite.wasm'];
-const pkg = await import(pathToFileURL(path.join(packageDir, entry)).href);
-await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, wasmFile)) });
+const pkg = await loadPackage(packageDir);
 
 // The echo broker of one connection: feed(bytes) returns the bytes to send back (or null).
 // Packets may span feeds; a feed may hold many.
@@ -176,8 +170,8 @@ async function mqttjs(id) {
   };
 }
 
-// The loop of throughput.mjs: publish in batches of half the window, wait while more than the
-// window is in flight. A round that has not finished after 60 s stops there (and says so).
+// The loop of throughput.mjs (both_clients.mjs). A round that has not finished after 60 s stops
+// there, and says so.
 async function qos0(make, label) {
   const c = await make(`cpu-${label}-${process.pid}`);
   const topic = `bench/${label}/${process.pid}`;
@@ -186,14 +180,8 @@ async function qos0(make, label) {
   const until = Date.now() + 60000;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let sent = 0;
-  while (sent < N && Date.now() < until) {
-    const batch = Math.min(WINDOW / 2, N - sent);
-    for (let i = 0; i < batch; i++) c.publish(topic, payload);
-    sent += batch;
-    while (sent - received > WINDOW && Date.now() < until) await new Promise((r) => setImmediate(r));
-  }
-  while (received < N && Date.now() < until) await new Promise((r) => setImmediate(r));
+  // The broker answers on a later task of this process: waiting yields to it, with no sleep.
+  await publishWindowed(N, () => c.publish(topic, payload), () => received, () => new Promise((r) => setImmediate(r)), until);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await c.close();

@@ -7,26 +7,21 @@
 // in the same run, the stand-in in a separate process. Usage: node throughput.mjs <package dir> [N] [M]
 // IOTLITE_BENCH_PROTOCOL=5: both sides in MQTT 5 (ours from the "iotlite/mqtt5" entry on
 // iotlite-mqtt5.wasm with protocolVersion 5, MQTT.js with protocolVersion 5); default 4 (3.1.1).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import aws4 from 'aws4';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
+import { PROTOCOL, loadPackage, publishWindowed } from './both_clients.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const packageDir = path.resolve(process.argv[2]);
 const N = Number(process.argv[3] || 20000);
 const M = Number(process.argv[4] || 500);
-const WINDOW = 1000;
-const PROTOCOL = Number(process.env.IOTLITE_BENCH_PROTOCOL || 4);
-if (PROTOCOL !== 4 && PROTOCOL !== 5) throw new Error(`IOTLITE_BENCH_PROTOCOL must be 4 or 5, not ${process.env.IOTLITE_BENCH_PROTOCOL}`);
-
-const [entry, wasmFile] = PROTOCOL === 5 ? ['mqtt5.js', 'iotlite-mqtt5.wasm'] : ['index.js', 'iotlite.wasm'];
-const pkg = await import(pathToFileURL(path.join(packageDir, entry)).href);
-await pkg.init({ wasmBinary: readFileSync(path.join(packageDir, wasmFile)) });
+const pkg = await loadPackage(packageDir);
 // The stand-in runs in its own process, so the clients measured here do not share their event
 // loop with the gateway's relay. It prints its endpoints as one JSON line and stops when its stdin
 // closes.
@@ -87,15 +82,8 @@ async function qos0Throughput(make, label) {
   let received = 0;
   await c.subscribe(topic, 0, () => { received += 1; });
   const t0 = performance.now();
-  let sent = 0;
-  const until = deadline(60000);
-  while (sent < N && Date.now() < until) {
-    const batch = Math.min(WINDOW / 2, N - sent);
-    for (let i = 0; i < batch; i++) c.publish(topic, payload, 0);
-    sent += batch;
-    while (sent - received > WINDOW && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
-  }
-  while (received < N && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+  const sent = await publishWindowed(N, () => c.publish(topic, payload, 0), () => received,
+    () => new Promise((r) => setTimeout(r, 1)), deadline(60000));
   const seconds = (performance.now() - t0) / 1000;
   await c.close();
   return { msgsPerSec: Math.round(received / seconds), received, sent };
