@@ -13,6 +13,7 @@
 #include "http_head.hpp"
 #include "iotlite/connection/http_status.hpp"
 #include "iotlite/firmware/http_answer_parser.hpp"
+#include "iotlite/mqtt/client.hpp"
 
 namespace iotlite::firmware {
 
@@ -285,7 +286,7 @@ std::int32_t WebSocketTransport::send(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     std::int32_t accepted = 0;
     if (wslay_event_get_queued_msg_length(im.ws) < kMaxQueuedBytes) {
-        std::size_t len = std::min<std::size_t>(size, 16 * 1024);
+        std::size_t len = std::min(size, mqtt::max_websocket_message_bytes);
         wslay_event_msg msg{WSLAY_BINARY_FRAME, data, len};
         if (wslay_event_queue_msg(im.ws, &msg) != 0) {
             im.fail(Errc::closed, "WebSocket is closing; cannot send");

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { withStandin, standinOptions, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot, sleep } from './helpers.mjs';
+import { pathToFileURL } from 'node:url';
+import { withStandin, standinOptions, startStandin, WebSocket, uniqueId, once, waitFor, repoRoot, sleep, packageDir } from './helpers.mjs';
 
 let pkg;
 let standin;
@@ -46,6 +47,60 @@ test('ErrorCodes_MatchResultHpp_SameOrderAsErrc', () => {
   const names = [...body.matchAll(/^\s+([a-z_]+)\s*(?:=\s*0)?,/gm)].map((m) => m[1]);
   assert.ok(names.length >= 18, `parsed ${names.length} Errc values from result.hpp`);
   assert.deepEqual(pkg.ERROR_CODES, names);
+});
+
+// A burst of 14 QoS 1 publishes of 100-126 KB (1.6 MB) made at once. Two things must hold:
+// - The stand-in's gateway, like any WebSocket server, refuses a message over its bound (512 KB)
+//   with 1009. Sent as one WebSocket message, the burst was refused at every reconnect, forever;
+//   the client now sends at most 16 KiB per message (core's mqtt::max_websocket_message_bytes).
+// - The engine keeps each publish until its PUBACK, so the wasm heap grows past the 1 MiB it
+//   starts with (this test runs early in the file for that). Growing detaches the old buffer, and
+//   the package renews its views of the heap when they read as empty.
+// Every message must reach both of its subscriptions whole, with its bytes, qos and topic.
+test('IotClient_BurstOverTheGatewayBound_SentInBoundedMessagesArrivesWholeWhileTheHeapGrows', async () => {
+  const { loadEngine } = await import(pathToFileURL(path.join(packageDir, 'engine.js')).href);
+  const { EXPORT_MEMORY } = await import(pathToFileURL(path.join(packageDir, 'wasm-names.js')).href);
+  const memory = (await loadEngine()).exports[EXPORT_MEMORY];
+  const messageSizes = [];
+  class RecordingWebSocket extends WebSocket {
+    send(data, ...rest) {
+      messageSizes.push(data.byteLength);
+      return super.send(data, ...rest);
+    }
+  }
+  const client = await pkg.IotClient.create(staticOptions({ WebSocket: RecordingWebSocket }));
+  const drops = [];
+  client.on('disconnect', ({ error }) => drops.push(error.message));
+  await client.connect();
+  const topic = `iotlite/wasm/grow/${uniqueId('m')}`;
+  const exact = [];
+  const wildcard = [];
+  await client.subscribe(topic, { qos: 1 }, (m) => exact.push(m));
+  await client.subscribe('iotlite/wasm/grow/+', { qos: 1 }, (m) => wildcard.push(m));
+  const before = memory.buffer.byteLength;
+  // Message i: its index in the first byte, then bytes of a pattern of its own.
+  const payloads = Array.from({ length: 14 }, (_, i) => Uint8Array.from({ length: 100000 + i * 2000 }, (_, k) => (k ? (k * (i + 7)) & 0xff : i)));
+  const acknowledged = Promise.all(payloads.map((p) => client.publish(topic, p, { qos: 1 })));
+  // The broker may deliver a message once per matching subscription (MQTT 3.1.1, 3.3.5), and the
+  // client hands each copy to both handlers: every copy is checked, and every index must come.
+  const indices = (got) => new Set(got.map((m) => m.payload[0]));
+  const complete = () => indices(exact).size === payloads.length && indices(wildcard).size === payloads.length;
+  try {
+    await waitFor(() => drops.length > 0 || complete(), 20000, 'every message on both subscriptions');
+    assert.deepEqual(drops, [], 'no connection was lost');
+    await acknowledged;
+    assert.ok(Math.max(...messageSizes) <= 16 * 1024, `largest WebSocket message ${Math.max(...messageSizes)} bytes`);
+    assert.ok(memory.buffer.byteLength > before, `the heap grew (${before} -> ${memory.buffer.byteLength} bytes)`);
+    for (const m of [...exact, ...wildcard]) {
+      const i = m.payload[0];
+      assert.equal(m.topic, topic);
+      assert.equal(m.qos, 1);
+      assert.deepEqual(m.payload, payloads[i], `message ${i}`);
+    }
+  } finally {
+    acknowledged.catch(() => {});  // rejected with "closed" by close() when the test failed
+    await client.close();
+  }
 });
 
 test('IotClient_StaticKeys_ConnectsSubscribesAndReceivesItsQoS1Publish', async () => {

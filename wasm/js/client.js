@@ -9,7 +9,7 @@ import { loadEngine, encoder, decoder, platform } from './engine.js';
 import {
   EV_CLOSE_TRANSPORT, EV_CONNECTED, EV_DISCONNECTED, EV_ERROR, EV_MESSAGE, EV_NEED_TARGET, EV_OPEN_TRANSPORT,
   EV_PUBLISHED, EV_PUBLISH_FAILED, EV_RECONNECTING, EV_SUBSCRIBED, EV_UNSUBSCRIBED, QUEUE_POLICY as POLICY, STATES,
-  LIMIT_FILTERS_PER_SUBSCRIBE as BATCH,
+  LIMIT_FILTERS_PER_SUBSCRIBE as BATCH, LIMIT_WEBSOCKET_MESSAGE_BYTES as MAX_MESSAGE,
 } from './wasm-boundary.js';
 import { IotError, asIotError, redact, bad, closed, aborted, signalOf } from './errors.js';
 import { messageStream } from './message_stream.js';
@@ -466,7 +466,8 @@ export class Client extends Emitter {
     const sock = this.#sock;
     if (!sock || sock.readyState !== 1) return;
     const out = this.#n.takeOutput(this.#h);
-    if (out) sock.send(out);
+    // At most core's bound per WebSocket message (an MQTT packet may span messages).
+    if (out) for (let at = 0; at < out.length; at += MAX_MESSAGE) sock.send(out.subarray(at, at + MAX_MESSAGE));
   }
 
   #armTimer() {

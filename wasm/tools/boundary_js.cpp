@@ -122,6 +122,7 @@ void write_table() {
 
     // AWS IoT's filters per SUBSCRIBE: the facade splits a longer subscribe() list into batches.
     constant("LIMIT_", "filters_per_subscribe", static_cast<int>(mqtt::limits::max_filters_per_subscribe));
+    constant("LIMIT_", "websocket_message_bytes", static_cast<int>(mqtt::max_websocket_message_bytes));
 
     // The "iotlite/mqtt5" build: PUBLISH properties by their MQTT 5 identifier.
 #define IOTLITE_WASM_EMIT(name) constant("PROP_", #name, static_cast<int>(mqtt::PropertyId::name));

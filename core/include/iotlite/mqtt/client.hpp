@@ -39,6 +39,13 @@ enum class TransportKind : std::uint8_t {
     tls,        // TLS to host:port with the driver's client certificate; alpn if non-empty
 };
 
+// MQTT over WebSocket (MQTT 3.1.1 and MQTT 5, section 6): the driver sends output_data() as binary
+// WebSocket messages, and an MQTT packet may span messages. A driver sends at most this many bytes
+// in one message. A WebSocket server bounds the messages it accepts and closes the connection with
+// 1009 ("message too big") beyond its bound; an offline backlog sent whole at a reconnect could
+// pass any bound, and the client would then be closed again at every attempt, with nothing sent.
+inline constexpr std::size_t max_websocket_message_bytes = 16 * 1024;
+
 struct ConnectionTarget {
     TransportKind kind = TransportKind::websocket;
     std::string url;            // websocket only
