@@ -421,7 +421,7 @@ export class Client extends Emitter {
     if (this.#h) this.#n.observeDate(this.#h, String(dateHeader), Date.now());
   }
 
-  // Coalesces the pumps of many API calls made in one task (one WebSocket send for a burst).
+  // Coalesces the pumps of many API calls made in one task (one flush of the output for a burst).
   #schedulePump() {
     if (this.#pumpQueued) return;
     this.#pumpQueued = true;
