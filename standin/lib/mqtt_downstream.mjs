@@ -168,16 +168,10 @@ export class BrokerStream {
     this.inspector.refusedByPacketId.delete(packetId);
     let codesAt = bodyAt + 2;
     if (this.inspector.protocolLevel === 5) {
-      // Properties: a variable byte integer length, then the properties.
-      let len = 0;
-      let mult = 1;
-      for (let i = 0; i < 4 && codesAt < packet.length; i++) {
-        const b = packet[codesAt++];
-        len += (b & 0x7f) * mult;
-        mult *= 128;
-        if ((b & 0x80) === 0) break;
-      }
-      codesAt += len;
+      // Properties: a variable byte integer length, then the properties. A length that is cut
+      // short or malformed leaves no return codes (every filter reads as refused below).
+      const len = readVarint(packet, codesAt);
+      codesAt = len.value === undefined ? packet.length : len.next + len.value;
     }
     const granted = [...packet.subarray(codesAt)];
     const codes = [];
