@@ -22,6 +22,7 @@
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import mqtt from 'mqtt';
+import { encodePacket, readProperties, readVarint } from '../../../standin/lib/mqtt_properties.mjs';
 import { PROTOCOL, loadPackage, publishWindowed } from './both_clients.mjs';
 
 const packageDir = path.resolve(process.argv[2] || 'build/wasm/wasm/package');
@@ -37,42 +38,31 @@ function echoBroker(onDisconnect) {
     pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk);
     const replies = [];
     let at = 0;
-    while (at + 2 <= pending.length) {
-      let length = 0;
-      let mul = 1;
-      let i = at + 1;
-      for (;;) {
-        if (i >= pending.length) break;
-        const b = pending[i++];
-        length += (b & 0x7f) * mul;
-        mul *= 128;
-        if (!(b & 0x80)) { mul = 0; break; }
-        if (mul > 128 ** 4) throw new Error('echo broker: malformed remaining length');
-      }
-      if (mul !== 0 || i + length > pending.length) break;  // the rest of this packet is still to come
+    while (at < pending.length) {
+      const remaining = readVarint(pending, at + 1);
+      if (remaining.malformed) throw new Error('echo broker: malformed remaining length');
+      if (remaining.incomplete || remaining.next + remaining.value > pending.length) break;  // the rest is still to come
+      const bodyAt = remaining.next;
+      const end = bodyAt + remaining.value;
       const type = pending[at] >> 4;
-      const end = i + length;
       if (type === 1) {  // CONNECT -> CONNACK (MQTT 5: an empty property list)
-        replies.push(Buffer.from(PROTOCOL === 5 ? [0x20, 3, 0, 0, 0] : [0x20, 2, 0, 0]));
+        replies.push(encodePacket(0x20, Buffer.from(PROTOCOL === 5 ? [0, 0, 0] : [0, 0])));
       } else if (type === 3) {  // PUBLISH: delivered back as it came
         replies.push(pending.subarray(at, end));
       } else if (type === 8) {  // SUBSCRIBE -> SUBACK granting each filter's QoS
-        const id = [pending[i], pending[i + 1]];
-        let j = i + 2;
-        if (PROTOCOL === 5) {  // skip the SUBSCRIBE's properties (one-byte length here)
-          j += 1 + pending[j];
-        }
+        let j = bodyAt + 2;
+        if (PROTOCOL === 5) j = readProperties(pending, j).next;  // the SUBSCRIBE's properties
         const granted = [];
         while (j < end) {
-          const n = pending.readUInt16BE(j);
-          j += 2 + n;
+          j += 2 + pending.readUInt16BE(j);
           granted.push(pending[j] & 3);
           j += 1;
         }
-        const body = PROTOCOL === 5 ? [...id, 0, ...granted] : [...id, ...granted];
-        replies.push(Buffer.from([0x90, body.length, ...body]));
+        const packetId = pending.subarray(bodyAt, bodyAt + 2);
+        const properties = Buffer.from(PROTOCOL === 5 ? [0] : []);
+        replies.push(encodePacket(0x90, Buffer.concat([packetId, properties, Buffer.from(granted)])));
       } else if (type === 12) {  // PINGREQ -> PINGRESP
-        replies.push(Buffer.from([0xd0, 0]));
+        replies.push(encodePacket(0xd0, Buffer.alloc(0)));
       } else if (type === 14) {
         onDisconnect();
       }
